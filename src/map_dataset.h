@@ -1,0 +1,50 @@
+/* map_dataset.h — the in-memory reward dataset and the matrix view the solver
+ * reads. A dataset owns all its memory; map_dataset_free releases it.
+ */
+#ifndef MAP_DATASET_H
+#define MAP_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A read-only, row-major view of an n x m reward matrix: reward of value i
+ * for sample j is x[j * ld + i]. The view borrows x; it owns nothing. */
+typedef struct map_matrix {
+    size_t n;        /* samples */
+    size_t m;        /* values (columns) */
+    size_t ld;       /* row stride in doubles, >= m */
+    const double *x; /* n * ld doubles */
+} map_matrix;
+
+typedef struct map_dataset {
+    char *name;        /* dataset name (may be NULL before it is stored) */
+    char *source;      /* source file name as given ("-" for stdin) */
+    char *hash;        /* hex content hash of the source bytes (xxh128, 32 chars) */
+    int64_t created;   /* Unix time of ingest, 0 if unknown */
+
+    size_t n, m;       /* samples, values */
+    char **values;     /* m value names, in column order */
+    double *x;         /* n * m rewards, row-major (x[j*m + i]) */
+
+    char *prompt_name; /* name of the prompt column, NULL when there is none */
+    char **prompts;    /* n prompt keys, or NULL */
+
+    size_t ntext;      /* number of kept text columns */
+    char **text_names; /* ntext names, or NULL */
+    char **text;       /* n * ntext cells row-major, or NULL (may be NULL even
+                          when ntext > 0 if the store was asked not to load text) */
+} map_dataset;
+
+/* Allocates an empty dataset (all fields zero). NULL on out-of-memory. */
+map_dataset *map_dataset_new(void);
+
+/* Frees the dataset and everything it owns. NULL is a no-op. */
+void map_dataset_free(map_dataset *ds);
+
+/* The matrix view of ds (borrows ds->x). */
+map_matrix map_dataset_matrix(const map_dataset *ds);
+
+/* Index of the value called name, or -1. */
+long map_dataset_value_index(const map_dataset *ds, const char *name);
+
+#endif
