@@ -1,0 +1,142 @@
+/* map_eval.c — the one-pass evaluation of Λ, μ and Σ at λ.
+ *
+ * Rows are processed in fixed blocks. Within a block the scores are formed,
+ * the block's own maximum taken, and an exact two-pass (mean, then centred
+ * cross-products) partial computed while the block is in cache; the block
+ * partial is then merged into the running partial. Block boundaries do not
+ * depend on anything but n, so results are reproducible, and the same merge
+ * combines slices computed by different threads or ranks.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "map_solver_internal.h"
+
+void map_partial_reset(map_partial *a)
+{
+    a->count = 0.0;
+    a->smax = -INFINITY;
+    a->wsum = 0.0;
+    a->w2sum = 0.0;
+    memset(a->mean, 0, a->p * sizeof *a->mean);
+    if (a->want_cov)
+        memset(a->m2, 0, a->p * a->p * sizeof *a->m2);
+}
+
+static void partial_copy(map_partial *a, const map_partial *b)
+{
+    a->count = b->count;
+    a->smax = b->smax;
+    a->wsum = b->wsum;
+    a->w2sum = b->w2sum;
+    memcpy(a->mean, b->mean, a->p * sizeof *a->mean);
+    if (a->want_cov)
+        memcpy(a->m2, b->m2, a->p * a->p * sizeof *a->m2);
+}
+
+void map_partial_merge(map_partial *a, const map_partial *b)
+{
+    MAP_ASSERT(a->p == b->p && a->want_cov == b->want_cov);
+    if (b->count == 0.0)
+        return;
+    if (a->count == 0.0) {
+        partial_copy(a, b);
+        return;
+    }
+    const double M = fmax(a->smax, b->smax);
+    const double fa = exp(a->smax - M), fb = exp(b->smax - M);
+    const double wa = a->wsum * fa, wb = b->wsum * fb;
+    const double w = wa + wb;
+    const double frac = wb / w;
+    const size_t p = a->p;
+    if (a->want_cov) {
+        const double cross = wa * frac; /* wa·wb/w */
+        for (size_t i = 0; i < p; i++) {
+            const double di = b->mean[i] - a->mean[i];
+            for (size_t l = i; l < p; l++) {
+                const double dl = b->mean[l] - a->mean[l];
+                const double v = a->m2[i * p + l] * fa + b->m2[i * p + l] * fb + di * dl * cross;
+                a->m2[i * p + l] = v;
+                a->m2[l * p + i] = v;
+            }
+        }
+    }
+    for (size_t i = 0; i < p; i++)
+        a->mean[i] += (b->mean[i] - a->mean[i]) * frac;
+    a->smax = M;
+    a->wsum = w;
+    a->w2sum = a->w2sum * fa * fa + b->w2sum * fb * fb;
+    a->count += b->count;
+}
+
+/* Partial of rows [b, b+nb) into blk (which is reset first). */
+static void block_partial(const map_matrix *X, size_t b, size_t nb, size_t k, const size_t *cols,
+                          const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
+                          map_partial *blk)
+{
+    double *s = ws->blk_s;
+    double *r = ws->blk_r;
+    double smax = -INFINITY;
+    for (size_t j = 0; j < nb; j++) {
+        const double *row = X->x + (b + j) * X->ld;
+        double sj = 0.0;
+        for (size_t i = 0; i < k; i++)
+            sj += lambda[i] * row[cols[i]];
+        s[j] = sj;
+        if (sj > smax)
+            smax = sj;
+        double *rj = r + j * p;
+        for (size_t i = 0; i < p; i++)
+            rj[i] = row[scols[i]];
+    }
+    double wsum = 0.0, w2sum = 0.0;
+    double *mean = blk->mean;
+    memset(mean, 0, p * sizeof *mean);
+    for (size_t j = 0; j < nb; j++) {
+        const double e = exp(s[j] - smax);
+        s[j] = e;
+        wsum += e;
+        w2sum += e * e;
+        const double *rj = r + j * p;
+        for (size_t i = 0; i < p; i++)
+            mean[i] += e * rj[i];
+    }
+    for (size_t i = 0; i < p; i++)
+        mean[i] /= wsum;
+    if (blk->want_cov) {
+        double *m2 = blk->m2;
+        memset(m2, 0, p * p * sizeof *m2);
+        double *dv = ws->blk_d;
+        for (size_t j = 0; j < nb; j++) {
+            const double e = s[j];
+            const double *rj = r + j * p;
+            for (size_t i = 0; i < p; i++)
+                dv[i] = rj[i] - mean[i];
+            for (size_t i = 0; i < p; i++) {
+                const double edi = e * dv[i];
+                for (size_t l = i; l < p; l++)
+                    m2[i * p + l] += edi * dv[l];
+            }
+        }
+        for (size_t i = 0; i < p; i++)
+            for (size_t l = 0; l < i; l++)
+                m2[i * p + l] = m2[l * p + i];
+    }
+    blk->count = (double)nb;
+    blk->smax = smax;
+    blk->wsum = wsum;
+    blk->w2sum = w2sum;
+}
+
+void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *lambda, size_t p,
+                   const size_t *scols, map_solver_ws *ws, map_partial *out)
+{
+    MAP_ASSERT(p <= ws->pmax && k <= ws->kmax);
+    map_partial blk = {p, out->want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->blk_mean, ws->blk_m2};
+    map_partial_reset(out);
+    for (size_t b = 0; b < X->n; b += MAP_BLOCK) {
+        const size_t nb = X->n - b < MAP_BLOCK ? X->n - b : MAP_BLOCK;
+        block_partial(X, b, nb, k, cols, lambda, p, scols, ws, &blk);
+        map_partial_merge(out, &blk);
+    }
+}

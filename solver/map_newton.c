@@ -1,0 +1,372 @@
+/* map_newton.c — workspace management and the projected-Newton solver
+ * (Bertsekas 1982, MATH.md §4) for the MAP dual. GSL glue for Cholesky. */
+#include <float.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <string.h>
+
+#include "map_solver_internal.h"
+
+void map_solver_params_default(map_solver_params *p)
+{
+    p->tol = 1e-10;
+    p->max_iter = 100;
+    p->armijo_sigma = 1e-4;
+    p->armijo_beta = 0.5;
+    p->max_backtrack = 60;
+    p->eps_active = 1e-3;
+}
+
+const char *map_solve_status_name(map_solve_status s)
+{
+    switch (s) {
+    case MAP_SOLVE_OPTIMAL: return "optimal";
+    case MAP_SOLVE_NOT_CONVERGED: return "not_converged";
+    case MAP_SOLVE_STALLED: return "stalled";
+    case MAP_SOLVE_INFEASIBLE: return "infeasible";
+    case MAP_SOLVE_BOUNDARY: return "boundary";
+    }
+    return "unknown";
+}
+
+map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax)
+{
+    if (kmax == 0 || kmax > MAP_MAX_K)
+        return NULL;
+    if (pmax < kmax)
+        pmax = kmax;
+    /* GSL's default handler aborts; the library reports errors itself. */
+    gsl_set_error_handler_off();
+    map_solver_ws *ws = map_calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->kmax = kmax;
+    ws->pmax = pmax;
+    int ok = 1;
+#define WS_ALLOC(field, count)                                       \
+    do {                                                             \
+        ws->field = map_mallocarray((count), sizeof *ws->field);     \
+        ok = ok && ws->field != NULL;                                \
+    } while (0)
+    WS_ALLOC(blk_s, MAP_BLOCK);
+    WS_ALLOC(blk_r, MAP_BLOCK * pmax);
+    WS_ALLOC(blk_d, pmax);
+    WS_ALLOC(blk_mean, pmax);
+    WS_ALLOC(blk_m2, pmax * pmax);
+    WS_ALLOC(cur_mean, kmax);
+    WS_ALLOC(cur_m2, kmax * kmax);
+    WS_ALLOC(try_mean, kmax);
+    WS_ALLOC(try_m2, kmax * kmax);
+    WS_ALLOC(lev_mean, pmax);
+    WS_ALLOC(grad, kmax);
+    WS_ALLOC(dir, kmax);
+    WS_ALLOC(lam_try, kmax);
+    WS_ALLOC(work3, 3 * kmax);
+    WS_ALLOC(hff, kmax * kmax);
+    WS_ALLOC(freeidx, kmax);
+    WS_ALLOC(active, kmax);
+#undef WS_ALLOC
+    if (!ok) {
+        map_solver_ws_free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void map_solver_ws_free(map_solver_ws *ws)
+{
+    if (!ws)
+        return;
+    map_free(ws->blk_s);
+    map_free(ws->blk_r);
+    map_free(ws->blk_d);
+    map_free(ws->blk_mean);
+    map_free(ws->blk_m2);
+    map_free(ws->cur_mean);
+    map_free(ws->cur_m2);
+    map_free(ws->try_mean);
+    map_free(ws->try_m2);
+    map_free(ws->lev_mean);
+    map_free(ws->grad);
+    map_free(ws->dir);
+    map_free(ws->lam_try);
+    map_free(ws->work3);
+    map_free(ws->hff);
+    map_free(ws->freeidx);
+    map_free(ws->active);
+    map_free(ws);
+}
+
+int map_problem_check(const map_problem *pb, map_error *err)
+{
+    if (pb->data.n == 0 || pb->data.m == 0 || !pb->data.x)
+        return map_error_set(err, MAP_EDATA, "the dataset has no samples");
+    if (pb->k == 0)
+        return map_error_set(err, MAP_EDATA, "the palette names no value");
+    if (pb->k > MAP_MAX_K)
+        return map_error_set(err, MAP_EDATA, "the palette names %zu values; at most %d are supported",
+                             pb->k, MAP_MAX_K);
+    for (size_t i = 0; i < pb->k; i++) {
+        if (pb->cols[i] >= pb->data.m)
+            return map_error_set(err, MAP_EDATA, "palette column %zu is out of range", pb->cols[i]);
+        for (size_t l = 0; l < i; l++)
+            if (pb->cols[l] == pb->cols[i])
+                return map_error_set(err, MAP_EDATA, "palette names column %zu twice", pb->cols[i]);
+        if (!isfinite(pb->target[i]))
+            return map_error_set(err, MAP_EDATA, "palette target %zu is not finite", i + 1);
+        if (!(pb->scale[i] > 0.0) || !isfinite(pb->scale[i]))
+            return map_error_set(err, MAP_EDATA, "palette scale %zu is not positive", i + 1);
+    }
+    return MAP_OK;
+}
+
+/* Storage-backed partial for the k constrained columns with covariance. */
+static map_partial partial_on(const map_problem *pb, double *mean, double *m2)
+{
+    map_partial a = {pb->k, 1, 0.0, -INFINITY, 0.0, 0.0, mean, m2};
+    return a;
+}
+
+static double logz_of(const map_partial *a, size_t n)
+{
+    return a->smax + log(a->wsum / (double)n);
+}
+
+int map_evaluate(const map_problem *pb, const double *lambda, map_solver_ws *ws, double *logz,
+                 double *mu, double *sigma, double *ess, double *max_weight)
+{
+    if (pb->k > ws->kmax)
+        return MAP_ENOMEM;
+    map_partial a = partial_on(pb, ws->cur_mean, ws->cur_m2);
+    map_eval_pass(&pb->data, pb->k, pb->cols, lambda, pb->k, pb->cols, ws, &a);
+    if (logz)
+        *logz = logz_of(&a, pb->data.n);
+    if (mu)
+        memcpy(mu, a.mean, pb->k * sizeof *mu);
+    if (sigma)
+        for (size_t i = 0; i < pb->k * pb->k; i++)
+            sigma[i] = a.m2[i] / a.wsum;
+    if (ess)
+        *ess = a.wsum * a.wsum / a.w2sum;
+    if (max_weight)
+        *max_weight = 1.0 / a.wsum;
+    return MAP_OK;
+}
+
+int map_levels(const map_problem *pb, const double *lambda, size_t p, const size_t *stat_cols,
+               map_solver_ws *ws, double *levels, map_error *err)
+{
+    if (pb->k > ws->kmax || p > ws->pmax)
+        return map_error_set(err, MAP_ENOMEM, "solver workspace too small for %zu columns", p);
+    map_partial a = {p, 0, 0.0, -INFINITY, 0.0, 0.0, ws->lev_mean, NULL};
+    map_eval_pass(&pb->data, pb->k, pb->cols, lambda, p, stat_cols, ws, &a);
+    memcpy(levels, a.mean, p * sizeof *levels);
+    return MAP_OK;
+}
+
+/* f(λ) = Λ(λ) − λᵀc, the function minimised. */
+static double objective(const map_problem *pb, const double *lambda, const map_partial *a)
+{
+    double lc = 0.0;
+    for (size_t i = 0; i < pb->k; i++)
+        lc += lambda[i] * pb->target[i];
+    return logz_of(a, pb->data.n) - lc;
+}
+
+/* Per-value stopping threshold: tol·scale_i plus a floor at the rounding
+ * level of the accumulated means. */
+static double threshold(const map_problem *pb, const map_solver_params *par, size_t i)
+{
+    const double floor_i = pb->absmax ? 1e3 * DBL_EPSILON * pb->absmax[i] : 0.0;
+    return par->tol * pb->scale[i] + floor_i;
+}
+
+/* Fills grad (μ − c) and returns the scaled KKT residual max |pg_i|/scale_i;
+ * *pass is set when every |pg_i| is within its threshold. */
+static double kkt_measure(const map_problem *pb, const map_solver_params *par, const double *lambda,
+                          const double *mu, double *grad, int *pass)
+{
+    double worst = 0.0;
+    *pass = 1;
+    for (size_t i = 0; i < pb->k; i++) {
+        grad[i] = mu[i] - pb->target[i];
+        const double pg = lambda[i] > 0.0 ? grad[i] : fmin(0.0, grad[i]);
+        if (fabs(pg) > threshold(pb, par, i))
+            *pass = 0;
+        worst = fmax(worst, fabs(pg) / pb->scale[i]);
+    }
+    return worst;
+}
+
+/* Cholesky of the scaled free-set Hessian D Σ_FF D (D = diag(scale)) in
+ * ws->hff, regularised with a growing multiple of I if it is not positive
+ * definite. Returns the reciprocal condition estimate (0 if hopeless). */
+static double factor_free(const map_problem *pb, const map_partial *a, size_t nf, map_solver_ws *ws)
+{
+    const size_t k = pb->k;
+    double tau = 0.0;
+    for (int attempt = 0; attempt < 12; attempt++) {
+        for (size_t r = 0; r < nf; r++) {
+            const size_t ir = ws->freeidx[r];
+            for (size_t c = 0; c < nf; c++) {
+                const size_t ic = ws->freeidx[c];
+                ws->hff[r * nf + c] = a->m2[ir * k + ic] / a->wsum * pb->scale[ir] * pb->scale[ic];
+            }
+            ws->hff[r * nf + r] += tau;
+        }
+        gsl_matrix_view H = gsl_matrix_view_array(ws->hff, nf, nf);
+        if (gsl_linalg_cholesky_decomp1(&H.matrix) == GSL_SUCCESS) {
+            double rcond = 0.0;
+            gsl_vector_view w = gsl_vector_view_array(ws->work3, 3 * nf);
+            if (gsl_linalg_cholesky_rcond(&H.matrix, &rcond, &w.vector) != GSL_SUCCESS)
+                rcond = 0.0;
+            if (rcond > 1e3 * DBL_EPSILON || attempt == 11)
+                return tau > 0.0 ? -fmax(rcond, DBL_MIN) : rcond; /* negative: regularised */
+        }
+        tau = tau == 0.0 ? 1e-12 : tau * 100.0;
+    }
+    return 0.0;
+}
+
+int map_solve(const map_problem *pb, const map_solver_params *par, const double *init,
+              map_solver_ws *ws, double *lambda, double *mu, map_solution *sol, map_error *err)
+{
+    map_solver_params defaults;
+    if (!par) {
+        map_solver_params_default(&defaults);
+        par = &defaults;
+    }
+    int rc = map_problem_check(pb, err);
+    if (rc)
+        return rc;
+    if (pb->k > ws->kmax)
+        return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
+                             ws->kmax, pb->k);
+    const size_t k = pb->k, n = pb->data.n;
+    memset(sol, 0, sizeof *sol);
+    for (size_t i = 0; i < k; i++)
+        lambda[i] = init && init[i] > 0.0 && isfinite(init[i]) ? init[i] : 0.0;
+
+    map_partial cur = partial_on(pb, ws->cur_mean, ws->cur_m2);
+    map_partial trial = partial_on(pb, ws->try_mean, ws->try_m2);
+    map_eval_pass(&pb->data, k, pb->cols, lambda, k, pb->cols, ws, &cur);
+    sol->evaluations = 1;
+    double f = objective(pb, lambda, &cur);
+    double *grad = ws->grad, *dir = ws->dir, *lt = ws->lam_try;
+    map_solve_status status = MAP_SOLVE_NOT_CONVERGED;
+    double rcond = 1.0;
+    size_t nf = 0;
+    int pass = 0;
+    double kkt = kkt_measure(pb, par, lambda, cur.mean, grad, &pass);
+
+    for (int it = 0;; it++) {
+        if (pass) {
+            status = MAP_SOLVE_OPTIMAL;
+            break;
+        }
+        if (it >= par->max_iter)
+            break;
+        sol->iterations = it + 1;
+        /* ε-active set in scaled units y_i = λ_i·scale_i (Bertsekas' ε_k). */
+        double wnorm = 0.0;
+        for (size_t i = 0; i < k; i++) {
+            const double y = lambda[i] * pb->scale[i];
+            const double step = y - fmax(0.0, y - grad[i] / pb->scale[i]);
+            wnorm += step * step;
+        }
+        const double eps = fmin(par->eps_active, sqrt(wnorm));
+        nf = 0;
+        for (size_t i = 0; i < k; i++) {
+            ws->active[i] = lambda[i] * pb->scale[i] <= eps && grad[i] > 0.0;
+            if (!ws->active[i])
+                ws->freeidx[nf++] = i;
+        }
+        /* Direction: Newton on F (scaled), diagonally scaled gradient on A. */
+        for (size_t i = 0; i < k; i++) {
+            if (ws->active[i]) {
+                const double sii = cur.m2[i * k + i] / cur.wsum;
+                dir[i] = sii > 0.0 ? -grad[i] / sii : -grad[i] / (pb->scale[i] * pb->scale[i]);
+            }
+        }
+        if (nf > 0) {
+            rcond = factor_free(pb, &cur, nf, ws);
+            gsl_matrix_view L = gsl_matrix_view_array(ws->hff, nf, nf);
+            gsl_vector_view rhs = gsl_vector_view_array(ws->work3, nf);
+            for (size_t r = 0; r < nf; r++)
+                ws->work3[r] = -grad[ws->freeidx[r]] * pb->scale[ws->freeidx[r]];
+            gsl_linalg_cholesky_svx(&L.matrix, &rhs.vector);
+            for (size_t r = 0; r < nf; r++)
+                dir[ws->freeidx[r]] = ws->work3[r] * pb->scale[ws->freeidx[r]];
+        }
+        /* Armijo backtracking along the projection arc. */
+        double t = 1.0;
+        int accepted = 0;
+        const double fscale = fabs(f) + fabs(logz_of(&cur, n));
+        for (int bt = 0; bt < par->max_backtrack; bt++) {
+            double pred = 0.0;
+            for (size_t i = 0; i < k; i++) {
+                lt[i] = fmax(0.0, lambda[i] + t * dir[i]);
+                if (ws->active[i])
+                    pred += grad[i] * (lambda[i] - lt[i]);
+                else
+                    pred -= t * grad[i] * dir[i];
+            }
+            map_eval_pass(&pb->data, k, pb->cols, lt, k, pb->cols, ws, &trial);
+            sol->evaluations++;
+            const double ft = objective(pb, lt, &trial);
+            const double noise = 64.0 * DBL_EPSILON * (fscale + 1.0);
+            if (isfinite(ft) && f - ft >= par->armijo_sigma * pred) {
+                accepted = 1;
+            } else if (isfinite(ft) && pred <= noise && ft - f <= noise) {
+                /* The decrease is below the rounding of f: judge the step by
+                 * the optimality measure instead. */
+                double *keep = ws->lev_mean; /* scratch of ≥ k doubles */
+                int p2 = 0;
+                const double kkt_t = kkt_measure(pb, par, lt, trial.mean, keep, &p2);
+                accepted = kkt_t < kkt;
+            }
+            if (accepted)
+                break;
+            t *= par->armijo_beta;
+        }
+        if (!accepted) {
+            status = MAP_SOLVE_STALLED;
+            break;
+        }
+        memcpy(lambda, lt, k * sizeof *lambda);
+        map_partial tmp = cur;
+        cur = trial;
+        trial = tmp;
+        f = objective(pb, lambda, &cur);
+        kkt = kkt_measure(pb, par, lambda, cur.mean, grad, &pass);
+    }
+    /* Final free set and conditioning at the returned λ. */
+    nf = 0;
+    for (size_t i = 0; i < k; i++)
+        if (lambda[i] > 0.0 || grad[i] < 0.0)
+            ws->freeidx[nf++] = i;
+    rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
+
+    memcpy(mu, cur.mean, k * sizeof *mu);
+    const double logz = logz_of(&cur, n);
+    double lmu = 0.0, lc = 0.0, gap = 0.0, viol = 0.0;
+    for (size_t i = 0; i < k; i++) {
+        lmu += lambda[i] * mu[i];
+        lc += lambda[i] * pb->target[i];
+        gap += lambda[i] * (mu[i] - pb->target[i]);
+        viol = fmax(viol, (pb->target[i] - mu[i]) / pb->scale[i]);
+    }
+    sol->status = status;
+    sol->logz = logz;
+    sol->dual = lc - logz;
+    sol->kl = fmax(0.0, lmu - logz);
+    sol->ess = cur.wsum * cur.wsum / cur.w2sum;
+    sol->max_weight = 1.0 / cur.wsum;
+    sol->kkt = kkt;
+    sol->gap = gap;
+    sol->violation = viol;
+    sol->cond = rcond != 0.0 ? 1.0 / fabs(rcond) : INFINITY;
+    sol->nfree = nf;
+    return MAP_OK;
+}

@@ -1,0 +1,138 @@
+/* map_solver.h — the MAP dual and its projected-Newton solver.
+ *
+ * Problem (MATH.md §1): given n reward samples r_j (rows of a matrix) and a
+ * palette c on k chosen columns, find λ ≥ 0 maximising the concave dual
+ *     g(λ) = λᵀc − Λ(λ),   Λ(λ) = log((1/n) Σ_j exp(λᵀ r_j)).
+ * We minimise f = −g. Everything here works on an in-memory matrix that the
+ * caller owns and the solver only reads; it knows nothing of storage.
+ *
+ * Reentrancy: no globals. All scratch memory lives in a caller-owned
+ * workspace (map_solver_ws) sized once for the largest k; hot loops do not
+ * allocate. One workspace must not be used by two threads at once.
+ */
+#ifndef MAP_SOLVER_H
+#define MAP_SOLVER_H
+
+#include <stddef.h>
+#include "map_common.h"
+#include "map_dataset.h"
+
+/* ---- One-pass evaluation: mergeable partial statistics ------------------
+ *
+ * For scores s_j = λᵀ r_j[cols] over a set of rows, a partial holds
+ *     smax  = max_j s_j                         (running maximum)
+ *     wsum  = Σ_j exp(s_j − smax)               (scaled sum)
+ *     w2sum = Σ_j exp(2 (s_j − smax))           (for the effective sample size)
+ *     mean  = Σ_j e_j r_j / wsum                (tilted mean of the stat columns)
+ *     m2    = Σ_j e_j (r_j − mean)(r_j − mean)ᵀ (scaled centred cross-products)
+ * where e_j = exp(s_j − smax). Partials over disjoint row sets combine
+ * exactly (up to rounding) with map_partial_merge, in any fixed order, so
+ * threads or ranks can each reduce a slice and merge the results. From a
+ * partial over all n rows: Λ = smax + log(wsum/n), μ = mean, Σ = m2/wsum,
+ * ESS = wsum² / w2sum, largest weight = 1 / wsum.
+ */
+typedef struct map_partial {
+    size_t p;       /* number of stat columns */
+    int want_cov;   /* whether m2 is accumulated */
+    double count;   /* rows seen */
+    double smax;    /* −inf when empty */
+    double wsum, w2sum;
+    double *mean;   /* p entries (borrowed storage) */
+    double *m2;     /* p*p entries, row-major, full symmetric (borrowed storage); NULL if !want_cov */
+} map_partial;
+
+/* Sets *a to the empty partial; storage (mean, m2) must already be attached. */
+void map_partial_reset(map_partial *a);
+
+/* a ← a ⊕ b (Chan et al.'s pairwise update with rescaling to the larger
+ * maximum). a and b must have the same p and want_cov. */
+void map_partial_merge(map_partial *a, const map_partial *b);
+
+/* ---- Problem, parameters, results ------------------------------------- */
+
+typedef struct map_problem {
+    map_matrix data;         /* all samples, all values (borrowed) */
+    size_t k;                /* number of constrained values, 1..MAP_MAX_K */
+    const size_t *cols;      /* k distinct column indices into data */
+    const double *target;    /* k targets c_i */
+    const double *scale;     /* k positive scales (sd under p0) for the KKT test */
+    const double *absmax;    /* k max |r_ji|, for the rounding floor; may be NULL */
+} map_problem;
+
+#define MAP_MAX_K 64
+
+typedef struct map_solver_params {
+    double tol;          /* KKT tolerance relative to each value's scale; default 1e-10 */
+    int max_iter;        /* Newton iterations; default 100 */
+    double armijo_sigma; /* sufficient-decrease constant; default 1e-4 */
+    double armijo_beta;  /* backtracking factor; default 0.5 */
+    int max_backtrack;   /* per iteration; default 60 */
+    double eps_active;   /* upper bound of the ε-active threshold; default 1e-3 (in units of λ_i·scale_i) */
+} map_solver_params;
+
+/* Fills *p with the documented defaults above. */
+void map_solver_params_default(map_solver_params *p);
+
+typedef enum map_solve_status {
+    MAP_SOLVE_OPTIMAL = 0,       /* KKT test passed: λ ≥ 0, μ ≥ c − tol, complementarity */
+    MAP_SOLVE_NOT_CONVERGED = 1, /* iteration limit reached */
+    MAP_SOLVE_STALLED = 2,       /* line search could not make progress above rounding */
+    MAP_SOLVE_INFEASIBLE = 3,    /* set by the feasibility layer: certificate found */
+    MAP_SOLVE_BOUNDARY = 4       /* set by the feasibility layer: attainable only in the limit */
+} map_solve_status;
+
+/* Stable lower-case names: "optimal", "not_converged", "stalled", "infeasible", "boundary". */
+const char *map_solve_status_name(map_solve_status s);
+
+typedef struct map_solution {
+    map_solve_status status;
+    int iterations;     /* Newton iterations taken */
+    int evaluations;    /* passes over the data */
+    double dual;        /* g(λ) */
+    double logz;        /* Λ(λ) */
+    double kl;          /* KL(q_λ || p0) = λᵀμ − Λ, nats */
+    double ess;         /* Kish effective sample size */
+    double max_weight;  /* largest w_j */
+    double kkt;         /* max_i |pg_i| / scale_i */
+    double gap;         /* duality gap λᵀ(μ − c) (absolute) */
+    double violation;   /* max_i (c_i − μ_i)⁺ / scale_i */
+    double cond;        /* 2-norm condition estimate of the scaled Σ_FF at λ (1 if F empty) */
+    size_t nfree;       /* size of the free set at the end */
+} map_solution;
+
+/* ---- Workspace ---------------------------------------------------------- */
+
+typedef struct map_solver_ws map_solver_ws;
+
+/* Allocates a workspace for problems with up to kmax constrained values and
+ * up to pmax stat columns in map_levels (pmax ≥ kmax is enforced). NULL on
+ * out-of-memory. Free with map_solver_ws_free (NULL is a no-op). */
+map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax);
+void map_solver_ws_free(map_solver_ws *ws);
+
+/* ---- Entry points ------------------------------------------------------- */
+
+/* Validates a problem: k in 1..MAP_MAX_K, distinct columns in range, finite
+ * targets, positive finite scales, n ≥ 1. MAP_EDATA with a message. */
+int map_problem_check(const map_problem *pb, map_error *err);
+
+/* Solves pb by projected Newton (MATH.md §4) from init (k entries, projected
+ * onto λ ≥ 0; NULL means λ = 0). Writes λ (k entries) and the realised levels
+ * μ(λ) of the k constrained values (k entries), and fills *sol. Returns MAP_OK
+ * whenever the computation ran (sol->status tells the outcome), MAP_EDATA for
+ * an invalid problem, MAP_ENOMEM if the workspace is too small. */
+int map_solve(const map_problem *pb, const map_solver_params *par, const double *init,
+              map_solver_ws *ws, double *lambda, double *mu, map_solution *sol, map_error *err);
+
+/* Evaluates at λ (k entries on pb->cols): Λ, μ (k), and optionally Σ (k*k,
+ * row-major, may be NULL), ESS and the largest weight (either may be NULL).
+ * One pass. */
+int map_evaluate(const map_problem *pb, const double *lambda, map_solver_ws *ws,
+                 double *logz, double *mu, double *sigma, double *ess, double *max_weight);
+
+/* Realised levels of p arbitrary columns (stat_cols) under the tilt q_λ
+ * defined by pb->cols and λ. One pass, no covariance. */
+int map_levels(const map_problem *pb, const double *lambda, size_t p, const size_t *stat_cols,
+               map_solver_ws *ws, double *levels, map_error *err);
+
+#endif
