@@ -135,4 +135,52 @@ int map_evaluate(const map_problem *pb, const double *lambda, map_solver_ws *ws,
 int map_levels(const map_problem *pb, const double *lambda, size_t p, const size_t *stat_cols,
                map_solver_ws *ws, double *levels, map_error *err);
 
+/* ---- Palette solve with a feasibility verdict (MATH.md §6) --------------
+ *
+ * map_solve_palette is the entry point commands use: quick exits (every
+ * target at or below its reference mean: λ = 0; a target above a value's
+ * maximum: infeasible with d = e_i), then the exact scaled margin v* by
+ * linear programming, then projected Newton when v* > 0. Every verdict comes
+ * with evidence that has been checked against the data:
+ *   optimal     finite λ passing the KKT test (diag.kkt, diag.violation);
+ *   infeasible  a certificate d ≥ 0 with dᵀc − max_j dᵀr_j = cert_gap > 0;
+ *   boundary    |v*| within the boundary tolerance: attainable only in the
+ *               limit; direction holds the face normal (values driving it).
+ */
+typedef struct map_result {
+    map_solve_status status;
+    size_t k;
+    double lambda[MAP_MAX_K];    /* λ (optimal; best iterate otherwise) */
+    double level[MAP_MAX_K];     /* realised levels μ_i(λ) of the constrained values */
+    double margin;               /* v*, the scaled margin; NAN if not computed */
+    int has_direction;           /* direction[] is meaningful */
+    double direction[MAP_MAX_K]; /* infeasible: certificate d ≥ 0 in the values' own units,
+                                    normalised to max_i d_i·scale_i = 1; boundary: the face normal */
+    double cert_gap;             /* infeasible: dᵀc − max_j dᵀr_j (> 0, verified) */
+    map_solution diag;           /* diagnostics at the returned λ */
+} map_result;
+
+typedef struct map_feas_params {
+    double boundary_tol; /* |v*| ≤ boundary_tol is the boundary; default 1e-9 */
+    int lp_max_rounds;   /* cutting-plane rounds of the margin LP; default 200 */
+} map_feas_params;
+
+void map_feas_params_default(map_feas_params *p);
+
+/* Computes the scaled margin v* of pb's palette exactly (to rounding) by a
+ * cutting-plane LP over the samples. On return *margin = v*, and direction
+ * (k entries, may be NULL) the minimising d of the dual form, in the values'
+ * own units (d_i / scale_i normalised as in map_result). One or more passes
+ * over the data; allocates LP storage (not in the evaluation loop). */
+int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin, double *direction,
+               map_error *err);
+
+/* Verifies a certificate independently of how it was found: one pass computes
+ * gap = dᵀc − max_j dᵀr_j. Returns 1 if d ≥ 0, d ≠ 0 and gap > 0. */
+int map_certificate_check(const map_problem *pb, const double *d, double *gap);
+
+/* Solves pb's palette with a verdict; see above. fp may be NULL (defaults). */
+int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
+                      const double *init, map_solver_ws *ws, map_result *res, map_error *err);
+
 #endif
