@@ -1,6 +1,7 @@
 /* map_reference.c — see map_reference.h. */
 #include "map_reference.h"
 
+#include <glpk.h>
 #include <math.h>
 #include <nlopt.h>
 #include <stdlib.h>
@@ -70,4 +71,50 @@ int map_ref_solve(const double *x, size_t n, size_t ld, size_t k, const size_t *
     nlopt_destroy(opt);
     /* NLopt's "roundoff limited" still leaves a usable point. */
     return rc == NLOPT_ROUNDOFF_LIMITED ? 1 : rc;
+}
+
+int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t *cols,
+                   const double *c, const double *scale, double *margin)
+{
+    /* Columns 1..n: q_j ≥ 0; column n+1: v free. Rows 1..k: Σ_j q_j a_ji − v ≥ 0;
+     * row k+1: Σ q_j = 1. Maximise v. */
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MAX);
+    glp_add_cols(lp, (int)n + 1);
+    for (size_t j = 0; j < n; j++)
+        glp_set_col_bnds(lp, (int)j + 1, GLP_LO, 0.0, 0.0);
+    glp_set_col_bnds(lp, (int)n + 1, GLP_FR, 0.0, 0.0);
+    glp_set_obj_coef(lp, (int)n + 1, 1.0);
+    glp_add_rows(lp, (int)k + 1);
+    int *ind = malloc((n + 2) * sizeof *ind);
+    double *val = malloc((n + 2) * sizeof *val);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < n; j++) {
+            ind[j + 1] = (int)j + 1;
+            val[j + 1] = (x[j * ld + cols[i]] - c[i]) / scale[i];
+        }
+        ind[n + 1] = (int)n + 1;
+        val[n + 1] = -1.0;
+        glp_set_mat_row(lp, (int)i + 1, (int)n + 1, ind, val);
+        glp_set_row_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
+    }
+    for (size_t j = 0; j < n; j++) {
+        ind[j + 1] = (int)j + 1;
+        val[j + 1] = 1.0;
+    }
+    glp_set_mat_row(lp, (int)k + 1, (int)n, ind, val);
+    glp_set_row_bnds(lp, (int)k + 1, GLP_FX, 1.0, 1.0);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    int rc = glp_simplex(lp, &parm);
+    if (rc == 0)
+        rc = glp_exact(lp, &parm);
+    const int ok = rc == 0 && glp_get_status(lp) == GLP_OPT;
+    if (ok)
+        *margin = glp_get_obj_val(lp);
+    glp_delete_prob(lp);
+    free(ind);
+    free(val);
+    return ok ? 0 : -1;
 }

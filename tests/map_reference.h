@@ -17,3 +17,10 @@ int map_ref_solve(const double *x, size_t n, size_t ld, size_t k, const size_t *
                   const double *c, double *lambda);
 
 #endif
+
+/* The scaled margin v* = max_{q ∈ Δ_n} min_i (Σ_j q_j (r_ji − c_i)/scale_i)
+ * as one LP over all n samples (primal form, GLPK simplex then exact
+ * rational polish). Independent of the solver's cutting-plane dual form.
+ * Returns 0 and sets *margin, or -1 if GLPK failed. */
+int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t *cols,
+                   const double *c, const double *scale, double *margin);

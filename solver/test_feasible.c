@@ -1,0 +1,189 @@
+/* test_feasible.c — verdicts, margins and certificates against an
+ * independent full LP (tests/map_reference.c), on constructed cases and on
+ * random data. */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <string.h>
+
+#include "map_reference.h"
+#include "map_solver.h"
+#include "map_stats.h"
+#include "map_test.h"
+
+typedef struct fixture {
+    size_t n, m;
+    double *x;
+    size_t cols[MAP_MAX_K];
+    double scale[MAP_MAX_K], absmax[MAP_MAX_K];
+    map_colstat cs[MAP_MAX_K];
+    map_problem pb;
+} fixture;
+
+static void fixture_init(fixture *f, double *x, size_t n, size_t m, size_t k, const size_t *cols,
+                         const double *c)
+{
+    f->n = n;
+    f->m = m;
+    f->x = x;
+    map_matrix X = {n, m, m, x};
+    map_column_stats(&X, f->cs);
+    for (size_t i = 0; i < k; i++) {
+        f->cols[i] = cols[i];
+        f->scale[i] = f->cs[cols[i]].sd > 0.0 ? f->cs[cols[i]].sd : 1.0;
+        f->absmax[i] = f->cs[cols[i]].absmax;
+    }
+    map_problem pb = {X, k, f->cols, c, f->scale, f->absmax};
+    f->pb = pb;
+}
+
+/* Checks everything a verdict must carry; returns the status. */
+static map_solve_status verdict(fixture *f, map_result *res, const char *what)
+{
+    map_solver_ws *ws = map_solver_ws_new(f->pb.k, f->m);
+    map_error err;
+    MAP_CHECK(map_solve_palette(&f->pb, NULL, NULL, NULL, ws, res, &err) == MAP_OK, "%s: %s", what, err.msg);
+    double ref;
+    MAP_CHECK(map_ref_margin(f->x, f->n, f->m, f->pb.k, f->cols, f->pb.target, f->scale, &ref) == 0,
+              "%s: reference LP", what);
+    MAP_CHECK(fabs(res->margin - ref) <= 1e-9 * fmax(1.0, fabs(ref)), "%s: margin %.17g vs LP %.17g",
+              what, res->margin, ref);
+    if (res->status == MAP_SOLVE_OPTIMAL) {
+        MAP_CHECK(ref > 0.0, "%s: optimal but reference margin %g", what, ref);
+        MAP_CHECK(res->diag.kkt <= 1e-10 + 1e-9, "%s: kkt %g", what, res->diag.kkt);
+        for (size_t i = 0; i < f->pb.k; i++)
+            MAP_CHECK(res->level[i] >= f->pb.target[i] - 1e-9 * f->scale[i] && res->lambda[i] >= 0.0,
+                      "%s: level %zu %.17g below %.17g", what, i, res->level[i], f->pb.target[i]);
+    } else if (res->status == MAP_SOLVE_INFEASIBLE) {
+        double gap;
+        MAP_CHECK(ref < 0.0, "%s: infeasible but reference margin %g", what, ref);
+        MAP_CHECK(map_certificate_check(&f->pb, res->direction, &gap) && gap > 0.0,
+                  "%s: certificate does not verify", what);
+        /* Check the certificate by hand too: dᵀc > max_j dᵀr_j. */
+        double dc = 0.0, best = -INFINITY;
+        for (size_t i = 0; i < f->pb.k; i++)
+            dc += res->direction[i] * f->pb.target[i];
+        for (size_t j = 0; j < f->n; j++) {
+            double s = 0.0;
+            for (size_t i = 0; i < f->pb.k; i++)
+                s += res->direction[i] * f->x[j * f->m + f->cols[i]];
+            best = fmax(best, s);
+        }
+        MAP_CHECK(dc > best, "%s: d'c %.17g <= max d'r %.17g", what, dc, best);
+    } else if (res->status == MAP_SOLVE_BOUNDARY) {
+        MAP_CHECK(fabs(ref) <= 1e-9, "%s: boundary but reference margin %g", what, ref);
+    }
+    map_solver_ws_free(ws);
+    return res->status;
+}
+
+static void test_constructed(void)
+{
+    /* Two values, four samples on the corners of a square with one missing:
+     * (0,0) (1,0) (0,1). Each of c = (0.9, ·) and (·, 0.9) alone is
+     * attainable, together they are not (c1 + c2 ≤ 1 on the hull). */
+    double x[] = {0, 0, 1, 0, 0, 1};
+    size_t cols[] = {0, 1};
+    map_result res;
+    fixture f;
+    double c_joint[] = {0.6, 0.6};
+    fixture_init(&f, x, 3, 2, 2, cols, c_joint);
+    MAP_CHECK(verdict(&f, &res, "joint") == MAP_SOLVE_INFEASIBLE, "joint: %s", map_solve_status_name(res.status));
+    MAP_CHECK(res.direction[0] > 0 && res.direction[1] > 0, "joint certificate uses both values");
+    double c_one[] = {0.9, 0.05};
+    fixture_init(&f, x, 3, 2, 2, cols, c_one);
+    MAP_CHECK(verdict(&f, &res, "one") == MAP_SOLVE_OPTIMAL, "one: %s", map_solve_status_name(res.status));
+    double c_edge[] = {0.5, 0.5}; /* on the hull's edge: boundary */
+    fixture_init(&f, x, 3, 2, 2, cols, c_edge);
+    MAP_CHECK(verdict(&f, &res, "edge") == MAP_SOLVE_BOUNDARY, "edge: %s", map_solve_status_name(res.status));
+    double c_max[] = {1.0, 0.0}; /* exactly at a value's maximum */
+    fixture_init(&f, x, 3, 2, 2, cols, c_max);
+    MAP_CHECK(verdict(&f, &res, "at max") == MAP_SOLVE_BOUNDARY, "at max: %s", map_solve_status_name(res.status));
+    MAP_CHECK(res.direction[0] > 0.0, "boundary driven by value 0");
+    double c_above[] = {1.0 + 1e-12, 0.0};
+    fixture_init(&f, x, 3, 2, 2, cols, c_above);
+    MAP_CHECK(verdict(&f, &res, "above max") == MAP_SOLVE_INFEASIBLE, "above max");
+    MAP_CHECK(res.direction[0] > 0.0 && res.direction[1] == 0.0, "d = e_0");
+    /* Palette exactly at the means: λ = 0 with no iteration. */
+    double c_mean[] = {1.0 / 3.0, 1.0 / 3.0};
+    fixture_init(&f, x, 3, 2, 2, cols, c_mean);
+    c_mean[0] = f.cs[0].mean;
+    c_mean[1] = f.cs[1].mean;
+    MAP_CHECK(verdict(&f, &res, "means") == MAP_SOLVE_OPTIMAL, "means");
+    MAP_CHECK(res.lambda[0] == 0.0 && res.lambda[1] == 0.0 && res.diag.iterations == 0, "lambda 0 at means");
+    /* A single sample: its own value is the boundary, anything above infeasible. */
+    double one[] = {2.0, -1.0};
+    double c1[] = {2.0, -1.0};
+    fixture_init(&f, one, 1, 2, 2, cols, c1);
+    MAP_CHECK(verdict(&f, &res, "single at") != MAP_SOLVE_INFEASIBLE, "single sample at its value");
+    double c2[] = {2.5, -1.0};
+    fixture_init(&f, one, 1, 2, 2, cols, c2);
+    MAP_CHECK(verdict(&f, &res, "single above") == MAP_SOLVE_INFEASIBLE, "single sample above");
+}
+
+/* Duplicated and negated columns: value 1 = value 0, value 2 = −value 0. */
+static void test_collinear(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 3);
+    const size_t n = 400, m = 3;
+    double *x = map_mallocarray(n * m, sizeof *x);
+    for (size_t j = 0; j < n; j++) {
+        x[j * m] = gsl_ran_gaussian(rng, 1.0);
+        x[j * m + 1] = x[j * m];
+        x[j * m + 2] = -x[j * m];
+    }
+    size_t cols[] = {0, 1, 2};
+    fixture f;
+    map_result res;
+    double c_dup[] = {0.5, 0.5, -2.0}; /* attainable; duplicated constraint */
+    fixture_init(&f, x, n, m, 2, cols, c_dup);
+    map_solve_status s = verdict(&f, &res, "duplicate");
+    MAP_CHECK(s == MAP_SOLVE_OPTIMAL, "duplicate: %s", map_solve_status_name(s));
+    double c_neg[] = {0.5, 0.5, -0.4}; /* x ≥ 0.5 and −x ≥ −0.4: contradictory */
+    fixture_init(&f, x, n, m, 3, cols, c_neg);
+    s = verdict(&f, &res, "negated");
+    MAP_CHECK(s == MAP_SOLVE_INFEASIBLE, "negated: %s", map_solve_status_name(s));
+    map_free(x);
+    gsl_rng_free(rng);
+}
+
+/* Random palettes on random data: verdict and margin agree with the full LP. */
+static void test_random(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    int counts[5] = {0};
+    for (int rep = 0; rep < 150; rep++) {
+        const size_t n = 20 + gsl_rng_uniform_int(rng, 600), m = 1 + gsl_rng_uniform_int(rng, 6);
+        double *x = map_mallocarray(n * m, sizeof *x);
+        for (size_t j = 0; j < n * m; j++)
+            x[j] = gsl_ran_gaussian(rng, 1.0) + (j % m == 0 ? gsl_ran_exponential(rng, 1.0) : 0.0);
+        size_t cols[MAP_MAX_K];
+        double c[MAP_MAX_K];
+        for (size_t i = 0; i < m; i++) {
+            cols[i] = i;
+            c[i] = 0.7 + gsl_ran_gaussian(rng, 1.0);
+        }
+        fixture f;
+        fixture_init(&f, x, n, m, m, cols, c);
+        map_result res;
+        const map_solve_status s = verdict(&f, &res, "random");
+        counts[s]++;
+        MAP_CHECK(s != MAP_SOLVE_NOT_CONVERGED && s != MAP_SOLVE_STALLED, "random: %s (margin %g)",
+                  map_solve_status_name(s), res.margin);
+        map_free(x);
+    }
+    MAP_CHECK(counts[MAP_SOLVE_OPTIMAL] > 10 && counts[MAP_SOLVE_INFEASIBLE] > 10,
+              "both verdicts exercised: %d optimal, %d infeasible", counts[0], counts[3]);
+    fprintf(stderr, "random: %d optimal, %d infeasible, %d boundary\n", counts[0], counts[3], counts[4]);
+    gsl_rng_free(rng);
+}
+
+int main(void)
+{
+    MAP_RUN(test_constructed);
+    MAP_RUN(test_collinear);
+    MAP_RUN(test_random);
+    return map_test_finish();
+}
