@@ -127,7 +127,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     glp_set_row_bnds(st.lp, 1, GLP_FX, 1.0, 1.0);
 
     /* Seed S with each value's best sample and the best for d = 1/k. */
-    double d[MAP_MAX_K], dbest[MAP_MAX_K], q_a[MAP_MAX_K];
+    double d[MAP_MAX_K] = {0}, dbest[MAP_MAX_K] = {0}, q_a[MAP_MAX_K];
     size_t top[MAP_CUTS];
     double topv[MAP_CUTS];
     size_t ntop = 0, nS = 0;
@@ -193,7 +193,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
             memcpy(dbest, d, k * sizeof *d);
         }
         const double width = upper - lower;
-        if (width <= 1e-12 * fmax(1.0, fabs(upper)))
+        if (width <= MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper)))
             break;
         if (ntop == 0) {
             /* No sample outside S beats the LP value: the LP over S is the
@@ -217,7 +217,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     if (rc)
         return rc;
     /* Report the certified upper bound unless the bounds are far apart. */
-    *margin = lower > -INFINITY && upper - lower > 1e-12 * fmax(1.0, fabs(upper)) ? 0.5 * (upper + lower)
+    *margin = lower > -INFINITY && upper - lower > MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper)) ? 0.5 * (upper + lower)
                                                                                    : upper;
     if (lower > 0.0 && *margin < lower)
         *margin = lower;

@@ -183,4 +183,31 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap);
 int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
                       const double *init, map_solver_ws *ws, map_result *res, map_error *err);
 
+/* ---- Palette adjustment (MATH.md §7) -------------------------------------
+ *
+ * Both adjustments use the exact verdict: attainable iff v* ≥ 0 (the
+ * attainable set is closed, so the boundary counts as attainable). Their
+ * results lie on the boundary for an unattainable palette; callers that need
+ * a finite λ step inside with map_palette_inset.
+ */
+
+/* Ray adjustment: the largest ρ in [0, 1] with c0 + ρ(c − c0) attainable,
+ * c = pb->target, c0 the reference means (k entries). An attainable palette
+ * gives ρ = 1. Bisection on the sign of v* to |Δρ| ≤ rho_tol (default 1e-12
+ * when ≤ 0). MAP_EDATA if c0 itself is not attainable. */
+int map_adjust_ray(const map_problem *pb, const double *c0, const map_feas_params *fp, double rho_tol,
+                   double *rho, map_error *err);
+
+/* Greedy adjustment in priority order (order: k distinct indices into the
+ * palette): for each value in turn, its target becomes the largest t ≤ c_i
+ * that is attainable together with the targets already fixed, the values
+ * not yet reached being unconstrained. Writes the adjusted palette to
+ * adjusted (k entries); attainable palettes come back unchanged. */
+int map_adjust_greedy(const map_problem *pb, const size_t *order, const map_feas_params *fp,
+                      double tol, double *adjusted, map_error *err);
+
+/* Steps a palette on or outside the boundary back toward c0:
+ * out = c0 + (1 − inset)(c − c0), inset in [0, 1). */
+void map_palette_inset(size_t k, const double *c, const double *c0, double inset, double *out);
+
 #endif

@@ -13,6 +13,10 @@
  * that a block's scores and rewards stay in L1/L2. */
 #define MAP_BLOCK 256
 
+/* The margin LP stops when its certified bounds are this close (relative to
+ * max(1, |v*|)); margins within it of zero are zero to the data's rounding. */
+#define MAP_MARGIN_RESOLUTION 1e-12
+
 struct map_solver_ws {
     size_t kmax, pmax;
     /* evaluation scratch */

@@ -180,8 +180,71 @@ static void test_random(void)
     gsl_rng_free(rng);
 }
 
+/* Ray adjustment against the reference LP for ρ, and the greedy
+ * adjustment's priority order, on random unattainable palettes. */
+static void test_adjust(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 5);
+    int tested = 0;
+    for (int rep = 0; rep < 60; rep++) {
+        const size_t n = 50 + gsl_rng_uniform_int(rng, 400), m = 2 + gsl_rng_uniform_int(rng, 4);
+        double *x = map_mallocarray(n * m, sizeof *x);
+        for (size_t j = 0; j < n * m; j++)
+            x[j] = gsl_ran_gaussian(rng, 1.0) * (1.0 + (double)(j % m));
+        size_t cols[MAP_MAX_K], order[MAP_MAX_K];
+        double c[MAP_MAX_K], c0[MAP_MAX_K], adj[MAP_MAX_K];
+        for (size_t i = 0; i < m; i++) {
+            cols[i] = i;
+            order[i] = m - 1 - i;
+            c[i] = (1.0 + (double)i) * (0.5 + 1.5 * gsl_rng_uniform(rng));
+        }
+        fixture f;
+        fixture_init(&f, x, n, m, m, cols, c);
+        for (size_t i = 0; i < m; i++)
+            c0[i] = f.cs[i].mean;
+        double rho, ref;
+        map_error err;
+        MAP_CHECK(map_adjust_ray(&f.pb, c0, NULL, 0.0, &rho, &err) == MAP_OK, "ray: %s", err.msg);
+        MAP_CHECK(map_ref_ray(x, n, m, m, cols, c, c0, &ref) == 0, "reference ray LP");
+        MAP_CHECK(fabs(rho - ref) <= 1e-9, "rho %.17g vs LP %.17g", rho, ref);
+        tested += ref < 1.0;
+        MAP_CHECK(map_adjust_greedy(&f.pb, order, NULL, 0.0, adj, &err) == MAP_OK, "greedy: %s", err.msg);
+        /* The adjusted palette is attainable, never above the request, and
+         * the first value in priority order keeps its target if it can. */
+        double v;
+        MAP_CHECK(map_ref_margin(x, n, m, m, cols, adj, f.scale, &v) == 0 && v >= -1e-9,
+                  "greedy palette attainable (margin %g)", v);
+        for (size_t i = 0; i < m; i++)
+            MAP_CHECK(adj[i] <= c[i], "greedy never raises a target");
+        const size_t first = order[0];
+        if (c[first] <= f.cs[first].max)
+            MAP_CHECK(adj[first] == c[first], "top priority keeps its attainable target");
+        /* Each adjusted target is the most it can be given those before it. */
+        for (size_t p = 0; p < m; p++) {
+            const size_t i = order[p];
+            if (adj[i] == c[i])
+                continue;
+            size_t sub[MAP_MAX_K];
+            double cs[MAP_MAX_K], sc[MAP_MAX_K];
+            for (size_t q = 0; q <= p; q++) {
+                sub[q] = cols[order[q]];
+                cs[q] = adj[order[q]];
+                sc[q] = f.scale[order[q]];
+            }
+            cs[p] += 1e-7 * sc[p];
+            MAP_CHECK(map_ref_margin(x, n, m, p + 1, sub, cs, sc, &v) == 0 && v < 0.0,
+                      "greedy target %zu could be higher (margin %g)", i, v);
+        }
+        map_free(x);
+    }
+    MAP_CHECK(tested > 20, "enough unattainable palettes (%d)", tested);
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
+    MAP_RUN(test_adjust);
     MAP_RUN(test_constructed);
     MAP_RUN(test_collinear);
     MAP_RUN(test_random);

@@ -118,3 +118,49 @@ int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t 
     free(val);
     return ok ? 0 : -1;
 }
+
+int map_ref_ray(const double *x, size_t n, size_t ld, size_t k, const size_t *cols, const double *c,
+                const double *c0, double *rho)
+{
+    /* Columns 1..n: q_j ≥ 0; column n+1: ρ ≤ 1. Rows 1..k:
+     * Σ_j q_j (r_ji − c0_i) − ρ (c_i − c0_i) ≥ 0; row k+1: Σ q_j = 1. */
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MAX);
+    glp_add_cols(lp, (int)n + 1);
+    for (size_t j = 0; j < n; j++)
+        glp_set_col_bnds(lp, (int)j + 1, GLP_LO, 0.0, 0.0);
+    glp_set_col_bnds(lp, (int)n + 1, GLP_UP, 0.0, 1.0);
+    glp_set_obj_coef(lp, (int)n + 1, 1.0);
+    glp_add_rows(lp, (int)k + 1);
+    int *ind = malloc((n + 2) * sizeof *ind);
+    double *val = malloc((n + 2) * sizeof *val);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t j = 0; j < n; j++) {
+            ind[j + 1] = (int)j + 1;
+            val[j + 1] = x[j * ld + cols[i]] - c0[i];
+        }
+        ind[n + 1] = (int)n + 1;
+        val[n + 1] = -(c[i] - c0[i]);
+        glp_set_mat_row(lp, (int)i + 1, (int)n + 1, ind, val);
+        glp_set_row_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
+    }
+    for (size_t j = 0; j < n; j++) {
+        ind[j + 1] = (int)j + 1;
+        val[j + 1] = 1.0;
+    }
+    glp_set_mat_row(lp, (int)k + 1, (int)n, ind, val);
+    glp_set_row_bnds(lp, (int)k + 1, GLP_FX, 1.0, 1.0);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    int rc = glp_simplex(lp, &parm);
+    if (rc == 0)
+        rc = glp_exact(lp, &parm);
+    const int ok = rc == 0 && glp_get_status(lp) == GLP_OPT;
+    if (ok)
+        *rho = glp_get_obj_val(lp);
+    glp_delete_prob(lp);
+    free(ind);
+    free(val);
+    return ok ? 0 : -1;
+}

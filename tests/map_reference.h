@@ -24,3 +24,8 @@ int map_ref_solve(const double *x, size_t n, size_t ld, size_t k, const size_t *
  * Returns 0 and sets *margin, or -1 if GLPK failed. */
 int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t *cols,
                    const double *c, const double *scale, double *margin);
+
+/* The ray adjustment as one LP over all samples: the largest ρ ≤ 1 with
+ * Σ_j q_j (r_ji − c0_i) ≥ ρ (c_i − c0_i) for some q ∈ Δ_n. 0 or -1. */
+int map_ref_ray(const double *x, size_t n, size_t ld, size_t k, const size_t *cols, const double *c,
+                const double *c0, double *rho);
