@@ -34,7 +34,10 @@ const char *map_store_default_path(const char *explicit_path);
  * close with map_store_close. */
 int map_store_open(const char *path, map_store **out, map_error *err);
 
-/* Opens an existing database read-only (fails with MAP_ESTORE if missing). */
+/* Opens an existing database read-only; never creates or migrates. Fails
+ * with MAP_ESTORE if the file is missing, is not a mapsolve database or its
+ * schema is not exactly MAP_STORE_SCHEMA_VERSION. Writes through the handle
+ * fail with MAP_EUSAGE. */
 int map_store_open_readonly(const char *path, map_store **out, map_error *err);
 
 /* Closes the handle. NULL is a no-op. */
@@ -42,7 +45,10 @@ void map_store_close(map_store *st);
 
 /* Stores ds under ds->name in one transaction. If the name is taken:
  * replace != 0 replaces it (in the same transaction), else MAP_EDATA with a
- * message naming the dataset. ds->name, values, x, n, m must be set. */
+ * message naming the dataset. ds->name, values, x, n, m must be set
+ * (MAP_EDATA otherwise); prompt_name and prompts are both set or both NULL;
+ * ntext > 0 needs text_names and text. A NULL prompt or text cell is stored
+ * as "". Does not take ownership of ds. */
 int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map_error *err);
 
 /* What to load besides the matrix and the value names. */
@@ -51,8 +57,11 @@ enum {
     MAP_LOAD_TEXT = 1u << 1     /* the text columns */
 };
 
-/* Loads the dataset called name. Unknown name: MAP_EUSAGE, message
- * "no dataset named 'NAME' in DB". On success the caller owns *out. */
+/* Loads the dataset called name: metadata, value names, text column names
+ * and the matrix, plus prompts and text cells as flags ask. Unknown name:
+ * MAP_EUSAGE, message "no dataset named 'NAME' in PATH"; stored data that
+ * does not match its shape: MAP_ESTORE. On success the caller owns *out
+ * (map_dataset_free); on failure *out is NULL. */
 int map_store_get_dataset(map_store *st, const char *name, unsigned flags,
                           map_dataset **out, map_error *err);
 
@@ -60,7 +69,8 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags,
 int map_store_remove_dataset(map_store *st, const char *name, map_error *err);
 
 /* Looks up a dataset by content hash. *name_out is set to a new string (free
- * with map_free) or to NULL when no dataset has that hash. */
+ * with map_free) or to NULL when no dataset has that hash; when several have
+ * it, the first by name. */
 int map_store_find_hash(map_store *st, const char *hash, char **name_out, map_error *err);
 
 /* One row of the dataset listing. */
@@ -80,8 +90,8 @@ typedef struct map_dataset_info {
 int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_error *err);
 void map_dataset_info_free(map_dataset_info *info, size_t count);
 
-/* Runs PRAGMA integrity_check; MAP_OK if "ok", else MAP_ESTORE with the
- * first problem reported. */
+/* Runs PRAGMA integrity_check and foreign_key_check; MAP_OK if both are
+ * clean, else MAP_ESTORE with the first problem reported. */
 int map_store_check(map_store *st, map_error *err);
 
 #endif
