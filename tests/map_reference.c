@@ -66,8 +66,16 @@ int map_ref_solve(const double *x, size_t n, size_t ld, size_t k, const size_t *
     nlopt_set_xtol_rel(opt, 1e-14);
     nlopt_set_maxeval(opt, 20000);
     nlopt_set_vector_storage(opt, 20);
+    /* L-BFGS stops on its own relative tests well before full precision on
+     * flat duals; restarting it from its result rebuilds the curvature
+     * model and drives the gradient down further. */
     double fmin = 0.0;
-    int rc = (int)nlopt_optimize(opt, lambda, &fmin);
+    int rc = 0;
+    for (int restart = 0; restart < 4; restart++) {
+        rc = (int)nlopt_optimize(opt, lambda, &fmin);
+        if (rc < 0 && rc != NLOPT_ROUNDOFF_LIMITED)
+            break;
+    }
     nlopt_destroy(opt);
     /* NLopt's "roundoff limited" still leaves a usable point. */
     return rc == NLOPT_ROUNDOFF_LIMITED ? 1 : rc;
