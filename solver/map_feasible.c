@@ -315,7 +315,7 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
         res->status = MAP_SOLVE_BOUNDARY;
         res->has_direction = 1;
         for (size_t l = 0; l < k; l++) {
-            res->lambda[l] = INFINITY * (res->direction[l] > 0.0);
+            res->lambda[l] = res->direction[l] > 0.0 ? INFINITY : 0.0;
             res->level[l] = NAN;
         }
         if (res->margin < -fp->boundary_tol)

@@ -32,7 +32,7 @@ static int fail(const char *what, const map_error *err)
 int main(int argc, char **argv)
 {
     char dir[PATH_MAX] = "";
-    char path[PATH_MAX];
+    char path[PATH_MAX + 16];
     size_t n = 1000000;
     const size_t m = 6;
     if (argc > 2) {
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
     map_store_close(st);
     map_dataset_free(ds);
     if (dir[0]) {
-        char f[PATH_MAX + 8];
+        char f[PATH_MAX + 32];
         static const char *const suffix[] = {"", "-wal", "-shm"};
         for (int k = 0; k < 3; k++) {
             snprintf(f, sizeof f, "%s%s", path, suffix[k]);

@@ -1,0 +1,502 @@
+/* main.c — the mapsolve command line: a table of subcommands {name, summary,
+ * run} dispatched from main. Each run parses its options with map_args,
+ * calls the command logic in map_app and renders with map_output. Data goes
+ * to stdout, messages to stderr ("mapsolve: ..."), and the exit status is
+ * the map_code of the outcome (see map_args_exit_codes).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "map_app.h"
+#include "map_args.h"
+#include "map_output.h"
+
+#ifndef MAPSOLVE_VERSION
+#define MAPSOLVE_VERSION "unknown"
+#endif
+
+#define DB_HELP "database file (else $MAPSOLVE_DB, else ./mapsolve.db)"
+
+/* Prints err's message as "mapsolve: MSG" (plus a hint for usage errors
+ * naming the subcommand) and returns its code. */
+static int fail(const map_error *err, const char *cmd)
+{
+    fprintf(stderr, "mapsolve: %s\n", err->msg[0] ? err->msg : "unknown error");
+    if (err->code == MAP_EUSAGE && cmd)
+        fprintf(stderr, "Try 'mapsolve %s --help'.\n", cmd);
+    return err->code ? err->code : MAP_ENOMEM;
+}
+
+/* Parses argv for spec; on --help prints it and sets *done to exit 0. */
+static int parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
+                 int *done)
+{
+    map_error err;
+    map_error_clear(&err);
+    *done = 0;
+    const int rc = map_args_parse(spec, argc, argv, pos, npos, &err);
+    if (rc == MAP_ARGS_HELP) {
+        map_args_help(spec, stdout);
+        *done = 1;
+        return MAP_OK;
+    }
+    if (rc) {
+        *done = 1;
+        return fail(&err, spec->name);
+    }
+    return MAP_OK;
+}
+
+/* Writes a JSON document from map_output (NULL: out of memory) to stdout. */
+static int emit_json(char *text)
+{
+    if (!text) {
+        fputs("mapsolve: out of memory writing JSON\n", stderr);
+        return MAP_ENOMEM;
+    }
+    fputs(text, stdout);
+    map_free(text);
+    return MAP_OK;
+}
+
+static int file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* Opens the store read-only for a command that reads dataset `name` (NULL:
+ * a listing). A missing database file is reported, without creating it, as
+ * an unknown dataset (usage error); *st stays NULL for a listing. */
+static int open_for_read(const char *db, const char *name, map_store **st, map_error *err)
+{
+    *st = NULL;
+    if (!file_exists(db)) {
+        if (!name)
+            return MAP_OK;
+        return map_error_set(err, MAP_EUSAGE, "no dataset named '%s' in %s (no such database)",
+                             name, db);
+    }
+    return map_store_open_readonly(db, st, err);
+}
+
+/* ---- ingest ------------------------------------------------------------- */
+
+static int cmd_ingest(int argc, char **argv)
+{
+    const char *db = NULL, *name = NULL, *values = NULL, *prompt = NULL, *texts = NULL;
+    const char *format = NULL;
+    int replace = 0, json = 0;
+    long max_field = 64L * 1024 * 1024, max_cols = 4096, max_rows = 100000000L, max_values = 64;
+    long max_json = 1L << 30;
+    const map_opt opts[] = {
+        {"name", MAP_OPT_STRING, "NAME", "name to store the dataset under", NULL, 1, &name, 0, 0,
+         0, 0, 0},
+        {"values", MAP_OPT_STRING, "A,B,...", "value (reward) columns, in this order",
+         "every all-numeric column", 0, &values, 0, 0, 0, 0, 0},
+        {"prompt-column", MAP_OPT_STRING, "COL", "column holding the prompt key", "none", 0,
+         &prompt, 0, 0, 0, 0, 0},
+        {"text-columns", MAP_OPT_STRING, "A,B,...", "text columns to keep", "none", 0, &texts, 0,
+         0, 0, 0, 0},
+        {"format", MAP_OPT_STRING, "FMT", "auto, csv, json or jsonl (ndjson)",
+         "from the extension; csv for stdin", 0, &format, 0, 0, 0, 0, 0},
+        {"replace", MAP_OPT_FLAG, NULL, "replace a dataset of the same name", NULL, 0, &replace,
+         0, 0, 0, 0, 0},
+        {"json", MAP_OPT_FLAG, NULL, "print a JSON summary on stdout", NULL, 0, &json, 0, 0, 0,
+         0, 0},
+        {"max-field-bytes", MAP_OPT_LONG, "N", "longest CSV field or JSON string", "67108864",
+         0, &max_field, 0, 0, 0, 1, LONG_MAX},
+        {"max-columns", MAP_OPT_LONG, "N", "most columns (keys) in the file", "4096", 0,
+         &max_cols, 0, 0, 0, 1, 1000000},
+        {"max-rows", MAP_OPT_LONG, "N", "most samples", "100000000", 0, &max_rows, 0, 0, 0, 1,
+         LONG_MAX},
+        {"max-values", MAP_OPT_LONG, "N", "most value columns", "64", 0, &max_values, 0, 0, 0,
+         1, 64},
+        {"max-json-bytes", MAP_OPT_LONG, "N", "largest JSON document or JSON Lines line",
+         "1073741824", 0, &max_json, 0, 0, 0, 1, LONG_MAX},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "ingest", "ingest FILE --name NAME [options]",
+        "Reads reward samples from FILE (CSV with a header row, a JSON array of objects,\n"
+        "or JSON Lines; '-' reads standard input) and stores them as dataset NAME.\n"
+        "Nothing is stored unless the whole file is valid. Prints a summary on stderr.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Without --values every column whose cells are all numbers is a value, except\n"
+        "the prompt and text columns; any other non-numeric column is an error.\n"
+        "--json prints {name, n, m, values, source, hash, same_content_as, replaced}."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+
+    map_error err;
+    map_error_clear(&err);
+    map_ingest_opts io;
+    memset(&io, 0, sizeof io);
+    io.path = pos[0];
+    io.limits.max_field_bytes = (size_t)max_field;
+    io.limits.max_columns = (size_t)max_cols;
+    io.limits.max_rows = (size_t)max_rows;
+    io.limits.max_values = (size_t)max_values;
+    io.limits.max_json_bytes = (size_t)max_json;
+    if (format && map_format_parse(format, &io.format) != 0) {
+        map_error_set(&err, MAP_EUSAGE,
+                      "ingest: unknown format '%s' for --format (auto, csv, json, jsonl)", format);
+        return fail(&err, spec.name);
+    }
+    if (map_app_check_name(name, &err))
+        return fail(&err, spec.name);
+    if (prompt && !*prompt) {
+        map_error_set(&err, MAP_EUSAGE, "ingest: --prompt-column is empty");
+        return fail(&err, spec.name);
+    }
+    char **vlist = NULL, **tlist = NULL;
+    size_t nv = 0, nt = 0;
+    rc = values ? map_args_split_list(values, "--values", &vlist, &nv, &err) : MAP_OK;
+    if (!rc && texts)
+        rc = map_args_split_list(texts, "--text-columns", &tlist, &nt, &err);
+    map_store *st = NULL;
+    map_dataset *ds = NULL;
+    map_ingest_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (!rc) {
+        io.values = (const char *const *)vlist;
+        io.nvalues = nv;
+        io.prompt_column = prompt;
+        io.text_columns = (const char *const *)tlist;
+        io.ntext = nt;
+        /* Read and validate the whole file before the store is opened (and
+         * perhaps created): bad input leaves no trace. */
+        rc = map_app_ingest_read(&io, name, &ds, &err);
+        if (!rc)
+            rc = map_store_open(map_store_default_path(db), &st, &err);
+        if (!rc)
+            rc = map_app_ingest_store(st, ds, replace, &rep, &err);
+    }
+    map_store_close(st);
+    map_dataset_free(ds);
+    map_args_list_free(vlist);
+    map_args_list_free(tlist);
+    if (rc)
+        return fail(&err, spec.name);
+    if (rep.same_as)
+        fprintf(stderr, "mapsolve: note: the content of %s was already ingested as dataset '%s'\n",
+                rep.source, rep.same_as);
+    if (rep.replaced)
+        fprintf(stderr, "mapsolve: note: replaced the previous dataset '%s'\n", rep.name);
+    fprintf(stderr, "ingested %s: %zu samples x %zu values (", rep.name, rep.n, rep.m);
+    for (size_t i = 0; i < rep.m; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", rep.values[i]);
+    fprintf(stderr, ") from %s\n", rep.source);
+    rc = json ? emit_json(map_json_ingest(&rep)) : MAP_OK;
+    map_ingest_report_free(&rep);
+    return rc;
+}
+
+/* ---- datasets ----------------------------------------------------------- */
+
+static int cmd_datasets(int argc, char **argv)
+{
+    const char *db = NULL;
+    int json = 0;
+    const map_opt opts[] = {
+        {"json", MAP_OPT_FLAG, NULL, "print a JSON array instead of a table", NULL, 0, &json, 0,
+         0, 0, 0, 0},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "datasets", "datasets [--json] [--db PATH]",
+        "Lists the stored datasets: name, samples (n), values (m), value names, source\n"
+        "file and creation time (ISO 8601, UTC).",
+        0, 0, opts, sizeof opts / sizeof opts[0],
+        "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
+        "text_columns}, ...]."};
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, NULL, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    const char *path = map_store_default_path(db);
+    map_store *st = NULL;
+    map_dataset_info *info = NULL;
+    size_t count = 0;
+    rc = open_for_read(path, NULL, &st, &err);
+    if (!rc && st)
+        rc = map_store_list(st, &info, &count, &err);
+    map_store_close(st);
+    if (rc)
+        return fail(&err, spec.name);
+    if (json)
+        rc = emit_json(map_json_datasets(info, count));
+    else if (count == 0)
+        fprintf(stderr, "mapsolve: no datasets in %s\n", path);
+    else
+        rc = map_print_datasets(stdout, info, count);
+    map_dataset_info_free(info, count);
+    if (rc == MAP_ENOMEM)
+        fputs("mapsolve: out of memory\n", stderr);
+    return rc;
+}
+
+/* ---- describe ----------------------------------------------------------- */
+
+static int cmd_describe(int argc, char **argv)
+{
+    const char *db = NULL;
+    int json = 0;
+    const map_opt opts[] = {
+        {"json", MAP_OPT_FLAG, NULL, "print a JSON object instead of a table", NULL, 0, &json, 0,
+         0, 0, 0, 0},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "describe", "describe NAME [--json] [--db PATH]",
+        "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
+        "min, the 10/25/50/75/90th percentiles (type 7) and max.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "--json prints {dataset, n, values: [{name, n, mean, sd, min, q10, q25, q50, q75,\n"
+        "q90, max}, ...]}."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    map_store *st = NULL;
+    map_dataset *ds = NULL;
+    map_value_summary *sum = NULL;
+    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    if (!rc)
+        rc = map_store_get_dataset(st, pos[0], 0, &ds, &err);
+    map_store_close(st);
+    if (!rc)
+        rc = map_app_describe(ds, &sum, &err);
+    if (rc) {
+        map_dataset_free(ds);
+        return fail(&err, spec.name);
+    }
+    if (json)
+        rc = emit_json(map_json_describe(ds->name, ds->n, sum, ds->m));
+    else if ((rc = map_print_describe(stdout, sum, ds->m)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    map_free(sum);
+    map_dataset_free(ds);
+    return rc;
+}
+
+/* ---- remove ------------------------------------------------------------- */
+
+static int cmd_remove(int argc, char **argv)
+{
+    const char *db = NULL;
+    const map_opt opts[] = {
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {"remove", "remove NAME [--db PATH]",
+                               "Deletes dataset NAME from the database (one transaction).", 1, 1,
+                               opts, sizeof opts / sizeof opts[0], NULL};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    const char *path = map_store_default_path(db);
+    map_store *st = NULL;
+    if (!file_exists(path))
+        rc = map_error_set(&err, MAP_EUSAGE, "no dataset named '%s' in %s (no such database)",
+                           pos[0], path);
+    if (!rc)
+        rc = map_store_open(path, &st, &err);
+    if (!rc)
+        rc = map_store_remove_dataset(st, pos[0], &err);
+    map_store_close(st);
+    if (rc)
+        return fail(&err, spec.name);
+    fprintf(stderr, "removed %s from %s\n", pos[0], path);
+    return MAP_OK;
+}
+
+/* ---- solve -------------------------------------------------------------- */
+
+static int cmd_solve(int argc, char **argv)
+{
+    map_solver_params par;
+    map_solver_params_default(&par);
+    const char *db = NULL, *palette = NULL;
+    int json = 0;
+    double tol = par.tol;
+    long max_iter = par.max_iter;
+    char tol_def[32], iter_def[32];
+    snprintf(tol_def, sizeof tol_def, "%g", par.tol);
+    snprintf(iter_def, sizeof iter_def, "%d", par.max_iter);
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (see below)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        {"json", MAP_OPT_FLAG, NULL, "print one JSON object instead of a table", NULL, 0, &json,
+         0, 0, 0, 0, 0},
+        {"tol", MAP_OPT_DOUBLE, "T", "KKT tolerance relative to each value's sd", tol_def, 0,
+         &tol, 0.0, 1.0, 1, 0, 0},
+        {"max-iter", MAP_OPT_LONG, "N", "Newton iteration limit", iter_def, 0, &max_iter, 0, 0, 0,
+         1, 1000000},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "solve", "solve NAME --palette SPEC [--json] [--tol T] [--max-iter N] [--db PATH]",
+        "Finds the least-KL reweighting of dataset NAME's samples whose expected values\n"
+        "reach the palette's targets (the MAP problem), with a verdict: optimal (the\n"
+        "weights lambda >= 0 of the combined reward), infeasible (with a certificate d:\n"
+        "no reweighting reaches d.c) or boundary (reachable only in the limit).",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Palette: comma-separated VALUE=TARGET, TARGET a number, 'mean' (the value's mean)\n"
+        "or qNN (its NN-th percentile, type 7, NN in [0, 100], e.g. q50, q97.5).\n"
+        "Example: --palette humor=q90,gpt2-helpful=mean,coherence=0.45\n"
+        "A constant value whose target is at most its value is left out with lambda 0.\n"
+        "--json prints {dataset, n, status, values: [{name, spec, target, lambda, level,\n"
+        "constant}], levels: {VALUE: level, for every value}, kl, ess, max_weight, dual,\n"
+        "kkt, gap, violation, condition, iterations, margin}, plus certificate: {direction:\n"
+        "{VALUE: d}, gap} when infeasible and boundary_values: [...] when boundary."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    par.tol = tol;
+    par.max_iter = (int)max_iter;
+    map_error err;
+    map_error_clear(&err);
+    map_store *st = NULL;
+    map_solve_report *rep = NULL;
+    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    if (!rc)
+        rc = map_app_solve(st, pos[0], palette, &par, NULL, &rep, &err);
+    map_store_close(st);
+    if (rc)
+        return fail(&err, spec.name);
+    for (size_t i = 0; i < rep->k; i++)
+        if (rep->items[i].constant)
+            fprintf(stderr,
+                    "mapsolve: note: value '%s' is constant and meets its target; left out "
+                    "with lambda 0\n", rep->items[i].name);
+    if (json)
+        rc = emit_json(map_json_solve(rep));
+    else if ((rc = map_print_solve(stdout, rep)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    if (!rc)
+        rc = map_app_solve_code(rep);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: the palette is not attained (status %s)\n",
+                map_solve_status_name(rep->result.status));
+    map_solve_report_free(rep);
+    return rc;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+typedef struct map_subcommand {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv: the words after the name */
+} map_subcommand;
+
+static int cmd_help(int argc, char **argv);
+
+static const map_subcommand commands[] = {
+    {"ingest", "read reward samples (CSV, JSON, JSONL) into the database", cmd_ingest},
+    {"datasets", "list the stored datasets", cmd_datasets},
+    {"describe", "per-value statistics of a dataset", cmd_describe},
+    {"solve", "solve a MAP value palette on a dataset", cmd_solve},
+    {"remove", "delete a dataset", cmd_remove},
+    {"help", "show help for mapsolve or one subcommand", cmd_help},
+};
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void usage(FILE *out)
+{
+    fputs("Usage: mapsolve COMMAND [options]\n"
+          "       mapsolve COMMAND --help\n"
+          "       mapsolve --version\n\n"
+          "Solves MAP value palettes (least-KL reweightings of reward samples that reach\n"
+          "target value levels) on datasets kept in a SQLite database.\n\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < ncommands; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nEvery command takes --db PATH (else $MAPSOLVE_DB, else ./mapsolve.db).\n\n", out);
+    map_args_exit_codes(out);
+}
+
+static const map_subcommand *find_command(const char *name)
+{
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc == 0) {
+        usage(stdout);
+        return MAP_OK;
+    }
+    if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0 ||
+        strcmp(argv[0], "help") == 0) {
+        usage(stdout);
+        return MAP_OK;
+    }
+    const map_subcommand *c = find_command(argv[0]);
+    if (!c || argc > 1) {
+        if (c)
+            fprintf(stderr, "mapsolve: help: unexpected argument '%s'\n", argv[1]);
+        else
+            fprintf(stderr, "mapsolve: help: unknown command '%s'\n", argv[0]);
+        fputs("Try 'mapsolve --help'.\n", stderr);
+        return MAP_EUSAGE;
+    }
+    char help[] = "--help";
+    char *args[] = {help, NULL};
+    return c->run(1, args);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MAP_EUSAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage(stdout);
+        return MAP_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("mapsolve %s\n", MAPSOLVE_VERSION);
+        return MAP_OK;
+    }
+    const map_subcommand *c = find_command(name);
+    if (!c) {
+        if (name[0] == '-')
+            fprintf(stderr, "mapsolve: unknown option '%s'\n", name);
+        else
+            fprintf(stderr, "mapsolve: unknown command '%s'\n", name);
+        fputs("Try 'mapsolve --help'.\n", stderr);
+        return MAP_EUSAGE;
+    }
+    int rc = c->run(argc - 2, argv + 2);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fputs("mapsolve: cannot write to standard output\n", stderr);
+        if (rc == MAP_OK || rc == MAP_NOT_ATTAINED)
+            rc = MAP_ENOMEM;
+    }
+    return rc;
+}

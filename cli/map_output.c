@@ -1,0 +1,528 @@
+/* map_output.c — human tables and JSON documents for the command results;
+ * the jansson glue of mapsolve. */
+#include "map_output.h"
+
+#include <assert.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- helpers ------------------------------------------------------------ */
+
+void map_format_time(int64_t t, char buf[32])
+{
+    buf[0] = '\0';
+    if (t == 0)
+        return;
+    const time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, 32, "%lld", (long long)t);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if the bytes there are not
+ * one (overlong forms, surrogates and code points above U+10FFFF are not). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    const unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+/* NULL if s is valid UTF-8; else a copy (map_malloc) with each invalid
+ * byte replaced by U+FFFD. *nomem is set when the copy cannot be made. */
+static char *utf8_fixed(const char *s, int *nomem)
+{
+    *nomem = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const size_t l = utf8_seq(p);
+        if (!l)
+            break;
+        p += l;
+    }
+    if (!*p)
+        return NULL;
+    const size_t len = strlen(s);
+    char *fixed = len <= (((size_t)-1) - 1) / 3 ? map_malloc(3 * len + 1) : NULL;
+    if (!fixed) {
+        *nomem = 1;
+        return NULL;
+    }
+    size_t o = 0;
+    for (p = (const unsigned char *)s; *p;) {
+        const size_t l = utf8_seq(p);
+        if (l) {
+            memcpy(fixed + o, p, l);
+            o += l;
+            p += l;
+        } else {
+            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            p++;
+        }
+    }
+    fixed[o] = '\0';
+    return fixed;
+}
+
+/* A JSON string of s (jansson does all the escaping; it refuses invalid
+ * UTF-8, so bad bytes become U+FFFD first). NULL when out of memory. */
+static json_t *jstr(const char *s)
+{
+    if (!s)
+        return json_null();
+    int nomem = 0;
+    char *fixed = utf8_fixed(s, &nomem);
+    if (nomem)
+        return NULL;
+    json_t *j = json_string(fixed ? fixed : s);
+    map_free(fixed);
+    return j;
+}
+
+/* A real, or null when v is not finite (JSON has no inf/nan). */
+static json_t *jreal(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *jsize(size_t v) { return json_integer((json_int_t)v); }
+
+/* Sets obj[key] = v, stealing v (a key that is not valid UTF-8 is
+ * repaired as in jstr); clears *ok when v is NULL or the set fails. jansson's
+ * *_new setters release v themselves when they fail. */
+static void jset(json_t *obj, const char *key, json_t *v, int *ok)
+{
+    int nomem = 0;
+    char *fixed = utf8_fixed(key, &nomem);
+    if (!obj || !v || nomem) {
+        *ok = 0;
+        json_decref(v);
+    } else if (json_object_set_new(obj, fixed ? fixed : key, v) != 0) {
+        *ok = 0;
+    }
+    map_free(fixed);
+}
+
+static void jpush(json_t *arr, json_t *v, int *ok)
+{
+    if (!arr || !v) {
+        *ok = 0;
+        json_decref(v);
+    } else if (json_array_append_new(arr, v) != 0) {
+        *ok = 0;
+    }
+}
+
+static json_t *jnames(char *const *names, size_t count, int *ok)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < count; i++)
+        jpush(a, jstr(names[i]), ok);
+    if (!a)
+        *ok = 0;
+    return a;
+}
+
+/* Dumps root (stolen) as indented JSON with 17 significant digits plus a
+ * final newline, into a string allocated with map_malloc. */
+static char *dump(json_t *root, int ok)
+{
+    if (!root || !ok) {
+        json_decref(root);
+        return NULL;
+    }
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (!text)
+        return NULL;
+    const size_t len = strlen(text);
+    char *out = map_malloc(len + 2);
+    if (out) {
+        memcpy(out, text, len);
+        out[len] = '\n';
+        out[len + 1] = '\0';
+    }
+    free(text); /* jansson's default allocator is malloc */
+    return out;
+}
+
+/* ---- JSON documents ----------------------------------------------------- */
+
+char *map_json_ingest(const map_ingest_report *rep)
+{
+    int ok = 1;
+    json_t *o = json_object();
+    jset(o, "name", jstr(rep->name), &ok);
+    jset(o, "n", jsize(rep->n), &ok);
+    jset(o, "m", jsize(rep->m), &ok);
+    jset(o, "values", jnames(rep->values, rep->m, &ok), &ok);
+    jset(o, "source", jstr(rep->source), &ok);
+    jset(o, "hash", jstr(rep->hash), &ok);
+    jset(o, "same_content_as", jstr(rep->same_as), &ok);
+    jset(o, "replaced", json_boolean(rep->replaced), &ok);
+    return dump(o, ok);
+}
+
+char *map_json_datasets(const map_dataset_info *info, size_t count)
+{
+    int ok = 1;
+    json_t *a = json_array();
+    for (size_t i = 0; i < count; i++) {
+        const map_dataset_info *d = &info[i];
+        char when[32];
+        map_format_time(d->created, when);
+        json_t *o = json_object();
+        jset(o, "name", jstr(d->name), &ok);
+        jset(o, "n", jsize(d->n), &ok);
+        jset(o, "m", jsize(d->m), &ok);
+        jset(o, "values", jnames(d->values, d->m, &ok), &ok);
+        jset(o, "source", jstr(d->source), &ok);
+        jset(o, "hash", jstr(d->hash), &ok);
+        jset(o, "created", d->created ? jstr(when) : json_null(), &ok);
+        jset(o, "prompt_column", jstr(d->prompt_name), &ok);
+        jset(o, "text_columns", jsize(d->ntext), &ok);
+        jpush(a, o, &ok);
+    }
+    if (!a)
+        ok = 0;
+    return dump(a, ok);
+}
+
+char *map_json_describe(const char *dataset, size_t n, const map_value_summary *sum, size_t m)
+{
+    int ok = 1;
+    json_t *root = json_object();
+    jset(root, "dataset", jstr(dataset), &ok);
+    jset(root, "n", jsize(n), &ok);
+    json_t *a = json_array();
+    for (size_t i = 0; i < m; i++) {
+        const map_value_summary *s = &sum[i];
+        json_t *o = json_object();
+        jset(o, "name", jstr(s->name), &ok);
+        jset(o, "n", jsize(s->n), &ok);
+        jset(o, "mean", jreal(s->mean), &ok);
+        jset(o, "sd", jreal(s->sd), &ok);
+        jset(o, "min", jreal(s->min), &ok);
+        jset(o, "q10", jreal(s->q10), &ok);
+        jset(o, "q25", jreal(s->q25), &ok);
+        jset(o, "q50", jreal(s->q50), &ok);
+        jset(o, "q75", jreal(s->q75), &ok);
+        jset(o, "q90", jreal(s->q90), &ok);
+        jset(o, "max", jreal(s->max), &ok);
+        jpush(a, o, &ok);
+    }
+    jset(root, "values", a, &ok);
+    return dump(root, ok);
+}
+
+char *map_json_solve(const map_solve_report *rep)
+{
+    const map_result *r = &rep->result;
+    const map_solution *d = &r->diag;
+    int ok = 1;
+    json_t *root = json_object();
+    jset(root, "dataset", jstr(rep->dataset), &ok);
+    jset(root, "n", jsize(rep->n), &ok);
+    jset(root, "status", jstr(map_solve_status_name(r->status)), &ok);
+    json_t *vals = json_array();
+    for (size_t i = 0; i < rep->k; i++) {
+        const map_solve_item *it = &rep->items[i];
+        json_t *o = json_object();
+        jset(o, "name", jstr(it->name), &ok);
+        jset(o, "spec", jstr(it->spec), &ok);
+        jset(o, "target", jreal(it->target), &ok);
+        jset(o, "lambda", jreal(it->lambda), &ok);
+        jset(o, "level", jreal(it->level), &ok);
+        jset(o, "constant", json_boolean(it->constant), &ok);
+        jpush(vals, o, &ok);
+    }
+    jset(root, "values", vals, &ok);
+    json_t *lv = json_object();
+    for (size_t c = 0; c < rep->m; c++)
+        jset(lv, rep->values[c], jreal(rep->levels[c]), &ok);
+    jset(root, "levels", lv, &ok);
+    /* Diagnostics of q_λ exist only for a finite λ. */
+    const double none = NAN, t = rep->has_tilt;
+    jset(root, "kl", jreal(t ? d->kl : none), &ok);
+    jset(root, "ess", jreal(t ? d->ess : none), &ok);
+    jset(root, "max_weight", jreal(t ? d->max_weight : none), &ok);
+    jset(root, "dual", jreal(t ? d->dual : none), &ok);
+    jset(root, "kkt", jreal(t ? d->kkt : none), &ok);
+    jset(root, "gap", jreal(t ? d->gap : none), &ok);
+    jset(root, "violation", jreal(t ? d->violation : none), &ok);
+    jset(root, "condition", jreal(t ? d->cond : none), &ok);
+    jset(root, "iterations", json_integer(d->iterations), &ok);
+    jset(root, "margin", jreal(r->margin), &ok);
+    if (r->status == MAP_SOLVE_INFEASIBLE) {
+        if (r->has_direction) {
+            json_t *cert = json_object(), *dir = json_object();
+            for (size_t i = 0; i < rep->k; i++)
+                if (rep->items[i].pidx >= 0)
+                    jset(dir, rep->items[i].name, jreal(r->direction[rep->items[i].pidx]), &ok);
+            jset(cert, "direction", dir, &ok);
+            jset(cert, "gap", jreal(r->cert_gap), &ok);
+            jset(root, "certificate", cert, &ok);
+        } else {
+            jset(root, "certificate", json_null(), &ok);
+        }
+    }
+    if (r->status == MAP_SOLVE_BOUNDARY) {
+        json_t *b = json_array();
+        for (size_t i = 0; i < rep->k; i++) {
+            const long p = rep->items[i].pidx;
+            if (r->has_direction && p >= 0 && r->direction[p] > 0.0)
+                jpush(b, jstr(rep->items[i].name), &ok);
+        }
+        jset(root, "boundary_values", b, &ok);
+    }
+    return dump(root, ok);
+}
+
+/* ---- human tables ------------------------------------------------------- */
+
+/* A table of formatted cells, printed with aligned columns. */
+typedef struct table {
+    size_t ncols, ncells, cap;
+    const char *align; /* per column 'l' or 'r' */
+    char **cells;      /* row-major */
+    int ok;
+} table;
+
+static void table_add(table *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void table_add(table *t, const char *fmt, ...)
+{
+    if (!t->ok)
+        return;
+    if (t->ncells == t->cap) {
+        const size_t cap = t->cap ? 2 * t->cap : 64;
+        char **c = map_reallocarray(t->cells, cap, sizeof *c);
+        if (!c) {
+            t->ok = 0;
+            return;
+        }
+        t->cells = c;
+        t->cap = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    const int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = len >= 0 ? map_malloc((size_t)len + 1) : NULL;
+    if (!s) {
+        t->ok = 0;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    t->cells[t->ncells++] = s;
+}
+
+/* Display width: code points of UTF-8 text (continuation bytes don't count). */
+static size_t width_of(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static int table_print(table *t, FILE *out)
+{
+    if (!t->ok)
+        return MAP_ENOMEM;
+    size_t width[16] = {0};
+    assert(t->ncols <= 16);
+    for (size_t i = 0; i < t->ncells; i++) {
+        const size_t w = width_of(t->cells[i]);
+        if (w > width[i % t->ncols])
+            width[i % t->ncols] = w;
+    }
+    for (size_t i = 0; i < t->ncells; i++) {
+        const size_t c = i % t->ncols;
+        const size_t pad = width[c] - width_of(t->cells[i]);
+        const int last = c + 1 == t->ncols;
+        if (c > 0)
+            fputs("  ", out);
+        if (t->align[c] == 'r')
+            fprintf(out, "%*s%s", (int)pad, "", t->cells[i]);
+        else
+            fprintf(out, "%s%*s", t->cells[i], last ? 0 : (int)pad, "");
+        if (last)
+            fputc('\n', out);
+    }
+    return MAP_OK;
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        map_free(t->cells[i]);
+    map_free(t->cells);
+}
+
+int map_print_datasets(FILE *out, const map_dataset_info *info, size_t count)
+{
+    table t = {6, 0, 0, "lrrlll", NULL, 1};
+    table_add(&t, "NAME");
+    table_add(&t, "N");
+    table_add(&t, "M");
+    table_add(&t, "VALUES");
+    table_add(&t, "SOURCE");
+    table_add(&t, "CREATED");
+    for (size_t i = 0; i < count; i++) {
+        const map_dataset_info *d = &info[i];
+        size_t len = 1;
+        for (size_t v = 0; v < d->m; v++)
+            len += strlen(d->values[v]) + 1;
+        char *joined = map_malloc(len);
+        if (!joined) {
+            t.ok = 0;
+            break;
+        }
+        joined[0] = '\0';
+        for (size_t v = 0; v < d->m; v++) {
+            if (v)
+                strcat(joined, ",");
+            strcat(joined, d->values[v]);
+        }
+        char when[32];
+        map_format_time(d->created, when);
+        table_add(&t, "%s", d->name);
+        table_add(&t, "%zu", d->n);
+        table_add(&t, "%zu", d->m);
+        table_add(&t, "%s", joined);
+        table_add(&t, "%s", d->source ? d->source : "");
+        table_add(&t, "%s", when);
+        map_free(joined);
+    }
+    const int rc = table_print(&t, out);
+    table_free(&t);
+    return rc;
+}
+
+int map_print_describe(FILE *out, const map_value_summary *sum, size_t m)
+{
+    static const char *const head[] = {"value", "n",   "mean", "sd",  "min", "q10",
+                                       "q25",   "q50", "q75",  "q90", "max"};
+    table t = {11, 0, 0, "lrrrrrrrrrr", NULL, 1};
+    for (size_t c = 0; c < 11; c++)
+        table_add(&t, "%s", head[c]);
+    for (size_t i = 0; i < m; i++) {
+        const map_value_summary *s = &sum[i];
+        table_add(&t, "%s", s->name);
+        table_add(&t, "%zu", s->n);
+        const double v[9] = {s->mean, s->sd,  s->min, s->q10, s->q25,
+                             s->q50,  s->q75, s->q90, s->max};
+        for (size_t c = 0; c < 9; c++)
+            table_add(&t, "%.6g", v[c]);
+    }
+    const int rc = table_print(&t, out);
+    table_free(&t);
+    return rc;
+}
+
+/* %.6g, "inf" for +inf (an unbounded λ), "-" for NaN (no value). */
+static void num_or_dash(double v, char buf[32])
+{
+    if (isnan(v))
+        snprintf(buf, 32, "-");
+    else
+        snprintf(buf, 32, "%.6g", v);
+}
+
+int map_print_solve(FILE *out, const map_solve_report *rep)
+{
+    const map_result *r = &rep->result;
+    const map_solution *d = &r->diag;
+    table t = {5, 0, 0, "llrrr", NULL, 1};
+    table_add(&t, "value");
+    table_add(&t, "spec");
+    table_add(&t, "target");
+    table_add(&t, "lambda");
+    table_add(&t, "level");
+    for (size_t i = 0; i < rep->k; i++) {
+        const map_solve_item *it = &rep->items[i];
+        char lam[32], lev[32];
+        num_or_dash(it->lambda, lam);
+        num_or_dash(it->level, lev);
+        table_add(&t, "%s", it->name);
+        table_add(&t, "%s%s", it->spec, it->constant ? " (constant)" : "");
+        table_add(&t, "%.6g", it->target);
+        table_add(&t, "%s", lam);
+        table_add(&t, "%s", lev);
+    }
+    int rc = table_print(&t, out);
+    table_free(&t);
+    if (rc)
+        return rc;
+
+    const double ess_pct = rep->n ? 100.0 * d->ess / (double)rep->n : 0.0;
+    fputc('\n', out);
+    fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
+    fprintf(out, "%-15s %s\n", "status", map_solve_status_name(r->status));
+    if (rep->has_tilt) {
+        fprintf(out, "%-15s %.6g nats\n", "KL", d->kl);
+        fprintf(out, "%-15s %.6g samples (%.3g%% of %zu)\n", "ESS", d->ess, ess_pct, rep->n);
+        fprintf(out, "%-15s %.6g\n", "largest weight", d->max_weight);
+        fprintf(out, "%-15s %d\n", "iterations", d->iterations);
+    }
+    if (isfinite(r->margin))
+        fprintf(out, "%-15s %.6g (scaled by each value's sd)\n", "margin", r->margin);
+    else
+        fprintf(out, "%-15s %s\n", "margin", "not computed");
+    if (r->status == MAP_SOLVE_INFEASIBLE && r->has_direction) {
+        fprintf(out, "%-15s", "certificate");
+        for (size_t i = 0, first = 1; i < rep->k; i++) {
+            const map_solve_item *it = &rep->items[i];
+            if (it->pidx < 0 || r->direction[it->pidx] == 0.0)
+                continue;
+            fprintf(out, "%s%.6g·%s", first ? " d = " : " + ", r->direction[it->pidx], it->name);
+            first = 0;
+        }
+        fputc('\n', out);
+        fprintf(out, "%-15s %.6g: d·c exceeds d·r of every sample, so no reweighting attains "
+                     "the palette\n", "gap", r->cert_gap);
+    }
+    if (r->status == MAP_SOLVE_BOUNDARY) {
+        fprintf(out, "%-15s", "boundary");
+        size_t shown = 0;
+        for (size_t i = 0; i < rep->k; i++) {
+            const map_solve_item *it = &rep->items[i];
+            if (r->has_direction && it->pidx >= 0 && r->direction[it->pidx] > 0.0)
+                fprintf(out, "%s%s", shown++ ? ", " : " ", it->name);
+        }
+        fputs(shown ? " (attainable only in the limit)\n" : " attainable only in the limit\n", out);
+    }
+    return MAP_OK;
+}

@@ -1,0 +1,46 @@
+/* map_output.h — rendering of command results: aligned human tables written
+ * to a stream, and JSON documents returned as strings (the only file of
+ * mapsolve that touches jansson). JSON numbers are written with 17
+ * significant digits so they read back exactly; non-finite numbers become
+ * null; strings that are not valid UTF-8 have the bad bytes replaced by
+ * U+FFFD. Field names are stable (documented in the CLI's --help).
+ */
+#ifndef MAP_OUTPUT_H
+#define MAP_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "map_app.h"
+#include "map_store.h"
+
+/* Unix time → "YYYY-MM-DDTHH:MM:SSZ" (UTC) in buf; "" for t == 0. */
+void map_format_time(int64_t t, char buf[32]);
+
+/* Each map_json_* returns a new NUL-terminated JSON text ending in a newline
+ * (free with map_free), or NULL when out of memory. */
+
+/* {"name","n","m","values":[...],"source","hash","same_content_as","replaced"} */
+char *map_json_ingest(const map_ingest_report *rep);
+
+/* [{"name","n","m","values","source","hash","created","prompt_column","text_columns"}, ...] */
+char *map_json_datasets(const map_dataset_info *info, size_t count);
+
+/* {"dataset","n","values":[{"name","n","mean","sd","min","q10","q25","q50","q75","q90","max"}]} */
+char *map_json_describe(const char *dataset, size_t n, const map_value_summary *sum, size_t m);
+
+/* One object: dataset, n, status, values [{name, spec, target, lambda, level,
+ * constant}], levels {value: level for every dataset value}, kl, ess,
+ * max_weight, dual, kkt, gap, violation, condition, iterations, margin;
+ * certificate {direction {value: d_i}, gap} when infeasible; boundary_values
+ * [names with d_i > 0] when boundary. */
+char *map_json_solve(const map_solve_report *rep);
+
+/* Human renderings (aligned columns, units) written to out. Return MAP_OK,
+ * or MAP_ENOMEM (nothing or part of the table written). */
+int map_print_datasets(FILE *out, const map_dataset_info *info, size_t count);
+int map_print_describe(FILE *out, const map_value_summary *sum, size_t m);
+int map_print_solve(FILE *out, const map_solve_report *rep);
+
+#endif
