@@ -71,8 +71,8 @@ void map_partial_merge(map_partial *a, const map_partial *b)
 
 /* Partial of rows [b, b+nb) into blk (which is reset first). */
 static void block_partial(const map_matrix *X, size_t b, size_t nb, size_t k, const size_t *cols,
-                          const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
-                          map_partial *blk)
+                          const double *center, const double *lambda, size_t p, const size_t *scols,
+                          map_solver_ws *ws, map_partial *blk)
 {
     double *s = ws->blk_s;
     double *r = ws->blk_r;
@@ -81,7 +81,7 @@ static void block_partial(const map_matrix *X, size_t b, size_t nb, size_t k, co
         const double *row = X->x + (b + j) * X->ld;
         double sj = 0.0;
         for (size_t i = 0; i < k; i++)
-            sj += lambda[i] * row[cols[i]];
+            sj += lambda[i] * (row[cols[i]] - center[i]);
         s[j] = sj;
         if (sj > smax)
             smax = sj;
@@ -128,15 +128,18 @@ static void block_partial(const map_matrix *X, size_t b, size_t nb, size_t k, co
     blk->w2sum = w2sum;
 }
 
-void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *lambda, size_t p,
-                   const size_t *scols, map_solver_ws *ws, map_partial *out)
+void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *center,
+                   const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
+                   map_partial *out)
 {
+    if (!center)
+        center = ws->zero;
     MAP_ASSERT(p <= ws->pmax && k <= ws->kmax);
     map_partial blk = {p, out->want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->blk_mean, ws->blk_m2};
     map_partial_reset(out);
     for (size_t b = 0; b < X->n; b += MAP_BLOCK) {
         const size_t nb = X->n - b < MAP_BLOCK ? X->n - b : MAP_BLOCK;
-        block_partial(X, b, nb, k, cols, lambda, p, scols, ws, &blk);
+        block_partial(X, b, nb, k, cols, center, lambda, p, scols, ws, &blk);
         map_partial_merge(out, &blk);
     }
 }

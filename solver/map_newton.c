@@ -66,11 +66,13 @@ map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax)
     WS_ALLOC(hff, kmax * kmax);
     WS_ALLOC(freeidx, kmax);
     WS_ALLOC(active, kmax);
+    WS_ALLOC(zero, kmax);
 #undef WS_ALLOC
     if (!ok) {
         map_solver_ws_free(ws);
         return NULL;
     }
+    memset(ws->zero, 0, kmax * sizeof *ws->zero);
     return ws;
 }
 
@@ -95,6 +97,7 @@ void map_solver_ws_free(map_solver_ws *ws)
     map_free(ws->hff);
     map_free(ws->freeidx);
     map_free(ws->active);
+    map_free(ws->zero);
     map_free(ws);
 }
 
@@ -128,9 +131,28 @@ static map_partial partial_on(const map_problem *pb, double *mean, double *m2)
     return a;
 }
 
+/* Λ_c: log Z of the centred scores λᵀ(r_j − c) (Λ = Λ_c + λᵀc). */
 static double logz_of(const map_partial *a, size_t n)
 {
     return a->smax + log(a->wsum / (double)n);
+}
+
+/* Σ_i λ_i (v_i − c_i), the centred form of λᵀv (the centre is the target). */
+static double dot_centred(const map_problem *pb, const double *lambda, const double *v)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < pb->k; i++)
+        s += lambda[i] * (v[i] - pb->target[i]);
+    return s;
+}
+
+/* λᵀc, to turn the centred Λ_c back into Λ */
+static double lambda_dot_target(const map_problem *pb, const double *lambda)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < pb->k; i++)
+        s += lambda[i] * pb->target[i];
+    return s;
 }
 
 int map_evaluate(const map_problem *pb, const double *lambda, map_solver_ws *ws, double *logz,
@@ -139,9 +161,9 @@ int map_evaluate(const map_problem *pb, const double *lambda, map_solver_ws *ws,
     if (pb->k > ws->kmax)
         return MAP_ENOMEM;
     map_partial a = partial_on(pb, ws->cur_mean, ws->cur_m2);
-    map_eval_pass(&pb->data, pb->k, pb->cols, lambda, pb->k, pb->cols, ws, &a);
+    map_eval_pass(&pb->data, pb->k, pb->cols, pb->target, lambda, pb->k, pb->cols, ws, &a);
     if (logz)
-        *logz = logz_of(&a, pb->data.n);
+        *logz = logz_of(&a, pb->data.n) + lambda_dot_target(pb, lambda);
     if (mu)
         memcpy(mu, a.mean, pb->k * sizeof *mu);
     if (sigma)
@@ -160,18 +182,16 @@ int map_levels(const map_problem *pb, const double *lambda, size_t p, const size
     if (pb->k > ws->kmax || p > ws->pmax)
         return map_error_set(err, MAP_ENOMEM, "solver workspace too small for %zu columns", p);
     map_partial a = {p, 0, 0.0, -INFINITY, 0.0, 0.0, ws->lev_mean, NULL};
-    map_eval_pass(&pb->data, pb->k, pb->cols, lambda, p, stat_cols, ws, &a);
+    map_eval_pass(&pb->data, pb->k, pb->cols, pb->target, lambda, p, stat_cols, ws, &a);
     memcpy(levels, a.mean, p * sizeof *levels);
     return MAP_OK;
 }
 
-/* f(λ) = Λ(λ) − λᵀc, the function minimised. */
-static double objective(const map_problem *pb, const double *lambda, const map_partial *a)
+/* f(λ) = Λ(λ) − λᵀc = Λ_c(λ), the function minimised, in its centred form
+ * (no large terms that cancel). */
+static double objective(const map_problem *pb, const map_partial *a)
 {
-    double lc = 0.0;
-    for (size_t i = 0; i < pb->k; i++)
-        lc += lambda[i] * pb->target[i];
-    return logz_of(a, pb->data.n) - lc;
+    return logz_of(a, pb->data.n);
 }
 
 /* Per-value stopping threshold: tol·scale_i plus a floor at the rounding
@@ -199,7 +219,8 @@ static double kkt_measure(const map_problem *pb, const map_solver_params *par, c
     return worst;
 }
 
-/* Cholesky of the scaled free-set Hessian D Σ_FF D (D = diag(scale)) in
+/* Cholesky of the free-set Hessian in the scaled variables y_i = λ_i·scale_i,
+ * D⁻¹ Σ_FF D⁻¹ with D = diag(scale) (close to a correlation matrix), in
  * ws->hff, regularised with a growing multiple of I if it is not positive
  * definite. Returns the reciprocal condition estimate (0 if hopeless). */
 static double factor_free(const map_problem *pb, const map_partial *a, size_t nf, map_solver_ws *ws)
@@ -211,7 +232,7 @@ static double factor_free(const map_problem *pb, const map_partial *a, size_t nf
             const size_t ir = ws->freeidx[r];
             for (size_t c = 0; c < nf; c++) {
                 const size_t ic = ws->freeidx[c];
-                ws->hff[r * nf + c] = a->m2[ir * k + ic] / a->wsum * pb->scale[ir] * pb->scale[ic];
+                ws->hff[r * nf + c] = a->m2[ir * k + ic] / a->wsum / (pb->scale[ir] * pb->scale[ic]);
             }
             ws->hff[r * nf + r] += tau;
         }
@@ -250,9 +271,9 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
 
     map_partial cur = partial_on(pb, ws->cur_mean, ws->cur_m2);
     map_partial trial = partial_on(pb, ws->try_mean, ws->try_m2);
-    map_eval_pass(&pb->data, k, pb->cols, lambda, k, pb->cols, ws, &cur);
+    map_eval_pass(&pb->data, k, pb->cols, pb->target, lambda, k, pb->cols, ws, &cur);
     sol->evaluations = 1;
-    double f = objective(pb, lambda, &cur);
+    double f = objective(pb, &cur);
     double *grad = ws->grad, *dir = ws->dir, *lt = ws->lam_try;
     map_solve_status status = MAP_SOLVE_NOT_CONVERGED;
     double rcond = 1.0;
@@ -290,7 +311,9 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
             if (!ws->active[i])
                 ws->freeidx[nf++] = i;
         }
-        /* Direction: Newton on F (scaled), diagonally scaled gradient on A. */
+        /* Direction: Newton on F in the scaled variables (solve
+         * D⁻¹Σ_FF D⁻¹ y = −D⁻¹ grad_F, then d_F = D⁻¹ y), diagonally scaled
+         * gradient on A. */
         for (size_t i = 0; i < k; i++) {
             if (ws->active[i]) {
                 const double sii = cur.m2[i * k + i] / cur.wsum;
@@ -302,10 +325,10 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
             gsl_matrix_view L = gsl_matrix_view_array(ws->hff, nf, nf);
             gsl_vector_view rhs = gsl_vector_view_array(ws->work3, nf);
             for (size_t r = 0; r < nf; r++)
-                ws->work3[r] = -grad[ws->freeidx[r]] * pb->scale[ws->freeidx[r]];
+                ws->work3[r] = -grad[ws->freeidx[r]] / pb->scale[ws->freeidx[r]];
             gsl_linalg_cholesky_svx(&L.matrix, &rhs.vector);
             for (size_t r = 0; r < nf; r++)
-                dir[ws->freeidx[r]] = ws->work3[r] * pb->scale[ws->freeidx[r]];
+                dir[ws->freeidx[r]] = ws->work3[r] / pb->scale[ws->freeidx[r]];
         }
         /* Armijo backtracking along the projection arc. */
         double t = 1.0;
@@ -320,9 +343,9 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
                 else
                     pred -= t * grad[i] * dir[i];
             }
-            map_eval_pass(&pb->data, k, pb->cols, lt, k, pb->cols, ws, &trial);
+            map_eval_pass(&pb->data, k, pb->cols, pb->target, lt, k, pb->cols, ws, &trial);
             sol->evaluations++;
-            const double ft = objective(pb, lt, &trial);
+            const double ft = objective(pb, &trial);
             const double noise = 64.0 * DBL_EPSILON * (fscale + 1.0);
             if (isfinite(ft) && f - ft >= par->armijo_sigma * pred) {
                 accepted = 1;
@@ -349,7 +372,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
         map_partial tmp = cur;
         cur = trial;
         trial = tmp;
-        f = objective(pb, lambda, &cur);
+        f = objective(pb, &cur);
         kkt = kkt_measure(pb, par, lambda, cur.mean, grad, &pass);
     }
     /* Final free set and conditioning at the returned λ. */
@@ -360,18 +383,16 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
     rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
 
     memcpy(mu, cur.mean, k * sizeof *mu);
-    const double logz = logz_of(&cur, n);
-    double lmu = 0.0, lc = 0.0, gap = 0.0, viol = 0.0;
+    const double logz_c = logz_of(&cur, n);
+    double gap = 0.0, viol = 0.0;
     for (size_t i = 0; i < k; i++) {
-        lmu += lambda[i] * mu[i];
-        lc += lambda[i] * pb->target[i];
         gap += lambda[i] * (mu[i] - pb->target[i]);
         viol = fmax(viol, (pb->target[i] - mu[i]) / pb->scale[i]);
     }
     sol->status = status;
-    sol->logz = logz;
-    sol->dual = lc - logz;
-    sol->kl = fmax(0.0, lmu - logz);
+    sol->logz = logz_c + lambda_dot_target(pb, lambda);
+    sol->dual = -logz_c;
+    sol->kl = fmax(0.0, dot_centred(pb, lambda, mu) - logz_c);
     sol->ess = cur.wsum * cur.wsum / cur.w2sum;
     sol->max_weight = 1.0 / cur.wsum;
     sol->kkt = kkt;

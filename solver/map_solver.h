@@ -59,6 +59,9 @@ typedef struct map_problem {
     const double *absmax;    /* k max |r_ji|, for the rounding floor; may be NULL */
 } map_problem;
 
+/* Scores are formed as λᵀ(r_j − c) (centred at the targets), so that large
+ * offsets in the rewards cost no precision: g(λ) = −log((1/n) Σ exp(λᵀ(r_j − c))). */
+
 #define MAP_MAX_K 64
 
 typedef struct map_solver_params {
@@ -96,7 +99,7 @@ typedef struct map_solution {
     double kkt;         /* max_i |pg_i| / scale_i */
     double gap;         /* duality gap λᵀ(μ − c) (absolute) */
     double violation;   /* max_i (c_i − μ_i)⁺ / scale_i */
-    double cond;        /* 2-norm condition estimate of the scaled Σ_FF at λ (1 if F empty) */
+    double cond;        /* condition estimate (GSL, 1-norm) of D⁻¹Σ_FF D⁻¹, D = diag(scale), at λ (1 if F empty) */
     size_t nfree;       /* size of the free set at the end */
 } map_solution;
 

@@ -34,12 +34,15 @@ struct map_solver_ws {
     double *hff;                          /* kmax*kmax */
     size_t *freeidx;
     int *active;
+    double *zero; /* kmax zeros: the centre when a problem has none */
 };
 
-/* One pass over all rows of X: the partial of the tilt defined by (cols, λ)
- * for the stat columns scols (p of them) into *out, whose storage and
- * want_cov are set by the caller. */
-void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *lambda, size_t p,
-                   const size_t *scols, map_solver_ws *ws, map_partial *out);
+/* One pass over all rows of X: the partial of the tilt defined by the scores
+ * s_j = Σ_i λ_i (r_j[cols[i]] − center[i]) for the stat columns scols (p of
+ * them) into *out, whose storage and want_cov are set by the caller. The
+ * partial's smax (and so log Z) is that of the centred scores. */
+void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *center,
+                   const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
+                   map_partial *out);
 
 #endif

@@ -242,8 +242,56 @@ static void test_adjust(void)
     gsl_rng_free(rng);
 }
 
+/* Units: scaling and shifting a value's rewards together with its target
+ * leaves the verdict and the scaled margin unchanged and scales λ inversely.
+ * The rewards carry 24 fractional bits and the maps are powers of two with
+ * small shifts, so the transformed data are exact: any difference would be
+ * the solver's, not the data's. Wide ranges (x 2^20 and 2^-20, shifts of
+ * 2^10 standard deviations) exercise the scale-aware tolerances and the
+ * centred scores. */
+static void test_units(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 17);
+    const double a[3] = {1048576.0, 1.0 / 1048576.0, 8.0}, b[3] = {-5.0 * 1048576.0, 1024.0 / 1048576.0, 0.25};
+    for (int rep = 0; rep < 40; rep++) {
+        const size_t n = 300, m = 3;
+        double *x = map_mallocarray(n * m, sizeof *x), *y = map_mallocarray(n * m, sizeof *y);
+        for (size_t j = 0; j < n * m; j++) {
+            x[j] = gsl_ran_gaussian(rng, 1.0) + (j % m == 1 ? gsl_ran_exponential(rng, 1.0) : 0.0);
+            x[j] = ldexp(round(ldexp(x[j], 24)), -24);
+            y[j] = a[j % m] * x[j] + b[j % m];
+        }
+        size_t cols[] = {0, 1, 2};
+        double c[3], cy[3];
+        for (size_t i = 0; i < m; i++) {
+            c[i] = ldexp(round(ldexp(0.4 + gsl_ran_gaussian(rng, 0.8), 24)), -24);
+            cy[i] = a[i] * c[i] + b[i];
+        }
+        fixture fx, fy;
+        fixture_init(&fx, x, n, m, m, cols, c);
+        fixture_init(&fy, y, n, m, m, cols, cy);
+        map_result rx, ry;
+        const map_solve_status sx = verdict(&fx, &rx, "units x");
+        const map_solve_status sy = verdict(&fy, &ry, "units y");
+        if (sx != sy) fprintf(stderr, "x: it %d kkt %g cond %g; y: it %d kkt %g cond %g viol %g margin %g\n", rx.diag.iterations, rx.diag.kkt, rx.diag.cond, ry.diag.iterations, ry.diag.kkt, ry.diag.cond, ry.diag.violation, ry.margin);
+        MAP_CHECK(sx == sy, "verdict changed with units: %s vs %s", map_solve_status_name(sx),
+                  map_solve_status_name(sy));
+        MAP_CHECK(fabs(rx.margin - ry.margin) <= 1e-9 * fmax(1.0, fabs(rx.margin)), "margin %.17g vs %.17g",
+                  rx.margin, ry.margin);
+        if (sx == MAP_SOLVE_OPTIMAL && sy == MAP_SOLVE_OPTIMAL)
+            for (size_t i = 0; i < m; i++)
+                MAP_CHECK(fabs(rx.lambda[i] - a[i] * ry.lambda[i]) <= 1e-7 * fmax(fabs(rx.lambda[i]), 1e-3),
+                          "lambda %zu: %.17g vs a*%.17g", i, rx.lambda[i], ry.lambda[i]);
+        map_free(x);
+        map_free(y);
+    }
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
+    MAP_RUN(test_units);
     MAP_RUN(test_adjust);
     MAP_RUN(test_constructed);
     MAP_RUN(test_collinear);

@@ -183,11 +183,11 @@ static void test_merge(void)
     pa.data.n = cut;
     pbb.data.n = n - cut;
     pbb.data.x = x + cut * m;
-    extern void map_eval_pass(const map_matrix *, size_t, const size_t *, const double *, size_t,
-                              const size_t *, map_solver_ws *, map_partial *);
-    map_eval_pass(&pa.data, m, cols, lambda, m, cols, ws, &a);
-    map_eval_pass(&pbb.data, m, cols, lambda, m, cols, ws, &b);
-    map_eval_pass(&pb.data, m, cols, lambda, m, cols, ws, &all);
+    extern void map_eval_pass(const map_matrix *, size_t, const size_t *, const double *, const double *,
+                              size_t, const size_t *, map_solver_ws *, map_partial *);
+    map_eval_pass(&pa.data, m, cols, NULL, lambda, m, cols, ws, &a);
+    map_eval_pass(&pbb.data, m, cols, NULL, lambda, m, cols, ws, &b);
+    map_eval_pass(&pb.data, m, cols, NULL, lambda, m, cols, ws, &all);
     map_partial_merge(&a, &b);
     MAP_CHECK_CLOSE(a.smax + log(a.wsum / n), logz, 1e-14, "merged log Z");
     for (size_t i = 0; i < m; i++) {

@@ -72,7 +72,10 @@ int map_ref_solve(const double *x, size_t n, size_t ld, size_t k, const size_t *
     double fmin = 0.0;
     int rc = 0;
     for (int restart = 0; restart < 4; restart++) {
-        rc = (int)nlopt_optimize(opt, lambda, &fmin);
+        const int r = (int)nlopt_optimize(opt, lambda, &fmin);
+        if (restart > 0 && r < 0)
+            break; /* no further progress; lambda keeps the best point found */
+        rc = r;
         if (rc < 0 && rc != NLOPT_ROUNDOFF_LIMITED)
             break;
     }
