@@ -2,7 +2,8 @@
 # dev.sh — set up, build and run mapsolve on a fresh Debian 12 machine.
 #
 #   ./dev.sh demo   install missing packages, build, solve a palette on datasets/synthetic.csv
-#   ./dev.sh test   install missing packages, build, run the whole test suite
+#   ./dev.sh test   install missing packages, build, run the whole test suite, then the fast
+#                   suite again in a sanitizer build (address, undefined)
 #
 # Environment: BUILD_DIR (default build), CI=true adds -Dwerror=true.
 set -euo pipefail
@@ -47,17 +48,33 @@ demo() {
     "$bin" solve synthetic --db "$db" --palette helpful=q70,harmless=q60,humor=mean
 }
 
+# Counts the results in a meson test log: prints "PASSED FAILED".
+count_results() {
+    local log=$1/meson-logs/testlog.json
+    [ -f "$log" ] || { echo "0 1"; return; }
+    echo "$(grep -c '"result": "OK"' "$log" || true) \
+$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)"
+}
+
 run_tests() {
     local dir=${BUILD_DIR:-build}
     local rc=0
     meson test -C "$dir" --print-errorlogs --num-processes 2 || rc=$?
-    # One closing line that any log reader understands.
-    if [ -f "$dir/meson-logs/testlog.json" ]; then
-        local passed failed
-        passed=$(grep -c '"result": "OK"' "$dir/meson-logs/testlog.json" || true)
-        failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$dir/meson-logs/testlog.json" || true)
-        echo "tests: $passed passed, $failed failed"
+    local p f
+    read -r p f < <(count_results "$dir")
+    # The fast suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+    local asan=${dir}-asan
+    if [ ! -f "$asan/build.ninja" ]; then
+        meson setup "$asan" -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
+            -Db_lundef=false ${CI:+-Dwerror=true} >/dev/null
     fi
+    ninja -C "$asan" >/dev/null
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C "$asan" --suite fast --print-errorlogs --num-processes 2 || rc=$?
+    local ap af
+    read -r ap af < <(count_results "$asan")
+    # One closing line that any log reader understands.
+    echo "tests: $((p + ap)) passed, $((f + af)) failed"
     return $rc
 }
 
