@@ -208,30 +208,32 @@ int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *
 
 typedef struct kl_eval {
     double kl;   /* KL(t) */
+    double mean; /* E_q[d] */
     double var;  /* Var_q(d) */
     double ess;  /* (Σe)² / Σe² */
     double wmax; /* 1 / Σe (the largest e is 1) */
 } kl_eval;
 
-/* One pass over the scores at t ≥ 0: weights e_j = exp(t·d_j) ≤ 1, the
- * weighted mean and variance of d by West's update (stable for any spread),
- * KL = t·E_q[d] − log(Σe / n). */
-static void kl_at(const double *d, size_t n, double t, kl_eval *ev)
+/* One pass over the scores at t ≥ 0: weights e_j = exp(t·d_j) ≤ 1 and
+ * KL = t·E_q[d] − log(Σe / n). E_q[d] is a sum of terms of one sign, so it
+ * is accurate; the variance (only the Newton slope uses it) is taken about
+ * `shift`, the previous evaluation's mean, so that it does not cancel. The
+ * sums are independent, so the loop pipelines. */
+static void kl_at(const double *d, size_t n, double t, double shift, kl_eval *ev)
 {
-    double w = 0.0, w2 = 0.0, mean = 0.0, m2 = 0.0;
+    double w = 0.0, w2 = 0.0, wd = 0.0, wdd = 0.0;
     for (size_t j = 0; j < n; j++) {
         const double e = exp(t * d[j]);
-        if (e == 0.0)
-            continue;
+        const double x = d[j] - shift;
         w += e;
         w2 += e * e;
-        const double delta = d[j] - mean;
-        const double r = delta * e / w;
-        mean += r;
-        m2 += (w - e) * delta * r;
+        wd += e * d[j];
+        wdd += e * x * x;
     }
-    ev->kl = t * mean - log(w / (double)n);
-    ev->var = m2 / w;
+    ev->mean = wd / w;
+    const double dm = ev->mean - shift;
+    ev->kl = t * ev->mean - log(w / (double)n);
+    ev->var = fmax(0.0, wdd / w - dm * dm);
     ev->ess = w * w / w2;
     ev->wmax = 1.0 / w;
 }
@@ -244,21 +246,24 @@ static void solve_t(const double *d, size_t n, double eps, double lo, double gue
 {
     kl_eval ev;
     int passes = 0;
-    double t;
+    double t, shift = 0.0;
     if (guess > lo && isfinite(guess)) {
         t = guess;
     } else if (lo > 0.0) {
         t = 2.0 * lo;
     } else {
-        kl_at(d, n, 0.0, &ev);
-        passes++;
+        kl_at(d, n, 0.0, 0.0, &ev);
+        kl_at(d, n, 0.0, ev.mean, &ev);
+        passes += 2;
+        shift = ev.mean;
         t = sqrt(2.0 * eps / ev.var); /* var > 0: kl_sup > eps > 0 */
     }
     double hi = INFINITY, prev = INFINITY, t_ev = t;
     map_ray_status status = MAP_RAY_MAX_ITER;
     for (int it = 0; it < par->max_iter; it++) {
-        kl_at(d, n, t, &ev);
+        kl_at(d, n, t, shift, &ev);
         passes++;
+        shift = ev.mean;
         t_ev = t;
         const double phi = ev.kl - eps;
         if (fabs(phi) <= par->kl_rtol * eps) {
@@ -269,7 +274,7 @@ static void solve_t(const double *d, size_t n, double eps, double lo, double gue
             lo = t;
         else
             hi = t;
-        if (hi - lo <= 4.0 * DBL_EPSILON * hi) {
+        if (isfinite(hi) && hi - lo <= 4.0 * DBL_EPSILON * hi) {
             status = MAP_RAY_ROUNDING;
             break;
         }
@@ -278,6 +283,8 @@ static void solve_t(const double *d, size_t n, double eps, double lo, double gue
         if (!(next > lo && next < hi) || fabs(phi) > 0.5 * prev)
             next = isinf(hi) ? 2.0 * fmax(t, lo) : 0.5 * (lo + hi);
         prev = fabs(phi);
+        if (!isfinite(next))
+            break; /* t overflowed: only with an iteration limit near 1000 */
         t = next;
     }
     pt->status = status;
@@ -647,6 +654,9 @@ static int margin_at(const region_ctx *rc, const double *dir, double s, double *
     }
     map_problem q = *pb;
     q.target = c;
+    for (size_t i = 0; i < k; i++)
+        if (!isfinite(c[i]))
+            return map_error_set(err, MAP_EDATA, "the region's step overflowed at value %zu", i + 1);
     const int code = map_margin(&q, &rc->par->feas, v, d, err);
     if (code)
         return code;

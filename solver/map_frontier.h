@@ -68,8 +68,8 @@ typedef struct map_frontier_ws map_frontier_ws;
 /* Allocates a workspace for datasets of up to nmax samples, problems of up to
  * kmax values (1..MAP_MAX_K) and up to pmax level columns (pmax ≥ kmax is
  * enforced): one score per sample plus a map_solver_ws. NULL on
- * out-of-memory or kmax out of range. Free with map_frontier_ws_free (NULL is
- * a no-op). */
+ * out-of-memory, nmax = 0 or kmax out of range. Free with
+ * map_frontier_ws_free (NULL is a no-op). */
 map_frontier_ws *map_frontier_ws_new(size_t nmax, size_t kmax, size_t pmax);
 void map_frontier_ws_free(map_frontier_ws *ws);
 
@@ -106,11 +106,12 @@ typedef struct map_ray_point {
 int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *kl_sup, size_t *face,
                map_error *err);
 
-/* The t ≥ 0 with KL(t·u) = eps, by safeguarded Newton on t (bracket by
- * doubling, bisection when a Newton step leaves the bracket or does not halve
- * the residual), started from the small-budget estimate t ≈ √(2ε)/sd(uᵀr).
- * Fills *pt (par may be NULL: defaults; scale is not needed). One pass over the data caches the scores,
- * then each evaluation is one pass over them.
+/* The t ≥ 0 with KL(t·u) = eps (u as given, not normalised), by safeguarded
+ * Newton on t (bracket by doubling, bisection when a Newton step leaves the
+ * bracket or does not halve the residual), started from the small-budget
+ * estimate t ≈ √(2ε)/sd(uᵀr). Fills *pt (par may be NULL: defaults; scale is
+ * not needed). One pass over the data caches the scores, then each
+ * evaluation is one pass over them.
  * Returns MAP_OK (pt->status converged, rounding or max_iter);
  * MAP_NOT_ATTAINED with a message when eps ≥ KL_sup(u): pt->status is
  * saturated and pt carries the limit (t = +inf, kl = kl_sup); MAP_EDATA for
@@ -240,7 +241,9 @@ typedef int (*map_region_emit)(void *ctx, const map_region_row *row);
  * which leaves the attainable set unchanged and the LP well scaled. It stops
  * when an attainable s is certified within step_rtol·s of the boundary
  * (concavity: the boundary lies in [s, s + v(s)/|v'(s)|]) or the bracket is
- * that narrow. par may be NULL.
+ * that narrow. Each call also checks c0 (one margin LP) and scans the data
+ * for the values' ranges; map_region does both once for all its rays. par may
+ * be NULL.
  * Returns MAP_OK; MAP_EDATA for an invalid problem or direction, or a c0
  * that is not attainable; MAP_NOT_ATTAINED if the iteration limit left the
  * bracket wider than step_rtol (row holds the attainable end); errors of

@@ -1,5 +1,5 @@
 /* map_read_csv.c — libcsv glue: RFC 4180 CSV with a header row, read in
- * chunks. The only file that includes csv.h.
+ * chunks. With map_csv_write.c (the writer), the only files that include csv.h.
  *
  * libcsv's callbacks carry no positions, so the input is fed one physical
  * line at a time (each piece ends just after a CR or LF, or at the end of a
