@@ -4,7 +4,9 @@
  * to stdout, messages to stderr ("mapsolve: ..."), and the exit status is
  * the map_code of the outcome (see map_args_exit_codes).
  */
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +402,381 @@ static int cmd_solve(int argc, char **argv)
     return rc;
 }
 
+/* ---- feasible ----------------------------------------------------------- */
+
+static int cmd_feasible(int argc, char **argv)
+{
+    const char *db = NULL, *palette = NULL;
+    int json = 0;
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        {"json", MAP_OPT_FLAG, NULL, "print one JSON object instead of a table", NULL, 0, &json,
+         0, 0, 0, 0, 0},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "feasible", "feasible NAME --palette SPEC [--json] [--db PATH]",
+        "Decides whether some reweighting of dataset NAME's samples reaches the palette,\n"
+        "without solving for lambda: the verdict, the scaled margin v* (> 0: attainable;\n"
+        "|v*| <= 1e-9: boundary, reachable only in the limit; < 0: infeasible) and its\n"
+        "evidence: for infeasible a certificate d >= 0 with d.c > d.r for every sample,\n"
+        "checked on the data; for boundary the values that drive it.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Palette: as for solve (VALUE=TARGET with TARGET a number, 'mean' or qNN).\n"
+        "Exit status 0 only for attainable; 1 for boundary (attainable only as lambda\n"
+        "grows without bound) and for infeasible.\n"
+        "--json prints {dataset, n, verdict, margin, values: [{name, spec, target,\n"
+        "constant}]}, plus certificate: {direction: {VALUE: d}, gap} when infeasible and\n"
+        "boundary_values: [...] when boundary."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    map_store *st = NULL;
+    map_feasible_report *rep = NULL;
+    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    if (!rc)
+        rc = map_app_feasible(st, pos[0], palette, NULL, &rep, &err);
+    map_store_close(st);
+    if (rc)
+        return fail(&err, spec.name);
+    if (json)
+        rc = emit_json(map_json_feasible(rep));
+    else if ((rc = map_print_feasible(stdout, rep)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    if (!rc)
+        rc = map_app_feasible_code(rep);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: the palette is not attainable (%s)\n",
+                map_verdict_name(rep->verdict));
+    map_feasible_report_free(rep);
+    return rc;
+}
+
+/* ---- adjust ------------------------------------------------------------- */
+
+static int cmd_adjust(int argc, char **argv)
+{
+    map_solver_params par;
+    map_solver_params_default(&par);
+    map_adjust_opts ao;
+    map_adjust_opts_default(&ao);
+    const char *db = NULL, *palette = NULL, *mode = NULL, *priority = NULL;
+    int json = 0;
+    const char *inset_text = NULL;
+    char inset_def[32];
+    snprintf(inset_def, sizeof inset_def, "%g", ao.inset);
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        {"mode", MAP_OPT_STRING, "MODE", "ray or greedy", "ray", 0, &mode, 0, 0, 0, 0, 0},
+        {"priority", MAP_OPT_STRING, "A,B,...", "greedy: values to adjust first, in this order",
+         "palette order", 0, &priority, 0, 0, 0, 0, 0},
+        {"inset", MAP_OPT_STRING, "F", "step inside the boundary, in [0, 1)", inset_def, 0,
+         &inset_text, 0, 0, 0, 0, 0},
+        {"json", MAP_OPT_FLAG, NULL, "print one JSON object instead of a table", NULL, 0, &json,
+         0, 0, 0, 0, 0},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "adjust",
+        "adjust NAME --palette SPEC [--mode ray|greedy] [--priority A,B,...] [--inset F]\n"
+        "                      [--json] [--db PATH]",
+        "Lowers an unattainable palette onto the attainable set of dataset NAME and\n"
+        "solves it (MATH.md 7). ray: the largest rho in [0, 1] with mean + rho (c - mean)\n"
+        "attainable (mean: the reference means). greedy: in priority order, each target\n"
+        "becomes the most that stays attainable with the ones before it.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "The adjusted palette lies on the boundary, where lambda is infinite, so the\n"
+        "palette solved is stepped inside: target = mean + (1 - inset)(adjusted - mean).\n"
+        "A strictly attainable palette is solved unchanged (rho 1, inset 0); a palette\n"
+        "on the boundary keeps its targets as adjusted ones and is inset.\n"
+        "--priority names values of the palette (unknown or repeated names: exit 3);\n"
+        "the others follow in palette order. Exit status 0 when the final solve is\n"
+        "optimal.\n"
+        "--json prints {dataset, n, mode, rho (ray), inset, unchanged, requested_margin,\n"
+        "status, values: [{name, spec, requested, adjusted, target, lambda, level,\n"
+        "constant}], levels, kl, ess, max_weight, dual, kkt, gap, violation, condition,\n"
+        "iterations, margin}; margin is that of the palette solved."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {
+        map_error_set(&err, MAP_EUSAGE, "adjust: unknown mode '%s' for --mode (ray, greedy)",
+                      mode);
+        return fail(&err, spec.name);
+    }
+    /* [0, 1) is half-open, which the option table cannot say: checked here. */
+    double inset = ao.inset;
+    if (inset_text &&
+        (map_parse_double(inset_text, &inset) != 0 || !(inset >= 0.0 && inset < 1.0))) {
+        map_error_set(&err, MAP_EUSAGE,
+                      "adjust: invalid value '%s' for --inset: expected a number in [0, 1)",
+                      inset_text);
+        return fail(&err, spec.name);
+    }
+    if (priority && ao.mode != MAP_ADJUST_GREEDY) {
+        map_error_set(&err, MAP_EUSAGE, "adjust: --priority applies to --mode greedy only");
+        return fail(&err, spec.name);
+    }
+    ao.inset = inset;
+    char **plist = NULL;
+    size_t np = 0;
+    rc = priority ? map_args_split_list(priority, "--priority", &plist, &np, &err) : MAP_OK;
+    if (rc)
+        return fail(&err, spec.name);
+    ao.priority = (const char *const *)plist;
+    ao.npriority = np;
+    map_store *st = NULL;
+    map_adjust_report *rep = NULL;
+    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    if (!rc)
+        rc = map_app_adjust(st, pos[0], palette, &ao, &par, NULL, &rep, &err);
+    map_store_close(st);
+    map_args_list_free(plist);
+    if (rc)
+        return fail(&err, spec.name);
+    const map_solve_report *s = rep->solve;
+    for (size_t i = 0; i < s->k; i++)
+        if (s->items[i].constant)
+            fprintf(stderr,
+                    "mapsolve: note: value '%s' is constant and meets its target; left out "
+                    "with lambda 0\n", s->items[i].name);
+    if (json)
+        rc = emit_json(map_json_adjust(rep));
+    else if ((rc = map_print_adjust(stdout, rep)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    if (!rc)
+        rc = map_app_adjust_code(rep);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: the adjusted palette is not attained (status %s)\n",
+                map_solve_status_name(s->result.status));
+    map_adjust_report_free(rep);
+    return rc;
+}
+
+/* ---- frontier and region ------------------------------------------------ */
+
+/* Loads dataset `name` (values only) for a table command. */
+static int load_dataset(const char *db, const char *name, map_dataset **ds, map_error *err)
+{
+    *ds = NULL;
+    map_store *st = NULL;
+    int rc = open_for_read(map_store_default_path(db), name, &st, err);
+    if (!rc)
+        rc = map_store_get_dataset(st, name, 0, ds, err);
+    map_store_close(st);
+    return rc;
+}
+
+/* A table command's output: --out PATH (created or truncated) or stdout. */
+typedef struct table_out {
+    FILE *file;
+    map_table_writer *w;
+} table_out;
+
+static int table_open(const char *path, int json, table_out *t, map_error *err)
+{
+    t->file = stdout;
+    t->w = NULL;
+    if (path && !(t->file = fopen(path, "w")))
+        return map_error_set(err, MAP_EUSAGE, "cannot open '%s' for --out: %s", path,
+                             strerror(errno));
+    if (!(t->w = map_table_writer_new(t->file, json)))
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    return MAP_OK;
+}
+
+/* Finishes the table (when rc is MAP_OK) and closes --out. */
+static int table_close(table_out *t, int rc, map_error *err)
+{
+    if (!rc && t->w)
+        rc = map_table_writer_finish(t->w, err);
+    map_table_writer_free(t->w);
+    if (t->file && t->file != stdout && fclose(t->file) != 0 && !rc)
+        rc = map_error_set(err, MAP_ENOMEM, "cannot write --out: %s", strerror(errno));
+    return rc;
+}
+
+static int cmd_frontier(int argc, char **argv)
+{
+    const char *db = NULL, *values = NULL, *kl = NULL, *direction = NULL, *out = NULL;
+    int json = 0;
+    long points = 21;
+    double kl_max = NAN;
+    const map_opt opts[] = {
+        {"values", MAP_OPT_STRING, "A,B,...", "the chosen values (two or more without --direction)",
+         NULL, 1, &values, 0, 0, 0, 0, 0},
+        {"kl", MAP_OPT_STRING, "EPS,...", "KL budgets in nats: a frontier per budget", NULL, 0,
+         &kl, 0, 0, 0, 0, 0},
+        {"direction", MAP_OPT_STRING, "A=W,...", "one direction: weights >= 0 of chosen values",
+         NULL, 0, &direction, 0, 0, 0, 0, 0},
+        {"points", MAP_OPT_LONG, "N", "directions per budget, or points along --direction", "21",
+         0, &points, 0, 0, 0, 1, 1000000},
+        {"kl-max", MAP_OPT_DOUBLE, "K", "--direction: the largest KL (nats)",
+         "90% of the direction's supremum", 0, &kl_max, 0.0, INFINITY, 1, 0, 0},
+        {"out", MAP_OPT_STRING, "FILE", "write the table to FILE", "standard output", 0, &out, 0,
+         0, 0, 0, 0},
+        {"json", MAP_OPT_FLAG, NULL, "a JSON array of row objects instead of CSV", NULL, 0, &json,
+         0, 0, 0, 0, 0},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "frontier",
+        "frontier NAME --values A,B[,...] [--kl EPS[,...] | --direction A=W,...]\n"
+        "                        [--points N] [--kl-max K] [--out FILE] [--json] [--db PATH]",
+        "Pareto frontiers of dataset NAME over the chosen values (MATH.md 8): the levels\n"
+        "that tilts lambda = t u reach. --kl: for each budget, directions u spread over\n"
+        "the simplex of the chosen values (in sd units), each with the t whose KL is the\n"
+        "budget. --direction: N points along one u with KL evenly spaced in [0, K].\n"
+        "Neither: the unbounded-budget limit, the faces of the samples' hull (for two\n"
+        "values followed by the upper hull's vertices).",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "CSV columns, in this order: point (0, 1, ... over the table), budget,\n"
+        "u_<v> for each chosen value, t, lambda_<v> for each chosen value, level_<v>\n"
+        "for every value of the dataset, kl, ess, status. Numbers have 17 significant\n"
+        "digits. status: converged, rounding, max_iter; saturated when the budget is\n"
+        "at or above the supremum KL of the direction (no finite t): t and the\n"
+        "lambdas where u > 0 are inf, the levels are the limit point and kl the\n"
+        "supremum (a note on stderr counts them); vertex for a hull vertex row (u, t\n"
+        "and lambda empty, the sample's levels, kl = log n, ess 1).\n"
+        "--json prints the same rows as an array of objects keyed by the column\n"
+        "names (inf and empty cells as null). --values names cannot contain a comma."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    if (kl && direction)
+        map_error_set(&err, MAP_EUSAGE, "frontier: --kl and --direction exclude each other");
+    else if (!isnan(kl_max) && !direction)
+        map_error_set(&err, MAP_EUSAGE, "frontier: --kl-max applies to --direction only");
+    if (err.code)
+        return fail(&err, spec.name);
+    char **vlist = NULL, **klist = NULL;
+    size_t nv = 0, nk = 0;
+    double *budgets = NULL;
+    rc = map_args_split_list(values, "--values", &vlist, &nv, &err);
+    if (!rc && kl)
+        rc = map_args_split_list(kl, "--kl", &klist, &nk, &err);
+    if (!rc && nk && !(budgets = map_mallocarray(nk, sizeof *budgets)))
+        rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
+    for (size_t b = 0; !rc && b < nk; b++)
+        if (map_parse_double(klist[b], &budgets[b]) != 0 || !(budgets[b] >= 0.0))
+            rc = map_error_set(&err, MAP_EUSAGE,
+                               "frontier: invalid budget '%s' in --kl: expected numbers >= 0",
+                               klist[b]);
+    map_dataset *ds = NULL;
+    if (!rc)
+        rc = load_dataset(db, pos[0], &ds, &err);
+    table_out t = {NULL, NULL};
+    if (!rc)
+        rc = table_open(out, json, &t, &err);
+    map_frontier_summary sum;
+    memset(&sum, 0, sizeof sum);
+    if (!rc) {
+        const map_frontier_opts fo = {(const char *const *)vlist, nv, budgets, nk, direction,
+                                      (size_t)points, kl_max};
+        const map_table_sink sink = map_table_writer_sink(t.w);
+        rc = map_app_frontier(ds, &fo, &sink, &sum, &err);
+    }
+    rc = table_close(&t, rc, &err);
+    map_dataset_free(ds);
+    map_free(budgets);
+    map_args_list_free(vlist);
+    map_args_list_free(klist);
+    if (rc)
+        return fail(&err, spec.name);
+    if (sum.saturated && (nk > 0 || direction))
+        fprintf(stderr,
+                "mapsolve: note: %zu of %zu rows are saturated: their budget is at or above "
+                "the supremum KL of their direction (status saturated: the limit point)\n",
+                sum.saturated, sum.rows);
+    return MAP_OK;
+}
+
+static int cmd_region(int argc, char **argv)
+{
+    const char *db = NULL, *values = NULL, *from = NULL, *out = NULL;
+    int json = 0, polygon = 0;
+    long points = 36;
+    const map_opt opts[] = {
+        {"values", MAP_OPT_STRING, "A,B[,C]", "two or three chosen values", NULL, 1, &values, 0,
+         0, 0, 0, 0},
+        {"points", MAP_OPT_LONG, "N", "directions", "36", 0, &points, 0, 0, 0, 1, 1000000},
+        {"from", MAP_OPT_STRING, "SPEC", "base palette c0 over the chosen values",
+         "the reference means", 0, &from, 0, 0, 0, 0, 0},
+        {"polygon", MAP_OPT_FLAG, NULL, "two values: the boundary polygon only, closed", NULL, 0,
+         &polygon, 0, 0, 0, 0, 0},
+        {"out", MAP_OPT_STRING, "FILE", "write the table to FILE", "standard output", 0, &out, 0,
+         0, 0, 0, 0},
+        {"json", MAP_OPT_FLAG, NULL, "a JSON array of row objects instead of CSV", NULL, 0, &json,
+         0, 0, 0, 0, 0},
+        {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+    };
+    const map_cmd_spec spec = {
+        "region",
+        "region NAME --values A,B[,C] [--points N] [--from SPEC] [--polygon]\n"
+        "                      [--out FILE] [--json] [--db PATH]",
+        "The attainable palettes of dataset NAME around a base palette c0: for each of\n"
+        "N directions (evenly spaced in angle for two values, a Fibonacci lattice on\n"
+        "the sphere for three, in sd units) the largest step s with c0 + s dir\n"
+        "attainable; c0 + s dir lies on the boundary (exact: the certified margin).",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "CSV columns, in this order: point, dir_<v> for each chosen value (in the\n"
+        "values' own units), step, target_<v> for each chosen value (c0 + step dir).\n"
+        "A direction with no positive component leaves the whole ray attainable: its\n"
+        "step and targets are empty. --from takes the palette syntax (VALUE=TARGET,\n"
+        "values not named at their mean) and must be attainable. --polygon keeps the\n"
+        "bounded rows only, in angular order, and repeats the first to close the\n"
+        "polygon. Numbers have 17 significant digits. --json prints the same rows as\n"
+        "an array of objects keyed by the column names (empty cells as null)."};
+    const char *pos[1];
+    size_t npos = 0;
+    int done = 0;
+    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    if (done)
+        return rc;
+    map_error err;
+    map_error_clear(&err);
+    char **vlist = NULL;
+    size_t nv = 0;
+    rc = map_args_split_list(values, "--values", &vlist, &nv, &err);
+    map_dataset *ds = NULL;
+    if (!rc)
+        rc = load_dataset(db, pos[0], &ds, &err);
+    table_out t = {NULL, NULL};
+    if (!rc)
+        rc = table_open(out, json, &t, &err);
+    map_region_summary sum;
+    memset(&sum, 0, sizeof sum);
+    if (!rc) {
+        const map_region_opts ro = {(const char *const *)vlist, nv, (size_t)points, from,
+                                    polygon};
+        const map_table_sink sink = map_table_writer_sink(t.w);
+        rc = map_app_region(ds, &ro, &sink, &sum, &err);
+    }
+    rc = table_close(&t, rc, &err);
+    map_dataset_free(ds);
+    map_args_list_free(vlist);
+    if (rc)
+        return fail(&err, spec.name);
+    return MAP_OK;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 typedef struct map_subcommand {
@@ -415,6 +792,10 @@ static const map_subcommand commands[] = {
     {"datasets", "list the stored datasets", cmd_datasets},
     {"describe", "per-value statistics of a dataset", cmd_describe},
     {"solve", "solve a MAP value palette on a dataset", cmd_solve},
+    {"feasible", "decide whether a palette is attainable, with evidence", cmd_feasible},
+    {"adjust", "lower an unattainable palette onto the attainable set and solve it", cmd_adjust},
+    {"frontier", "Pareto frontiers of chosen values (CSV or JSON table)", cmd_frontier},
+    {"region", "the attainable palettes around a base palette (CSV or JSON table)", cmd_region},
     {"remove", "delete a dataset", cmd_remove},
     {"help", "show help for mapsolve or one subcommand", cmd_help},
 };

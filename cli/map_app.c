@@ -1,11 +1,15 @@
-/* map_app.c — command logic (ingest, describe, solve) independent of the
- * command line: builds solver problems from stored datasets and palettes and
- * collects everything a renderer needs into report structs. */
+/* map_app.c — command logic (ingest, describe, solve, feasible, adjust,
+ * frontier, region) independent of the command line: builds solver problems
+ * from stored datasets and palettes and collects everything a renderer needs
+ * into report structs, or streams table rows to a caller's sink. */
 #include "map_app.h"
 
+#include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "map_frontier.h"
 #include "map_stats.h"
 
 /* ---- ingest ------------------------------------------------------------- */
@@ -177,6 +181,96 @@ int map_app_describe(const map_dataset *ds, map_value_summary **out, map_error *
     return MAP_OK;
 }
 
+/* ---- palette problems (shared by solve, feasible and adjust) ------------ */
+
+/* The solver problem of a palette on a dataset: its non-constant values in
+ * palette order, scale = sd and absmax from the column statistics, and the
+ * reference means c0. pb points into the struct itself: use it in place,
+ * never copy it. pb is valid only when kp >= 1. */
+typedef struct app_problem {
+    size_t kp;
+    size_t cols[MAP_MAX_K];
+    double target[MAP_MAX_K], scale[MAP_MAX_K], absmax[MAP_MAX_K], mean[MAP_MAX_K];
+    map_problem pb;
+} app_problem;
+
+/* Parses spec for ds and computes ds's column statistics. On success *pal
+ * (map_palette_free), *items (pal->k zeroed entries, map_free) and *st
+ * (ds->m entries, map_free) are new; on failure all three are NULL. */
+static int palette_setup(const map_dataset *ds, const char *spec, map_palette **pal,
+                         map_solve_item **items, map_colstat **st, map_error *err)
+{
+    *pal = NULL;
+    *items = NULL;
+    *st = NULL;
+    if (ds->n == 0 || ds->m == 0)
+        return map_error_set(err, MAP_EDATA, "dataset '%s' has no samples",
+                             ds->name ? ds->name : "?");
+    int rc = map_palette_parse_for(spec, ds, pal, err);
+    if (rc)
+        return rc;
+    *items = map_calloc((*pal)->k, sizeof **items);
+    *st = map_mallocarray(ds->m, sizeof **st);
+    if (!*items || !*st) {
+        map_palette_free(*pal);
+        map_free(*items);
+        map_free(*st);
+        *pal = NULL;
+        *items = NULL;
+        *st = NULL;
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    }
+    const map_matrix X = map_dataset_matrix(ds);
+    map_column_stats(&X, *st);
+    return MAP_OK;
+}
+
+/* Fills items (pal->k entries: name, spec, target, constant, pidx; λ and
+ * level NaN until solved, a constant's λ 0 and level its value) and *ap.
+ * A constant value (min == max) whose target is at most its value is left
+ * out of the problem; a higher target is MAP_EDATA. */
+static int build_problem(const map_dataset *ds, const map_colstat *st, const map_palette *pal,
+                         map_solve_item *items, app_problem *ap, map_error *err)
+{
+    memset(ap, 0, sizeof *ap);
+    size_t kp = 0;
+    for (size_t i = 0; i < pal->k; i++) {
+        map_solve_item *it = &items[i];
+        const map_palette_item *pi = &pal->items[i];
+        it->name = pi->name;
+        it->spec = pi->spec;
+        it->target = pi->target;
+        it->pidx = -1;
+        it->lambda = NAN;
+        it->level = NAN;
+        const map_colstat *cs = &st[pi->col];
+        if (cs->min == cs->max) {
+            if (!(pi->target <= cs->min))
+                return map_error_set(err, MAP_EDATA,
+                                     "value '%s' is constant (sd 0): its target is either "
+                                     "trivially met or unattainable (target %.17g > its "
+                                     "value %.17g)",
+                                     pi->name, pi->target, cs->min);
+            it->constant = 1;
+            it->lambda = 0.0;
+            it->level = cs->min;
+            continue;
+        }
+        it->pidx = (long)kp;
+        ap->cols[kp] = pi->col;
+        ap->target[kp] = pi->target;
+        ap->scale[kp] = cs->sd;
+        ap->absmax[kp] = cs->absmax;
+        ap->mean[kp] = cs->mean;
+        kp++;
+    }
+    ap->kp = kp;
+    const map_problem pb = {map_dataset_matrix(ds), kp, ap->cols, ap->target, ap->scale,
+                            ap->absmax};
+    ap->pb = pb;
+    return MAP_OK;
+}
+
 /* ---- solve -------------------------------------------------------------- */
 
 void map_solve_report_free(map_solve_report *rep)
@@ -211,42 +305,45 @@ static void trivial_result(map_result *res, size_t n)
     res->diag.cond = 1.0;
 }
 
-/* Builds the problem on the non-constant values, solves it and fills the
- * report's result, items and levels. */
-static int solve_report(const map_dataset *ds, const map_colstat *st, const map_solver_params *par,
-                        const map_feas_params *fp, map_solve_report *rep, map_error *err)
+/* A new solve report for ds owning pal and items (freed here on failure). */
+static int solve_report_new(const map_dataset *ds, map_palette *pal, map_solve_item *items,
+                            map_solve_report **out, map_error *err)
 {
-    const size_t k = rep->k, m = ds->m;
-    size_t cols[MAP_MAX_K];
-    double target[MAP_MAX_K], scale[MAP_MAX_K], absmax[MAP_MAX_K];
-    size_t kp = 0;
-    for (size_t i = 0; i < k; i++) {
-        map_solve_item *it = &rep->items[i];
-        const map_palette_item *pi = &rep->palette->items[i];
-        it->name = pi->name;
-        it->spec = pi->spec;
-        it->target = pi->target;
-        it->pidx = -1;
-        const map_colstat *cs = &st[pi->col];
-        if (cs->min == cs->max) {
-            if (!(pi->target <= cs->min))
-                return map_error_set(err, MAP_EDATA,
-                                     "value '%s' is constant (sd 0): its target is either "
-                                     "trivially met or unattainable (target %.17g > its "
-                                     "value %.17g)",
-                                     pi->name, pi->target, cs->min);
-            it->constant = 1;
-            it->lambda = 0.0;
-            it->level = cs->min;
-            continue;
-        }
-        it->pidx = (long)kp;
-        cols[kp] = pi->col;
-        target[kp] = pi->target;
-        scale[kp] = cs->sd;
-        absmax[kp] = cs->absmax;
-        kp++;
+    *out = NULL;
+    map_solve_report *rep = map_calloc(1, sizeof *rep);
+    if (!rep) {
+        map_palette_free(pal);
+        map_free(items);
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
     }
+    rep->palette = pal;
+    rep->items = items;
+    rep->k = pal->k;
+    rep->n = ds->n;
+    rep->dataset = map_strdup(ds->name ? ds->name : "");
+    rep->values = map_calloc(ds->m, sizeof *rep->values);
+    rep->levels = map_calloc(ds->m, sizeof *rep->levels);
+    int ok = rep->dataset && rep->values && rep->levels;
+    if (rep->values) {
+        rep->m = ds->m;
+        for (size_t c = 0; c < ds->m; c++)
+            ok = ok && (rep->values[c] = map_strdup(ds->values[c])) != NULL;
+    }
+    if (!ok) {
+        map_solve_report_free(rep);
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    }
+    *out = rep;
+    return MAP_OK;
+}
+
+/* Solves ap's problem (at its current targets) and fills the report's
+ * result, the items' λ and levels and the levels of every value. */
+static int solve_problem(const map_dataset *ds, const map_colstat *st, const app_problem *ap,
+                         const map_solver_params *par, const map_feas_params *fp,
+                         map_solve_report *rep, map_error *err)
+{
+    const size_t kp = ap->kp, m = ds->m;
     rep->kp = kp;
     size_t *all = map_mallocarray(m, sizeof *all);
     if (!all)
@@ -260,19 +357,19 @@ static int solve_report(const map_dataset *ds, const map_colstat *st, const map_
         for (size_t c = 0; c < m; c++)
             rep->levels[c] = st[c].mean;
     } else {
-        const map_problem pb = {map_dataset_matrix(ds), kp, cols, target, scale, absmax};
+        const map_problem *pb = &ap->pb;
         map_solver_ws *ws = map_solver_ws_new(kp, m);
         if (!ws)
             rc = map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
         if (!rc)
-            rc = map_solve_palette(&pb, par, fp, NULL, ws, &rep->result, err);
+            rc = map_solve_palette(pb, par, fp, NULL, ws, &rep->result, err);
         if (!rc) {
             rep->has_tilt = 1;
             for (size_t i = 0; i < kp; i++)
                 rep->has_tilt = rep->has_tilt && isfinite(rep->result.lambda[i]);
         }
         if (!rc && rep->has_tilt)
-            rc = map_levels(&pb, rep->result.lambda, m, all, ws, rep->levels, err);
+            rc = map_levels(pb, rep->result.lambda, m, all, ws, rep->levels, err);
         /* A constant value's level is its value under any q, exactly. */
         for (size_t c = 0; !rc && c < m; c++) {
             if (st[c].min == st[c].max)
@@ -282,7 +379,7 @@ static int solve_report(const map_dataset *ds, const map_colstat *st, const map_
         }
         map_solver_ws_free(ws);
         if (!rc)
-            for (size_t i = 0; i < k; i++) {
+            for (size_t i = 0; i < rep->k; i++) {
                 map_solve_item *it = &rep->items[i];
                 if (it->pidx < 0)
                     continue;
@@ -301,36 +398,24 @@ int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_sol
                           const map_feas_params *fp, map_solve_report **out, map_error *err)
 {
     *out = NULL;
-    if (ds->n == 0 || ds->m == 0)
-        return map_error_set(err, MAP_EDATA, "dataset '%s' has no samples",
-                             ds->name ? ds->name : "?");
-    map_solve_report *rep = map_calloc(1, sizeof *rep);
-    if (!rep)
-        return map_error_set(err, MAP_ENOMEM, "out of memory");
-    int rc = map_palette_parse_for(spec, ds, &rep->palette, err);
+    map_palette *pal = NULL;
+    map_solve_item *items = NULL;
     map_colstat *st = NULL;
-    if (!rc) {
-        rep->k = rep->palette->k;
-        rep->n = ds->n;
-        rep->dataset = map_strdup(ds->name ? ds->name : "");
-        rep->items = map_calloc(rep->k, sizeof *rep->items);
-        rep->values = map_calloc(ds->m, sizeof *rep->values);
-        rep->levels = map_calloc(ds->m, sizeof *rep->levels);
-        st = map_mallocarray(ds->m, sizeof *st);
-        int ok = rep->dataset && rep->items && rep->values && rep->levels && st;
-        if (rep->values) {
-            rep->m = ds->m;
-            for (size_t c = 0; c < ds->m; c++)
-                ok = ok && (rep->values[c] = map_strdup(ds->values[c])) != NULL;
-        }
-        if (!ok)
-            rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    int rc = palette_setup(ds, spec, &pal, &items, &st, err);
+    if (rc)
+        return rc;
+    app_problem ap;
+    rc = build_problem(ds, st, pal, items, &ap, err);
+    if (rc) {
+        map_palette_free(pal);
+        map_free(items);
+        map_free(st);
+        return rc;
     }
-    if (!rc) {
-        const map_matrix X = map_dataset_matrix(ds);
-        map_column_stats(&X, st);
-        rc = solve_report(ds, st, par, fp, rep, err);
-    }
+    map_solve_report *rep = NULL;
+    rc = solve_report_new(ds, pal, items, &rep, err);
+    if (!rc)
+        rc = solve_problem(ds, st, &ap, par, fp, rep, err);
     map_free(st);
     if (rc) {
         map_solve_report_free(rep);
@@ -340,15 +425,801 @@ int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_sol
     return MAP_OK;
 }
 
+/* Loads dataset `name` (values only); unknown: MAP_EUSAGE from the store. */
+static int load(map_store *st, const char *name, map_dataset **ds, map_error *err)
+{
+    *ds = NULL;
+    return map_store_get_dataset(st, name, 0, ds, err);
+}
+
 int map_app_solve(map_store *st, const char *name, const char *spec, const map_solver_params *par,
                   const map_feas_params *fp, map_solve_report **out, map_error *err)
 {
     *out = NULL;
     map_dataset *ds = NULL;
-    int rc = map_store_get_dataset(st, name, 0, &ds, err);
+    int rc = load(st, name, &ds, err);
     if (rc)
         return rc;
     rc = map_app_solve_dataset(ds, spec, par, fp, out, err);
     map_dataset_free(ds);
+    return rc;
+}
+
+/* ---- feasible ----------------------------------------------------------- */
+
+const char *map_verdict_name(map_verdict v)
+{
+    switch (v) {
+    case MAP_VERDICT_ATTAINABLE:
+        return "attainable";
+    case MAP_VERDICT_BOUNDARY:
+        return "boundary";
+    case MAP_VERDICT_INFEASIBLE:
+        return "infeasible";
+    }
+    return "unknown";
+}
+
+void map_feasible_report_free(map_feasible_report *rep)
+{
+    if (!rep)
+        return;
+    map_free(rep->dataset);
+    map_palette_free(rep->palette);
+    map_free(rep->items);
+    map_free(rep);
+}
+
+int map_app_feasible_code(const map_feasible_report *rep)
+{
+    return rep->verdict == MAP_VERDICT_ATTAINABLE ? MAP_OK : MAP_NOT_ATTAINED;
+}
+
+/* The verdict on ap's palette with its evidence, by the same rules as
+ * map_solve_palette (MATH.md §6) but without the Newton solve: the margin
+ * v*; the quick exit d = e_i for a target above a value's maximum; the LP's
+ * direction as certificate when v* < −tol and it verifies on the data (else
+ * boundary); boundary when |v*| ≤ tol; attainable when v* > tol. */
+static int verdict_of(const app_problem *ap, const map_feas_params *fp, map_feasible_report *rep,
+                      map_error *err)
+{
+    map_feas_params fdef;
+    if (!fp) {
+        map_feas_params_default(&fdef);
+        fp = &fdef;
+    }
+    rep->margin = NAN;
+    rep->cert_gap = NAN;
+    rep->has_direction = 0;
+    memset(rep->direction, 0, sizeof rep->direction);
+    if (ap->kp == 0) {
+        rep->verdict = MAP_VERDICT_ATTAINABLE; /* every value constant and met */
+        return MAP_OK;
+    }
+    const map_problem *pb = &ap->pb;
+    const size_t k = ap->kp;
+    int rc = map_problem_check(pb, err);
+    if (!rc)
+        rc = map_margin(pb, fp, &rep->margin, rep->direction, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < k; i++) {
+        double e[MAP_MAX_K] = {0}, gap;
+        e[i] = 1.0;
+        if (map_certificate_check(pb, e, &gap)) {
+            memcpy(rep->direction, e, k * sizeof *e);
+            rep->has_direction = 1;
+            rep->cert_gap = gap;
+            rep->verdict = MAP_VERDICT_INFEASIBLE;
+            return MAP_OK;
+        }
+    }
+    if (rep->margin < -fp->boundary_tol) {
+        double gap;
+        if (map_certificate_check(pb, rep->direction, &gap)) {
+            rep->has_direction = 1;
+            rep->cert_gap = gap;
+            rep->verdict = MAP_VERDICT_INFEASIBLE;
+            return MAP_OK;
+        }
+        /* The LP's direction did not verify (rounding at the edge): the
+         * boundary, as map_solve_palette reports it. */
+        rep->margin = -fp->boundary_tol;
+    }
+    if (rep->margin <= fp->boundary_tol) {
+        rep->has_direction = 1;
+        rep->verdict = MAP_VERDICT_BOUNDARY;
+        return MAP_OK;
+    }
+    memset(rep->direction, 0, sizeof rep->direction);
+    rep->verdict = MAP_VERDICT_ATTAINABLE;
+    return MAP_OK;
+}
+
+int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_feas_params *fp,
+                             map_feasible_report **out, map_error *err)
+{
+    *out = NULL;
+    map_palette *pal = NULL;
+    map_solve_item *items = NULL;
+    map_colstat *st = NULL;
+    int rc = palette_setup(ds, spec, &pal, &items, &st, err);
+    if (rc)
+        return rc;
+    app_problem ap;
+    map_feasible_report *rep = NULL;
+    rc = build_problem(ds, st, pal, items, &ap, err);
+    map_free(st);
+    if (!rc) {
+        rep = map_calloc(1, sizeof *rep);
+        if (rep) {
+            rep->palette = pal;
+            rep->items = items;
+            pal = NULL;
+            items = NULL;
+            rep->k = rep->palette->k;
+            rep->kp = ap.kp;
+            rep->n = ds->n;
+            rep->dataset = map_strdup(ds->name ? ds->name : "");
+        }
+        if (!rep || !rep->dataset)
+            rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    }
+    if (!rc)
+        rc = verdict_of(&ap, fp, rep, err);
+    map_palette_free(pal);
+    map_free(items);
+    if (rc) {
+        map_feasible_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return MAP_OK;
+}
+
+int map_app_feasible(map_store *st, const char *name, const char *spec, const map_feas_params *fp,
+                     map_feasible_report **out, map_error *err)
+{
+    *out = NULL;
+    map_dataset *ds = NULL;
+    int rc = load(st, name, &ds, err);
+    if (rc)
+        return rc;
+    rc = map_app_feasible_dataset(ds, spec, fp, out, err);
+    map_dataset_free(ds);
+    return rc;
+}
+
+/* ---- adjust ------------------------------------------------------------- */
+
+const char *map_adjust_mode_name(map_adjust_mode mode)
+{
+    return mode == MAP_ADJUST_GREEDY ? "greedy" : "ray";
+}
+
+int map_adjust_mode_parse(const char *text, map_adjust_mode *mode)
+{
+    if (strcmp(text, "ray") == 0)
+        *mode = MAP_ADJUST_RAY;
+    else if (strcmp(text, "greedy") == 0)
+        *mode = MAP_ADJUST_GREEDY;
+    else
+        return -1;
+    return 0;
+}
+
+void map_adjust_opts_default(map_adjust_opts *ao)
+{
+    memset(ao, 0, sizeof *ao);
+    ao->mode = MAP_ADJUST_RAY;
+    ao->inset = MAP_ADJUST_INSET_DEFAULT;
+}
+
+void map_adjust_report_free(map_adjust_report *rep)
+{
+    if (!rep)
+        return;
+    map_free(rep->requested);
+    map_free(rep->adjusted);
+    map_solve_report_free(rep->solve);
+    map_free(rep);
+}
+
+int map_app_adjust_code(const map_adjust_report *rep) { return map_app_solve_code(rep->solve); }
+
+/* The greedy order (ap->kp distinct indices into the problem): the values
+ * named in ao->priority first, in that order, then the rest in palette
+ * order. Constant values take no part. A name that is not a value of the
+ * palette, or appears twice, is MAP_EDATA. */
+static int greedy_order(const map_palette *pal, const map_solve_item *items,
+                        const map_adjust_opts *ao, size_t *order, map_error *err)
+{
+    unsigned char taken[MAP_MAX_K] = {0};
+    size_t n = 0;
+    for (size_t p = 0; p < ao->npriority; p++) {
+        const char *name = ao->priority[p];
+        size_t i = 0;
+        while (i < pal->k && strcmp(pal->items[i].name, name) != 0)
+            i++;
+        if (i == pal->k) {
+            size_t len = 0;
+            char list[512] = "";
+            for (size_t j = 0; j < pal->k && len + 1 < sizeof list; j++) {
+                const int w = snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "",
+                                       pal->items[j].name);
+                len += w > 0 ? (size_t)w : 0;
+            }
+            return map_error_set(err, MAP_EDATA,
+                                 "--priority: '%s' is not a value of the palette (%s)", name,
+                                 list);
+        }
+        if (taken[i])
+            return map_error_set(err, MAP_EDATA, "--priority: '%s' appears twice", name);
+        taken[i] = 1;
+        if (items[i].pidx >= 0)
+            order[n++] = (size_t)items[i].pidx;
+    }
+    for (size_t i = 0; i < pal->k; i++)
+        if (!taken[i] && items[i].pidx >= 0)
+            order[n++] = (size_t)items[i].pidx;
+    return MAP_OK;
+}
+
+/* Adjusts ap's targets in place (the targets to solve) and fills the
+ * report's rho, inset, unchanged, requested_margin and adjusted (by pidx
+ * in adj). */
+static int adjust_targets(app_problem *ap, const map_adjust_opts *ao, const size_t *order,
+                          const map_feas_params *fp, map_adjust_report *rep, double *adj,
+                          map_error *err)
+{
+    map_feas_params fdef;
+    if (!fp) {
+        map_feas_params_default(&fdef);
+        fp = &fdef;
+    }
+    const size_t k = ap->kp;
+    memcpy(adj, ap->target, k * sizeof *adj);
+    int rc = map_margin(&ap->pb, fp, &rep->requested_margin, NULL, err);
+    if (rc)
+        return rc;
+    if (rep->requested_margin > fp->boundary_tol)
+        return MAP_OK; /* strictly attainable: solved as is */
+    rep->unchanged = 0;
+    rep->inset = ao->inset;
+    if (ao->mode == MAP_ADJUST_RAY) {
+        rc = map_adjust_ray(&ap->pb, ap->mean, fp, 0.0, &rep->rho, err);
+        if (!rc && rep->rho < 1.0)
+            map_palette_inset(k, ap->target, ap->mean, 1.0 - rep->rho, adj);
+    } else {
+        rc = map_adjust_greedy(&ap->pb, order, fp, 0.0, adj, err);
+    }
+    if (rc)
+        return rc;
+    /* Step inside the boundary so that λ is finite. */
+    map_palette_inset(k, adj, ap->mean, ao->inset, ap->target);
+    return MAP_OK;
+}
+
+int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
+                           const map_solver_params *par, const map_feas_params *fp,
+                           map_adjust_report **out, map_error *err)
+{
+    *out = NULL;
+    if (!(ao->inset >= 0.0 && ao->inset < 1.0))
+        return map_error_set(err, MAP_EUSAGE, "--inset %g is outside [0, 1)", ao->inset);
+    map_palette *pal = NULL;
+    map_solve_item *items = NULL;
+    map_colstat *st = NULL;
+    int rc = palette_setup(ds, spec, &pal, &items, &st, err);
+    if (rc)
+        return rc;
+    app_problem ap;
+    size_t order[MAP_MAX_K];
+    rc = build_problem(ds, st, pal, items, &ap, err);
+    if (!rc)
+        rc = greedy_order(pal, items, ao, order, err);
+    if (rc) {
+        map_palette_free(pal);
+        map_free(items);
+        map_free(st);
+        return rc;
+    }
+    map_adjust_report *rep = map_calloc(1, sizeof *rep);
+    if (!rep) {
+        map_palette_free(pal);
+        map_free(items);
+        map_free(st);
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    }
+    rep->mode = ao->mode;
+    rep->rho = ao->mode == MAP_ADJUST_RAY ? 1.0 : NAN;
+    rep->inset = 0.0;
+    rep->unchanged = 1;
+    rep->requested_margin = NAN;
+    const size_t k = pal->k;
+    rc = solve_report_new(ds, pal, items, &rep->solve, err);
+    if (!rc) {
+        rep->requested = map_calloc(k, sizeof *rep->requested);
+        rep->adjusted = map_calloc(k, sizeof *rep->adjusted);
+        if (!rep->requested || !rep->adjusted)
+            rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    }
+    double adj[MAP_MAX_K] = {0};
+    if (!rc && ap.kp > 0)
+        rc = adjust_targets(&ap, ao, order, fp, rep, adj, err);
+    if (!rc) {
+        for (size_t i = 0; i < k; i++) {
+            map_solve_item *it = &rep->solve->items[i];
+            rep->requested[i] = it->target;
+            rep->adjusted[i] = it->pidx >= 0 ? adj[it->pidx] : it->target;
+            if (it->pidx >= 0)
+                it->target = ap.target[it->pidx];
+        }
+        rc = solve_problem(ds, st, &ap, par, fp, rep->solve, err);
+    }
+    map_free(st);
+    if (rc) {
+        map_adjust_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return MAP_OK;
+}
+
+int map_app_adjust(map_store *st, const char *name, const char *spec, const map_adjust_opts *ao,
+                   const map_solver_params *par, const map_feas_params *fp,
+                   map_adjust_report **out, map_error *err)
+{
+    *out = NULL;
+    map_dataset *ds = NULL;
+    int rc = load(st, name, &ds, err);
+    if (rc)
+        return rc;
+    rc = map_app_adjust_dataset(ds, spec, ao, par, fp, out, err);
+    map_dataset_free(ds);
+    return rc;
+}
+
+/* ---- frontier and region ------------------------------------------------ */
+
+/* "a, b, c" from names into buf (truncated to size). */
+static void join_names(const char *const *names, size_t count, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < count && len + 1 < size; j++) {
+        const int w = snprintf(buf + len, size - len, "%s%s", j ? ", " : "", names[j]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* The problem on the chosen values of ds (names, k of them): scale = sd,
+ * absmax, target = mean (the tables ignore it). Unknown, repeated and
+ * constant values are MAP_EDATA naming them. */
+static int chosen_problem(const map_dataset *ds, const map_colstat *st, const char *const *names,
+                          size_t k, app_problem *ap, map_error *err)
+{
+    memset(ap, 0, sizeof *ap);
+    if (k == 0 || k > MAP_MAX_K)
+        return map_error_set(err, MAP_EDATA, "--values names %zu values; 1 to %d are allowed", k,
+                             MAP_MAX_K);
+    for (size_t i = 0; i < k; i++) {
+        size_t c = 0;
+        while (c < ds->m && strcmp(ds->values[c], names[i]) != 0)
+            c++;
+        if (c == ds->m) {
+            char list[512];
+            join_names((const char *const *)ds->values, ds->m, list, sizeof list);
+            return map_error_set(err, MAP_EDATA,
+                                 "--values: unknown value '%s' (dataset '%s' has: %s)", names[i],
+                                 ds->name ? ds->name : "?", list);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (ap->cols[j] == c)
+                return map_error_set(err, MAP_EDATA, "--values: '%s' appears twice", names[i]);
+        if (st[c].min == st[c].max)
+            return map_error_set(err, MAP_EDATA,
+                                 "--values: value '%s' is constant (sd 0): no reweighting "
+                                 "moves it",
+                                 names[i]);
+        ap->cols[i] = c;
+        ap->target[i] = st[c].mean;
+        ap->mean[i] = st[c].mean;
+        ap->scale[i] = st[c].sd;
+        ap->absmax[i] = st[c].absmax;
+    }
+    ap->kp = k;
+    const map_problem pb = {map_dataset_matrix(ds), k, ap->cols, ap->target, ap->scale,
+                            ap->absmax};
+    ap->pb = pb;
+    return MAP_OK;
+}
+
+/* Column statistics of ds (a new array, map_free). */
+static int column_stats(const map_dataset *ds, map_colstat **st, map_error *err)
+{
+    *st = NULL;
+    if (ds->n == 0 || ds->m == 0)
+        return map_error_set(err, MAP_EDATA, "dataset '%s' has no samples",
+                             ds->name ? ds->name : "?");
+    *st = map_mallocarray(ds->m, sizeof **st);
+    if (!*st)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    const map_matrix X = map_dataset_matrix(ds);
+    map_column_stats(&X, *st);
+    return MAP_OK;
+}
+
+/* A table's column names, built one by one (each "prefix" + "name"). */
+typedef struct colnames {
+    char **names;
+    size_t count, cap;
+    int ok;
+} colnames;
+
+static void colname_add(colnames *cn, const char *prefix, const char *name)
+{
+    if (!cn->ok)
+        return;
+    assert(cn->count < cn->cap);
+    const size_t lp = strlen(prefix), ln = strlen(name);
+    char *s = map_malloc(lp + ln + 1);
+    if (!s) {
+        cn->ok = 0;
+        return;
+    }
+    memcpy(s, prefix, lp);
+    memcpy(s + lp, name, ln + 1);
+    cn->names[cn->count++] = s;
+}
+
+static int colnames_init(colnames *cn, size_t cap)
+{
+    cn->names = map_calloc(cap, sizeof *cn->names);
+    cn->count = 0;
+    cn->cap = cap;
+    cn->ok = cn->names != NULL;
+    return cn->ok;
+}
+
+static void colnames_free(colnames *cn)
+{
+    if (cn->names)
+        for (size_t i = 0; i < cn->count; i++)
+            map_free(cn->names[i]);
+    map_free(cn->names);
+}
+
+static map_cell cell_number(double x)
+{
+    map_cell c = {MAP_CELL_NUMBER, x, 0, NULL};
+    return c;
+}
+
+static map_cell cell_count(size_t n)
+{
+    map_cell c = {MAP_CELL_COUNT, 0.0, n, NULL};
+    return c;
+}
+
+static map_cell cell_text(const char *s)
+{
+    map_cell c = {MAP_CELL_TEXT, 0.0, 0, s};
+    return c;
+}
+
+static map_cell cell_empty(void)
+{
+    map_cell c = {MAP_CELL_EMPTY, 0.0, 0, NULL};
+    return c;
+}
+
+typedef struct frontier_ctx {
+    const map_table_sink *sink;
+    map_error *err;
+    size_t k, m;
+    map_cell *cells;
+    map_frontier_summary *sum;
+} frontier_ctx;
+
+static int frontier_emit(void *vctx, const map_frontier_row *row)
+{
+    frontier_ctx *ctx = vctx;
+    map_cell *c = ctx->cells;
+    assert(row->k == ctx->k && row->p == ctx->m);
+    *c++ = cell_count(ctx->sum->rows);
+    *c++ = cell_number(row->ray.budget);
+    for (size_t i = 0; i < ctx->k; i++)
+        *c++ = cell_number(row->u[i]);
+    *c++ = cell_number(row->ray.t);
+    for (size_t i = 0; i < ctx->k; i++)
+        *c++ = cell_number(row->lambda[i]);
+    for (size_t j = 0; j < ctx->m; j++)
+        *c++ = cell_number(row->levels[j]);
+    *c++ = cell_number(row->ray.kl);
+    *c++ = cell_number(row->ray.ess);
+    *c++ = cell_text(map_ray_status_name(row->ray.status));
+    const int rc = ctx->sink->row(ctx->sink->ctx, ctx->cells, ctx->err);
+    if (!rc) {
+        ctx->sum->rows++;
+        ctx->sum->saturated += row->ray.status == MAP_RAY_SATURATED;
+    }
+    return rc;
+}
+
+/* The direction of --direction (VALUE=WEIGHT,... over the chosen values, the
+ * palette syntax with numbers only) as k weights. */
+static int parse_direction(const char *spec, const map_dataset *ds, const app_problem *ap,
+                           double *u, map_error *err)
+{
+    map_palette *pal = NULL;
+    int rc = map_palette_parse(spec, &pal, err);
+    if (rc) {
+        map_error_prefix(err, "--direction");
+        return rc;
+    }
+    for (size_t i = 0; i < ap->kp; i++)
+        u[i] = 0.0;
+    double total = 0.0;
+    for (size_t p = 0; p < pal->k && !rc; p++) {
+        const map_palette_item *it = &pal->items[p];
+        size_t i = 0;
+        while (i < ap->kp && strcmp(ds->values[ap->cols[i]], it->name) != 0)
+            i++;
+        if (i == ap->kp)
+            rc = map_error_set(err, MAP_EDATA, "--direction: '%s' is not one of --values",
+                               it->name);
+        else if (it->kind != MAP_TARGET_NUMBER || !(it->arg >= 0.0))
+            rc = map_error_set(err, MAP_EDATA,
+                               "--direction: the weight of '%s' must be a number >= 0, not '%s'",
+                               it->name, it->spec);
+        else {
+            u[i] = it->arg;
+            total += it->arg;
+        }
+    }
+    map_palette_free(pal);
+    if (!rc && !(total > 0.0))
+        rc = map_error_set(err, MAP_EDATA, "--direction: every weight is 0");
+    return rc;
+}
+
+/* The upper hull's vertices as frontier rows (two values). */
+static int hull_rows(const map_dataset *ds, const app_problem *ap, frontier_ctx *ctx,
+                     map_error *err)
+{
+    const map_matrix X = map_dataset_matrix(ds);
+    size_t fixed[256], count = 0, *vertex = fixed;
+    int rc = map_upper_hull(&X, ap->cols[0], ap->cols[1], fixed, 256, &count, err);
+    if (!rc && count > 256) {
+        vertex = map_mallocarray(count, sizeof *vertex);
+        if (!vertex)
+            return map_error_set(err, MAP_ENOMEM, "out of memory");
+        rc = map_upper_hull(&X, ap->cols[0], ap->cols[1], vertex, count, &count, err);
+    }
+    for (size_t v = 0; v < count && !rc; v++) {
+        const double *r = X.x + vertex[v] * X.ld;
+        map_cell *c = ctx->cells;
+        *c++ = cell_count(ctx->sum->rows);
+        *c++ = cell_number(INFINITY);
+        for (size_t i = 0; i < 2 * ctx->k + 1; i++)
+            *c++ = cell_empty();
+        for (size_t j = 0; j < ctx->m; j++)
+            *c++ = cell_number(r[j]);
+        *c++ = cell_number(log((double)ds->n));
+        *c++ = cell_number(1.0);
+        *c++ = cell_text("vertex");
+        rc = ctx->sink->row(ctx->sink->ctx, ctx->cells, err);
+        if (!rc) {
+            ctx->sum->rows++;
+            ctx->sum->vertices++;
+        }
+    }
+    if (vertex != fixed)
+        map_free(vertex);
+    return rc;
+}
+
+int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const map_table_sink *sink,
+                     map_frontier_summary *sum, map_error *err)
+{
+    memset(sum, 0, sizeof *sum);
+    const size_t k = fo->k, m = ds->m;
+    if (fo->nbudgets > 0 && fo->direction)
+        return map_error_set(err, MAP_EUSAGE, "--kl and --direction exclude each other");
+    if (!fo->direction && k < 2)
+        return map_error_set(err, MAP_EDATA,
+                             "--values names one value: a frontier needs two or more "
+                             "(or --direction)");
+    if (fo->points < (fo->direction ? 2u : 1u))
+        return map_error_set(err, MAP_EDATA, "--points %zu is too few", fo->points);
+    for (size_t b = 0; b < fo->nbudgets; b++)
+        if (!(fo->budgets[b] >= 0.0) || !isfinite(fo->budgets[b]))
+            return map_error_set(err, MAP_EDATA, "--kl: budget %g is not a finite number >= 0",
+                                 fo->budgets[b]);
+    map_colstat *st = NULL;
+    int rc = column_stats(ds, &st, err);
+    if (rc)
+        return rc;
+    app_problem ap;
+    double u[MAP_MAX_K];
+    rc = chosen_problem(ds, st, fo->values, k, &ap, err);
+    map_free(st);
+    if (!rc && fo->direction)
+        rc = parse_direction(fo->direction, ds, &ap, u, err);
+    if (rc)
+        return rc;
+
+    const size_t ncols = 2 + k + 1 + k + m + 3;
+    colnames cn;
+    map_cell *cells = map_mallocarray(ncols, sizeof *cells);
+    size_t *all = map_mallocarray(m, sizeof *all);
+    map_frontier_ws *ws = map_frontier_ws_new(ds->n, k, m);
+    if (colnames_init(&cn, ncols)) {
+        colname_add(&cn, "", "point");
+        colname_add(&cn, "", "budget");
+        for (size_t i = 0; i < k; i++)
+            colname_add(&cn, "u_", fo->values[i]);
+        colname_add(&cn, "", "t");
+        for (size_t i = 0; i < k; i++)
+            colname_add(&cn, "lambda_", fo->values[i]);
+        for (size_t j = 0; j < m; j++)
+            colname_add(&cn, "level_", ds->values[j]);
+        colname_add(&cn, "", "kl");
+        colname_add(&cn, "", "ess");
+        colname_add(&cn, "", "status");
+    }
+    if (!cn.ok || !cells || !all || !ws)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = sink->header(sink->ctx, ncols, (const char *const *)cn.names, err);
+    if (!rc) {
+        for (size_t j = 0; j < m; j++)
+            all[j] = j;
+        frontier_ctx ctx = {sink, err, k, m, cells, sum};
+        map_frontier_params par;
+        map_frontier_params_default(&par);
+        if (fo->direction)
+            rc = map_frontier_curve(&ap.pb, u, isnan(fo->kl_max) ? 0.0 : fo->kl_max, fo->points,
+                                    m, all, &par, ws, frontier_emit, &ctx, err);
+        else if (fo->nbudgets > 0)
+            for (size_t b = 0; b < fo->nbudgets && !rc; b++)
+                rc = map_frontier_budget(&ap.pb, fo->budgets[b], fo->points, m, all, &par, ws,
+                                         frontier_emit, &ctx, err);
+        else {
+            rc = map_frontier_budget(&ap.pb, INFINITY, fo->points, m, all, &par, ws,
+                                     frontier_emit, &ctx, err);
+            if (!rc && k == 2)
+                rc = hull_rows(ds, &ap, &ctx, err);
+        }
+    }
+    map_frontier_ws_free(ws);
+    map_free(all);
+    map_free(cells);
+    colnames_free(&cn);
+    return rc;
+}
+
+typedef struct region_ctx {
+    const map_table_sink *sink;
+    map_error *err;
+    size_t k;
+    int polygon;
+    map_cell *cells;
+    map_region_summary *sum;
+    int have_first;
+    map_region_row first; /* polygon: the first bounded row, repeated at the end */
+} region_ctx;
+
+static int region_write(region_ctx *ctx, const map_region_row *row)
+{
+    map_cell *c = ctx->cells;
+    *c++ = cell_count(row->index);
+    for (size_t i = 0; i < ctx->k; i++)
+        *c++ = cell_number(row->dir[i]);
+    *c++ = row->bounded ? cell_number(row->step) : cell_empty();
+    for (size_t i = 0; i < ctx->k; i++)
+        *c++ = row->bounded ? cell_number(row->point[i]) : cell_empty();
+    const int rc = ctx->sink->row(ctx->sink->ctx, ctx->cells, ctx->err);
+    if (!rc)
+        ctx->sum->rows++;
+    return rc;
+}
+
+static int region_emit(void *vctx, const map_region_row *row)
+{
+    region_ctx *ctx = vctx;
+    assert(row->k == ctx->k);
+    ctx->sum->unbounded += !row->bounded;
+    if (ctx->polygon && !row->bounded)
+        return MAP_OK;
+    if (ctx->polygon && !ctx->have_first) {
+        ctx->first = *row;
+        ctx->have_first = 1;
+    }
+    return region_write(ctx, row);
+}
+
+/* c0 of --from: the palette's targets for the values it names (all among
+ * the chosen ones), the reference means for the others. */
+static int region_base(const map_dataset *ds, const app_problem *ap, const char *from, double *c0,
+                       map_error *err)
+{
+    memcpy(c0, ap->mean, ap->kp * sizeof *c0);
+    if (!from)
+        return MAP_OK;
+    map_palette *pal = NULL;
+    int rc = map_palette_parse_for(from, ds, &pal, err);
+    if (rc) {
+        map_error_prefix(err, "--from");
+        return rc;
+    }
+    for (size_t p = 0; p < pal->k && !rc; p++) {
+        size_t i = 0;
+        while (i < ap->kp && ap->cols[i] != pal->items[p].col)
+            i++;
+        if (i == ap->kp)
+            rc = map_error_set(err, MAP_EDATA, "--from: '%s' is not one of --values",
+                               pal->items[p].name);
+        else
+            c0[i] = pal->items[p].target;
+    }
+    map_palette_free(pal);
+    return rc;
+}
+
+int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_table_sink *sink,
+                   map_region_summary *sum, map_error *err)
+{
+    memset(sum, 0, sizeof *sum);
+    const size_t k = ro->k;
+    if (k != 2 && k != 3)
+        return map_error_set(err, MAP_EDATA, "--values names %zu values; region takes 2 or 3", k);
+    if (ro->polygon && k != 2)
+        return map_error_set(err, MAP_EDATA, "--polygon needs two values (--values a,b)");
+    if (ro->points == 0)
+        return map_error_set(err, MAP_EDATA, "--points 0 is too few");
+    map_colstat *st = NULL;
+    int rc = column_stats(ds, &st, err);
+    if (rc)
+        return rc;
+    app_problem ap;
+    double c0[MAP_MAX_K];
+    rc = chosen_problem(ds, st, ro->values, k, &ap, err);
+    map_free(st);
+    if (!rc)
+        rc = region_base(ds, &ap, ro->from, c0, err);
+    if (rc)
+        return rc;
+    const size_t ncols = 1 + k + 1 + k;
+    colnames cn;
+    map_cell *cells = map_mallocarray(ncols, sizeof *cells);
+    if (colnames_init(&cn, ncols)) {
+        colname_add(&cn, "", "point");
+        for (size_t i = 0; i < k; i++)
+            colname_add(&cn, "dir_", ro->values[i]);
+        colname_add(&cn, "", "step");
+        for (size_t i = 0; i < k; i++)
+            colname_add(&cn, "target_", ro->values[i]);
+    }
+    if (!cn.ok || !cells)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = sink->header(sink->ctx, ncols, (const char *const *)cn.names, err);
+    if (!rc) {
+        region_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.sink = sink;
+        ctx.err = err;
+        ctx.k = k;
+        ctx.polygon = ro->polygon;
+        ctx.cells = cells;
+        ctx.sum = sum;
+        rc = map_region(&ap.pb, c0, ro->points, NULL, region_emit, &ctx, err);
+        if (!rc && ctx.have_first)
+            rc = region_write(&ctx, &ctx.first);
+    }
+    map_free(cells);
+    colnames_free(&cn);
     return rc;
 }

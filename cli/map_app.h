@@ -122,4 +122,219 @@ int map_app_solve_code(const map_solve_report *rep);
 
 void map_solve_report_free(map_solve_report *rep);
 
+/* ---- feasible ----------------------------------------------------------- */
+
+typedef enum map_verdict {
+    MAP_VERDICT_ATTAINABLE = 0, /* v* > boundary tolerance: a finite λ exists */
+    MAP_VERDICT_BOUNDARY = 1,   /* |v*| ≤ boundary tolerance: attainable only in the limit */
+    MAP_VERDICT_INFEASIBLE = 2  /* a verified certificate d refutes the palette */
+} map_verdict;
+
+/* Stable names: "attainable", "boundary", "infeasible". */
+const char *map_verdict_name(map_verdict v);
+
+typedef struct map_feasible_report {
+    char *dataset;          /* dataset name (owned) */
+    size_t n;               /* samples */
+    map_palette *palette;   /* the resolved palette (owned) */
+    size_t k;               /* palette size */
+    map_solve_item *items;  /* k entries (owned); lambda and level are NaN (not solved) except
+                               for constant values (λ 0, level their value) */
+    size_t kp;              /* values in the feasibility problem (k minus constants) */
+    map_verdict verdict;
+    double margin;          /* v* (map_margin), scaled by each value's sd; NaN when kp == 0 */
+    int has_direction;      /* direction[] is meaningful (infeasible and boundary) */
+    double direction[MAP_MAX_K]; /* by item pidx: the certificate d (infeasible; d = e_i for a
+                                    target above a value's maximum) or the face normal
+                                    (boundary: the values with d_i > 0 drive it) */
+    double cert_gap;        /* infeasible: dᵀc − max_j dᵀr_j > 0, verified with
+                               map_certificate_check; NaN otherwise */
+} map_feasible_report;
+
+/* The feasibility verdict on palette spec over ds with its evidence, without
+ * the Newton solve: the same problem as map_app_solve_dataset (constant
+ * values, scales, absmax) and the same verdict rules as map_solve_palette
+ * (fp may be NULL for defaults). MAP_OK whenever a verdict was reached,
+ * MAP_EDATA for a bad palette, MAP_ENOMEM. *out: free with
+ * map_feasible_report_free. */
+int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_feas_params *fp,
+                             map_feasible_report **out, map_error *err);
+
+/* Loads dataset `name` from st and calls map_app_feasible_dataset. Unknown
+ * dataset: MAP_EUSAGE. */
+int map_app_feasible(map_store *st, const char *name, const char *spec, const map_feas_params *fp,
+                     map_feasible_report **out, map_error *err);
+
+/* MAP_OK for attainable, MAP_NOT_ATTAINED for boundary and infeasible. */
+int map_app_feasible_code(const map_feasible_report *rep);
+
+void map_feasible_report_free(map_feasible_report *rep);
+
+/* ---- adjust ------------------------------------------------------------- */
+
+typedef enum map_adjust_mode {
+    MAP_ADJUST_RAY = 0,   /* c0 + ρ(c − c0), the largest attainable ρ (MATH.md §7) */
+    MAP_ADJUST_GREEDY = 1 /* one target at a time in priority order */
+} map_adjust_mode;
+
+/* "ray", "greedy". */
+const char *map_adjust_mode_name(map_adjust_mode mode);
+
+/* Parses "ray" or "greedy"; 0 on success, −1 otherwise (*mode unchanged). */
+int map_adjust_mode_parse(const char *text, map_adjust_mode *mode);
+
+#define MAP_ADJUST_INSET_DEFAULT 1e-3
+
+typedef struct map_adjust_opts {
+    map_adjust_mode mode;          /* default MAP_ADJUST_RAY */
+    const char *const *priority;   /* greedy: palette values to adjust first, in this order
+                                      (the rest follow in palette order); may be NULL */
+    size_t npriority;
+    double inset;                  /* in [0, 1); default MAP_ADJUST_INSET_DEFAULT */
+} map_adjust_opts;
+
+void map_adjust_opts_default(map_adjust_opts *ao);
+
+typedef struct map_adjust_report {
+    map_adjust_mode mode;
+    double requested_margin; /* v* of the requested palette; NaN when every value is constant */
+    int unchanged;           /* the requested palette is strictly attainable (v* above the
+                                boundary tolerance) and was solved as is */
+    double rho;              /* ray: the largest attainable ρ (1 when unchanged or on the
+                                boundary); NaN for greedy */
+    double inset;            /* the inset applied: opts->inset, or 0 when unchanged */
+    double *requested;       /* k requested targets (owned), palette order */
+    double *adjusted;        /* k adjusted targets (owned): on the boundary when the palette
+                                was unattainable, else the requested ones */
+    map_solve_report *solve; /* the solve at the targets actually solved (owned):
+                                solve->items[i].target = c0 + (1 − inset)(adjusted − c0) */
+} map_adjust_report;
+
+/* Adjusts palette spec over ds (MATH.md §7) when it is not strictly
+ * attainable — ray (map_adjust_ray with c0 the reference means) or greedy
+ * (map_adjust_greedy in ao's priority order) — steps the adjusted palette
+ * inside the boundary by ao->inset (map_palette_inset toward c0) so that λ
+ * is finite, and solves it (map_solve_palette). A strictly attainable
+ * palette is solved unchanged (ρ = 1, inset 0). Constant values are handled
+ * as in map_app_solve_dataset and keep their targets. Errors: an inset
+ * outside [0, 1) is MAP_EUSAGE; a bad palette, or a priority name that is
+ * not a value of the palette or appears twice, MAP_EDATA; MAP_ENOMEM.
+ * MAP_OK otherwise: the caller reads rep->solve->result.status
+ * (map_app_adjust_code). *out: free with map_adjust_report_free. */
+int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
+                           const map_solver_params *par, const map_feas_params *fp,
+                           map_adjust_report **out, map_error *err);
+
+/* Loads dataset `name` from st and calls map_app_adjust_dataset. */
+int map_app_adjust(map_store *st, const char *name, const char *spec, const map_adjust_opts *ao,
+                   const map_solver_params *par, const map_feas_params *fp,
+                   map_adjust_report **out, map_error *err);
+
+/* MAP_OK when the final solve is optimal, MAP_NOT_ATTAINED otherwise. */
+int map_app_adjust_code(const map_adjust_report *rep);
+
+void map_adjust_report_free(map_adjust_report *rep);
+
+/* ---- tables (frontier, region) ------------------------------------------ */
+
+/* One cell of a table row: what a renderer writes as a CSV cell or a JSON
+ * value. */
+typedef enum map_cell_kind {
+    MAP_CELL_EMPTY = 0, /* no value: an empty CSV cell, JSON null */
+    MAP_CELL_NUMBER,    /* x (CSV: 17 significant digits, inf as "inf", NaN empty; JSON:
+                           non-finite as null) */
+    MAP_CELL_COUNT,     /* n, an integer */
+    MAP_CELL_TEXT       /* s (borrowed, valid during the call) */
+} map_cell_kind;
+
+typedef struct map_cell {
+    map_cell_kind kind;
+    double x;
+    size_t n;
+    const char *s;
+} map_cell;
+
+/* Where a table goes, row by row: header once (ncols column names, valid
+ * during the call), then row for each row (ncols cells, valid during the
+ * call). A non-zero return stops the table and is returned by the command
+ * function (which then leaves err alone, unless the sink filled it). */
+typedef struct map_table_sink {
+    int (*header)(void *ctx, size_t ncols, const char *const *names, map_error *err);
+    int (*row)(void *ctx, const map_cell *cells, map_error *err);
+    void *ctx;
+} map_table_sink;
+
+/* ---- frontier ----------------------------------------------------------- */
+
+typedef struct map_frontier_opts {
+    const char *const *values; /* the chosen values (k names of the dataset) */
+    size_t k;
+    const double *budgets;     /* --kl: KL budgets ε ≥ 0 in nats; NULL/0 for none */
+    size_t nbudgets;
+    const char *direction;     /* --direction: VALUE=WEIGHT,... over the chosen values (unnamed
+                                  ones 0; weights ≥ 0, not all 0); NULL for none */
+    size_t points;             /* directions per budget (a simplex grid of about this many),
+                                  or points along the direction; ≥ 1 (≥ 2 for a direction) */
+    double kl_max;             /* --direction: the largest budget; NaN (or ≤ 0) for 90% of the
+                                  direction's supremum KL */
+} map_frontier_opts;
+
+typedef struct map_frontier_summary {
+    size_t rows;      /* rows written */
+    size_t saturated; /* rows whose budget is at or above the supremum KL of their direction */
+    size_t vertices;  /* hull vertex rows (limit with two values) */
+} map_frontier_summary;
+
+/* Pareto frontiers of ds over the chosen values (MATH.md §8), as one table
+ * with the columns
+ *   point, budget, u_<v> (chosen v), t, lambda_<v> (chosen v),
+ *   level_<v> (every dataset value), kl, ess, status
+ * (point counts rows from 0 across the table; status is the ray's:
+ * converged, rounding, max_iter, saturated, or vertex). Three modes:
+ *   budgets (fo->nbudgets > 0, k ≥ 2): for each budget in order, a simplex
+ *     grid of directions (map_frontier_budget). A budget at or above a
+ *     direction's supremum KL gives a saturated row: t = +inf, λ_i = +inf
+ *     where u_i > 0, the levels of the limit point and its KL (the supremum,
+ *     below the budget);
+ *   direction (fo->direction): points with KL evenly spaced in [0, kl_max]
+ *     along one direction (map_frontier_curve);
+ *   limit (neither, k ≥ 2): budget +inf for every direction (the faces of the
+ *     samples' hull, saturated rows); for two values followed by the upper
+ *     hull's vertices (map_upper_hull): status vertex, budget +inf, u, t and
+ *     λ empty, the sample's levels, KL log n and ESS 1 (q on that sample).
+ * Rows go to sink as they are computed. Errors: a chosen value unknown,
+ * repeated or constant, a bad direction or budget, k or points out of range:
+ * MAP_EDATA; MAP_ENOMEM; the sink's return. *sum is filled (rows so far even
+ * on failure). */
+int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const map_table_sink *sink,
+                     map_frontier_summary *sum, map_error *err);
+
+/* ---- region ------------------------------------------------------------- */
+
+typedef struct map_region_opts {
+    const char *const *values; /* 2 or 3 chosen values */
+    size_t k;
+    size_t points;             /* directions, ≥ 1 */
+    const char *from;          /* base palette c0 as a palette spec over the chosen values
+                                  (others at their mean); NULL: the reference means */
+    int polygon;               /* k = 2: only the bounded rows, the first repeated at the end
+                                  to close the boundary polygon */
+} map_region_opts;
+
+typedef struct map_region_summary {
+    size_t rows;      /* rows written */
+    size_t unbounded; /* directions with no positive component (the whole ray attainable) */
+} map_region_summary;
+
+/* The attainable set around c0 (map_region): for each direction, the largest
+ * step s with c0 + s·dir attainable, as a table with the columns
+ *   point, dir_<v>..., step, target_<v>...
+ * (dir in the values' own units; target = c0 + step·dir, on the boundary).
+ * A direction with no positive component leaves the whole ray attainable:
+ * its step and targets are empty cells. Errors: as map_app_frontier, plus
+ * k not 2 or 3, --polygon with k = 3, a --from value not among the chosen
+ * ones, an unattainable c0 (MAP_EDATA). */
+int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_table_sink *sink,
+                   map_region_summary *sum, map_error *err);
+
 #endif

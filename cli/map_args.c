@@ -123,8 +123,9 @@ int map_args_parse(const map_cmd_spec *spec, int argc, char *const *argv, const 
 void map_args_exit_codes(FILE *out)
 {
     fputs("Exit status:\n"
-          "  0  success (solve: the palette is attained, status optimal)\n"
-          "  1  solve: the palette is not attained (infeasible, boundary, not_converged, stalled)\n"
+          "  0  success (solve, adjust: the final solve is optimal; feasible: attainable)\n"
+          "  1  the palette is not attained (solve, adjust: infeasible, boundary,\n"
+          "     not_converged, stalled; feasible: boundary or infeasible)\n"
           "  2  usage error: unknown subcommand or option, missing argument, unknown dataset\n"
           "  3  bad input data or palette\n"
           "  4  the SQLite store failed or is unusable\n"

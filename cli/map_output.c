@@ -2,12 +2,16 @@
  * the jansson glue of mapsolve. */
 #include "map_output.h"
 
+#include <errno.h>
+
 #include <assert.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+
+#include "map_csv_write.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -240,10 +244,74 @@ char *map_json_describe(const char *dataset, size_t n, const map_value_summary *
     return dump(root, ok);
 }
 
-char *map_json_solve(const map_solve_report *rep)
+/* The solve diagnostics shared by solve and adjust: kl, ess, max_weight,
+ * dual, kkt, gap, violation, condition (null without a finite λ),
+ * iterations and margin. */
+static void add_diagnostics(json_t *root, const map_solve_report *rep, int *okp)
 {
     const map_result *r = &rep->result;
     const map_solution *d = &r->diag;
+    int ok = *okp;
+    /* Diagnostics of q_λ exist only for a finite λ. */
+    const double none = NAN, t = rep->has_tilt;
+    jset(root, "kl", jreal(t ? d->kl : none), &ok);
+    jset(root, "ess", jreal(t ? d->ess : none), &ok);
+    jset(root, "max_weight", jreal(t ? d->max_weight : none), &ok);
+    jset(root, "dual", jreal(t ? d->dual : none), &ok);
+    jset(root, "kkt", jreal(t ? d->kkt : none), &ok);
+    jset(root, "gap", jreal(t ? d->gap : none), &ok);
+    jset(root, "violation", jreal(t ? d->violation : none), &ok);
+    jset(root, "condition", jreal(t ? d->cond : none), &ok);
+    jset(root, "iterations", json_integer(d->iterations), &ok);
+    jset(root, "margin", jreal(r->margin), &ok);
+    *okp = ok;
+}
+
+/* levels {VALUE: level, for every dataset value}. */
+static json_t *jlevels(const map_solve_report *rep, int *ok)
+{
+    json_t *lv = json_object();
+    for (size_t c = 0; c < rep->m; c++)
+        jset(lv, rep->values[c], jreal(rep->levels[c]), ok);
+    if (!lv)
+        *ok = 0;
+    return lv;
+}
+
+/* certificate {direction {VALUE: d_i}, gap} (null without a direction);
+ * direction is indexed by the items' pidx. */
+static void add_certificate(json_t *root, const map_solve_item *items, size_t k,
+                            int has_direction, const double *direction, double gap, int *ok)
+{
+    if (!has_direction) {
+        jset(root, "certificate", json_null(), ok);
+        return;
+    }
+    json_t *cert = json_object(), *dir = json_object();
+    for (size_t i = 0; i < k; i++)
+        if (items[i].pidx >= 0)
+            jset(dir, items[i].name, jreal(direction[items[i].pidx]), ok);
+    jset(cert, "direction", dir, ok);
+    jset(cert, "gap", jreal(gap), ok);
+    jset(root, "certificate", cert, ok);
+}
+
+/* boundary_values [names of the values with d_i > 0]. */
+static void add_boundary(json_t *root, const map_solve_item *items, size_t k, int has_direction,
+                         const double *direction, int *ok)
+{
+    json_t *b = json_array();
+    for (size_t i = 0; i < k; i++) {
+        const long p = items[i].pidx;
+        if (has_direction && p >= 0 && direction[p] > 0.0)
+            jpush(b, jstr(items[i].name), ok);
+    }
+    jset(root, "boundary_values", b, ok);
+}
+
+char *map_json_solve(const map_solve_report *rep)
+{
+    const map_result *r = &rep->result;
     int ok = 1;
     json_t *root = json_object();
     jset(root, "dataset", jstr(rep->dataset), &ok);
@@ -262,44 +330,84 @@ char *map_json_solve(const map_solve_report *rep)
         jpush(vals, o, &ok);
     }
     jset(root, "values", vals, &ok);
-    json_t *lv = json_object();
-    for (size_t c = 0; c < rep->m; c++)
-        jset(lv, rep->values[c], jreal(rep->levels[c]), &ok);
-    jset(root, "levels", lv, &ok);
-    /* Diagnostics of q_λ exist only for a finite λ. */
-    const double none = NAN, t = rep->has_tilt;
-    jset(root, "kl", jreal(t ? d->kl : none), &ok);
-    jset(root, "ess", jreal(t ? d->ess : none), &ok);
-    jset(root, "max_weight", jreal(t ? d->max_weight : none), &ok);
-    jset(root, "dual", jreal(t ? d->dual : none), &ok);
-    jset(root, "kkt", jreal(t ? d->kkt : none), &ok);
-    jset(root, "gap", jreal(t ? d->gap : none), &ok);
-    jset(root, "violation", jreal(t ? d->violation : none), &ok);
-    jset(root, "condition", jreal(t ? d->cond : none), &ok);
-    jset(root, "iterations", json_integer(d->iterations), &ok);
-    jset(root, "margin", jreal(r->margin), &ok);
-    if (r->status == MAP_SOLVE_INFEASIBLE) {
-        if (r->has_direction) {
-            json_t *cert = json_object(), *dir = json_object();
-            for (size_t i = 0; i < rep->k; i++)
-                if (rep->items[i].pidx >= 0)
-                    jset(dir, rep->items[i].name, jreal(r->direction[rep->items[i].pidx]), &ok);
-            jset(cert, "direction", dir, &ok);
-            jset(cert, "gap", jreal(r->cert_gap), &ok);
-            jset(root, "certificate", cert, &ok);
-        } else {
-            jset(root, "certificate", json_null(), &ok);
-        }
+    jset(root, "levels", jlevels(rep, &ok), &ok);
+    add_diagnostics(root, rep, &ok);
+    if (r->status == MAP_SOLVE_INFEASIBLE)
+        add_certificate(root, rep->items, rep->k, r->has_direction, r->direction, r->cert_gap,
+                        &ok);
+    if (r->status == MAP_SOLVE_BOUNDARY)
+        add_boundary(root, rep->items, rep->k, r->has_direction, r->direction, &ok);
+    return dump(root, ok);
+}
+
+/* The palette items without a solve: name, spec, target, constant. */
+static json_t *jitems_plain(const map_solve_item *items, size_t k, int *ok)
+{
+    json_t *vals = json_array();
+    if (!vals)
+        *ok = 0;
+    for (size_t i = 0; i < k; i++) {
+        const map_solve_item *it = &items[i];
+        json_t *o = json_object();
+        jset(o, "name", jstr(it->name), ok);
+        jset(o, "spec", jstr(it->spec), ok);
+        jset(o, "target", jreal(it->target), ok);
+        jset(o, "constant", json_boolean(it->constant), ok);
+        jpush(vals, o, ok);
     }
-    if (r->status == MAP_SOLVE_BOUNDARY) {
-        json_t *b = json_array();
-        for (size_t i = 0; i < rep->k; i++) {
-            const long p = rep->items[i].pidx;
-            if (r->has_direction && p >= 0 && r->direction[p] > 0.0)
-                jpush(b, jstr(rep->items[i].name), &ok);
-        }
-        jset(root, "boundary_values", b, &ok);
+    return vals;
+}
+
+char *map_json_feasible(const map_feasible_report *rep)
+{
+    int ok = 1;
+    json_t *root = json_object();
+    jset(root, "dataset", jstr(rep->dataset), &ok);
+    jset(root, "n", jsize(rep->n), &ok);
+    jset(root, "verdict", jstr(map_verdict_name(rep->verdict)), &ok);
+    jset(root, "margin", jreal(rep->margin), &ok);
+    jset(root, "values", jitems_plain(rep->items, rep->k, &ok), &ok);
+    if (rep->verdict == MAP_VERDICT_INFEASIBLE)
+        add_certificate(root, rep->items, rep->k, rep->has_direction, rep->direction,
+                        rep->cert_gap, &ok);
+    if (rep->verdict == MAP_VERDICT_BOUNDARY)
+        add_boundary(root, rep->items, rep->k, rep->has_direction, rep->direction, &ok);
+    return dump(root, ok);
+}
+
+char *map_json_adjust(const map_adjust_report *rep)
+{
+    const map_solve_report *s = rep->solve;
+    int ok = 1;
+    json_t *root = json_object();
+    jset(root, "dataset", jstr(s->dataset), &ok);
+    jset(root, "n", jsize(s->n), &ok);
+    jset(root, "mode", jstr(map_adjust_mode_name(rep->mode)), &ok);
+    if (rep->mode == MAP_ADJUST_RAY)
+        jset(root, "rho", jreal(rep->rho), &ok);
+    jset(root, "inset", jreal(rep->inset), &ok);
+    jset(root, "unchanged", json_boolean(rep->unchanged), &ok);
+    jset(root, "requested_margin", jreal(rep->requested_margin), &ok);
+    jset(root, "status", jstr(map_solve_status_name(s->result.status)), &ok);
+    json_t *vals = json_array();
+    if (!vals)
+        ok = 0;
+    for (size_t i = 0; i < s->k; i++) {
+        const map_solve_item *it = &s->items[i];
+        json_t *o = json_object();
+        jset(o, "name", jstr(it->name), &ok);
+        jset(o, "spec", jstr(it->spec), &ok);
+        jset(o, "requested", jreal(rep->requested[i]), &ok);
+        jset(o, "adjusted", jreal(rep->adjusted[i]), &ok);
+        jset(o, "target", jreal(it->target), &ok);
+        jset(o, "lambda", jreal(it->lambda), &ok);
+        jset(o, "level", jreal(it->level), &ok);
+        jset(o, "constant", json_boolean(it->constant), &ok);
+        jpush(vals, o, &ok);
     }
+    jset(root, "values", vals, &ok);
+    jset(root, "levels", jlevels(s, &ok), &ok);
+    add_diagnostics(root, s, &ok);
     return dump(root, ok);
 }
 
@@ -461,10 +569,67 @@ static void num_or_dash(double v, char buf[32])
         snprintf(buf, 32, "%.6g", v);
 }
 
-int map_print_solve(FILE *out, const map_solve_report *rep)
+static void print_margin(FILE *out, double margin)
+{
+    if (isfinite(margin))
+        fprintf(out, "%-15s %.6g (scaled by each value's sd)\n", "margin", margin);
+    else
+        fprintf(out, "%-15s %s\n", "margin", "not computed");
+}
+
+/* The certificate d (by the items' pidx) and its gap, when there is one. */
+static void print_certificate(FILE *out, const map_solve_item *items, size_t k, int has_direction,
+                              const double *direction, double gap)
+{
+    if (!has_direction)
+        return;
+    fprintf(out, "%-15s", "certificate");
+    for (size_t i = 0, first = 1; i < k; i++) {
+        const map_solve_item *it = &items[i];
+        if (it->pidx < 0 || direction[it->pidx] == 0.0)
+            continue;
+        fprintf(out, "%s%.6g·%s", first ? " d = " : " + ", direction[it->pidx], it->name);
+        first = 0;
+    }
+    fputc('\n', out);
+    fprintf(out, "%-15s %.6g: d·c exceeds d·r of every sample, so no reweighting attains "
+                 "the palette\n", "gap", gap);
+}
+
+/* The values driving a boundary verdict (d_i > 0). */
+static void print_boundary(FILE *out, const map_solve_item *items, size_t k, int has_direction,
+                           const double *direction)
+{
+    fprintf(out, "%-15s", "boundary");
+    size_t shown = 0;
+    for (size_t i = 0; i < k; i++) {
+        const map_solve_item *it = &items[i];
+        if (has_direction && it->pidx >= 0 && direction[it->pidx] > 0.0)
+            fprintf(out, "%s%s", shown++ ? ", " : " ", it->name);
+    }
+    fputs(shown ? " (attainable only in the limit)\n" : " attainable only in the limit\n", out);
+}
+
+/* status, KL, ESS, largest weight, iterations (with a finite λ) and margin
+ * lines of a solve, shared by solve and adjust. */
+static void print_diagnostics(FILE *out, const map_solve_report *rep)
 {
     const map_result *r = &rep->result;
     const map_solution *d = &r->diag;
+    const double ess_pct = rep->n ? 100.0 * d->ess / (double)rep->n : 0.0;
+    fprintf(out, "%-15s %s\n", "status", map_solve_status_name(r->status));
+    if (rep->has_tilt) {
+        fprintf(out, "%-15s %.6g nats\n", "KL", d->kl);
+        fprintf(out, "%-15s %.6g samples (%.3g%% of %zu)\n", "ESS", d->ess, ess_pct, rep->n);
+        fprintf(out, "%-15s %.6g\n", "largest weight", d->max_weight);
+        fprintf(out, "%-15s %d\n", "iterations", d->iterations);
+    }
+    print_margin(out, r->margin);
+}
+
+int map_print_solve(FILE *out, const map_solve_report *rep)
+{
+    const map_result *r = &rep->result;
     table t = {5, 0, 0, "llrrr", NULL, 1};
     table_add(&t, "value");
     table_add(&t, "spec");
@@ -487,42 +652,217 @@ int map_print_solve(FILE *out, const map_solve_report *rep)
     if (rc)
         return rc;
 
-    const double ess_pct = rep->n ? 100.0 * d->ess / (double)rep->n : 0.0;
     fputc('\n', out);
     fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
-    fprintf(out, "%-15s %s\n", "status", map_solve_status_name(r->status));
-    if (rep->has_tilt) {
-        fprintf(out, "%-15s %.6g nats\n", "KL", d->kl);
-        fprintf(out, "%-15s %.6g samples (%.3g%% of %zu)\n", "ESS", d->ess, ess_pct, rep->n);
-        fprintf(out, "%-15s %.6g\n", "largest weight", d->max_weight);
-        fprintf(out, "%-15s %d\n", "iterations", d->iterations);
+    print_diagnostics(out, rep);
+    if (r->status == MAP_SOLVE_INFEASIBLE)
+        print_certificate(out, rep->items, rep->k, r->has_direction, r->direction, r->cert_gap);
+    if (r->status == MAP_SOLVE_BOUNDARY)
+        print_boundary(out, rep->items, rep->k, r->has_direction, r->direction);
+    return MAP_OK;
+}
+
+int map_print_feasible(FILE *out, const map_feasible_report *rep)
+{
+    table t = {3, 0, 0, "llr", NULL, 1};
+    table_add(&t, "value");
+    table_add(&t, "spec");
+    table_add(&t, "target");
+    for (size_t i = 0; i < rep->k; i++) {
+        const map_solve_item *it = &rep->items[i];
+        table_add(&t, "%s", it->name);
+        table_add(&t, "%s%s", it->spec, it->constant ? " (constant)" : "");
+        table_add(&t, "%.6g", it->target);
     }
-    if (isfinite(r->margin))
-        fprintf(out, "%-15s %.6g (scaled by each value's sd)\n", "margin", r->margin);
-    else
-        fprintf(out, "%-15s %s\n", "margin", "not computed");
-    if (r->status == MAP_SOLVE_INFEASIBLE && r->has_direction) {
-        fprintf(out, "%-15s", "certificate");
-        for (size_t i = 0, first = 1; i < rep->k; i++) {
-            const map_solve_item *it = &rep->items[i];
-            if (it->pidx < 0 || r->direction[it->pidx] == 0.0)
-                continue;
-            fprintf(out, "%s%.6g·%s", first ? " d = " : " + ", r->direction[it->pidx], it->name);
-            first = 0;
+    const int rc = table_print(&t, out);
+    table_free(&t);
+    if (rc)
+        return rc;
+    fputc('\n', out);
+    fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
+    fprintf(out, "%-15s %s\n", "verdict", map_verdict_name(rep->verdict));
+    print_margin(out, rep->margin);
+    if (rep->verdict == MAP_VERDICT_INFEASIBLE)
+        print_certificate(out, rep->items, rep->k, rep->has_direction, rep->direction,
+                          rep->cert_gap);
+    if (rep->verdict == MAP_VERDICT_BOUNDARY)
+        print_boundary(out, rep->items, rep->k, rep->has_direction, rep->direction);
+    return MAP_OK;
+}
+
+int map_print_adjust(FILE *out, const map_adjust_report *rep)
+{
+    const map_solve_report *s = rep->solve;
+    table t = {6, 0, 0, "lrrrrr", NULL, 1};
+    table_add(&t, "value");
+    table_add(&t, "requested");
+    table_add(&t, "adjusted");
+    table_add(&t, "target");
+    table_add(&t, "lambda");
+    table_add(&t, "level");
+    for (size_t i = 0; i < s->k; i++) {
+        const map_solve_item *it = &s->items[i];
+        char lam[32], lev[32];
+        num_or_dash(it->lambda, lam);
+        num_or_dash(it->level, lev);
+        table_add(&t, "%s%s", it->name, it->constant ? " (constant)" : "");
+        table_add(&t, "%.6g", rep->requested[i]);
+        table_add(&t, "%.6g", rep->adjusted[i]);
+        table_add(&t, "%.6g", it->target);
+        table_add(&t, "%s", lam);
+        table_add(&t, "%s", lev);
+    }
+    const int rc = table_print(&t, out);
+    table_free(&t);
+    if (rc)
+        return rc;
+    fputc('\n', out);
+    fprintf(out, "%-15s %s\n", "dataset", s->dataset);
+    fprintf(out, "%-15s %s%s\n", "mode", map_adjust_mode_name(rep->mode),
+            rep->unchanged ? " (the palette is attainable: unchanged)" : "");
+    if (rep->mode == MAP_ADJUST_RAY)
+        fprintf(out, "%-15s %.12g (adjusted = mean + rho·(requested − mean))\n", "rho", rep->rho);
+    fprintf(out, "%-15s %.6g (target = mean + (1 − inset)·(adjusted − mean))\n", "inset",
+            rep->inset);
+    print_diagnostics(out, s);
+    return MAP_OK;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+struct map_table_writer {
+    FILE *out;
+    int json;
+    map_csv_writer *csv; /* CSV only */
+    size_t ncols;
+    char **names;        /* JSON only: copies of the column names */
+    size_t rows;
+    int failed;          /* a JSON write failed (errno saved in err_no) */
+    int err_no;
+};
+
+map_table_writer *map_table_writer_new(FILE *out, int json)
+{
+    map_table_writer *w = map_calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->out = out;
+    w->json = json;
+    if (!json && !(w->csv = map_csv_writer_new(out))) {
+        map_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void map_table_writer_free(map_table_writer *w)
+{
+    if (!w)
+        return;
+    map_csv_writer_free(w->csv);
+    if (w->names)
+        for (size_t c = 0; c < w->ncols; c++)
+            map_free(w->names[c]);
+    map_free(w->names);
+    map_free(w);
+}
+
+static int table_header(void *ctx, size_t ncols, const char *const *names, map_error *err)
+{
+    map_table_writer *w = ctx;
+    w->ncols = ncols;
+    if (!w->json)
+        return map_csv_row(w->csv, names, ncols) == MAP_OK
+                   ? MAP_OK
+                   : map_csv_writer_finish(w->csv, err);
+    w->names = map_calloc(ncols ? ncols : 1, sizeof *w->names);
+    int ok = w->names != NULL;
+    for (size_t c = 0; ok && c < ncols; c++)
+        ok = (w->names[c] = map_strdup(names[c])) != NULL;
+    return ok ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
+}
+
+static json_t *jcell(const map_cell *c)
+{
+    switch (c->kind) {
+    case MAP_CELL_NUMBER:
+        return jreal(c->x);
+    case MAP_CELL_COUNT:
+        return jsize(c->n);
+    case MAP_CELL_TEXT:
+        return jstr(c->s);
+    case MAP_CELL_EMPTY:
+        break;
+    }
+    return json_null();
+}
+
+static int table_row(void *ctx, const map_cell *cells, map_error *err)
+{
+    map_table_writer *w = ctx;
+    if (!w->json) {
+        int rc = MAP_OK;
+        for (size_t c = 0; c < w->ncols && !rc; c++) {
+            const map_cell *x = &cells[c];
+            switch (x->kind) {
+            case MAP_CELL_NUMBER:
+                rc = map_csv_number(w->csv, x->x);
+                break;
+            case MAP_CELL_COUNT:
+                rc = map_csv_count(w->csv, x->n);
+                break;
+            case MAP_CELL_TEXT:
+                rc = map_csv_text(w->csv, x->s);
+                break;
+            case MAP_CELL_EMPTY:
+                rc = map_csv_text(w->csv, NULL);
+                break;
+            }
         }
-        fputc('\n', out);
-        fprintf(out, "%-15s %.6g: d·c exceeds d·r of every sample, so no reweighting attains "
-                     "the palette\n", "gap", r->cert_gap);
+        if (!rc)
+            rc = map_csv_end_row(w->csv);
+        if (!rc)
+            w->rows++;
+        return rc ? map_csv_writer_finish(w->csv, err) : MAP_OK;
     }
-    if (r->status == MAP_SOLVE_BOUNDARY) {
-        fprintf(out, "%-15s", "boundary");
-        size_t shown = 0;
-        for (size_t i = 0; i < rep->k; i++) {
-            const map_solve_item *it = &rep->items[i];
-            if (r->has_direction && it->pidx >= 0 && r->direction[it->pidx] > 0.0)
-                fprintf(out, "%s%s", shown++ ? ", " : " ", it->name);
-        }
-        fputs(shown ? " (attainable only in the limit)\n" : " attainable only in the limit\n", out);
+    int ok = 1;
+    json_t *o = json_object();
+    for (size_t c = 0; c < w->ncols; c++)
+        jset(o, w->names[c], jcell(&cells[c]), &ok);
+    char *text = o && ok ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(o);
+    if (!text)
+        return map_error_set(err, MAP_ENOMEM, "out of memory writing JSON");
+    errno = 0;
+    if (fputs(w->rows ? ",\n  " : "[\n  ", w->out) == EOF || fputs(text, w->out) == EOF) {
+        w->failed = 1;
+        w->err_no = errno;
     }
+    free(text); /* jansson's default allocator is malloc */
+    if (w->failed)
+        return map_table_writer_finish(w, err);
+    w->rows++;
+    return MAP_OK;
+}
+
+map_table_sink map_table_writer_sink(map_table_writer *w)
+{
+    map_table_sink s = {table_header, table_row, w};
+    return s;
+}
+
+int map_table_writer_finish(map_table_writer *w, map_error *err)
+{
+    if (!w->json)
+        return map_csv_writer_finish(w->csv, err);
+    errno = 0;
+    if (!w->failed && (fputs(w->rows ? "\n]\n" : "[]\n", w->out) == EOF || fflush(w->out) != 0 ||
+                       ferror(w->out))) {
+        w->failed = 1;
+        w->err_no = errno;
+    }
+    if (w->failed)
+        return map_error_set(err, MAP_ENOMEM, "cannot write the JSON output: %s",
+                             w->err_no ? strerror(w->err_no) : "write error");
     return MAP_OK;
 }

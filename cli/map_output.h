@@ -37,10 +37,48 @@ char *map_json_describe(const char *dataset, size_t n, const map_value_summary *
  * [names with d_i > 0] when boundary. */
 char *map_json_solve(const map_solve_report *rep);
 
+/* One object: dataset, n, verdict ("attainable", "boundary", "infeasible"),
+ * margin, values [{name, spec, target, constant}]; certificate {direction
+ * {value: d_i}, gap} when infeasible; boundary_values [names with d_i > 0]
+ * when boundary. */
+char *map_json_feasible(const map_feasible_report *rep);
+
+/* One object: dataset, n, mode, rho (ray only), inset, unchanged,
+ * requested_margin, status, values [{name, spec, requested, adjusted,
+ * target, lambda, level, constant}], levels {value: level}, and the solve
+ * diagnostics as in map_json_solve: kl, ess, max_weight, dual, kkt, gap,
+ * violation, condition, iterations, margin (of the palette solved). */
+char *map_json_adjust(const map_adjust_report *rep);
+
 /* Human renderings (aligned columns, units) written to out. Return MAP_OK,
  * or MAP_ENOMEM (nothing or part of the table written). */
 int map_print_datasets(FILE *out, const map_dataset_info *info, size_t count);
 int map_print_describe(FILE *out, const map_value_summary *sum, size_t m);
 int map_print_solve(FILE *out, const map_solve_report *rep);
+int map_print_feasible(FILE *out, const map_feasible_report *rep);
+int map_print_adjust(FILE *out, const map_adjust_report *rep);
+
+/* ---- tables (frontier, region) ----------------------------------------------
+ *
+ * A writer of one table to a stream: CSV through the project's CSV writer
+ * (map_csv_write.h: a header row of the column names, then one row per row,
+ * numbers with 17 significant digits, +inf as "inf", empty cells for NaN and
+ * MAP_CELL_EMPTY), or with json an array of objects keyed by the column
+ * names, one object per row (numbers with 17 significant digits, non-finite
+ * and empty cells as null). Rows are written as they come. */
+typedef struct map_table_writer map_table_writer;
+
+/* A writer to out (borrowed, never closed). NULL when out of memory. Free
+ * with map_table_writer_free (NULL is a no-op). */
+map_table_writer *map_table_writer_new(FILE *out, int json);
+void map_table_writer_free(map_table_writer *w);
+
+/* A sink (map_app.h) that feeds w. */
+map_table_sink map_table_writer_sink(map_table_writer *w);
+
+/* Ends the table (JSON: closes the array, "[]" when no header or row came)
+ * and flushes. MAP_OK, or MAP_ENOMEM with "cannot write ...: reason" in err
+ * when a write failed. */
+int map_table_writer_finish(map_table_writer *w, map_error *err);
 
 #endif

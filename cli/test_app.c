@@ -1,6 +1,7 @@
-/* test_app.c — the command logic without the command line: describe and
- * solve on small datasets with closed-form answers, constant values, the
- * JSON rendering (parsed back), and allocation failures at every step. */
+/* test_app.c — the command logic without the command line: describe,
+ * solve, feasible, adjust, frontier and region on small datasets with
+ * closed-form answers, constant values, the JSON and table rendering, and
+ * allocation failures at every step. */
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -167,6 +168,363 @@ static void test_constant(void)
     map_dataset_free(ds);
 }
 
+/* Three samples u, v = (1, 0), (0, 1), (0, 0): attainable iff u + v ≤ 1
+ * (and each in [0, 1]); the reference means are (1/3, 1/3). */
+static map_dataset *tradeoff(void)
+{
+    static const double x[] = {1, 0, 0, 1, 0, 0};
+    static const char *const names[] = {"u", "v"};
+    return make("trade", 3, 2, x, names);
+}
+
+static void test_feasible(void)
+{
+    map_dataset *ds = two_point();
+    if (!ds)
+        return;
+    map_error err;
+    map_feasible_report *rep = NULL;
+    /* a = 0.5: all mass on a = 1 gives (1 − 0.5) / sd_a = 1. */
+    MAP_CHECK(map_app_feasible_dataset(ds, "a=0.5,k=3", NULL, &rep, &err) == MAP_OK, "%s",
+              err.msg);
+    if (rep) {
+        MAP_CHECK(rep->verdict == MAP_VERDICT_ATTAINABLE && map_app_feasible_code(rep) == MAP_OK,
+                  "attainable");
+        MAP_CHECK_CLOSE(rep->margin, 1.0, 1e-9, "margin");
+        MAP_CHECK(rep->kp == 1 && rep->items[1].constant && !rep->has_direction, "k left out");
+        map_feasible_report_free(rep);
+    }
+    /* Above a's maximum: refuted by d = e_a with gap 0.5. */
+    MAP_CHECK(map_app_feasible_dataset(ds, "b=mean,a=1.5", NULL, &rep, &err) == MAP_OK, "%s",
+              err.msg);
+    if (rep) {
+        MAP_CHECK(rep->verdict == MAP_VERDICT_INFEASIBLE &&
+                      map_app_feasible_code(rep) == MAP_NOT_ATTAINED,
+                  "infeasible");
+        MAP_CHECK(rep->has_direction && rep->direction[0] == 0.0 && rep->direction[1] == 1.0,
+                  "d = e_a");
+        MAP_CHECK_CLOSE(rep->cert_gap, 0.5, 1e-12, "gap");
+        char *json = map_json_feasible(rep);
+        json_error_t jerr;
+        json_t *root = json ? json_loads(json, 0, &jerr) : NULL;
+        MAP_CHECK(root != NULL, "JSON parses");
+        if (root) {
+            MAP_CHECK(strcmp(json_string_value(json_object_get(root, "verdict")), "infeasible") ==
+                          0,
+                      "verdict");
+            json_t *dir = json_object_get(json_object_get(root, "certificate"), "direction");
+            MAP_CHECK(json_real_value(json_object_get(dir, "a")) == 1.0 &&
+                          json_real_value(json_object_get(dir, "b")) == 0.0,
+                      "direction");
+            json_decref(root);
+        }
+        map_free(json);
+        map_feasible_report_free(rep);
+    }
+    /* At the maximum: the boundary, driven by a. */
+    MAP_CHECK(map_app_feasible_dataset(ds, "a=q100", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(rep->verdict == MAP_VERDICT_BOUNDARY && rep->has_direction &&
+                      rep->direction[0] > 0.0 && fabs(rep->margin) <= 1e-9,
+                  "boundary");
+        char *json = map_json_feasible(rep);
+        MAP_CHECK(json && strstr(json, "\"boundary_values\": [\n    \"a\"\n  ]"), "JSON: %s",
+                  json ? json : "");
+        map_free(json);
+        map_feasible_report_free(rep);
+    }
+    /* Only constants: attainable, no margin. */
+    MAP_CHECK(map_app_feasible_dataset(ds, "k=3", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(rep->verdict == MAP_VERDICT_ATTAINABLE && isnan(rep->margin), "trivial");
+        map_feasible_report_free(rep);
+    }
+    MAP_CHECK(map_app_feasible_dataset(ds, "k=4", NULL, &rep, &err) == MAP_EDATA && !rep,
+              "constant above its value");
+    map_dataset_free(ds);
+    /* Jointly infeasible although each target is attainable alone. */
+    ds = tradeoff();
+    if (!ds)
+        return;
+    MAP_CHECK(map_app_feasible_dataset(ds, "u=0.6,v=0.6", NULL, &rep, &err) == MAP_OK, "%s",
+              err.msg);
+    if (rep) {
+        MAP_CHECK(rep->verdict == MAP_VERDICT_INFEASIBLE && rep->direction[0] > 0 &&
+                      rep->direction[1] > 0 && rep->cert_gap > 0,
+                  "joint certificate");
+        map_feasible_report_free(rep);
+    }
+    map_dataset_free(ds);
+}
+
+static void test_adjust(void)
+{
+    map_dataset *ds = tradeoff();
+    if (!ds)
+        return;
+    map_error err;
+    map_adjust_report *rep = NULL;
+    map_adjust_opts ao;
+    map_adjust_opts_default(&ao);
+    /* Ray: (1/3, 1/3) + ρ (7/15, 7/15) meets u + v = 1 at ρ = 5/14. */
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+              "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(!rep->unchanged && rep->inset == MAP_ADJUST_INSET_DEFAULT, "adjusted");
+        MAP_CHECK_CLOSE(rep->rho, 5.0 / 14.0, 1e-10, "rho");
+        MAP_CHECK_CLOSE(rep->adjusted[0], 0.5, 1e-10, "adjusted u");
+        MAP_CHECK_CLOSE(rep->solve->items[1].target, 1.0 / 3.0 + 0.999 * (0.5 - 1.0 / 3.0),
+                        1e-10, "inset v");
+        MAP_CHECK(rep->requested[0] == 0.8 && map_app_adjust_code(rep) == MAP_OK, "solved");
+        MAP_CHECK(rep->solve->items[0].level >= rep->solve->items[0].target - 1e-9, "level");
+        char *json = map_json_adjust(rep);
+        json_error_t jerr;
+        json_t *root = json ? json_loads(json, 0, &jerr) : NULL;
+        MAP_CHECK(root != NULL, "JSON parses");
+        if (root) {
+            MAP_CHECK(json_real_value(json_object_get(root, "rho")) == rep->rho, "rho");
+            json_t *v0 = json_array_get(json_object_get(root, "values"), 0);
+            MAP_CHECK(json_real_value(json_object_get(v0, "requested")) == 0.8 &&
+                          json_is_real(json_object_get(v0, "adjusted")) &&
+                          json_is_real(json_object_get(v0, "lambda")),
+                      "values");
+            MAP_CHECK(json_is_real(json_object_get(root, "kkt")), "diagnostics");
+            json_decref(root);
+        }
+        map_free(json);
+        map_adjust_report_free(rep);
+    }
+    /* Greedy: the first priority keeps its target, the other takes the rest. */
+    static const char *const pv[] = {"v"};
+    ao.mode = MAP_ADJUST_GREEDY;
+    ao.priority = pv;
+    ao.npriority = 1;
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.7", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+              "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(rep->adjusted[1] == 0.7, "v kept");
+        MAP_CHECK_CLOSE(rep->adjusted[0], 0.3, 1e-10, "u lowered");
+        MAP_CHECK(isnan(rep->rho) && map_app_adjust_code(rep) == MAP_OK, "greedy solved");
+        map_adjust_report_free(rep);
+    }
+    ao.npriority = 0;
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.7", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+              "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(rep->adjusted[0] == 0.8, "palette order: u kept");
+        MAP_CHECK_CLOSE(rep->adjusted[1], 0.2, 1e-10, "v lowered");
+        map_adjust_report_free(rep);
+    }
+    /* Attainable: unchanged, ρ = 1, no inset. */
+    ao.mode = MAP_ADJUST_RAY;
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.4,v=0.4", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+              "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(rep->unchanged && rep->rho == 1.0 && rep->inset == 0.0, "unchanged");
+        MAP_CHECK(rep->adjusted[0] == 0.4 && rep->solve->items[0].target == 0.4, "targets");
+        map_adjust_report_free(rep);
+    }
+    /* Errors. */
+    static const char *const bad[] = {"w"}, *const twice[] = {"u", "u"};
+    ao.mode = MAP_ADJUST_GREEDY;
+    ao.priority = bad;
+    ao.npriority = 1;
+    map_error_clear(&err);
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EDATA &&
+                  !rep && strstr(err.msg, "'w'") && strstr(err.msg, "--priority"),
+              "unknown priority: %s", err.msg);
+    ao.priority = twice;
+    ao.npriority = 2;
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EDATA &&
+                  !rep && strstr(err.msg, "twice"),
+              "repeated priority: %s", err.msg);
+    map_adjust_opts_default(&ao);
+    ao.inset = 1.0;
+    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EUSAGE &&
+                  !rep,
+              "inset 1");
+    MAP_CHECK(map_adjust_mode_parse("bogus", &ao.mode) == -1, "mode bogus");
+    map_dataset_free(ds);
+}
+
+/* A sink that keeps the header and every row's cells (numbers as such). */
+typedef struct grab {
+    size_t ncols, rows;
+    char names[32][64];
+    map_cell cells[64][32];
+    int fail_at; /* row index at which to return MAP_ENOMEM; -1 never */
+} grab;
+
+static int grab_header(void *ctx, size_t ncols, const char *const *names, map_error *err)
+{
+    (void)err;
+    grab *g = ctx;
+    g->ncols = ncols;
+    for (size_t c = 0; c < ncols && c < 32; c++)
+        snprintf(g->names[c], sizeof g->names[c], "%s", names[c]);
+    return MAP_OK;
+}
+
+static int grab_row(void *ctx, const map_cell *cells, map_error *err)
+{
+    grab *g = ctx;
+    if (g->fail_at >= 0 && (size_t)g->fail_at == g->rows)
+        return map_error_set(err, MAP_ENOMEM, "sink refused row %zu", g->rows);
+    for (size_t c = 0; c < g->ncols && c < 32 && g->rows < 64; c++) {
+        g->cells[g->rows][c] = cells[c];
+        g->cells[g->rows][c].s = NULL; /* borrowed: not valid after the call */
+    }
+    g->rows++;
+    return MAP_OK;
+}
+
+static void test_tables(void)
+{
+    map_dataset *ds = tradeoff();
+    if (!ds)
+        return;
+    map_error err;
+    static grab g;
+    const map_table_sink sink = {grab_header, grab_row, &g};
+    static const char *const uv[] = {"u", "v"};
+    /* Region from the means: along +u the boundary u + v = 1 is met at
+     * u = 2/3; along +v at v = 2/3; the other two axes are unbounded. */
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    map_region_opts ro = {uv, 2, 4, NULL, 0};
+    map_region_summary rs;
+    MAP_CHECK(map_app_region(ds, &ro, &sink, &rs, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(g.ncols == 6 && strcmp(g.names[1], "dir_u") == 0 && strcmp(g.names[5], "target_v") == 0,
+              "region columns");
+    MAP_CHECK(g.rows == 4 && rs.rows == 4 && rs.unbounded == 2, "rows %zu, unbounded %zu", g.rows,
+              rs.unbounded);
+    if (g.rows == 4) {
+        MAP_CHECK_CLOSE(g.cells[0][4].x, 2.0 / 3.0, 1e-9, "+u: target u");
+        MAP_CHECK_CLOSE(g.cells[0][5].x, 1.0 / 3.0, 1e-12, "+u: target v");
+        MAP_CHECK_CLOSE(g.cells[1][5].x, 2.0 / 3.0, 1e-9, "+v: target v");
+        MAP_CHECK(g.cells[2][3].kind == MAP_CELL_EMPTY && g.cells[2][4].kind == MAP_CELL_EMPTY,
+                  "-u: empty step and targets");
+    }
+    /* The polygon: the two bounded rows and the first again. */
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    ro.polygon = 1;
+    MAP_CHECK(map_app_region(ds, &ro, &sink, &rs, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(g.rows == 3 && g.cells[2][0].n == g.cells[0][0].n, "polygon closed");
+    ro.polygon = 0;
+    ro.from = "u=0.5";
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    MAP_CHECK(map_app_region(ds, &ro, &sink, &rs, &err) == MAP_OK, "%s", err.msg);
+    if (g.rows == 4)
+        MAP_CHECK_CLOSE(g.cells[1][5].x, 0.5, 1e-9, "--from u=0.5: +v stops at v = 0.5");
+    ro.from = "u=0.9,v=0.9";
+    MAP_CHECK(map_app_region(ds, &ro, &sink, &rs, &err) == MAP_EDATA, "c0 unattainable");
+
+    /* Frontier at a budget: KL within 1e-9, directions on the simplex. */
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    static const double eps[] = {0.3};
+    map_frontier_opts fo = {uv, 2, eps, 1, NULL, 3, NAN};
+    map_frontier_summary fs;
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_OK, "%s", err.msg);
+    /* point, budget, u_u, u_v, t, lambda_u, lambda_v, level_u, level_v, kl, ess, status */
+    MAP_CHECK(g.ncols == 12 && strcmp(g.names[7], "level_u") == 0 &&
+                  strcmp(g.names[11], "status") == 0,
+              "frontier columns");
+    MAP_CHECK(g.rows == 3 && fs.rows == 3 && fs.saturated == 0, "frontier rows");
+    for (size_t r = 0; r < g.rows && r < 3; r++) {
+        MAP_CHECK_CLOSE(g.cells[r][9].x, 0.3, 1e-9, "KL = budget");
+        MAP_CHECK_CLOSE(g.cells[r][2].x + g.cells[r][3].x, 1.0, 1e-12, "u on the simplex");
+    }
+    /* Above the supremum log 3: saturated rows. */
+    static const double big[] = {2.0};
+    fo.budgets = big;
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(fs.saturated == 3 && isinf(g.cells[0][4].x), "saturated: t = inf");
+    /* The limit for two values: faces, then the hull's vertices (1,0), (0,1). */
+    fo.budgets = NULL;
+    fo.nbudgets = 0;
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(fs.vertices == 2 && g.rows == 5, "vertices %zu, rows %zu", fs.vertices, g.rows);
+    if (g.rows == 5)
+        MAP_CHECK(g.cells[3][7].x == 1.0 && g.cells[3][8].x == 0.0 && g.cells[4][8].x == 1.0 &&
+                      g.cells[3][2].kind == MAP_CELL_EMPTY,
+                  "vertex rows");
+    /* One direction. */
+    fo.direction = "v=1";
+    fo.points = 3;
+    fo.kl_max = 0.5;
+    memset(&g, 0, sizeof g);
+    g.fail_at = -1;
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(g.rows == 3 && g.cells[0][3].x == 1.0 && g.cells[0][2].x == 0.0, "direction rows");
+    if (g.rows == 3)
+        MAP_CHECK_CLOSE(g.cells[2][9].x, 0.5, 1e-9, "last KL = --kl-max");
+    /* A sink failure stops the table and comes back unchanged. */
+    memset(&g, 0, sizeof g);
+    g.fail_at = 1;
+    map_error_clear(&err);
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_ENOMEM && g.rows == 1 &&
+                  fs.rows == 1 && strstr(err.msg, "sink refused"),
+              "sink failure: %s", err.msg);
+    /* Errors. */
+    static const char *const bad[] = {"u", "w"};
+    fo.direction = NULL;
+    fo.values = bad;
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_EDATA && strstr(err.msg, "'w'"),
+              "unknown value");
+    fo.values = uv;
+    fo.direction = "u=-1";
+    MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_EDATA, "negative weight");
+    map_dataset_free(ds);
+}
+
+/* The table writer: CSV quoting and JSON objects, through a memory stream. */
+static void test_table_writer(void)
+{
+    static const char *const names[] = {"point", "x,y", "say \"hi\"", "status"};
+    const map_cell row[] = {{MAP_CELL_COUNT, 0.0, 7, NULL},
+                            {MAP_CELL_NUMBER, 0.1, 0, NULL},
+                            {MAP_CELL_NUMBER, INFINITY, 0, NULL},
+                            {MAP_CELL_TEXT, 0.0, 0, "ok"}};
+    const map_cell empty[] = {{MAP_CELL_COUNT, 0.0, 8, NULL},
+                              {MAP_CELL_EMPTY, 0.0, 0, NULL},
+                              {MAP_CELL_NUMBER, NAN, 0, NULL},
+                              {MAP_CELL_TEXT, 0.0, 0, "a,b"}};
+    for (int json = 0; json < 2; json++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+            return;
+        map_error err;
+        map_table_writer *w = map_table_writer_new(f, json);
+        MAP_CHECK(w != NULL, "writer");
+        if (w) {
+            map_table_sink s = map_table_writer_sink(w);
+            MAP_CHECK(s.header(s.ctx, 4, names, &err) == MAP_OK, "header");
+            MAP_CHECK(s.row(s.ctx, row, &err) == MAP_OK, "row");
+            MAP_CHECK(s.row(s.ctx, empty, &err) == MAP_OK, "row");
+            MAP_CHECK(map_table_writer_finish(w, &err) == MAP_OK, "finish");
+            map_table_writer_free(w);
+        }
+        fclose(f);
+        const char *want = json ? "[\n  {\"point\":7,\"x,y\":0.10000000000000001,\"say \\\"hi\\\"\":null,"
+                                  "\"status\":\"ok\"},\n  {\"point\":8,\"x,y\":null,\"say \\\"hi\\\"\":"
+                                  "null,\"status\":\"a,b\"}\n]\n"
+                                : "point,\"x,y\",\"say \"\"hi\"\"\",status\n"
+                                  "7,0.10000000000000001,inf,ok\n8,,,\"a,b\"\n";
+        MAP_CHECK(buf && strcmp(buf, want) == 0, "%s table:\n%s", json ? "JSON" : "CSV",
+                  buf ? buf : "");
+        free(buf);
+    }
+}
+
 static void test_describe(void)
 {
     /* 1..5: mean 3, sd sqrt(2), q10 = 1.4, q25 = 2, q50 = 3, q75 = 4, q90 = 4.6. */
@@ -258,6 +616,62 @@ static void test_out_of_memory(void)
         }
     }
     MAP_CHECK(done, "solve never succeeded");
+    for (int which = 0; which < 2; which++) {
+        done = 0;
+        map_adjust_opts ao;
+        map_adjust_opts_default(&ao);
+        for (long budget = 0; budget < 500 && !done; budget++) {
+            map_error err;
+            map_error_clear(&err);
+            map_feasible_report *f = NULL;
+            map_adjust_report *a = NULL;
+            map_alloc_fail_after(budget);
+            const int rc = which == 0
+                               ? map_app_feasible_dataset(ds, "a=1.5,b=mean,k=1", NULL, &f, &err)
+                               : map_app_adjust_dataset(ds, "a=1.5,b=mean,k=1", &ao, NULL, NULL,
+                                                        &a, &err);
+            char *json = rc != MAP_OK ? NULL : which == 0 ? map_json_feasible(f) : map_json_adjust(a);
+            map_alloc_fail_after(-1);
+            if (rc == MAP_OK) {
+                done = 1;
+                map_free(json);
+                map_feasible_report_free(f);
+                map_adjust_report_free(a);
+            } else {
+                MAP_CHECK(rc == MAP_ENOMEM && f == NULL && a == NULL, "%s budget %ld: rc %d (%s)",
+                          which ? "adjust" : "feasible", budget, rc, err.msg);
+            }
+        }
+        MAP_CHECK(done, "%s never succeeded", which ? "adjust" : "feasible");
+    }
+    map_dataset *tr = tradeoff();
+    static const char *const uv[] = {"u", "v"};
+    static const double eps[] = {0.3};
+    static grab g;
+    const map_table_sink sink = {grab_header, grab_row, &g};
+    for (int which = 0; tr && which < 2; which++) {
+        done = 0;
+        for (long budget = 0; budget < 500 && !done; budget++) {
+            map_error err;
+            memset(&g, 0, sizeof g);
+            g.fail_at = -1;
+            const map_frontier_opts fo = {uv, 2, eps, 1, NULL, 3, NAN};
+            const map_region_opts ro = {uv, 2, 4, NULL, 0};
+            map_frontier_summary fs;
+            map_region_summary rs;
+            map_alloc_fail_after(budget);
+            const int rc = which == 0 ? map_app_frontier(tr, &fo, &sink, &fs, &err)
+                                      : map_app_region(tr, &ro, &sink, &rs, &err);
+            map_alloc_fail_after(-1);
+            if (rc == MAP_OK)
+                done = 1;
+            else
+                MAP_CHECK(rc == MAP_ENOMEM, "%s budget %ld: rc %d (%s)",
+                          which ? "region" : "frontier", budget, rc, err.msg);
+        }
+        MAP_CHECK(done, "%s never succeeded", which ? "region" : "frontier");
+    }
+    map_dataset_free(tr);
     done = 0;
     for (long budget = 0; budget < 100 && !done; budget++) {
         map_error err;
@@ -281,6 +695,10 @@ int main(void)
     MAP_RUN(test_closed_form);
     MAP_RUN(test_verdicts);
     MAP_RUN(test_constant);
+    MAP_RUN(test_feasible);
+    MAP_RUN(test_adjust);
+    MAP_RUN(test_tables);
+    MAP_RUN(test_table_writer);
     MAP_RUN(test_describe);
     MAP_RUN(test_json_strings);
     MAP_RUN(test_out_of_memory);

@@ -110,14 +110,14 @@ expect_bad() {
 
 # ---------------------------------------------------------------- help
 CASE=help
-for cmd in ingest datasets describe solve remove help; do
+for cmd in ingest datasets describe solve feasible adjust frontier region remove help; do
     run "$cmd" --help
     check "$cmd --help exits 0" rc_is 0
     check "$cmd --help prints usage on stdout" out_has "Usage: mapsolve"
     check "$cmd --help lists exit codes" out_has "Exit status"
     check "$cmd --help prints nothing on stderr" err_empty
 done
-for cmd in ingest datasets describe solve remove; do
+for cmd in ingest datasets describe solve feasible adjust frontier region remove; do
     run "$cmd" --help
     check "$cmd --help names --db" out_has "--db PATH"
     run help "$cmd"
@@ -128,6 +128,17 @@ run solve --help
 check "solve --help shows the tol default" out_has "(default: 1e-10)"
 check "solve --help shows the max-iter default" out_has "(default: 100)"
 check "solve --help explains qNN" out_has "qNN"
+run feasible --help
+check "feasible --help documents the exit status of boundary" out_has "1 for boundary"
+run adjust --help
+check "adjust --help shows the inset default" out_has "(default: 0.001)"
+check "adjust --help explains the inset" out_has "target = mean + (1 - inset)(adjusted - mean)"
+check "adjust --help names the modes" out_has "ray or greedy"
+run frontier --help
+check "frontier --help lists the columns" out_has "u_<v> for each chosen value, t, lambda_<v>"
+check "frontier --help explains saturated rows" out_has "saturated"
+run region --help
+check "region --help lists the columns" out_has "point, dir_<v>"
 run ingest --help
 check "ingest --help lists the reader limits" out_has "--max-field-bytes N"
 for args in --help -h help; do
@@ -397,6 +408,306 @@ check "constant met: noted" err_has "'c' is constant"
 run solve const --palette "c=4" --json --db "$DB"
 check "constant only: optimal, lambda 0" jqo '.status == "optimal" and .values[0].lambda == 0 and .kl == 0'
 expect_bad 3 "'c' is constant" solve const --palette "a=3,c=6"
+
+# ---------------------------------------------------------------- feasible
+# Verdicts and their evidence without the Newton solve. The certificate is
+# re-checked on the raw JSON rows with jq; attainability through the tilt
+# at solve's lambda, evaluated independently.
+OPT_SD=$(jq -c '[.values[] | {(.name): .sd}] | add' "$WORK/opt.describe.json")
+OPT_MEAN=$(jq -c '[.values[] | {(.name): .mean}] | add' "$WORK/opt.describe.json")
+NAMES='["humor","gpt2-helpful","gpt2-harmless","diversity","coherence","perplexity"]'
+# cert_gap FILE: d.c - max_j d.r_j over the raw rows, d and c from FILE's JSON.
+cert_gap() {
+    local d c
+    d=$(jq -c '.certificate.direction' "$1")
+    c=$(jq -c '[.values[] | {(.name): .target}] | add' "$1")
+    jq -n --argjson d "$d" --argjson c "$c" --slurpfile raw "$OPT_JSON" '
+        ([ $d | to_entries[] | .value * $c[.key] ] | add)
+        - ([ $raw[0][] | . as $r | [ $d | to_entries[] | .value * $r[.key] ] | add ] | max)'
+}
+# tilt_meets FILE: the tilt at FILE's lambdas (independent, over the raw
+# rows) reaches every target of FILE's values to 1e-8 sd.
+tilt_meets() {
+    local lam
+    lam=$(jq -c '[.values[] | {(.name): .lambda}] | add' "$1")
+    jq -n --argjson lam "$lam" --argjson names "$NAMES" --slurpfile raw "$OPT_JSON" \
+        "$TILT"' tilt($lam; $names; $raw[0])' >"$WORK/tilt.json"
+    jq -e --slurpfile t "$WORK/tilt.json" --argjson sd "$OPT_SD" \
+        'all(.values[]; $t[0].mu[.name] >= .target - 1e-8 * $sd[.name])' "$1" >/dev/null 2>&1
+}
+
+CASE="feasible attainable"
+P_OK="humor=q70,gpt2-helpful=q60"
+run feasible opt-json --palette "$P_OK" --json --db "$DB"
+check "exit 0" rc_is 0
+check "nothing on stderr" err_empty
+check "verdict attainable, positive margin, no certificate" jqo '.verdict == "attainable" and .margin > 0 and (has("certificate") | not) and (has("boundary_values") | not)'
+check "values as resolved" jqo '[.values[].name] == ["humor","gpt2-helpful"] and all(.values[]; (.target | type) == "number" and .constant == false)'
+cp "$OUT" "$WORK/feasible-ok.json"
+run solve opt-json --palette "$P_OK" --json --db "$DB"
+cp "$OUT" "$WORK/solve-ok.json"
+check "the same margin as solve" jqo '.margin == $f[0].margin' --slurpfile f "$WORK/feasible-ok.json"
+check "attainable indeed: the tilt at solve's lambda reaches the targets" tilt_meets "$WORK/solve-ok.json"
+run feasible opt-csv --palette "$P_OK" --db "$DB"
+check "human: exit 0" rc_is 0
+check "human: table header" jqt -Rne '[inputs][0] | test("^value +spec +target$")' "$OUT"
+check "human: verdict line" out_has "verdict         attainable"
+check "human: margin line" jqt -Rne '[inputs] | any(test("^margin +[0-9.e+-]+ \\(scaled"))' "$OUT"
+
+CASE="feasible boundary"
+run feasible opt-json --palette "humor=q100" --json --db "$DB"
+check "humor at its max: exit 1" rc_is 1
+check "boundary, driven by humor, margin 0" jqo 'def abs: if . < 0 then -. else . end; .verdict == "boundary" and .boundary_values == ["humor"] and (.margin | abs) <= 1e-9'
+check "stderr says not attainable" err_has "not attainable (boundary)"
+run feasible opt-json --palette "humor=q100" --db "$DB"
+check "human: boundary line" out_has "humor (attainable only in the limit)"
+
+CASE="feasible infeasible"
+run feasible opt-json --palette "humor=q99,gpt2-helpful=q99,gpt2-harmless=q99" --json --db "$DB"
+check "joint q99: exit 1" rc_is 1
+check "joint q99: infeasible, negative margin, certificate d >= 0" jqo '.verdict == "infeasible" and .margin < 0 and (.certificate.direction | length == 3 and (to_entries | all(.value >= 0) and any(.value > 0))) and .certificate.gap > 0'
+cp "$OUT" "$WORK/feasible-q99.json"
+gap=$(cert_gap "$WORK/feasible-q99.json")
+check "joint q99: the certificate holds on the raw data" jqt -n -e "$gap > 0"
+check "joint q99: its gap is reproduced" jqo 'def abs: if . < 0 then -. else . end; ((.certificate.gap - $g) | abs) <= 1e-9 * (1 + $g)' --argjson g "$gap"
+run solve opt-json --palette "humor=q99,gpt2-helpful=q99,gpt2-harmless=q99" --json --db "$DB"
+check "joint q99: the same verdict, margin and certificate as solve" jqo '.status == "infeasible" and .margin == $f[0].margin and .certificate == $f[0].certificate' --slurpfile f "$WORK/feasible-q99.json"
+maxh=$(jq '.values[] | select(.name == "humor") | .max' "$WORK/opt.describe.json")
+run feasible opt-json --palette "humor=$(jq -n "$maxh + 0.25"),coherence=mean" --json --db "$DB"
+check "above the max: exit 1" rc_is 1
+check "above the max: refuted by d = e_humor" jqo '.verdict == "infeasible" and .certificate.direction == {"humor": 1, "coherence": 0}'
+gap=$(cert_gap "$OUT")
+check "above the max: its gap is reproduced" jqo 'def abs: if . < 0 then -. else . end; $g > 0 and ((.certificate.gap - $g) | abs) <= 1e-9 * (1 + $g)' --argjson g "$gap"
+run feasible opt-json --palette "humor=q99,gpt2-helpful=q99,gpt2-harmless=q99" --db "$DB"
+check "human: verdict and certificate lines" jqt -Rne '[inputs] | any(test("^verdict +infeasible$")) and any(test("^certificate +d = ")) and any(test("^gap "))' "$OUT"
+run feasible const --palette "a=3,c=5" --json --db "$DB"
+check "a constant value that is met: attainable" jqo '.verdict == "attainable" and .values[1].constant'
+
+# ---------------------------------------------------------------- adjust
+# feasible_at RHO: the verdict on c0 + RHO (c - c0) for the last ray
+# adjustment's requested palette (c0 the reference means); sets RC.
+P_BAD="humor=q99,gpt2-helpful=q99,gpt2-harmless=q99"
+feasible_at() {
+    local spec
+    spec=$(jq -r --argjson mean "$OPT_MEAN" --argjson rho "$1" \
+        '[.values[] | "\(.name)=\($mean[.name] + $rho * (.requested - $mean[.name]))"] | join(",")' \
+        "$WORK/adjust-ray.json")
+    run feasible opt-json --palette "$spec" --json --db "$DB"
+}
+
+CASE="adjust ray"
+run adjust opt-json --palette "$P_BAD" --json --db "$DB"
+cp "$OUT" "$WORK/adjust-ray.json"
+check "exit 0" rc_is 0
+check "mode ray, rho in (0, 1), the default inset" jqo '.mode == "ray" and .rho > 0 and .rho < 1 and .inset == 0.001 and .unchanged == false and .requested_margin < 0'
+check "status optimal, finite lambda, diagnostics at tolerance" jqo '.status == "optimal" and all(.values[]; .lambda >= 0) and .kl > 0 and .kkt <= 1e-8 and .violation <= 1e-8 and .margin > 0 and .iterations >= 1'
+check "the solve diagnostics are all there" jqo 'all(["status","kl","ess","max_weight","dual","kkt","gap","violation","condition","iterations","margin"][]; . as $k | $o | has($k))' --argjson o "$(cat "$OUT")"
+check "levels reach the targets solved" jqo 'all(.values[]; .level >= .target - 1e-8 * $sd[.name])' --argjson sd "$OPT_SD"
+check "adjusted = c0 + rho (requested - c0)" jqo 'def abs: if . < 0 then -. else . end; . as $o | all(.values[]; ((.adjusted - ($mean[.name] + $o.rho * (.requested - $mean[.name]))) | abs) <= 1e-12 * $sd[.name])' --argjson mean "$OPT_MEAN" --argjson sd "$OPT_SD"
+check "target = c0 + (1 - inset)(adjusted - c0)" jqo 'def abs: if . < 0 then -. else . end; . as $o | all(.values[]; ((.target - ($mean[.name] + (1 - $o.inset) * (.adjusted - $mean[.name]))) | abs) <= 1e-12 * $sd[.name])' --argjson mean "$OPT_MEAN" --argjson sd "$OPT_SD"
+check "the tilt at lambda reaches the targets (independent)" tilt_meets "$WORK/adjust-ray.json"
+rho=$(jq '.rho' "$WORK/adjust-ray.json")
+feasible_at "$(jq -n "$rho + 1e-6")"
+check "rho + 1e-6 is infeasible per feasible" rc_is 1
+check "rho + 1e-6: verdict infeasible" jqo '.verdict == "infeasible"'
+feasible_at "$(jq -n "$rho - 1e-6")"
+check "rho - 1e-6 is attainable per feasible" rc_is 0
+check "rho - 1e-6: verdict attainable" jqo '.verdict == "attainable"'
+run adjust opt-json --palette "$P_BAD" --inset 0.01 --json --db "$DB"
+check "--inset 0.01: further inside, the same rho" jqo '.inset == 0.01 and .rho == $a[0].rho and .status == "optimal" and .kl < $a[0].kl' --slurpfile a "$WORK/adjust-ray.json"
+run adjust opt-json --palette "$P_BAD" --db "$DB"
+check "human: exit 0" rc_is 0
+check "human: table header" jqt -Rne '[inputs][0] | test("^value +requested +adjusted +target +lambda +level$")' "$OUT"
+check "human: rho, inset and status lines" jqt -Rne '[inputs] | any(test("^rho +0\\.[0-9]+ ")) and any(test("^inset +0\\.001 ")) and any(test("^status +optimal$"))' "$OUT"
+
+CASE="adjust greedy"
+run adjust opt-json --palette "$P_BAD" --mode greedy --priority gpt2-harmless,humor --json --db "$DB"
+cp "$OUT" "$WORK/adjust-greedy.json"
+check "exit 0" rc_is 0
+check "mode greedy, no rho" jqo '.mode == "greedy" and (has("rho") | not) and .status == "optimal"'
+check "the first priority keeps its target" jqo '(.values[] | select(.name == "gpt2-harmless") | .adjusted == .requested)'
+check "no target raised" jqo 'all(.values[]; .adjusted <= .requested)'
+check "levels reach the targets solved" jqo 'all(.values[]; .level >= .target - 1e-8 * $sd[.name])' --argjson sd "$OPT_SD"
+check "the tilt at lambda reaches the targets (independent)" tilt_meets "$WORK/adjust-greedy.json"
+# The second priority (humor) is the most attainable with the first fixed.
+harm=$(jq '.values[] | select(.name == "gpt2-harmless") | .requested' "$WORK/adjust-greedy.json")
+hum=$(jq '.values[] | select(.name == "humor") | .adjusted' "$WORK/adjust-greedy.json")
+sdh=$(jq -n --argjson sd "$OPT_SD" '$sd.humor')
+run feasible opt-json --palette "gpt2-harmless=$harm,humor=$(jq -n "$hum + 1e-6 * $sdh")" --db "$DB"
+check "the second priority raised by 1e-6 sd is infeasible" rc_is 1
+run feasible opt-json --palette "gpt2-harmless=$harm,humor=$(jq -n "$hum - 1e-6 * $sdh")" --db "$DB"
+check "the second priority lowered by 1e-6 sd is attainable" rc_is 0
+run adjust opt-json --palette "$P_BAD" --mode greedy --json --db "$DB"
+check "palette order without --priority: humor keeps its target" jqo '.status == "optimal" and (.values[0] | .name == "humor" and .adjusted == .requested)'
+
+CASE="adjust attainable"
+run adjust opt-json --palette "$P_OK" --json --db "$DB"
+check "exit 0" rc_is 0
+check "rho 1, unchanged, no inset" jqo '.rho == 1 and .unchanged and .inset == 0 and all(.values[]; .requested == .adjusted and .adjusted == .target)'
+check "the same lambda as solve" jqo '[.values[].lambda] == [$s[0].values[].lambda]' --slurpfile s "$WORK/solve-ok.json"
+run adjust opt-json --palette "$P_OK" --mode greedy --json --db "$DB"
+check "greedy: unchanged" jqo '.unchanged and all(.values[]; .requested == .adjusted and .adjusted == .target) and .status == "optimal"'
+
+CASE="adjust boundary"
+run adjust opt-json --palette "humor=q100" --json --db "$DB"
+check "on the boundary: rho 1, inset applied, optimal" jqo '.rho == 1 and .unchanged == false and .inset == 0.001 and .status == "optimal" and (.values[0] | .adjusted == .requested and .target < .adjusted and .lambda > 0)'
+run adjust opt-json --palette "humor=q100" --inset 0 --json --db "$DB"
+check "--inset 0 leaves it on the boundary: exit 1" rc_is 1
+check "--inset 0: status boundary" jqo '.status == "boundary"'
+
+CASE="feasible and adjust, bad arguments"
+expect_bad 2 "--mode|'bogus'" adjust opt-csv --palette "$P_BAD" --mode bogus
+expect_bad 2 "--inset|'1'" adjust opt-csv --palette "$P_BAD" --inset 1
+expect_bad 2 "--inset|'-0.5'" adjust opt-csv --palette "$P_BAD" --inset=-0.5
+expect_bad 2 "--inset|'x'" adjust opt-csv --palette "$P_BAD" --inset x
+expect_bad 3 "--priority|'helpfulness'|humor, gpt2-helpful, gpt2-harmless" adjust opt-csv --palette "$P_BAD" --mode greedy --priority humor,helpfulness
+expect_bad 3 "--priority|'humor' appears twice" adjust opt-csv --palette "$P_BAD" --mode greedy --priority humor,humor
+expect_bad 2 "--priority|greedy" adjust opt-csv --palette "$P_BAD" --priority humor
+expect_bad 2 "--priority" adjust opt-csv --palette "$P_BAD" --mode greedy --priority humor,,coherence
+expect_bad 2 "--palette" adjust opt-csv
+expect_bad 2 "'nope'" adjust nope --palette humor=1
+expect_bad 2 "--palette" feasible opt-csv
+expect_bad 2 "'nope'" feasible nope --palette humor=1
+expect_bad 3 "'helpfulness'" feasible opt-csv --palette "helpfulness=1"
+expect_bad 3 "'q101'" feasible opt-csv --palette "humor=q101"
+expect_bad 3 "'c' is constant" feasible const --palette "a=3,c=6"
+expect_bad 2 "'--bogus'" feasible opt-csv --palette humor=1 --bogus
+
+# ---------------------------------------------------------------- frontier
+# csv_rows: the last stdout as a JSON array of rows of strings (no quoted
+# cells here); csv_objs: as objects keyed by the header, numbers parsed.
+CSV_OBJS='[inputs | split(",")] | .[0] as $h | .[1:] | map([$h, .] | transpose | map({(.[0]): (.[1] | if . == "" then null elif . == "inf" then "inf" else (tonumber? // .) end)}) | add)'
+csv_objs() { jq -Rn "$CSV_OBJS" "$OUT" >"$1"; }
+
+CASE="frontier budgets"
+run frontier opt-csv --values humor,gpt2-helpful --kl 0.5,2 --points 5 --db "$DB"
+check "exit 0" rc_is 0
+check "nothing on stderr" err_empty
+check "header: the columns in order" jqt -Rne '[inputs][0] == "point,budget,u_humor,u_gpt2-helpful,t,lambda_humor,lambda_gpt2-helpful,level_humor,level_gpt2-helpful,level_gpt2-harmless,level_diversity,level_coherence,level_perplexity,kl,ess,status"' "$OUT"
+check "a row per direction and budget" [ "$(wc -l <"$OUT")" -eq 11 ]
+csv_objs "$WORK/frontier.json"
+cp "$OUT" "$WORK/frontier.csv"
+check "points numbered, budgets in order" jqt -e '[.[].point] == [range(10)] and [.[].budget] == [0.5,0.5,0.5,0.5,0.5,2,2,2,2,2]' "$WORK/frontier.json"
+check "every row converged" jqt -e 'all(.[]; .status == "converged")' "$WORK/frontier.json"
+check "KL within 1e-9 of the budget" jqt -e 'def abs: if . < 0 then -. else . end; all(.[]; ((.kl - .budget) | abs) <= 1e-9)' "$WORK/frontier.json"
+check "directions on the simplex, from humor to gpt2-helpful" jqt -e 'def abs: if . < 0 then -. else . end; all(.[]; ((.u_humor + .["u_gpt2-helpful"] - 1) | abs) <= 1e-12) and .[0].u_humor == 1 and .[4]["u_gpt2-helpful"] == 1' "$WORK/frontier.json"
+check "lambda = t u" jqt -e 'def abs: if . < 0 then -. else . end; all(.[]; ((.lambda_humor - .t * .u_humor) | abs) <= 1e-12 * (1 + .lambda_humor))' "$WORK/frontier.json"
+check "a larger budget reaches further along each direction" jqt -e 'all(range(5) as $i | .[$i + 5].t > .[$i].t; .)' "$WORK/frontier.json"
+# Independent: the tilt at one row's lambda over the raw rows.
+lam=$(jq -c '.[7] | {humor: .lambda_humor, "gpt2-helpful": .["lambda_gpt2-helpful"]}' "$WORK/frontier.json")
+jq -n --argjson lam "$lam" --argjson names "$NAMES" --slurpfile raw "$OPT_JSON" "$TILT"' tilt($lam; $names; $raw[0])' >"$WORK/tilt.json"
+check "levels, KL and ESS of a row match an independent evaluation" jqt -e --slurpfile t "$WORK/tilt.json" --argjson sd "$OPT_SD" "$TILT"'.[7] as $r | all($t[0].mu | to_entries[]; ((.value - $r["level_" + .key]) | abs) <= 1e-9 * $sd[.key]) and (($r.kl - $t[0].kl) | abs) <= 1e-9 and (($r.ess - $t[0].ess) | abs) <= 1e-6 * $r.ess' "$WORK/frontier.json"
+run frontier opt-csv --values humor,gpt2-helpful --kl 0.5,2 --points 5 --json --db "$DB"
+check "--json: exit 0" rc_is 0
+check "--json: the same rows, keys in column order" jqo 'length == 10 and (.[0] | keys_unsorted) == ($h | split(","))' --arg h "$(head -n 1 "$WORK/frontier.csv")"
+check "--json: the same numbers as the CSV" jqo '[.[] | [.point, .budget, .u_humor, .t, .level_diversity, .kl, .ess]] == [$c[0][] | [.point, .budget, .u_humor, .t, .level_diversity, .kl, .ess]]' --slurpfile c "$WORK/frontier.json"
+run frontier opt-csv --values humor,gpt2-helpful --kl 0.5,2 --points 5 --out "$WORK/out.csv" --db "$DB"
+check "--out: exit 0, nothing on stdout" [ "$RC" -eq 0 ] && [ ! -s "$OUT" ]
+check "--out: the same table" cmp -s "$WORK/out.csv" "$WORK/frontier.csv"
+
+CASE="frontier saturated"
+run frontier opt-json --values humor,gpt2-helpful --kl 1,8 --points 3 --db "$DB"
+check "exit 0" rc_is 0
+csv_objs "$WORK/frontier.json"
+check "budget 8 > log n: saturated rows at the limit" jqt -e 'map(select(.budget == 8)) | length == 3 and all(.[]; .status == "saturated" and .t == "inf" and .kl < 8 and .kl <= (2312 | log) + 1e-12)' "$WORK/frontier.json"
+check "budget 1: converged" jqt -e 'map(select(.budget == 1)) | all(.[]; .status == "converged")' "$WORK/frontier.json"
+check "noted on stderr" err_has "3 of 6 rows are saturated"
+
+CASE="frontier direction"
+run frontier opt-json --values humor,gpt2-helpful --direction humor=1,gpt2-helpful=2 --points 4 --kl-max 1.5 --db "$DB"
+check "exit 0" rc_is 0
+csv_objs "$WORK/frontier.json"
+check "N points, KL evenly spaced from 0 to --kl-max" jqt -e 'def abs: if . < 0 then -. else . end; length == 4 and ([.[].budget] | . == [0, 0.5, 1, 1.5] or (to_entries | all(((.value - 0.5 * .key) | abs) <= 1e-15))) and all(.[]; ((.kl - .budget) | abs) <= 1e-9)' "$WORK/frontier.json"
+check "the direction as given, normalised" jqt -e 'def abs: if . < 0 then -. else . end; all(.[]; ((.u_humor - 1/3) | abs) <= 1e-15 and (.["u_gpt2-helpful"] - 2/3 | abs) <= 1e-15)' "$WORK/frontier.json"
+check "the levels of the direction's combination rise" jqt -e '[.[] | .level_humor + 2 * .["level_gpt2-helpful"]] as $s | all(range(3) as $i | $s[$i + 1] > $s[$i]; .)' "$WORK/frontier.json"
+run frontier opt-json --values humor,gpt2-helpful,coherence --direction coherence=1 --points 3 --json --db "$DB"
+check "default --kl-max below the supremum" jqo 'length == 3 and .[0].kl == 0 and .[2].kl < (2312 | log) and all(.[]; .status == "converged")'
+
+CASE="frontier limit"
+run frontier opt-json --values humor,gpt2-helpful --points 3 --db "$DB"
+check "exit 0" rc_is 0
+check "no note for the limit" err_empty
+csv_objs "$WORK/frontier.json"
+check "faces: saturated rows at budget inf" jqt -e '[.[] | select(.status == "saturated")] | length == 3 and all(.[]; .budget == "inf" and .t == "inf")' "$WORK/frontier.json"
+check "then the upper hull's vertices" jqt -e '[.[] | select(.status == "vertex")] | length >= 2 and all(.[]; .u_humor == null and .t == null and .ess == 1)' "$WORK/frontier.json"
+check "vertices: humor decreasing, gpt2-helpful increasing, from the largest humor" jqt -e --argjson mx "$(jq -c '[.values[] | {(.name): .max}] | add' "$WORK/opt.describe.json")" '[.[] | select(.status == "vertex")] as $v | $v[0].level_humor == $mx.humor and $v[-1]["level_gpt2-helpful"] == $mx["gpt2-helpful"] and all(range($v | length - 1) as $i | $v[$i + 1].level_humor < $v[$i].level_humor and $v[$i + 1]["level_gpt2-helpful"] > $v[$i]["level_gpt2-helpful"]; .)' "$WORK/frontier.json"
+check "vertices are samples" jqt -e --slurpfile raw "$OPT_JSON" '[.[] | select(.status == "vertex")] | all(.[]; . as $v | any($raw[0][]; .humor == $v.level_humor and .["gpt2-helpful"] == $v["level_gpt2-helpful"]))' "$WORK/frontier.json"
+
+CASE="frontier bad arguments"
+expect_bad 2 "--kl|'x'" frontier opt-csv --values humor,coherence --kl 1,x
+expect_bad 2 "--kl|'-1'" frontier opt-csv --values humor,coherence --kl=-1
+expect_bad 2 "--kl|--direction" frontier opt-csv --values humor,coherence --kl 1 --direction humor=1
+expect_bad 2 "--kl-max" frontier opt-csv --values humor,coherence --kl-max 2
+expect_bad 2 "--values" frontier opt-csv
+expect_bad 2 "--points" frontier opt-csv --values humor,coherence --points 0
+expect_bad 3 "--values|one value" frontier opt-csv --values humor
+expect_bad 3 "--values|'zz'|humor, gpt2-helpful" frontier opt-csv --values humor,zz
+expect_bad 3 "--values|'humor' appears twice" frontier opt-csv --values humor,humor
+expect_bad 3 "--direction|'zz'" frontier opt-csv --values humor,coherence --direction zz=1
+expect_bad 3 "--direction|'humor'" frontier opt-csv --values humor,coherence --direction humor=-1
+expect_bad 3 "--direction|every weight is 0" frontier opt-csv --values humor,coherence --direction humor=0
+expect_bad 3 "'c' is constant" frontier const --values a,c
+expect_bad 2 "--out|$WORK/no/such" frontier opt-csv --values humor,coherence --out "$WORK/no/such/f.csv"
+expect_bad 2 "'nope'" frontier nope --values a,b
+
+# ---------------------------------------------------------------- region
+CASE="region"
+run region opt-json --values humor,gpt2-helpful --points 8 --db "$DB"
+check "exit 0" rc_is 0
+check "header" jqt -Rne '[inputs][0] == "point,dir_humor,dir_gpt2-helpful,step,target_humor,target_gpt2-helpful"' "$OUT"
+check "a row per direction" [ "$(wc -l <"$OUT")" -eq 9 ]
+csv_objs "$WORK/region.json"
+check "no positive component: empty step and targets" jqt -e 'all(.[]; if (.dir_humor > 0 or .["dir_gpt2-helpful"] > 0) then (.step | type) == "number" and .step > 0 else .step == null and .target_humor == null end) and any(.[]; .step == null)' "$WORK/region.json"
+check "targets = c0 + step dir, c0 the means" jqt -e --argjson mean "$OPT_MEAN" --argjson sd "$OPT_SD" 'def abs: if . < 0 then -. else . end; all(.[] | select(.step != null); ((.target_humor - .step * .dir_humor - $mean.humor) | abs) <= 1e-9 * $sd.humor and ((.["target_gpt2-helpful"] - .step * .["dir_gpt2-helpful"] - $mean["gpt2-helpful"]) | abs) <= 1e-9 * $sd["gpt2-helpful"])' "$WORK/region.json"
+# Each boundary point: attainable a little inside, infeasible a little outside.
+for i in $(jq -r 'to_entries[] | select(.value.step != null) | .key' "$WORK/region.json"); do
+    for f in 0.999999 1.000001; do
+        spec=$(jq -r --argjson mean "$OPT_MEAN" --argjson f "$f" --argjson i "$i" '.[$i] | "humor=\($mean.humor + $f * .step * .dir_humor),gpt2-helpful=\($mean["gpt2-helpful"] + $f * .step * .["dir_gpt2-helpful"])"' "$WORK/region.json")
+        run feasible opt-json --palette "$spec" --json --db "$DB"
+        if [ "$f" = 0.999999 ]; then
+            check "point $i slightly inside is attainable" jqo '.verdict == "attainable"'
+        else
+            check "point $i slightly outside is infeasible" jqo '.verdict == "infeasible"'
+        fi
+    done
+done
+run region opt-json --values humor,gpt2-helpful --points 8 --polygon --db "$DB"
+csv_objs "$WORK/polygon.json"
+check "--polygon: the bounded rows, closed" jqt -e --slurpfile r "$WORK/region.json" '($r[0] | map(select(.step != null))) as $b | length == ($b | length) + 1 and .[:-1] == $b and .[-1] == .[0]' "$WORK/polygon.json"
+run region opt-json --values humor,gpt2-helpful --points 4 --from humor=q50 --json --db "$DB"
+check "--from: c0 from the palette, the others at their mean" jqo 'def abs: if . < 0 then -. else . end; all(.[] | select(.step != null); ((.["target_gpt2-helpful"] - .step * .["dir_gpt2-helpful"] - $mean["gpt2-helpful"]) | abs) <= 1e-9 * $sd["gpt2-helpful"]) and ([.[] | select(.step != null) | .target_humor - .step * .dir_humor] | length > 0 and all(((. - $q50) | abs) <= 1e-9 * $sd.humor))' --argjson mean "$OPT_MEAN" --argjson sd "$OPT_SD" --argjson q50 "$(jq '.values[] | select(.name == "humor") | .q50' "$WORK/opt.describe.json")"
+run region opt-json --values humor,gpt2-helpful,gpt2-harmless --points 5 --json --db "$DB"
+check "three values: JSON rows" jqo 'length == 5 and (.[0] | keys_unsorted) == ["point","dir_humor","dir_gpt2-helpful","dir_gpt2-harmless","step","target_humor","target_gpt2-helpful","target_gpt2-harmless"]'
+expect_bad 3 "2 or 3" region opt-csv --values humor
+expect_bad 3 "2 or 3" region opt-csv --values humor,coherence,diversity,perplexity
+expect_bad 3 "--polygon" region opt-csv --values humor,coherence,diversity --polygon
+expect_bad 3 "--from|'diversity'" region opt-csv --values humor,coherence --from diversity=1
+expect_bad 3 "--from|'q101'" region opt-csv --values humor,coherence --from humor=q101
+expect_bad 2 "--points" region opt-csv --values humor,coherence --points 0
+
+# ---------------------------------------------------------------- odd names
+# Value names with a comma and a quote survive the tables: quoted CSV header
+# cells that read back, and JSON keys.
+CASE="odd names"
+{
+    echo '"a,b","say ""hi""",plain'
+    for i in $(seq 0 23); do echo "$((i % 3)),$(((i * 7) % 5)),$(((i * 3) % 4 + i % 2))"; done
+} >"$WORK/odd.csv"
+run ingest "$WORK/odd.csv" --name odd --db "$DB"
+check "ingest names with a comma and a quote" err_has 'ingested odd: 24 samples x 3 values (a,b, say "hi", plain)'
+run frontier odd --values 'say "hi",plain' --kl 0.2 --points 3 --db "$DB"
+check "frontier: exit 0 (a quote in --values)" rc_is 0
+check "frontier: header cells quoted" jqt -Rne '[inputs][0] == "point,budget,\"u_say \"\"hi\"\"\",u_plain,t,\"lambda_say \"\"hi\"\"\",lambda_plain,\"level_a,b\",\"level_say \"\"hi\"\"\",level_plain,kl,ess,status"' "$OUT"
+cp "$OUT" "$WORK/odd-frontier.csv"
+run ingest "$WORK/odd-frontier.csv" --name odd-back --text-columns status --db "$DB"
+check "the table reads back with the same names" err_has 'ingested odd-back: 3 samples x 12 values (point, budget, u_say "hi", u_plain, t, lambda_say "hi", lambda_plain, level_a,b, level_say "hi", level_plain, kl, ess)'
+run frontier odd --values 'say "hi",plain' --kl 0.2 --points 3 --json --db "$DB"
+check "frontier --json: keys" jqo 'length == 3 and (.[0] | has("level_a,b") and has("u_say \"hi\"") and has("lambda_say \"hi\""))'
+run region odd --values 'say "hi",plain' --points 4 --db "$DB"
+check "region: header cells quoted" jqt -Rne '[inputs][0] == "point,\"dir_say \"\"hi\"\"\",dir_plain,step,\"target_say \"\"hi\"\"\",target_plain"' "$OUT"
+run remove odd-back --db "$DB"
+run remove odd --db "$DB"
+check "odd datasets removed" rc_is 0
 
 # ---------------------------------------------------------------- bad input
 printf 'a,b,a\n1,2,3\n' >"$WORK/dup.csv"
