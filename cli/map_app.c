@@ -266,7 +266,7 @@ static int build_problem(const map_dataset *ds, const map_colstat *st, const map
     }
     ap->kp = kp;
     const map_problem pb = {map_dataset_matrix(ds), kp, ap->cols, ap->target, ap->scale,
-                            ap->absmax};
+                            ap->absmax, NULL};
     ap->pb = pb;
     return MAP_OK;
 }
@@ -830,7 +830,7 @@ static int chosen_problem(const map_dataset *ds, const map_colstat *st, const ch
     }
     ap->kp = k;
     const map_problem pb = {map_dataset_matrix(ds), k, ap->cols, ap->target, ap->scale,
-                            ap->absmax};
+                            ap->absmax, NULL};
     ap->pb = pb;
     return MAP_OK;
 }

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     map_column_stats(&X, cs);
     const size_t cols[] = {0, 1};
     const double scale[] = {cs[0].sd, cs[1].sd}, absmax[] = {cs[0].absmax, cs[1].absmax};
-    map_problem pb = {X, 2, cols, NULL, scale, absmax};
+    map_problem pb = {X, 2, cols, NULL, scale, absmax, NULL};
     map_frontier_ws *ws = map_frontier_ws_new(ds->n, 2, ds->m);
     if (!ws) {
         fprintf(stderr, "bench_frontier: out of memory\n");

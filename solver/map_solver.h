@@ -57,7 +57,22 @@ typedef struct map_problem {
     const double *target;    /* k targets c_i */
     const double *scale;     /* k positive scales (sd under p0) for the KKT test */
     const double *absmax;    /* k max |r_ji|, for the rounding floor; may be NULL */
+    const struct map_groups *groups; /* NULL: global normalisation (MATH.md §1); else
+                                        per-prompt normalisation over these groups (§9) */
 } map_problem;
+
+/* Rows grouped by prompt for per-prompt normalisation (MATH.md §9): group g
+ * holds rows order[start[g]] … order[start[g+1] − 1]; every group is
+ * non-empty and every row is in exactly one group. Borrowed by the solver.
+ * With groups, Λ is the average of the groups' log-partitions, μ and Σ the
+ * averages of the groups' tilted means and covariances, the attainable set
+ * the average of the groups' convex hulls, and ESS / largest weight refer
+ * to the mixture q_j = w_j / K. */
+typedef struct map_groups {
+    size_t ngroups;      /* K ≥ 1 */
+    const size_t *start; /* K + 1 offsets into order, start[0] = 0, start[K] = n */
+    const size_t *order; /* n row indices */
+} map_groups;
 
 /* Scores are formed as λᵀ(r_j − c) (centred at the targets), so that large
  * offsets in the rewards cost no precision: g(λ) = −log((1/n) Σ exp(λᵀ(r_j − c))). */

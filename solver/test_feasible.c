@@ -33,7 +33,7 @@ static void fixture_init(fixture *f, double *x, size_t n, size_t m, size_t k, co
         f->scale[i] = f->cs[cols[i]].sd > 0.0 ? f->cs[cols[i]].sd : 1.0;
         f->absmax[i] = f->cs[cols[i]].absmax;
     }
-    map_problem pb = {X, k, f->cols, c, f->scale, f->absmax};
+    map_problem pb = {X, k, f->cols, c, f->scale, f->absmax, NULL};
     f->pb = pb;
 }
 

@@ -44,7 +44,7 @@ static void fixture_init(fixture *f, const double *x, size_t n, size_t m, size_t
         f->absmax[i] = cs[cols[i]].absmax;
         f->mean[i] = cs[cols[i]].mean;
     }
-    map_problem pb = {X, k, f->cols, NULL, f->scale, f->absmax};
+    map_problem pb = {X, k, f->cols, NULL, f->scale, f->absmax, NULL};
     f->pb = pb;
 }
 

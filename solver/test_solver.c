@@ -174,7 +174,7 @@ static void test_merge(void)
     map_partial all = {m, 1, 0, -INFINITY, 0, 0, mean_all, m2_all};
     double c[4] = {0};
     double scale[4] = {1, 1, 1, 1};
-    map_problem pb = {{n, m, m, x}, m, cols, c, scale, NULL};
+    map_problem pb = {{n, m, m, x}, m, cols, c, scale, NULL, NULL};
     double logz, mu[4], sigma[16];
     MAP_CHECK(map_evaluate(&pb, lambda, ws, &logz, mu, sigma, NULL, NULL) == MAP_OK, "eval");
     /* Split at an odd row so the halves' blocks differ from the whole's. */

@@ -1,6 +1,7 @@
 /* map_dataset.c — ownership and small queries of the in-memory dataset. */
 #include "map_dataset.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "map_common.h"
@@ -44,4 +45,74 @@ long map_dataset_value_index(const map_dataset *ds, const char *name)
         if (strcmp(ds->values[i], name) == 0)
             return (long)i;
     return -1;
+}
+
+/* FNV-1a: the prompt table only needs a cheap, well-spread hash. */
+static uint64_t hash_key(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+int map_dataset_group_rows(const map_dataset *ds, size_t **order, size_t **start, size_t *ngroups,
+                           size_t *singletons, map_error *err)
+{
+    if (!ds->prompt_name || !ds->prompts)
+        return map_error_set(err, MAP_EDATA,
+                             "dataset '%s' has no prompt column: per-prompt normalisation needs one "
+                             "(ingest with --prompt-column)", ds->name ? ds->name : "");
+    const size_t n = ds->n;
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    /* Open addressing: slot -> group id + 1 (0 = empty); first row of each group. */
+    size_t *slot = map_calloc(cap, sizeof *slot);
+    size_t *first = map_mallocarray(n, sizeof *first);
+    size_t *gid = map_mallocarray(n, sizeof *gid);
+    size_t *count = map_calloc(n + 1, sizeof *count);
+    size_t *ord = map_mallocarray(n, sizeof *ord);
+    if (!slot || !first || !gid || !count || !ord) {
+        map_free(slot);
+        map_free(first);
+        map_free(gid);
+        map_free(count);
+        map_free(ord);
+        return map_error_set(err, MAP_ENOMEM, "out of memory grouping %zu samples by prompt", n);
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t h = (size_t)hash_key(ds->prompts[j]) & (cap - 1);
+        while (slot[h] && strcmp(ds->prompts[first[slot[h] - 1]], ds->prompts[j]) != 0)
+            h = (h + 1) & (cap - 1);
+        if (!slot[h]) {
+            first[k] = j;
+            slot[h] = ++k;
+        }
+        gid[j] = slot[h] - 1;
+        count[gid[j] + 1]++;
+    }
+    /* Counting sort by group: offsets, then rows in file order. */
+    size_t single = 0;
+    for (size_t g = 0; g < k; g++) {
+        single += count[g + 1] == 1;
+        count[g + 1] += count[g];
+    }
+    size_t *st = map_reallocarray(count, k + 1, sizeof *count);
+    if (st)
+        count = st;
+    size_t *fill = first; /* reuse: next free position per group */
+    for (size_t g = 0; g < k; g++)
+        fill[g] = count[g];
+    for (size_t j = 0; j < n; j++)
+        ord[fill[gid[j]]++] = j;
+    map_free(slot);
+    map_free(first);
+    map_free(gid);
+    *order = ord;
+    *start = count;
+    *ngroups = k;
+    *singletons = single;
+    return MAP_OK;
 }

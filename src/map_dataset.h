@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "map_common.h"
+
 /* A read-only, row-major view of an n x m reward matrix: reward of value i
  * for sample j is x[j * ld + i]. The view borrows x; it owns nothing. */
 typedef struct map_matrix {
@@ -46,5 +48,14 @@ map_matrix map_dataset_matrix(const map_dataset *ds);
 
 /* Index of the value called name, or -1. */
 long map_dataset_value_index(const map_dataset *ds, const char *name);
+
+/* Groups the samples by prompt key for per-prompt normalisation: groups in
+ * order of first appearance, rows in file order within a group. On success
+ * *order (n row indices) and *start (ngroups + 1 offsets) are new arrays
+ * (free with map_free), *ngroups and *singletons (groups of one sample) are
+ * set. MAP_EDATA when the dataset has no prompt column (or the prompts were
+ * not loaded), MAP_ENOMEM on allocation failure. */
+int map_dataset_group_rows(const map_dataset *ds, size_t **order, size_t **start, size_t *ngroups,
+                           size_t *singletons, map_error *err);
 
 #endif

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
                     const double hi = kind == 0 ? cs[i].max : map_quantile_sorted(sorted[i], X.n, 0.7);
                     c[i] = lo + (hi - lo) * gsl_rng_uniform(rng);
                 }
-                map_problem pb = {X, m, cols, c, scale, absmax};
+                map_problem pb = {X, m, cols, c, scale, absmax, NULL};
                 double v;
                 double t0 = now();
                 if (map_margin(&pb, NULL, &v, NULL, &err)) {

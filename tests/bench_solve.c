@@ -63,7 +63,7 @@ int main(int argc, char **argv)
     for (int x = 50; x <= 70; x += 10) {
         for (size_t i = 0; i < 6; i++)
             c[i] = i < 3 ? fmax(cs[i].mean, map_quantile_sorted(sorted[i], X.n, x / 100.0)) : cs[i].mean;
-        map_problem pb = {X, 6, cols, c, scale, absmax};
+        map_problem pb = {X, 6, cols, c, scale, absmax, NULL};
         t0 = now();
         for (int r = 0; r < reps; r++)
             map_solve_palette(&pb, NULL, NULL, NULL, ws, &res, &err);
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
                 const double hi = kind ? map_quantile_sorted(sorted[i], X.n, 0.7) : cs[i].max;
                 c[i] = lo + (hi - lo) * gsl_rng_uniform(rng);
             }
-            map_problem pb = {X, 6, cols, c, scale, absmax};
+            map_problem pb = {X, 6, cols, c, scale, absmax, NULL};
             t0 = now();
             map_solve_palette(&pb, NULL, NULL, NULL, ws, &res, &err);
             t_cold += now() - t0;
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     for (size_t j = 0; j < n * m; j++)
         big[j] = gsl_ran_gaussian(rng, 1.0);
     double lam[6] = {0.3, 0.2, 0.1, 0.05, 0.4, 0.1}, logz, mu[6], sigma[36];
-    map_problem pbig = {{n, m, m, big}, 6, cols, c, scale, NULL};
+    map_problem pbig = {{n, m, m, big}, 6, cols, c, scale, NULL, NULL};
     map_evaluate(&pbig, lam, ws, &logz, mu, sigma, NULL, NULL);
     const int passes = 20;
     t0 = now();

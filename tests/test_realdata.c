@@ -59,7 +59,7 @@ static map_problem problem(const real *r, size_t k, const size_t *cols, const do
         scale[i] = r->cs[cols[i]].sd;
         absmax[i] = r->cs[cols[i]].absmax;
     }
-    map_problem pb = {map_dataset_matrix(r->ds), k, cols, c, scale, absmax};
+    map_problem pb = {map_dataset_matrix(r->ds), k, cols, c, scale, absmax, NULL};
     return pb;
 }
 
