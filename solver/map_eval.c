@@ -69,16 +69,17 @@ void map_partial_merge(map_partial *a, const map_partial *b)
     a->count += b->count;
 }
 
-/* Partial of rows [b, b+nb) into blk (which is reset first). */
-static void block_partial(const map_matrix *X, size_t b, size_t nb, size_t k, const size_t *cols,
-                          const double *center, const double *lambda, size_t p, const size_t *scols,
-                          map_solver_ws *ws, map_partial *blk)
+/* Partial of rows [b, b+nb) (of idx when non-NULL) into blk (which is reset
+ * first). */
+static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k,
+                          const size_t *cols, const double *center, const double *lambda, size_t p,
+                          const size_t *scols, map_solver_ws *ws, map_partial *blk)
 {
     double *s = ws->blk_s;
     double *r = ws->blk_r;
     double smax = -INFINITY;
     for (size_t j = 0; j < nb; j++) {
-        const double *row = X->x + (b + j) * X->ld;
+        const double *row = X->x + (idx ? idx[b + j] : b + j) * X->ld;
         double sj = 0.0;
         for (size_t i = 0; i < k; i++)
             sj += lambda[i] * (row[cols[i]] - center[i]);
@@ -128,18 +129,74 @@ static void block_partial(const map_matrix *X, size_t b, size_t nb, size_t k, co
     blk->w2sum = w2sum;
 }
 
+/* Partial over rows [0, n) of idx (or of X when idx is NULL). */
+static void eval_rows(const map_matrix *X, const size_t *idx, size_t n, size_t k, const size_t *cols,
+                      const double *center, const double *lambda, size_t p, const size_t *scols,
+                      map_solver_ws *ws, map_partial *out)
+{
+    map_partial blk = {p, out->want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->blk_mean, ws->blk_m2};
+    map_partial_reset(out);
+    for (size_t b = 0; b < n; b += MAP_BLOCK) {
+        const size_t nb = n - b < MAP_BLOCK ? n - b : MAP_BLOCK;
+        block_partial(X, idx, b, nb, k, cols, center, lambda, p, scols, ws, &blk);
+        map_partial_merge(out, &blk);
+    }
+}
+
 void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *center,
                    const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
                    map_partial *out)
 {
+    MAP_ASSERT(p <= ws->pmax && k <= ws->kmax);
     if (!center)
         center = ws->zero;
-    MAP_ASSERT(p <= ws->pmax && k <= ws->kmax);
-    map_partial blk = {p, out->want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->blk_mean, ws->blk_m2};
-    map_partial_reset(out);
-    for (size_t b = 0; b < X->n; b += MAP_BLOCK) {
-        const size_t nb = X->n - b < MAP_BLOCK ? X->n - b : MAP_BLOCK;
-        block_partial(X, b, nb, k, cols, center, lambda, p, scols, ws, &blk);
-        map_partial_merge(out, &blk);
+    eval_rows(X, NULL, X->n, k, cols, center, lambda, p, scols, ws, out);
+}
+
+void map_eval_moments(const map_problem *pb, const double *lambda, size_t p, const size_t *scols,
+                      int want_cov, map_solver_ws *ws, map_moments *out)
+{
+    MAP_ASSERT(p <= ws->pmax && pb->k <= ws->kmax);
+    const map_matrix *X = &pb->data;
+    const map_groups *g = pb->groups;
+    const double *center = pb->target ? pb->target : ws->zero;
+    if (!g) {
+        map_partial a = {p, want_cov, 0.0, -INFINITY, 0.0, 0.0, out->mean, out->cov};
+        eval_rows(X, NULL, X->n, pb->k, pb->cols, center, lambda, p, scols, ws, &a);
+        out->logz_c = a.smax + log(a.wsum / (double)X->n);
+        if (want_cov)
+            for (size_t i = 0; i < p * p; i++)
+                out->cov[i] /= a.wsum;
+        out->ess = a.wsum * a.wsum / a.w2sum;
+        out->max_weight = 1.0 / a.wsum;
+        return;
     }
+    /* Per prompt: averages over the groups, summed in group order. */
+    map_partial a = {p, want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->grp_mean, ws->grp_m2};
+    double logz = 0.0, w2 = 0.0, wmax = 0.0;
+    memset(out->mean, 0, p * sizeof *out->mean);
+    if (want_cov)
+        memset(out->cov, 0, p * p * sizeof *out->cov);
+    for (size_t q = 0; q < g->ngroups; q++) {
+        const size_t n_q = g->start[q + 1] - g->start[q];
+        eval_rows(X, g->order + g->start[q], n_q, pb->k, pb->cols, center, lambda, p, scols, ws, &a);
+        logz += a.smax + log(a.wsum / (double)n_q);
+        for (size_t i = 0; i < p; i++)
+            out->mean[i] += a.mean[i];
+        if (want_cov)
+            for (size_t i = 0; i < p * p; i++)
+                out->cov[i] += a.m2[i] / a.wsum;
+        w2 += a.w2sum / (a.wsum * a.wsum);
+        wmax = fmax(wmax, 1.0 / a.wsum);
+    }
+    const double K = (double)g->ngroups;
+    out->logz_c = logz / K;
+    for (size_t i = 0; i < p; i++)
+        out->mean[i] /= K;
+    if (want_cov)
+        for (size_t i = 0; i < p * p; i++)
+            out->cov[i] /= K;
+    /* Mixture q_j = w_j / K: Σ q_j² = Σ_g (Σ_j w_j²) / K². */
+    out->ess = K * K / w2;
+    out->max_weight = wmax / K;
 }

@@ -67,6 +67,8 @@ map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax)
     WS_ALLOC(freeidx, kmax);
     WS_ALLOC(active, kmax);
     WS_ALLOC(zero, kmax);
+    WS_ALLOC(grp_mean, pmax);
+    WS_ALLOC(grp_m2, pmax * pmax);
 #undef WS_ALLOC
     if (!ok) {
         map_solver_ws_free(ws);
@@ -98,6 +100,8 @@ void map_solver_ws_free(map_solver_ws *ws)
     map_free(ws->freeidx);
     map_free(ws->active);
     map_free(ws->zero);
+    map_free(ws->grp_mean);
+    map_free(ws->grp_m2);
     map_free(ws);
 }
 
@@ -124,17 +128,11 @@ int map_problem_check(const map_problem *pb, map_error *err)
     return MAP_OK;
 }
 
-/* Storage-backed partial for the k constrained columns with covariance. */
-static map_partial partial_on(const map_problem *pb, double *mean, double *m2)
+/* Moments with covariance of the k constrained columns in the given storage. */
+static map_moments moments_on(double *mean, double *cov)
 {
-    map_partial a = {pb->k, 1, 0.0, -INFINITY, 0.0, 0.0, mean, m2};
+    map_moments a = {0.0, mean, cov, 0.0, 0.0};
     return a;
-}
-
-/* Λ_c: log Z of the centred scores λᵀ(r_j − c) (Λ = Λ_c + λᵀc). */
-static double logz_of(const map_partial *a, size_t n)
-{
-    return a->smax + log(a->wsum / (double)n);
 }
 
 /* Σ_i λ_i (v_i − c_i), the centred form of λᵀv (the centre is the target). */
@@ -150,7 +148,7 @@ static double dot_centred(const map_problem *pb, const double *lambda, const dou
 static double lambda_dot_target(const map_problem *pb, const double *lambda)
 {
     double s = 0.0;
-    for (size_t i = 0; i < pb->k; i++)
+    for (size_t i = 0; pb->target && i < pb->k; i++)
         s += lambda[i] * pb->target[i];
     return s;
 }
@@ -160,19 +158,18 @@ int map_evaluate(const map_problem *pb, const double *lambda, map_solver_ws *ws,
 {
     if (pb->k > ws->kmax)
         return MAP_ENOMEM;
-    map_partial a = partial_on(pb, ws->cur_mean, ws->cur_m2);
-    map_eval_pass(&pb->data, pb->k, pb->cols, pb->target, lambda, pb->k, pb->cols, ws, &a);
+    map_moments a = moments_on(ws->cur_mean, ws->cur_m2);
+    map_eval_moments(pb, lambda, pb->k, pb->cols, 1, ws, &a);
     if (logz)
-        *logz = logz_of(&a, pb->data.n) + lambda_dot_target(pb, lambda);
+        *logz = a.logz_c + lambda_dot_target(pb, lambda);
     if (mu)
         memcpy(mu, a.mean, pb->k * sizeof *mu);
     if (sigma)
-        for (size_t i = 0; i < pb->k * pb->k; i++)
-            sigma[i] = a.m2[i] / a.wsum;
+        memcpy(sigma, a.cov, pb->k * pb->k * sizeof *sigma);
     if (ess)
-        *ess = a.wsum * a.wsum / a.w2sum;
+        *ess = a.ess;
     if (max_weight)
-        *max_weight = 1.0 / a.wsum;
+        *max_weight = a.max_weight;
     return MAP_OK;
 }
 
@@ -181,17 +178,17 @@ int map_levels(const map_problem *pb, const double *lambda, size_t p, const size
 {
     if (pb->k > ws->kmax || p > ws->pmax)
         return map_error_set(err, MAP_ENOMEM, "solver workspace too small for %zu columns", p);
-    map_partial a = {p, 0, 0.0, -INFINITY, 0.0, 0.0, ws->lev_mean, NULL};
-    map_eval_pass(&pb->data, pb->k, pb->cols, pb->target, lambda, p, stat_cols, ws, &a);
+    map_moments a = moments_on(ws->lev_mean, NULL);
+    map_eval_moments(pb, lambda, p, stat_cols, 0, ws, &a);
     memcpy(levels, a.mean, p * sizeof *levels);
     return MAP_OK;
 }
 
 /* f(λ) = Λ(λ) − λᵀc = Λ_c(λ), the function minimised, in its centred form
  * (no large terms that cancel). */
-static double objective(const map_problem *pb, const map_partial *a)
+static double objective(const map_moments *a)
 {
-    return logz_of(a, pb->data.n);
+    return a->logz_c;
 }
 
 /* Per-value stopping threshold: tol·scale_i plus a floor at the rounding
@@ -223,7 +220,7 @@ static double kkt_measure(const map_problem *pb, const map_solver_params *par, c
  * D⁻¹ Σ_FF D⁻¹ with D = diag(scale) (close to a correlation matrix), in
  * ws->hff, regularised with a growing multiple of I if it is not positive
  * definite. Returns the reciprocal condition estimate (0 if hopeless). */
-static double factor_free(const map_problem *pb, const map_partial *a, size_t nf, map_solver_ws *ws)
+static double factor_free(const map_problem *pb, const map_moments *a, size_t nf, map_solver_ws *ws)
 {
     const size_t k = pb->k;
     double tau = 0.0;
@@ -232,7 +229,7 @@ static double factor_free(const map_problem *pb, const map_partial *a, size_t nf
             const size_t ir = ws->freeidx[r];
             for (size_t c = 0; c < nf; c++) {
                 const size_t ic = ws->freeidx[c];
-                ws->hff[r * nf + c] = a->m2[ir * k + ic] / a->wsum / (pb->scale[ir] * pb->scale[ic]);
+                ws->hff[r * nf + c] = a->cov[ir * k + ic] / (pb->scale[ir] * pb->scale[ic]);
             }
             ws->hff[r * nf + r] += tau;
         }
@@ -264,16 +261,16 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
     if (pb->k > ws->kmax)
         return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
                              ws->kmax, pb->k);
-    const size_t k = pb->k, n = pb->data.n;
+    const size_t k = pb->k;
     memset(sol, 0, sizeof *sol);
     for (size_t i = 0; i < k; i++)
         lambda[i] = init && init[i] > 0.0 && isfinite(init[i]) ? init[i] : 0.0;
 
-    map_partial cur = partial_on(pb, ws->cur_mean, ws->cur_m2);
-    map_partial trial = partial_on(pb, ws->try_mean, ws->try_m2);
-    map_eval_pass(&pb->data, k, pb->cols, pb->target, lambda, k, pb->cols, ws, &cur);
+    map_moments cur = moments_on(ws->cur_mean, ws->cur_m2);
+    map_moments trial = moments_on(ws->try_mean, ws->try_m2);
+    map_eval_moments(pb, lambda, k, pb->cols, 1, ws, &cur);
     sol->evaluations = 1;
-    double f = objective(pb, &cur);
+    double f = objective(&cur);
     double *grad = ws->grad, *dir = ws->dir, *lt = ws->lam_try;
     map_solve_status status = MAP_SOLVE_NOT_CONVERGED;
     double rcond = 1.0;
@@ -316,7 +313,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
          * gradient on A. */
         for (size_t i = 0; i < k; i++) {
             if (ws->active[i]) {
-                const double sii = cur.m2[i * k + i] / cur.wsum;
+                const double sii = cur.cov[i * k + i];
                 dir[i] = sii > 0.0 ? -grad[i] / sii : -grad[i] / (pb->scale[i] * pb->scale[i]);
             }
         }
@@ -333,7 +330,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
         /* Armijo backtracking along the projection arc. */
         double t = 1.0;
         int accepted = 0;
-        const double fscale = fabs(f) + fabs(logz_of(&cur, n));
+        const double fscale = fabs(f);
         for (int bt = 0; bt < par->max_backtrack; bt++) {
             double pred = 0.0;
             for (size_t i = 0; i < k; i++) {
@@ -343,9 +340,9 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
                 else
                     pred -= t * grad[i] * dir[i];
             }
-            map_eval_pass(&pb->data, k, pb->cols, pb->target, lt, k, pb->cols, ws, &trial);
+            map_eval_moments(pb, lt, k, pb->cols, 1, ws, &trial);
             sol->evaluations++;
-            const double ft = objective(pb, &trial);
+            const double ft = objective(&trial);
             const double noise = 64.0 * DBL_EPSILON * (fscale + 1.0);
             if (isfinite(ft) && f - ft >= par->armijo_sigma * pred) {
                 accepted = 1;
@@ -369,10 +366,10 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
         for (size_t i = 0; i < k; i++)
             last_step = fmax(last_step, fabs(lt[i] - lambda[i]) * pb->scale[i]);
         memcpy(lambda, lt, k * sizeof *lambda);
-        map_partial tmp = cur;
+        map_moments tmp = cur;
         cur = trial;
         trial = tmp;
-        f = objective(pb, &cur);
+        f = objective(&cur);
         kkt = kkt_measure(pb, par, lambda, cur.mean, grad, &pass);
     }
     /* Final free set and conditioning at the returned λ. */
@@ -383,7 +380,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
     rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
 
     memcpy(mu, cur.mean, k * sizeof *mu);
-    const double logz_c = logz_of(&cur, n);
+    const double logz_c = cur.logz_c;
     double gap = 0.0, viol = 0.0;
     for (size_t i = 0; i < k; i++) {
         gap += lambda[i] * (mu[i] - pb->target[i]);
@@ -393,8 +390,8 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
     sol->logz = logz_c + lambda_dot_target(pb, lambda);
     sol->dual = -logz_c;
     sol->kl = fmax(0.0, dot_centred(pb, lambda, mu) - logz_c);
-    sol->ess = cur.wsum * cur.wsum / cur.w2sum;
-    sol->max_weight = 1.0 / cur.wsum;
+    sol->ess = cur.ess;
+    sol->max_weight = cur.max_weight;
     sol->kkt = kkt;
     sol->gap = gap;
     sol->violation = viol;

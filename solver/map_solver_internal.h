@@ -35,7 +35,23 @@ struct map_solver_ws {
     size_t *freeidx;
     int *active;
     double *zero; /* kmax zeros: the centre when a problem has none */
+    double *grp_mean, *grp_m2; /* pmax, pmax*pmax: one group's partial */
 };
+
+/* The moments the Newton iteration needs at λ, under global or per-prompt
+ * normalisation (MATH.md §2, §9): Λ_c (log-partition of the scores centred at
+ * the targets, averaged over groups), the tilted means and covariances of the
+ * stat columns (averaged over groups), and ESS / largest weight of q_λ. */
+typedef struct map_moments {
+    double logz_c;
+    double *mean; /* p entries (caller storage) */
+    double *cov;  /* p*p entries (caller storage); untouched unless want_cov */
+    double ess, max_weight;
+} map_moments;
+
+/* One pass over the data (each group's rows once) at λ for pb's scores. */
+void map_eval_moments(const map_problem *pb, const double *lambda, size_t p, const size_t *scols,
+                      int want_cov, map_solver_ws *ws, map_moments *out);
 
 /* One pass over all rows of X: the partial of the tilt defined by the scores
  * s_j = Σ_i λ_i (r_j[cols[i]] − center[i]) for the stat columns scols (p of

@@ -42,6 +42,7 @@ static void fill_problem(map_problem *pb, const double *x, size_t n, size_t m, s
     pb->target = c;
     pb->scale = scale;
     pb->absmax = absmax;
+    pb->groups = NULL;
 }
 
 /* One value with two support points: n0 samples at 0 and n1 at 1. Then
