@@ -5,6 +5,10 @@
  *
  * With a_j = ((r_j − c) / scale) restricted to the k palette values,
  *     v* = min_{d ≥ 0, Σd = 1} max_j dᵀa_j = max_{q ∈ Δ} min_i (Σ_j q_j a_j)_i.
+ * Under per-prompt normalisation (K groups) the attainable set is the
+ * average of the groups' hulls and max_j becomes (1/K) Σ_g max_{j ∈ G_g}; the
+ * LP gets one epigraph variable t_g per group. Global normalisation is the
+ * case K = 1.
  * The LP over all n samples has n rows; only the few samples on the active
  * face matter, so we solve it over a working set S of samples, then one pass
  * over the data finds the samples the current d rates highest and adds them.
@@ -18,6 +22,7 @@
 #include <float.h>
 #include <glpk.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "map_solver_internal.h"
@@ -28,8 +33,34 @@ void map_feas_params_default(map_feas_params *p)
     p->lp_max_rounds = 200;
 }
 
-/* Cuts added per round: the samples that the current d rates highest. */
+/* Cuts added per round: the samples that the current d rates highest (per
+ * group, one per round when there are many groups). */
 #define MAP_CUTS 16
+
+/* The rows of the problem as K groups (K = 1: all rows, global normalisation). */
+typedef struct groups_view {
+    size_t K;
+    const size_t *start; /* K + 1 offsets */
+    const size_t *order; /* NULL: identity */
+    size_t one[2];       /* start for K = 1 */
+} groups_view;
+
+static void view_of(const map_problem *pb, groups_view *g)
+{
+    if (pb->groups) {
+        g->K = pb->groups->ngroups;
+        g->start = pb->groups->start;
+        g->order = pb->groups->order;
+    } else {
+        g->K = 1;
+        g->one[0] = 0;
+        g->one[1] = pb->data.n;
+        g->start = g->one;
+        g->order = NULL;
+    }
+}
+
+static size_t row_at(const groups_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
 
 static double score_row(const map_problem *pb, const double *row, const double *d)
 {
@@ -39,32 +70,51 @@ static double score_row(const map_problem *pb, const double *row, const double *
     return s;
 }
 
-/* One pass: max_j dᵀa_j and up to MAP_CUTS rows (not yet in S) with the
- * highest scores above `floor`, best first in top[]. Returns the maximum. */
-static double scan(const map_problem *pb, const double *d, const unsigned char *in_s, double floor,
-                   size_t *top, double *topv, size_t *ntop)
+/* One pass: best[g] = max_{j ∈ G_g} dᵀa_j for every group, and the candidate
+ * cuts: rows not yet in S whose score exceeds their group's LP value tval[g]
+ * (up to MAP_CUTS best overall when K = 1, the group's best otherwise), in
+ * top[] / topg[]. Returns (1/K) Σ_g best[g], an upper bound on v*. */
+static double scan(const map_problem *pb, const groups_view *g, const double *d,
+                   const unsigned char *in_s, const double *tval, double *best, size_t *top,
+                   size_t *topg, double *topv, size_t maxcuts, size_t *ntop)
 {
-    double best = -INFINITY;
+    double sum = 0.0;
     size_t cnt = 0;
-    for (size_t j = 0; j < pb->data.n; j++) {
-        const double s = score_row(pb, pb->data.x + j * pb->data.ld, d);
-        if (s > best)
-            best = s;
-        if (in_s[j] || !(s > floor))
-            continue;
-        if (cnt < MAP_CUTS || s > topv[cnt - 1]) {
-            size_t pos = cnt < MAP_CUTS ? cnt++ : cnt - 1;
-            while (pos > 0 && topv[pos - 1] < s) {
-                topv[pos] = topv[pos - 1];
-                top[pos] = top[pos - 1];
-                pos--;
+    for (size_t q = 0; q < g->K; q++) {
+        double bq = -INFINITY;
+        size_t arg = SIZE_MAX;
+        for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
+            const size_t j = row_at(g, pos);
+            const double s = score_row(pb, pb->data.x + j * pb->data.ld, d);
+            if (s > bq) {
+                bq = s;
+                arg = j;
             }
-            topv[pos] = s;
-            top[pos] = j;
+            if (g->K > 1 || in_s[j] || !(s > tval[q]))
+                continue;
+            if (cnt < maxcuts || s > topv[cnt - 1]) {
+                size_t at = cnt < maxcuts ? cnt++ : cnt - 1;
+                while (at > 0 && topv[at - 1] < s) {
+                    topv[at] = topv[at - 1];
+                    top[at] = top[at - 1];
+                    topg[at] = topg[at - 1];
+                    at--;
+                }
+                topv[at] = s;
+                top[at] = j;
+                topg[at] = q;
+            }
+        }
+        best[q] = bq;
+        sum += bq;
+        if (g->K > 1 && !in_s[arg] && bq > tval[q] && cnt < maxcuts) {
+            top[cnt] = arg;
+            topg[cnt] = q;
+            topv[cnt++] = bq;
         }
     }
     *ntop = cnt;
-    return best;
+    return sum / (double)g->K;
 }
 
 typedef struct lp_state {
@@ -74,8 +124,9 @@ typedef struct lp_state {
     double val[MAP_MAX_K + 2];
 } lp_state;
 
-/* Adds the cut  t − Σ_i d_i a_ji ≥ 0  for sample j. Columns: 1..k = d, k+1 = t. */
-static void add_row(lp_state *st, const map_problem *pb, size_t j)
+/* Adds the cut  t_g − Σ_i d_i a_ji ≥ 0  for sample j of group g.
+ * Columns: 1..k = d, k+1+g = t_g. */
+static void add_row(lp_state *st, const map_problem *pb, size_t j, size_t g)
 {
     const double *row = pb->data.x + j * pb->data.ld;
     const int r = glp_add_rows(st->lp, 1);
@@ -83,7 +134,7 @@ static void add_row(lp_state *st, const map_problem *pb, size_t j)
         st->ind[i + 1] = (int)i + 1;
         st->val[i + 1] = -((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
     }
-    st->ind[pb->k + 1] = (int)pb->k + 1;
+    st->ind[pb->k + 1] = (int)(pb->k + 1 + g);
     st->val[pb->k + 1] = 1.0;
     glp_set_mat_row(st->lp, r, (int)pb->k + 1, st->ind, st->val);
     glp_set_row_bnds(st->lp, r, GLP_LO, 0.0, 0.0);
@@ -101,44 +152,62 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     int rc = map_problem_check(pb, err);
     if (rc)
         return rc;
-    const size_t k = pb->k, n = pb->data.n;
+    groups_view g;
+    view_of(pb, &g);
+    const size_t k = pb->k, n = pb->data.n, K = g.K;
+    const size_t maxcuts = K == 1 ? MAP_CUTS : K;
     unsigned char *in_s = map_calloc(n, 1);
-    size_t *rows = map_mallocarray(n, sizeof *rows); /* S in insertion order: row r+2 ↔ rows[r] */
-    if (!in_s || !rows) {
-        map_free(in_s);
-        map_free(rows);
-        return map_error_set(err, MAP_ENOMEM, "out of memory for the margin LP (%zu samples)", n);
+    size_t *rows = map_mallocarray(n, sizeof *rows);  /* S in insertion order: LP row r+2 */
+    size_t *rowg = map_mallocarray(n, sizeof *rowg);  /* group of each row of S */
+    size_t *first = map_mallocarray(K, sizeof *first); /* a row of S in each group */
+    size_t *top = map_mallocarray(maxcuts, sizeof *top);
+    size_t *topg = map_mallocarray(maxcuts, sizeof *topg);
+    double *topv = map_mallocarray(maxcuts, sizeof *topv);
+    double *best = map_mallocarray(K, sizeof *best);
+    double *tval = map_mallocarray(K, sizeof *tval);
+    double *qsum = map_mallocarray(K, sizeof *qsum);
+    glp_prob *lp = NULL;
+    if (!in_s || !rows || !rowg || !first || !top || !topg || !topv || !best || !tval || !qsum) {
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory for the margin LP (%zu samples)", n);
+        goto done;
     }
     lp_state st = {0};
-    st.lp = glp_create_prob();
-    glp_set_obj_dir(st.lp, GLP_MIN);
-    glp_add_cols(st.lp, (int)k + 1);
+    st.lp = lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_cols(lp, (int)(k + K));
     for (size_t i = 0; i < k; i++)
-        glp_set_col_bnds(st.lp, (int)i + 1, GLP_LO, 0.0, 0.0);
-    glp_set_col_bnds(st.lp, (int)k + 1, GLP_FR, 0.0, 0.0);
-    glp_set_obj_coef(st.lp, (int)k + 1, 1.0);
+        glp_set_col_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
+    for (size_t q = 0; q < K; q++) {
+        glp_set_col_bnds(lp, (int)(k + 1 + q), GLP_FR, 0.0, 0.0);
+        glp_set_obj_coef(lp, (int)(k + 1 + q), 1.0 / (double)K);
+    }
     /* Row 1: Σ d_i = 1. */
-    glp_add_rows(st.lp, 1);
+    glp_add_rows(lp, 1);
     for (size_t i = 0; i < k; i++) {
         st.ind[i + 1] = (int)i + 1;
         st.val[i + 1] = 1.0;
     }
-    glp_set_mat_row(st.lp, 1, (int)k, st.ind, st.val);
-    glp_set_row_bnds(st.lp, 1, GLP_FX, 1.0, 1.0);
+    glp_set_mat_row(lp, 1, (int)k, st.ind, st.val);
+    glp_set_row_bnds(lp, 1, GLP_FX, 1.0, 1.0);
 
-    /* Seed S with each value's best sample and the best for d = 1/k. */
-    double d[MAP_MAX_K] = {0}, dbest[MAP_MAX_K] = {0}, q_a[MAP_MAX_K];
-    size_t top[MAP_CUTS];
-    double topv[MAP_CUTS];
-    size_t ntop = 0, nS = 0;
-    for (size_t i = 0; i <= k; i++) {
+    /* Seed S with each group's best sample for d = 1/k and, globally, each
+     * value's best sample. */
+    double d[MAP_MAX_K] = {0}, dbest[MAP_MAX_K] = {0}, acc[MAP_MAX_K];
+    size_t nS = 0, ntop = 0;
+    for (size_t q = 0; q < K; q++)
+        tval[q] = -INFINITY;
+    for (size_t i = 0; i <= (K == 1 ? k : 0); i++) {
         for (size_t l = 0; l < k; l++)
-            d[l] = i == k ? 1.0 / (double)k : (double)(l == i);
-        scan(pb, d, in_s, -INFINITY, top, topv, &ntop);
-        if (ntop > 0 && !in_s[top[0]]) {
-            in_s[top[0]] = 1;
-            rows[nS++] = top[0];
-            add_row(&st, pb, top[0]);
+            d[l] = i == k || K > 1 ? 1.0 / (double)k : (double)(l == i);
+        scan(pb, &g, d, in_s, tval, best, top, topg, topv, K == 1 ? 1 : maxcuts, &ntop);
+        for (size_t c = 0; c < ntop; c++) {
+            if (in_s[top[c]])
+                continue;
+            in_s[top[c]] = 1;
+            rows[nS] = top[c];
+            rowg[nS++] = topg[c];
+            first[topg[c]] = top[c];
+            add_row(&st, pb, top[c], topg[c]);
         }
     }
 
@@ -150,50 +219,62 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     parm.tol_dj = 1e-10;
     double upper = INFINITY, lower = -INFINITY;
     int polished = 0;
-    rc = MAP_OK;
     for (int round = 0; round < fp->lp_max_rounds; round++) {
-        int lp_rc = glp_simplex(st.lp, &parm);
-        if (lp_rc != 0 || glp_get_status(st.lp) != GLP_OPT) {
-            lp_rc = glp_exact(st.lp, &parm);
-            if (lp_rc != 0 || glp_get_status(st.lp) != GLP_OPT) {
+        int lp_rc = glp_simplex(lp, &parm);
+        if (lp_rc != 0 || glp_get_status(lp) != GLP_OPT) {
+            lp_rc = glp_exact(lp, &parm);
+            if (lp_rc != 0 || glp_get_status(lp) != GLP_OPT) {
                 rc = map_error_set(err, MAP_ENOMEM, "the margin LP failed (GLPK status %d)",
-                                   glp_get_status(st.lp));
+                                   glp_get_status(lp));
                 break;
             }
         }
         double dsum = 0.0;
         for (size_t i = 0; i < k; i++) {
-            d[i] = fmax(0.0, glp_get_col_prim(st.lp, (int)i + 1));
+            d[i] = fmax(0.0, glp_get_col_prim(lp, (int)i + 1));
             dsum += d[i];
         }
         for (size_t i = 0; i < k; i++)
             d[i] = dsum > 0.0 ? d[i] / dsum : 1.0 / (double)k;
-        /* Lower bound from the multipliers q of the working set. */
-        double qsum = 0.0;
-        memset(q_a, 0, k * sizeof *q_a);
+        for (size_t q = 0; q < K; q++) {
+            tval[q] = glp_get_col_prim(lp, (int)(k + 1 + q));
+            qsum[q] = 0.0;
+        }
+        /* Lower bound: each group's multipliers as a distribution on its rows
+         * of S (any one row if they vanish) give a point of the attainable
+         * set; its worst scaled slack bounds v* from below. */
+        double mult_total = 0.0;
         for (size_t r = 0; r < nS; r++) {
-            const double q = fmax(0.0, glp_get_row_dual(st.lp, (int)r + 2));
-            if (q == 0.0)
+            const double q = fmax(0.0, glp_get_row_dual(lp, (int)r + 2));
+            qsum[rowg[r]] += q;
+            mult_total += q;
+        }
+        memset(acc, 0, k * sizeof *acc);
+        for (size_t r = 0; r < nS && mult_total > 0.0; r++) {
+            const size_t q = rowg[r];
+            double wgt;
+            if (qsum[q] > 0.0)
+                wgt = fmax(0.0, glp_get_row_dual(lp, (int)r + 2)) / qsum[q];
+            else
+                wgt = rows[r] == first[q] ? 1.0 : 0.0;
+            if (wgt == 0.0)
                 continue;
-            qsum += q;
             const double *row = pb->data.x + rows[r] * pb->data.ld;
             for (size_t i = 0; i < k; i++)
-                q_a[i] += q * ((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
+                acc[i] += wgt * ((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
         }
-        if (qsum > 0.0) {
+        if (mult_total > 0.0) {
             double lo = INFINITY;
             for (size_t i = 0; i < k; i++)
-                lo = fmin(lo, q_a[i] / qsum);
+                lo = fmin(lo, acc[i] / (double)K);
             lower = fmax(lower, lo);
         }
-        const double t_lp = glp_get_obj_val(st.lp);
-        const double up = scan(pb, d, in_s, t_lp, top, topv, &ntop);
+        const double up = scan(pb, &g, d, in_s, tval, best, top, topg, topv, maxcuts, &ntop);
         if (up < upper) {
             upper = up;
             memcpy(dbest, d, k * sizeof *d);
         }
-        const double width = upper - lower;
-        if (width <= MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper)))
+        if (upper - lower <= MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper)))
             break;
         if (ntop == 0) {
             /* No sample outside S beats the LP value: the LP over S is the
@@ -202,33 +283,45 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
             if (polished)
                 break;
             polished = 1;
-            glp_exact(st.lp, &parm);
+            glp_exact(lp, &parm);
             continue;
         }
         for (size_t c = 0; c < ntop; c++) {
             in_s[top[c]] = 1;
-            rows[nS++] = top[c];
-            add_row(&st, pb, top[c]);
+            rows[nS] = top[c];
+            rowg[nS++] = topg[c];
+            add_row(&st, pb, top[c], topg[c]);
         }
     }
-    glp_delete_prob(st.lp);
+    if (rc == MAP_OK) {
+        /* Report the certified upper bound unless the bounds are far apart. */
+        *margin = lower > -INFINITY && upper - lower > MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper))
+                      ? 0.5 * (upper + lower)
+                      : upper;
+        if (lower > 0.0 && *margin < lower)
+            *margin = lower;
+        if (direction) {
+            double mx = 0.0;
+            for (size_t i = 0; i < k; i++)
+                mx = fmax(mx, dbest[i]);
+            for (size_t i = 0; i < k; i++)
+                direction[i] = mx > 0.0 ? dbest[i] / mx / pb->scale[i] : 0.0;
+        }
+    }
+done:
+    if (lp)
+        glp_delete_prob(lp);
     map_free(in_s);
     map_free(rows);
-    if (rc)
-        return rc;
-    /* Report the certified upper bound unless the bounds are far apart. */
-    *margin = lower > -INFINITY && upper - lower > MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper)) ? 0.5 * (upper + lower)
-                                                                                   : upper;
-    if (lower > 0.0 && *margin < lower)
-        *margin = lower;
-    if (direction) {
-        double mx = 0.0;
-        for (size_t i = 0; i < k; i++)
-            mx = fmax(mx, dbest[i]);
-        for (size_t i = 0; i < k; i++)
-            direction[i] = mx > 0.0 ? dbest[i] / mx / pb->scale[i] : 0.0;
-    }
-    return MAP_OK;
+    map_free(rowg);
+    map_free(first);
+    map_free(top);
+    map_free(topg);
+    map_free(topv);
+    map_free(best);
+    map_free(tval);
+    map_free(qsum);
+    return rc;
 }
 
 int map_certificate_check(const map_problem *pb, const double *d, double *gap)
@@ -243,19 +336,28 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap)
     }
     if (!nonzero)
         return 0;
-    double best = -INFINITY;
-    for (size_t j = 0; j < pb->data.n; j++) {
-        const double *row = pb->data.x + j * pb->data.ld;
-        double s = 0.0;
-        for (size_t i = 0; i < pb->k; i++)
-            s += d[i] * row[pb->cols[i]];
-        best = fmax(best, s);
+    /* max_j dᵀr_j, or under per-prompt normalisation the average over
+     * prompts of each prompt's maximum (the support function of the
+     * average of the groups' hulls). */
+    groups_view g;
+    view_of(pb, &g);
+    double sum = 0.0;
+    for (size_t q = 0; q < g.K; q++) {
+        double best = -INFINITY;
+        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
+            const double *row = pb->data.x + row_at(&g, pos) * pb->data.ld;
+            double s = 0.0;
+            for (size_t i = 0; i < pb->k; i++)
+                s += d[i] * row[pb->cols[i]];
+            best = fmax(best, s);
+        }
+        sum += best;
     }
     /* Compare with the rounding of the sums in mind: the gap must exceed it. */
     double mag = 0.0;
     for (size_t i = 0; i < pb->k; i++)
         mag += d[i] * (fabs(pb->target[i]) + (pb->absmax ? pb->absmax[i] : 0.0));
-    *gap = dc - best;
+    *gap = dc - sum / (double)g.K;
     return *gap > 8.0 * DBL_EPSILON * (double)(pb->k + 1) * mag;
 }
 
