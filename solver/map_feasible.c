@@ -72,8 +72,8 @@ static double score_row(const map_problem *pb, const double *row, const double *
 
 /* One pass: best[g] = max_{j ∈ G_g} dᵀa_j for every group, and the candidate
  * cuts: rows not yet in S whose score exceeds their group's LP value tval[g]
- * (up to MAP_CUTS best overall when K = 1, the group's best otherwise), in
- * top[] / topg[]. Returns (1/K) Σ_g best[g], an upper bound on v*. */
+ * (up to MAP_CUTS best overall when K = 1, the group's best otherwise; never
+ * for a group of one sample, which has no LP row), in top[] / topg[]. Returns (1/K) Σ_g best[g], an upper bound on v*. */
 static double scan(const map_problem *pb, const groups_view *g, const double *d,
                    const unsigned char *in_s, const double *tval, double *best, size_t *top,
                    size_t *topg, double *topv, size_t maxcuts, size_t *ntop)
@@ -83,6 +83,7 @@ static double scan(const map_problem *pb, const groups_view *g, const double *d,
     for (size_t q = 0; q < g->K; q++) {
         double bq = -INFINITY;
         size_t arg = SIZE_MAX;
+        const int single = g->start[q + 1] - g->start[q] == 1;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             const size_t j = row_at(g, pos);
             const double s = score_row(pb, pb->data.x + j * pb->data.ld, d);
@@ -90,7 +91,7 @@ static double scan(const map_problem *pb, const groups_view *g, const double *d,
                 bq = s;
                 arg = j;
             }
-            if (g->K > 1 || in_s[j] || !(s > tval[q]))
+            if (g->K > 1 || single || in_s[j] || !(s > tval[q]))
                 continue;
             if (cnt < maxcuts || s > topv[cnt - 1]) {
                 size_t at = cnt < maxcuts ? cnt++ : cnt - 1;
@@ -107,7 +108,7 @@ static double scan(const map_problem *pb, const groups_view *g, const double *d,
         }
         best[q] = bq;
         sum += bq;
-        if (g->K > 1 && !in_s[arg] && bq > tval[q] && cnt < maxcuts) {
+        if (g->K > 1 && !single && !in_s[arg] && bq > tval[q] && cnt < maxcuts) {
             top[cnt] = arg;
             topg[cnt] = q;
             topv[cnt++] = bq;
@@ -125,8 +126,10 @@ typedef struct lp_state {
 } lp_state;
 
 /* Adds the cut  t_g − Σ_i d_i a_ji ≥ 0  for sample j of group g.
- * Columns: 1..k = d, k+1+g = t_g. */
-static void add_row(lp_state *st, const map_problem *pb, size_t j, size_t g)
+ * Columns: 1..k = d, then one t per group of two or more samples
+ * (tcol[g] is its column); a group of one sample has no t: its term of the
+ * objective is linear in d. */
+static void add_row(lp_state *st, const map_problem *pb, size_t j, int tcol)
 {
     const double *row = pb->data.x + j * pb->data.ld;
     const int r = glp_add_rows(st->lp, 1);
@@ -134,7 +137,7 @@ static void add_row(lp_state *st, const map_problem *pb, size_t j, size_t g)
         st->ind[i + 1] = (int)i + 1;
         st->val[i + 1] = -((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
     }
-    st->ind[pb->k + 1] = (int)(pb->k + 1 + g);
+    st->ind[pb->k + 1] = tcol;
     st->val[pb->k + 1] = 1.0;
     glp_set_mat_row(st->lp, r, (int)pb->k + 1, st->ind, st->val);
     glp_set_row_bnds(st->lp, r, GLP_LO, 0.0, 0.0);
@@ -166,20 +169,38 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     double *best = map_mallocarray(K, sizeof *best);
     double *tval = map_mallocarray(K, sizeof *tval);
     double *qsum = map_mallocarray(K, sizeof *qsum);
+    int *tcol = map_mallocarray(K, sizeof *tcol);
     glp_prob *lp = NULL;
-    if (!in_s || !rows || !rowg || !first || !top || !topg || !topv || !best || !tval || !qsum) {
+    if (!in_s || !rows || !rowg || !first || !top || !topg || !topv || !best || !tval || !qsum || !tcol) {
         rc = map_error_set(err, MAP_ENOMEM, "out of memory for the margin LP (%zu samples)", n);
         goto done;
     }
     lp_state st = {0};
     st.lp = lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
-    glp_add_cols(lp, (int)(k + K));
-    for (size_t i = 0; i < k; i++)
-        glp_set_col_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
+    /* Groups of one sample enter the objective directly: (1/K) dᵀa_j. */
+    double single_a[MAP_MAX_K] = {0};
+    size_t nt = 0;
     for (size_t q = 0; q < K; q++) {
-        glp_set_col_bnds(lp, (int)(k + 1 + q), GLP_FR, 0.0, 0.0);
-        glp_set_obj_coef(lp, (int)(k + 1 + q), 1.0 / (double)K);
+        if (g.start[q + 1] - g.start[q] == 1) {
+            tcol[q] = -1;
+            const double *row = pb->data.x + row_at(&g, g.start[q]) * pb->data.ld;
+            for (size_t i = 0; i < k; i++)
+                single_a[i] += (row[pb->cols[i]] - pb->target[i]) / pb->scale[i];
+        } else {
+            tcol[q] = (int)(k + 1 + nt++);
+        }
+    }
+    glp_add_cols(lp, (int)(k + nt));
+    for (size_t i = 0; i < k; i++) {
+        glp_set_col_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
+        glp_set_obj_coef(lp, (int)i + 1, single_a[i] / (double)K);
+    }
+    for (size_t q = 0; q < K; q++) {
+        if (tcol[q] < 0)
+            continue;
+        glp_set_col_bnds(lp, tcol[q], GLP_FR, 0.0, 0.0);
+        glp_set_obj_coef(lp, tcol[q], 1.0 / (double)K);
     }
     /* Row 1: Σ d_i = 1. */
     glp_add_rows(lp, 1);
@@ -207,7 +228,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
             rows[nS] = top[c];
             rowg[nS++] = topg[c];
             first[topg[c]] = top[c];
-            add_row(&st, pb, top[c], topg[c]);
+            add_row(&st, pb, top[c], tcol[topg[c]]);
         }
     }
 
@@ -237,7 +258,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
         for (size_t i = 0; i < k; i++)
             d[i] = dsum > 0.0 ? d[i] / dsum : 1.0 / (double)k;
         for (size_t q = 0; q < K; q++) {
-            tval[q] = glp_get_col_prim(lp, (int)(k + 1 + q));
+            tval[q] = tcol[q] < 0 ? INFINITY : glp_get_col_prim(lp, tcol[q]);
             qsum[q] = 0.0;
         }
         /* Lower bound: each group's multipliers as a distribution on its rows
@@ -249,7 +270,9 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
             qsum[rowg[r]] += q;
             mult_total += q;
         }
-        memset(acc, 0, k * sizeof *acc);
+        memcpy(acc, single_a, k * sizeof *acc);
+        if (nS == 0)
+            mult_total = 1.0; /* only groups of one sample: the point is fixed */
         for (size_t r = 0; r < nS && mult_total > 0.0; r++) {
             const size_t q = rowg[r];
             double wgt;
@@ -290,7 +313,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
             in_s[top[c]] = 1;
             rows[nS] = top[c];
             rowg[nS++] = topg[c];
-            add_row(&st, pb, top[c], topg[c]);
+            add_row(&st, pb, top[c], tcol[topg[c]]);
         }
     }
     if (rc == MAP_OK) {
@@ -321,6 +344,7 @@ done:
     map_free(best);
     map_free(tval);
     map_free(qsum);
+    map_free(tcol);
     return rc;
 }
 
