@@ -84,17 +84,23 @@ int map_ref_solve(const double *x, size_t n, size_t ld, size_t k, const size_t *
     return rc == NLOPT_ROUNDOFF_LIMITED ? 1 : rc;
 }
 
-int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t *cols,
-                   const double *c, const double *scale, double *margin)
+/* Maximises v over q ∈ Δ_n subject to, for each i,
+ *     Σ_j q_j (r_ji − shift_i) / div_i + coef_i · v ≥ 0,
+ * with v ≤ vmax (GLP_FR when vmax is infinite): one LP over all samples,
+ * GLPK simplex then exact rational polish. 0 and *v, or -1. */
+static int simplex_lp(const double *x, size_t n, size_t ld, size_t k, const size_t *cols,
+                      const double *shift, const double *div, const double *coef, double vmax,
+                      double *v)
 {
-    /* Columns 1..n: q_j ≥ 0; column n+1: v free. Rows 1..k: Σ_j q_j a_ji − v ≥ 0;
-     * row k+1: Σ q_j = 1. Maximise v. */
     glp_prob *lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MAX);
     glp_add_cols(lp, (int)n + 1);
     for (size_t j = 0; j < n; j++)
         glp_set_col_bnds(lp, (int)j + 1, GLP_LO, 0.0, 0.0);
-    glp_set_col_bnds(lp, (int)n + 1, GLP_FR, 0.0, 0.0);
+    if (isinf(vmax))
+        glp_set_col_bnds(lp, (int)n + 1, GLP_FR, 0.0, 0.0);
+    else
+        glp_set_col_bnds(lp, (int)n + 1, GLP_UP, 0.0, vmax);
     glp_set_obj_coef(lp, (int)n + 1, 1.0);
     glp_add_rows(lp, (int)k + 1);
     int *ind = malloc((n + 2) * sizeof *ind);
@@ -102,10 +108,10 @@ int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t 
     for (size_t i = 0; i < k; i++) {
         for (size_t j = 0; j < n; j++) {
             ind[j + 1] = (int)j + 1;
-            val[j + 1] = (x[j * ld + cols[i]] - c[i]) / scale[i];
+            val[j + 1] = (x[j * ld + cols[i]] - shift[i]) / div[i];
         }
         ind[n + 1] = (int)n + 1;
-        val[n + 1] = -1.0;
+        val[n + 1] = coef[i];
         glp_set_mat_row(lp, (int)i + 1, (int)n + 1, ind, val);
         glp_set_row_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
     }
@@ -123,55 +129,29 @@ int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t 
         rc = glp_exact(lp, &parm);
     const int ok = rc == 0 && glp_get_status(lp) == GLP_OPT;
     if (ok)
-        *margin = glp_get_obj_val(lp);
+        *v = glp_get_obj_val(lp);
     glp_delete_prob(lp);
     free(ind);
     free(val);
     return ok ? 0 : -1;
 }
 
+int map_ref_margin(const double *x, size_t n, size_t ld, size_t k, const size_t *cols,
+                   const double *c, const double *scale, double *margin)
+{
+    double coef[64];
+    for (size_t i = 0; i < k; i++)
+        coef[i] = -1.0;
+    return simplex_lp(x, n, ld, k, cols, c, scale, coef, INFINITY, margin);
+}
+
 int map_ref_ray(const double *x, size_t n, size_t ld, size_t k, const size_t *cols, const double *c,
                 const double *c0, double *rho)
 {
-    /* Columns 1..n: q_j ≥ 0; column n+1: ρ ≤ 1. Rows 1..k:
-     * Σ_j q_j (r_ji − c0_i) − ρ (c_i − c0_i) ≥ 0; row k+1: Σ q_j = 1. */
-    glp_prob *lp = glp_create_prob();
-    glp_set_obj_dir(lp, GLP_MAX);
-    glp_add_cols(lp, (int)n + 1);
-    for (size_t j = 0; j < n; j++)
-        glp_set_col_bnds(lp, (int)j + 1, GLP_LO, 0.0, 0.0);
-    glp_set_col_bnds(lp, (int)n + 1, GLP_UP, 0.0, 1.0);
-    glp_set_obj_coef(lp, (int)n + 1, 1.0);
-    glp_add_rows(lp, (int)k + 1);
-    int *ind = malloc((n + 2) * sizeof *ind);
-    double *val = malloc((n + 2) * sizeof *val);
+    double coef[64], one[64];
     for (size_t i = 0; i < k; i++) {
-        for (size_t j = 0; j < n; j++) {
-            ind[j + 1] = (int)j + 1;
-            val[j + 1] = x[j * ld + cols[i]] - c0[i];
-        }
-        ind[n + 1] = (int)n + 1;
-        val[n + 1] = -(c[i] - c0[i]);
-        glp_set_mat_row(lp, (int)i + 1, (int)n + 1, ind, val);
-        glp_set_row_bnds(lp, (int)i + 1, GLP_LO, 0.0, 0.0);
+        coef[i] = -(c[i] - c0[i]);
+        one[i] = 1.0;
     }
-    for (size_t j = 0; j < n; j++) {
-        ind[j + 1] = (int)j + 1;
-        val[j + 1] = 1.0;
-    }
-    glp_set_mat_row(lp, (int)k + 1, (int)n, ind, val);
-    glp_set_row_bnds(lp, (int)k + 1, GLP_FX, 1.0, 1.0);
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    int rc = glp_simplex(lp, &parm);
-    if (rc == 0)
-        rc = glp_exact(lp, &parm);
-    const int ok = rc == 0 && glp_get_status(lp) == GLP_OPT;
-    if (ok)
-        *rho = glp_get_obj_val(lp);
-    glp_delete_prob(lp);
-    free(ind);
-    free(val);
-    return ok ? 0 : -1;
+    return simplex_lp(x, n, ld, k, cols, c0, one, coef, 1.0, rho);
 }
