@@ -70,10 +70,12 @@ void map_partial_merge(map_partial *a, const map_partial *b)
 }
 
 /* Partial of rows [b, b+nb) (of idx when non-NULL) into blk (which is reset
- * first). */
-static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k,
-                          const size_t *cols, const double *center, const double *lambda, size_t p,
-                          const size_t *scols, map_solver_ws *ws, map_partial *blk)
+ * first). Always inlined so that the dispatcher below can instantiate it with
+ * constant small k and p, which lets the compiler unroll the per-row loops. */
+static inline __attribute__((always_inline)) void
+block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k, const size_t *cols,
+           const double *center, const double *lambda, size_t p, const size_t *scols,
+           map_solver_ws *ws, map_partial *blk)
 {
     double *s = ws->blk_s;
     double *r = ws->blk_r;
@@ -90,9 +92,13 @@ static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size
         for (size_t i = 0; i < p; i++)
             rj[i] = row[scols[i]];
     }
+    /* Accumulate in locals (registers for the unrolled small-p copies):
+     * nothing the loops write can alias the rows they read. */
     double wsum = 0.0, w2sum = 0.0;
-    double *mean = blk->mean;
-    memset(mean, 0, p * sizeof *mean);
+    double local_mean[MAP_MAX_K];
+    double *mean = p <= MAP_MAX_K ? local_mean : blk->mean; /* stat columns may exceed MAP_MAX_K */
+    for (size_t i = 0; i < p; i++)
+        mean[i] = 0.0;
     for (size_t j = 0; j < nb; j++) {
         const double e = exp(s[j] - smax);
         s[j] = e;
@@ -102,21 +108,43 @@ static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size
         for (size_t i = 0; i < p; i++)
             mean[i] += e * rj[i];
     }
-    for (size_t i = 0; i < p; i++)
+    for (size_t i = 0; i < p; i++) {
         mean[i] /= wsum;
+        blk->mean[i] = mean[i];
+    }
     if (blk->want_cov) {
         double *m2 = blk->m2;
-        memset(m2, 0, p * p * sizeof *m2);
-        double *dv = ws->blk_d;
-        for (size_t j = 0; j < nb; j++) {
-            const double e = s[j];
-            const double *rj = r + j * p;
-            for (size_t i = 0; i < p; i++)
-                dv[i] = rj[i] - mean[i];
-            for (size_t i = 0; i < p; i++) {
-                const double edi = e * dv[i];
-                for (size_t l = i; l < p; l++)
-                    m2[i * p + l] += edi * dv[l];
+        if (p <= 8) {
+            double acc[8 * 8];
+            for (size_t i = 0; i < p * p; i++)
+                acc[i] = 0.0;
+            for (size_t j = 0; j < nb; j++) {
+                const double e = s[j];
+                const double *rj = r + j * p;
+                double dv[8];
+                for (size_t i = 0; i < p; i++)
+                    dv[i] = rj[i] - mean[i];
+                for (size_t i = 0; i < p; i++) {
+                    const double edi = e * dv[i];
+                    for (size_t l = i; l < p; l++)
+                        acc[i * p + l] += edi * dv[l];
+                }
+            }
+            for (size_t i = 0; i < p * p; i++)
+                m2[i] = acc[i];
+        } else {
+            memset(m2, 0, p * p * sizeof *m2);
+            double *dv = ws->blk_d;
+            for (size_t j = 0; j < nb; j++) {
+                const double e = s[j];
+                const double *rj = r + j * p;
+                for (size_t i = 0; i < p; i++)
+                    dv[i] = rj[i] - mean[i];
+                for (size_t i = 0; i < p; i++) {
+                    const double edi = e * dv[i];
+                    for (size_t l = i; l < p; l++)
+                        m2[i * p + l] += edi * dv[l];
+                }
             }
         }
         for (size_t i = 0; i < p; i++)
@@ -127,6 +155,34 @@ static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size
     blk->smax = smax;
     blk->wsum = wsum;
     blk->w2sum = w2sum;
+}
+
+static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k,
+                          const size_t *cols, const double *center, const double *lambda, size_t p,
+                          const size_t *scols, map_solver_ws *ws, map_partial *blk)
+{
+    /* The common shapes (the same columns scored and summarised, up to 8
+     * values) get their own unrolled copies; anything else the generic one. */
+#define MAP_BLOCK_CASE(K)                                                                      \
+    case K:                                                                                    \
+        block_impl(X, idx, b, nb, K, cols, center, lambda, K, scols, ws, blk);                 \
+        return;
+    if (k == p) {
+        switch (k) {
+            MAP_BLOCK_CASE(1)
+            MAP_BLOCK_CASE(2)
+            MAP_BLOCK_CASE(3)
+            MAP_BLOCK_CASE(4)
+            MAP_BLOCK_CASE(5)
+            MAP_BLOCK_CASE(6)
+            MAP_BLOCK_CASE(7)
+            MAP_BLOCK_CASE(8)
+        default:
+            break;
+        }
+    }
+#undef MAP_BLOCK_CASE
+    block_impl(X, idx, b, nb, k, cols, center, lambda, p, scols, ws, blk);
 }
 
 /* Partial over rows [0, n) of idx (or of X when idx is NULL). */

@@ -159,22 +159,21 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     view_of(pb, &g);
     const size_t k = pb->k, n = pb->data.n, K = g.K;
     const size_t maxcuts = K == 1 ? MAP_CUTS : K;
-    unsigned char *in_s = map_calloc(n, 1);
-    size_t *rows = map_mallocarray(n, sizeof *rows);  /* S in insertion order: LP row r+2 */
-    size_t *rowg = map_mallocarray(n, sizeof *rowg);  /* group of each row of S */
-    size_t *first = map_mallocarray(K, sizeof *first); /* a row of S in each group */
-    size_t *top = map_mallocarray(maxcuts, sizeof *top);
-    size_t *topg = map_mallocarray(maxcuts, sizeof *topg);
-    double *topv = map_mallocarray(maxcuts, sizeof *topv);
-    double *best = map_mallocarray(K, sizeof *best);
-    double *tval = map_mallocarray(K, sizeof *tval);
-    double *qsum = map_mallocarray(K, sizeof *qsum);
-    int *tcol = map_mallocarray(K, sizeof *tcol);
+    /* One allocation for the working arrays (outside the LP rounds). */
+    const size_t nd = maxcuts + 3 * K, nz = 2 * n + K + 2 * maxcuts;
+    const size_t bytes = nd * sizeof(double) + nz * sizeof(size_t) + K * sizeof(int) + n;
+    char *mem = (nd + nz > SIZE_MAX / 16 || n > SIZE_MAX / 64) ? NULL : map_malloc(bytes);
     glp_prob *lp = NULL;
-    if (!in_s || !rows || !rowg || !first || !top || !topg || !topv || !best || !tval || !qsum || !tcol) {
-        rc = map_error_set(err, MAP_ENOMEM, "out of memory for the margin LP (%zu samples)", n);
-        goto done;
-    }
+    if (!mem)
+        return map_error_set(err, MAP_ENOMEM, "out of memory for the margin LP (%zu samples)", n);
+    double *topv = (double *)mem, *best = topv + maxcuts, *tval = best + K, *qsum = tval + K;
+    size_t *rows = (size_t *)(qsum + K); /* S in insertion order: LP row r+2 */
+    size_t *rowg = rows + n;             /* group of each row of S */
+    size_t *first = rowg + n;            /* a row of S in each group */
+    size_t *top = first + K, *topg = top + maxcuts;
+    int *tcol = (int *)(topg + maxcuts);
+    unsigned char *in_s = (unsigned char *)(tcol + K);
+    memset(in_s, 0, n);
     lp_state st = {0};
     st.lp = lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
@@ -331,20 +330,9 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
                 direction[i] = mx > 0.0 ? dbest[i] / mx / pb->scale[i] : 0.0;
         }
     }
-done:
     if (lp)
         glp_delete_prob(lp);
-    map_free(in_s);
-    map_free(rows);
-    map_free(rowg);
-    map_free(first);
-    map_free(top);
-    map_free(topg);
-    map_free(topv);
-    map_free(best);
-    map_free(tval);
-    map_free(qsum);
-    map_free(tcol);
+    map_free(mem);
     return rc;
 }
 
