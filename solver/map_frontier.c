@@ -7,6 +7,11 @@
  * direction into the workspace and each KL(t) is one pass over them, with
  * exp(t·d_j) ≤ 1 (no overflow, the face's weight exactly 1). The levels of
  * all reported columns then take one pass over the data (map_levels).
+ *
+ * Under per-prompt normalisation (pb->groups, MATH.md §9) the same holds
+ * group by group: scores are kept in group order, each group's maximum is
+ * its own, KL = (1/K) Σ_g KL_g, dKL/dt = t·(1/K) Σ_g Var_g, the face is the
+ * union of the groups' faces and KL_sup = (1/K) Σ_g log(n_g / face_g).
  */
 #include <float.h>
 #include <math.h>
@@ -18,7 +23,9 @@
 
 struct map_frontier_ws {
     size_t nmax, kmax, pmax;
-    double *score;        /* nmax scores d_j of the current direction */
+    double *score;        /* nmax scores d_j of the current direction, in group order */
+    double *gtol;         /* nmax: each group's face tolerance */
+    size_t *gface;        /* nmax: each group's face size */
     double *levels;       /* pmax levels of the current row */
     size_t *allcols;      /* 0..pmax−1: "every column" */
     map_solver_ws *sws;   /* for map_levels */
@@ -64,10 +71,12 @@ map_frontier_ws *map_frontier_ws_new(size_t nmax, size_t kmax, size_t pmax)
     ws->kmax = kmax;
     ws->pmax = pmax;
     ws->score = map_mallocarray(nmax, sizeof *ws->score);
+    ws->gtol = map_mallocarray(nmax, sizeof *ws->gtol);
+    ws->gface = map_mallocarray(nmax, sizeof *ws->gface);
     ws->levels = map_mallocarray(pmax, sizeof *ws->levels);
     ws->allcols = map_mallocarray(pmax, sizeof *ws->allcols);
     ws->sws = map_solver_ws_new(kmax, pmax);
-    if (!ws->score || !ws->levels || !ws->allcols || !ws->sws) {
+    if (!ws->score || !ws->gtol || !ws->gface || !ws->levels || !ws->allcols || !ws->sws) {
         map_frontier_ws_free(ws);
         return NULL;
     }
@@ -81,6 +90,8 @@ void map_frontier_ws_free(map_frontier_ws *ws)
     if (!ws)
         return;
     map_free(ws->score);
+    map_free(ws->gtol);
+    map_free(ws->gface);
     map_free(ws->levels);
     map_free(ws->allcols);
     map_solver_ws_free(ws->sws);
@@ -153,33 +164,85 @@ static double face_tol(double smax, double smin, double tie_rtol)
     return tie_rtol * (fabs(smax) + (smax - smin));
 }
 
-/* KL_sup as −log(F/n): the same expression kl_at gives once the tilt sits on
- * the face, so a budget below it is always reached by a finite t. */
-static double kl_sup_of(size_t face, size_t n)
+/* The rows of pb as K groups (K = 1: all rows, global normalisation). */
+typedef struct fgroups {
+    size_t K;
+    const size_t *start; /* K + 1 offsets into the group order */
+    const size_t *order; /* NULL: identity */
+    size_t one[2];
+} fgroups;
+
+static void fview(const map_problem *pb, fgroups *g)
 {
-    return -log((double)face / (double)n);
+    if (pb->groups) {
+        g->K = pb->groups->ngroups;
+        g->start = pb->groups->start;
+        g->order = pb->groups->order;
+    } else {
+        g->K = 1;
+        g->one[0] = 0;
+        g->one[1] = pb->data.n;
+        g->start = g->one;
+        g->order = NULL;
+    }
 }
 
-/* Caches d_j = uᵀr_j − max in score[] and returns the face size. */
-static size_t cache_scores(const map_problem *pb, const double *u, double tie_rtol, double *score,
-                           double *tol)
+static size_t frow(const fgroups *g, size_t pos) { return g->order ? g->order[pos] : pos; }
+
+/* What a direction's cached scores imply beyond the scores themselves. */
+typedef struct dir_cache {
+    fgroups g;
+    size_t n;
+    size_t face;        /* samples on the maximising faces (all groups) */
+    double kl_sup;      /* (1/K) Σ_g log(n_g / face_g) */
+    double sat_ess, sat_wmax;   /* ESS and largest weight of the limit t → ∞ */
+    double zero_ess, zero_wmax; /* the same at t = 0 */
+} dir_cache;
+
+/* Caches d = uᵀr − (its group's maximum) in ws->score (group order), each
+ * group's face tolerance and size, and fills *dc. */
+static void cache_scores(const map_problem *pb, const double *u, double tie_rtol, map_frontier_ws *ws,
+                         dir_cache *dc)
 {
-    const size_t n = pb->data.n;
-    double smax = -INFINITY, smin = INFINITY;
-    for (size_t j = 0; j < n; j++) {
-        const double s = row_score(pb, u, j);
-        score[j] = s;
-        smax = fmax(smax, s);
-        smin = fmin(smin, s);
+    fview(pb, &dc->g);
+    const fgroups *g = &dc->g;
+    const double K = (double)g->K;
+    dc->n = pb->data.n;
+    dc->face = 0;
+    double klsum = 0.0, inv_face = 0.0, inv_n = 0.0, wmax = 0.0, wmax0 = 0.0;
+    for (size_t q = 0; q < g->K; q++) {
+        double smax = -INFINITY, smin = INFINITY;
+        for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
+            const double sc = row_score(pb, u, frow(g, pos));
+            ws->score[pos] = sc;
+            smax = fmax(smax, sc);
+            smin = fmin(smin, sc);
+        }
+        const double tol = face_tol(smax, smin, tie_rtol);
+        size_t face = 0;
+        for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
+            ws->score[pos] -= smax;
+            face += ws->score[pos] >= -tol;
+        }
+        MAP_ASSERT(face >= 1);
+        const double nq = (double)(g->start[q + 1] - g->start[q]);
+        ws->gtol[q] = tol;
+        ws->gface[q] = face;
+        dc->face += face;
+        /* KL_sup as −log(F/n): the same expression kl_at gives once the
+         * tilt sits on the face, so a budget below it is always reached by
+         * a finite t. */
+        klsum += -log((double)face / nq);
+        inv_face += 1.0 / (double)face;
+        inv_n += 1.0 / nq;
+        wmax = fmax(wmax, 1.0 / (double)face);
+        wmax0 = fmax(wmax0, 1.0 / nq);
     }
-    *tol = face_tol(smax, smin, tie_rtol);
-    size_t face = 0;
-    for (size_t j = 0; j < n; j++) {
-        score[j] -= smax;
-        face += score[j] >= -*tol;
-    }
-    MAP_ASSERT(face >= 1);
-    return face;
+    dc->kl_sup = klsum / K;
+    dc->sat_ess = K * K / inv_face;
+    dc->sat_wmax = wmax / K;
+    dc->zero_ess = K * K / inv_n;
+    dc->zero_wmax = wmax0 / K;
 }
 
 int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *kl_sup, size_t *face,
@@ -190,58 +253,100 @@ int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *
         return rc;
     if (!(tie_rtol > 0.0))
         tie_rtol = 1e-12;
-    const size_t n = pb->data.n;
-    double smax = -INFINITY, smin = INFINITY;
-    for (size_t j = 0; j < n; j++) {
-        const double s = row_score(pb, u, j);
-        smax = fmax(smax, s);
-        smin = fmin(smin, s);
+    fgroups g;
+    fview(pb, &g);
+    double klsum = 0.0;
+    size_t ftot = 0;
+    for (size_t q = 0; q < g.K; q++) {
+        double smax = -INFINITY, smin = INFINITY;
+        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
+            const double sc = row_score(pb, u, frow(&g, pos));
+            smax = fmax(smax, sc);
+            smin = fmin(smin, sc);
+        }
+        const double tol = face_tol(smax, smin, tie_rtol);
+        size_t f = 0;
+        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++)
+            f += row_score(pb, u, frow(&g, pos)) - smax >= -tol;
+        ftot += f;
+        klsum += -log((double)f / (double)(g.start[q + 1] - g.start[q]));
     }
-    const double tol = face_tol(smax, smin, tie_rtol);
-    size_t f = 0;
-    for (size_t j = 0; j < n; j++)
-        f += row_score(pb, u, j) - smax >= -tol;
-    *face = f;
-    *kl_sup = kl_sup_of(f, n);
+    *face = ftot;
+    *kl_sup = klsum / (double)g.K;
     return MAP_OK;
 }
 
 typedef struct kl_eval {
     double kl;   /* KL(t) */
-    double mean; /* E_q[d] */
-    double var;  /* Var_q(d) */
-    double ess;  /* (Σe)² / Σe² */
-    double wmax; /* 1 / Σe (the largest e is 1) */
+    double mean; /* E_q[d] (K = 1; the average of the groups' otherwise) */
+    double var;  /* Var_q(d) (averaged over groups) */
+    double ess;  /* Kish effective sample size of the mixture */
+    double wmax; /* its largest weight */
 } kl_eval;
 
 /* One pass over the scores at t ≥ 0: weights e_j = exp(t·d_j) ≤ 1 and
  * KL = t·E_q[d] − log(Σe / n). E_q[d] is a sum of terms of one sign, so it
  * is accurate; the variance (only the Newton slope uses it) is taken about
  * `shift`, the previous evaluation's mean, so that it does not cancel. The
- * sums are independent, so the loop pipelines. */
-static void kl_at(const double *d, size_t n, double t, double shift, kl_eval *ev)
+ * sums are independent, so the loop pipelines. With groups each group's
+ * variance is taken about its own mean (a second pass over the group's
+ * scores, which are in cache). */
+static void kl_at(const dir_cache *dc, const double *d, double t, double shift, kl_eval *ev)
 {
-    double w = 0.0, w2 = 0.0, wd = 0.0, wdd = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        const double e = exp(t * d[j]);
-        const double x = d[j] - shift;
-        w += e;
-        w2 += e * e;
-        wd += e * d[j];
-        wdd += e * x * x;
+    const fgroups *g = &dc->g;
+    if (g->K == 1) {
+        const size_t n = dc->n;
+        double w = 0.0, w2 = 0.0, wd = 0.0, wdd = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            const double e = exp(t * d[j]);
+            const double x = d[j] - shift;
+            w += e;
+            w2 += e * e;
+            wd += e * d[j];
+            wdd += e * x * x;
+        }
+        ev->mean = wd / w;
+        const double dm = ev->mean - shift;
+        ev->kl = t * ev->mean - log(w / (double)n);
+        ev->var = fmax(0.0, wdd / w - dm * dm);
+        ev->ess = w * w / w2;
+        ev->wmax = 1.0 / w;
+        return;
     }
-    ev->mean = wd / w;
-    const double dm = ev->mean - shift;
-    ev->kl = t * ev->mean - log(w / (double)n);
-    ev->var = fmax(0.0, wdd / w - dm * dm);
-    ev->ess = w * w / w2;
-    ev->wmax = 1.0 / w;
+    double kl = 0.0, var = 0.0, mean = 0.0, w2inv = 0.0, wmax = 0.0;
+    for (size_t q = 0; q < g->K; q++) {
+        const size_t a = g->start[q], b = g->start[q + 1];
+        double w = 0.0, w2 = 0.0, wd = 0.0;
+        for (size_t pos = a; pos < b; pos++) {
+            const double e = exp(t * d[pos]);
+            w += e;
+            w2 += e * e;
+            wd += e * d[pos];
+        }
+        const double m = wd / w;
+        double v = 0.0;
+        for (size_t pos = a; pos < b; pos++) {
+            const double x = d[pos] - m;
+            v += exp(t * d[pos]) * x * x;
+        }
+        kl += t * m - log(w / (double)(b - a));
+        var += v / w;
+        mean += m;
+        w2inv += w2 / (w * w);
+        wmax = fmax(wmax, 1.0 / w);
+    }
+    const double K = (double)g->K;
+    ev->kl = kl / K;
+    ev->var = var / K;
+    ev->mean = mean / K;
+    ev->ess = K * K / w2inv;
+    ev->wmax = wmax / K;
 }
 
 /* Fills pt for 0 < eps < kl_sup by safeguarded Newton on KL(t) − eps.
  * lo: a t known to have KL(lo) ≤ eps (0 if none); guess: a first iterate
  * (used if > lo), else the small-budget estimate √(2ε)/sd. */
-static void solve_t(const double *d, size_t n, double eps, double lo, double guess,
+static void solve_t(const dir_cache *dc, const double *d, double eps, double lo, double guess,
                     const map_frontier_params *par, map_ray_point *pt)
 {
     kl_eval ev;
@@ -252,8 +357,8 @@ static void solve_t(const double *d, size_t n, double eps, double lo, double gue
     } else if (lo > 0.0) {
         t = 2.0 * lo;
     } else {
-        kl_at(d, n, 0.0, 0.0, &ev);
-        kl_at(d, n, 0.0, ev.mean, &ev);
+        kl_at(dc, d, 0.0, 0.0, &ev);
+        kl_at(dc, d, 0.0, ev.mean, &ev);
         passes += 2;
         shift = ev.mean;
         t = sqrt(2.0 * eps / ev.var); /* var > 0: kl_sup > eps > 0 */
@@ -261,7 +366,7 @@ static void solve_t(const double *d, size_t n, double eps, double lo, double gue
     double hi = INFINITY, prev = INFINITY, t_ev = t;
     map_ray_status status = MAP_RAY_MAX_ITER;
     for (int it = 0; it < par->max_iter; it++) {
-        kl_at(d, n, t, shift, &ev);
+        kl_at(dc, d, t, shift, &ev);
         passes++;
         shift = ev.mean;
         t_ev = t;
@@ -295,28 +400,28 @@ static void solve_t(const double *d, size_t n, double eps, double lo, double gue
     pt->passes = passes;
 }
 
-/* The point of budget eps along u (scores cached, face known). */
-static void ray_point(const double *score, size_t n, size_t face, double eps, double lo, double guess,
+/* The point of budget eps along u (scores cached, faces known). */
+static void ray_point(const dir_cache *dc, const double *score, double eps, double lo, double guess,
                       const map_frontier_params *par, map_ray_point *pt)
 {
     pt->budget = eps;
-    pt->face = face;
-    pt->kl_sup = kl_sup_of(face, n);
+    pt->face = dc->face;
+    pt->kl_sup = dc->kl_sup;
     pt->passes = 0;
     if (eps == 0.0) {
         pt->status = MAP_RAY_CONVERGED;
         pt->t = 0.0;
         pt->kl = 0.0;
-        pt->ess = (double)n;
-        pt->max_weight = 1.0 / (double)n;
+        pt->ess = dc->zero_ess;
+        pt->max_weight = dc->zero_wmax;
     } else if (eps >= pt->kl_sup) {
         pt->status = MAP_RAY_SATURATED;
         pt->t = INFINITY;
         pt->kl = pt->kl_sup;
-        pt->ess = (double)face;
-        pt->max_weight = 1.0 / (double)face;
+        pt->ess = dc->sat_ess;
+        pt->max_weight = dc->sat_wmax;
     } else {
-        solve_t(score, n, eps, lo, guess, par, pt);
+        solve_t(dc, score, eps, lo, guess, par, pt);
     }
 }
 
@@ -333,14 +438,16 @@ int map_kl_budget_t(const map_problem *pb, const double *u, double eps, const ma
         return rc;
     if (!(eps >= 0.0))
         return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
-    double tol;
-    const size_t face = cache_scores(pb, u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws->score, &tol);
-    ray_point(ws->score, pb->data.n, face, eps, 0.0, 0.0, par, pt);
+    dir_cache dc;
+    cache_scores(pb, u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws, &dc);
+    ray_point(&dc, ws->score, eps, 0.0, 0.0, par, pt);
     if (pt->status == MAP_RAY_SATURATED)
         return map_error_set(err, MAP_NOT_ATTAINED,
                              "a KL budget of %.6g nats is not reached along this direction: the samples "
-                             "allow at most log(n/face) = log(%zu/%zu) = %.6g nats",
-                             eps, pb->data.n, face, pt->kl_sup);
+                             "allow at most %.6g nats (log(n/face) with %zu of %zu samples on the "
+                             "maximising face%s)",
+                             eps, pt->kl_sup, dc.face, pb->data.n,
+                             dc.g.K > 1 ? "s, averaged over prompts" : "");
     return MAP_OK;
 }
 
@@ -408,10 +515,10 @@ static int level_columns(const map_problem *pb, size_t *p, const size_t **cols, 
     return check_workspace(pb, *p, ws, err);
 }
 
-/* Levels of row->u's point into ws->levels: the face's mean when saturated,
- * else the tilt's (map_levels). */
-static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, const size_t *cols, double tol,
-                      map_frontier_ws *ws, map_error *err)
+/* Levels of row->u's point into ws->levels: the (prompt-averaged) face mean
+ * when saturated, else the tilt's (map_levels). */
+static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, const size_t *cols,
+                      const dir_cache *dc, map_frontier_ws *ws, map_error *err)
 {
     const size_t k = pb->k;
     row->p = p;
@@ -424,15 +531,19 @@ static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, co
     for (size_t i = 0; i < k; i++)
         row->lambda[i] = row->u[i] > 0.0 ? INFINITY : 0.0;
     memset(ws->levels, 0, p * sizeof *ws->levels);
+    const fgroups *g = &dc->g;
     size_t cnt = 0;
-    for (size_t j = 0; j < pb->data.n; j++) {
-        if (!(ws->score[j] >= -tol))
-            continue;
-        const double *r = pb->data.x + j * pb->data.ld;
-        cnt++;
-        /* Running mean: exact for one sample, no growth for many. */
-        for (size_t i = 0; i < p; i++)
-            ws->levels[i] += (r[cols[i]] - ws->levels[i]) / (double)cnt;
+    for (size_t q = 0; q < g->K; q++) {
+        /* Each face sample carries 1 / (face_g · K): exact for one sample. */
+        const double wgt = 1.0 / ((double)ws->gface[q] * (double)g->K);
+        for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
+            if (!(ws->score[pos] >= -ws->gtol[q]))
+                continue;
+            const double *r = pb->data.x + frow(g, pos) * pb->data.ld;
+            cnt++;
+            for (size_t i = 0; i < p; i++)
+                ws->levels[i] += wgt == 1.0 ? r[cols[i]] : wgt * r[cols[i]];
+        }
     }
     MAP_ASSERT(cnt == row->ray.face);
     return MAP_OK;
@@ -450,7 +561,7 @@ int map_frontier_budget(const map_problem *pb, double eps, size_t npoints, size_
     int rc = check_problem(pb, par->standardise, err);
     if (rc)
         return rc;
-    const size_t k = pb->k, n = pb->data.n;
+    const size_t k = pb->k;
     if (k < 2)
         return map_error_set(err, MAP_EDATA, "a frontier needs at least two values (%zu chosen)", k);
     if (!(eps >= 0.0))
@@ -479,12 +590,12 @@ int map_frontier_budget(const map_problem *pb, double eps, size_t npoints, size_
         }
         for (size_t i = 0; i < k; i++)
             row.u[i] /= usum;
-        double tol;
-        const size_t face = cache_scores(pb, row.u, tie, ws->score, &tol);
-        ray_point(ws->score, n, face, eps, 0.0, guess, par, &row.ray);
+        dir_cache dc;
+        cache_scores(pb, row.u, tie, ws, &dc);
+        ray_point(&dc, ws->score, eps, 0.0, guess, par, &row.ray);
         if (row.ray.status != MAP_RAY_SATURATED && row.ray.t > 0.0)
             guess = row.ray.t;
-        if ((rc = row_levels(pb, &row, p, level_cols, tol, ws, err)))
+        if ((rc = row_levels(pb, &row, p, level_cols, &dc, ws, err)))
             return rc;
         row.index = index++;
         if ((rc = emit(ctx, &row)))
@@ -509,7 +620,7 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
         return map_error_set(err, MAP_EDATA, "a curve needs at least two points");
     if ((rc = check_workspace(pb, 0, ws, err)) || (rc = level_columns(pb, &p, &level_cols, ws, err)))
         return rc;
-    const size_t k = pb->k, n = pb->data.n;
+    const size_t k = pb->k;
     map_frontier_row row;
     memset(&row, 0, sizeof row);
     row.k = k;
@@ -518,21 +629,21 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
         usum += u[i];
     for (size_t i = 0; i < k; i++)
         row.weight[i] = row.u[i] = u[i] / usum;
-    double tol;
-    const size_t face = cache_scores(pb, row.u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws->score, &tol);
+    dir_cache dc;
+    cache_scores(pb, row.u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws, &dc);
     if (!(kl_max > 0.0))
-        kl_max = 0.9 * kl_sup_of(face, n);
+        kl_max = 0.9 * dc.kl_sup;
     double lo = 0.0, lo_kl = 0.0;
     for (size_t i = 0; i < npoints; i++) {
         /* The last budget is kl_max exactly. */
         const double eps = i + 1 == npoints ? kl_max : kl_max * (double)i / (double)(npoints - 1);
         const double guess = lo > 0.0 && lo_kl > 0.0 ? lo * sqrt(eps / lo_kl) : 0.0;
-        ray_point(ws->score, n, face, eps, lo, guess, par, &row.ray);
+        ray_point(&dc, ws->score, eps, lo, guess, par, &row.ray);
         if (row.ray.status != MAP_RAY_SATURATED && row.ray.kl <= eps) {
             lo = row.ray.t;
             lo_kl = row.ray.kl;
         }
-        if ((rc = row_levels(pb, &row, p, level_cols, tol, ws, err)))
+        if ((rc = row_levels(pb, &row, p, level_cols, &dc, ws, err)))
             return rc;
         row.index = i;
         if ((rc = emit(ctx, &row)))
@@ -633,6 +744,21 @@ static void column_ranges(const map_problem *pb, double *colmin, double *colmax,
             colmin[i] = fmin(colmin[i], x);
             colmax[i] = fmax(colmax[i], x);
             mean[i] += (x - mean[i]) / (double)(j + 1);
+        }
+    }
+    if (!pb->groups)
+        return;
+    /* Per prompt the reference levels are the average of the prompts' means. */
+    fgroups g;
+    fview(pb, &g);
+    for (size_t i = 0; i < k; i++)
+        mean[i] = 0.0;
+    for (size_t q = 0; q < g.K; q++) {
+        const double w = 1.0 / ((double)(g.start[q + 1] - g.start[q]) * (double)g.K);
+        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
+            const double *r = pb->data.x + frow(&g, pos) * pb->data.ld;
+            for (size_t i = 0; i < k; i++)
+                mean[i] += w * r[pb->cols[i]];
         }
     }
 }
@@ -759,7 +885,8 @@ static int region_ray(const region_ctx *rc, const double *dir, map_region_row *r
     return code;
 }
 
-/* Validates c0 (or takes the means) and fills ctx; MAP_EDATA if c0 is not
+/* Validates c0 (or takes the reference levels: the means, per prompt their
+ * average) and fills ctx; MAP_EDATA if c0 is not
  * attainable. */
 static int region_setup(const map_problem *pb, const double *c0, const map_region_params *par,
                         region_ctx *rc, map_error *err)

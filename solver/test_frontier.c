@@ -892,6 +892,151 @@ static void test_realdata(void)
     map_dataset_free(ds);
 }
 
+/* ---- Per-prompt normalisation ----------------------------------------- */
+
+/* Independent per-prompt KL and levels at λ = t·u, straight from the
+ * samples in long double: KL = (1/K) Σ_g (λᵀμ_g − Λ_g), levels the average
+ * of the groups' tilted means. */
+static long double ref_grouped(const double *x, size_t m, const size_t *cols, size_t k, const map_groups *g,
+                               const double *lambda, long double *lev)
+{
+    long double kl = 0;
+    for (size_t c = 0; c < m; c++)
+        lev[c] = 0;
+    for (size_t q = 0; q < g->ngroups; q++) {
+        long double smax = -INFINITY, z = 0, mu[MAXM] = {0}, sl = 0;
+        for (size_t p2 = g->start[q]; p2 < g->start[q + 1]; p2++) {
+            long double sc = 0;
+            for (size_t i = 0; i < k; i++)
+                sc += (long double)lambda[i] * x[g->order[p2] * m + cols[i]];
+            smax = sc > smax ? sc : smax;
+        }
+        for (size_t p2 = g->start[q]; p2 < g->start[q + 1]; p2++) {
+            const double *r = x + g->order[p2] * m;
+            long double sc = 0;
+            for (size_t i = 0; i < k; i++)
+                sc += (long double)lambda[i] * r[cols[i]];
+            const long double e = expl(sc - smax);
+            z += e;
+            sl += e * sc;
+            for (size_t c = 0; c < m; c++)
+                mu[c] += e * r[c];
+        }
+        const long double nq = (long double)(g->start[q + 1] - g->start[q]);
+        kl += sl / z - (smax + logl(z / nq));
+        for (size_t c = 0; c < m; c++)
+            lev[c] += mu[c] / z / (long double)g->ngroups;
+    }
+    return kl / (long double)g->ngroups;
+}
+
+static void test_grouped(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 99);
+    for (int rep = 0; rep < 6; rep++) {
+        /* Unequal groups, some singletons, ties inside some groups. */
+        const size_t K = 20 + gsl_rng_uniform_int(rng, 30), m = 3;
+        size_t *start = map_mallocarray(K + 1, sizeof *start);
+        start[0] = 0;
+        for (size_t q = 0; q < K; q++)
+            start[q + 1] = start[q] + (gsl_rng_uniform(rng) < 0.3 ? 1 : 2 + gsl_rng_uniform_int(rng, 9));
+        const size_t n = start[K];
+        size_t *order = map_mallocarray(n, sizeof *order);
+        for (size_t j = 0; j < n; j++)
+            order[j] = j;
+        gsl_ran_shuffle(rng, order, n, sizeof *order);
+        double *x = random_data(rng, n, m);
+        if (rep % 2)
+            for (size_t j = 0; j < n; j++)
+                x[j * m] = round(2.0 * x[j * m]); /* ties on value 0 */
+        map_groups g = {K, start, order};
+        size_t cols[2] = {0, 1};
+        fixture f;
+        fixture_init(&f, x, n, m, 2, cols);
+        f.pb.groups = &g;
+        map_frontier_ws *ws = map_frontier_ws_new(n, 2, m);
+        /* KL_sup: (1/K) Σ_g log(n_g / face_g), faces counted by brute force. */
+        const double u[2] = {0.7 / f.scale[0], 0.3 / f.scale[1]};
+        double kl_sup_ref = 0.0;
+        for (size_t q = 0; q < K; q++) {
+            double best = -INFINITY;
+            size_t face = 0;
+            for (size_t p2 = start[q]; p2 < start[q + 1]; p2++)
+                best = fmax(best, u[0] * x[order[p2] * m] + u[1] * x[order[p2] * m + 1]);
+            for (size_t p2 = start[q]; p2 < start[q + 1]; p2++)
+                face += u[0] * x[order[p2] * m] + u[1] * x[order[p2] * m + 1] >= best - 1e-12 * (fabs(best) + 10.0);
+            kl_sup_ref += log((double)(start[q + 1] - start[q]) / (double)face);
+        }
+        kl_sup_ref /= (double)K;
+        double kl_sup;
+        size_t face;
+        map_error err;
+        MAP_CHECK(map_kl_sup(&f.pb, u, 0.0, &kl_sup, &face, &err) == MAP_OK, "%s", err.msg);
+        MAP_CHECK_CLOSE(kl_sup, kl_sup_ref, 1e-12, "per-prompt KL_sup");
+        /* Budget frontier: KL on budget and levels against the reference. */
+        const double eps_list[2] = {0.05, 0.5 * kl_sup_ref};
+        for (int e = 0; e < 2; e++) {
+            rows r = {0};
+            MAP_CHECK(map_frontier_budget(&f.pb, eps_list[e], 9, 0, NULL, NULL, ws, collect, &r, &err) == MAP_OK,
+                      "%s", err.msg);
+            for (size_t a = 0; a < r.count && a < MAXROWS; a++) {
+                const map_frontier_row *row = &r.row[a];
+                if (row->ray.status == MAP_RAY_SATURATED)
+                    continue;
+                long double lev[MAXM];
+                const long double kl = ref_grouped(x, m, cols, 2, &g, row->lambda, lev);
+                MAP_CHECK(fabsl(kl - eps_list[e]) <= 1e-9 * fmax(1.0, eps_list[e]), "grouped KL %.17Lg vs %g", kl,
+                          eps_list[e]);
+                for (size_t c = 0; c < m; c++)
+                    MAP_CHECK_CLOSE(row->levels[c], (double)lev[c], 1e-10, "grouped level");
+            }
+        }
+        /* Beyond the supremum: saturated, the prompt-averaged face mean. */
+        rows r = {0};
+        MAP_CHECK(map_frontier_budget(&f.pb, INFINITY, 5, 0, NULL, NULL, ws, collect, &r, &err) == MAP_OK, "%s",
+                  err.msg);
+        for (size_t a = 0; a < r.count && a < MAXROWS; a++)
+            MAP_CHECK(r.row[a].ray.status == MAP_RAY_SATURATED && r.row[a].ray.kl == r.row[a].ray.kl_sup,
+                      "limit rows saturated");
+        /* Region: boundary rays verified by the per-prompt verdicts, whose
+         * certificates are checked against the data. */
+        map_solver_ws *sws = map_solver_ws_new(2, m);
+        region_rows rr = {0};
+        MAP_CHECK(map_region(&f.pb, NULL, 12, NULL, collect_region, &rr, &err) == MAP_OK, "%s", err.msg);
+        for (size_t a = 0; a < rr.count && a < 400; a++) {
+            const map_region_row *row = &rr.row[a];
+            if (!row->bounded || !(row->step > 0.0))
+                continue;
+            double out[2], in[2];
+            for (size_t i = 0; i < 2; i++) {
+                const double c0 = row->point[i] - row->step * row->dir[i];
+                out[i] = c0 + row->step * (1.0 + 1e-6) * row->dir[i];
+                in[i] = c0 + row->step * (1.0 - 1e-6) * row->dir[i];
+            }
+            map_problem q = f.pb;
+            map_result res;
+            q.target = out;
+            MAP_CHECK(map_solve_palette(&q, NULL, NULL, NULL, sws, &res, &err) == MAP_OK &&
+                          res.status == MAP_SOLVE_INFEASIBLE,
+                      "grouped region row %zu outside: %s", a, map_solve_status_name(res.status));
+            double gap;
+            MAP_CHECK(res.status != MAP_SOLVE_INFEASIBLE || map_certificate_check(&q, res.direction, &gap),
+                      "grouped certificate verifies");
+            q.target = in;
+            MAP_CHECK(map_solve_palette(&q, NULL, NULL, NULL, sws, &res, &err) == MAP_OK &&
+                          res.status == MAP_SOLVE_OPTIMAL,
+                      "grouped region row %zu inside: %s", a, map_solve_status_name(res.status));
+        }
+        map_solver_ws_free(sws);
+        map_frontier_ws_free(ws);
+        map_free(x);
+        map_free(start);
+        map_free(order);
+    }
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
     MAP_RUN(test_frontier_k2);
@@ -902,5 +1047,6 @@ int main(void)
     MAP_RUN(test_hull);
     MAP_RUN(test_region);
     MAP_RUN(test_realdata);
+    MAP_RUN(test_grouped);
     return map_test_finish();
 }
