@@ -1,4 +1,4 @@
-/* map_store.h — the SQLite store of datasets (and, later, sweeps).
+/* map_store.h — the SQLite store of datasets and of the sweeps run on them.
  *
  * One database file holds many datasets. The schema carries a version
  * (PRAGMA user_version) and is migrated forward on open; a database written
@@ -21,7 +21,7 @@
 
 typedef struct map_store map_store;
 
-#define MAP_STORE_SCHEMA_VERSION 1
+#define MAP_STORE_SCHEMA_VERSION 2
 
 /* Resolves the database path: explicit (the --db argument) if non-NULL, else
  * $MAPSOLVE_DB if set and non-empty, else "mapsolve.db". Returns a pointer to
@@ -65,7 +65,9 @@ enum {
 int map_store_get_dataset(map_store *st, const char *name, unsigned flags,
                           map_dataset **out, map_error *err);
 
-/* Deletes the dataset called name (one transaction). Unknown: MAP_EUSAGE. */
+/* Deletes the dataset called name (one transaction), with its sweeps.
+ * Unknown: MAP_EUSAGE. (Replacing a dataset with map_store_put_dataset also
+ * deletes its sweeps: they were computed on the old samples.) */
 int map_store_remove_dataset(map_store *st, const char *name, map_error *err);
 
 /* Looks up a dataset by content hash. *name_out is set to a new string (free
@@ -93,5 +95,108 @@ void map_dataset_info_free(map_dataset_info *info, size_t count);
 /* Runs PRAGMA integrity_check and foreign_key_check; MAP_OK if both are
  * clean, else MAP_ESTORE with the first problem reported. */
 int map_store_check(map_store *st, map_error *err);
+
+/* ---- Sweeps -------------------------------------------------------------
+ *
+ * A sweep (mapsolve sweep --store) is a numbered record of many solved
+ * palettes or evaluated λ on one dataset: its command line and seed (enough
+ * to regenerate its rows and resume it), the names of its k chosen values
+ * and nlevel level columns, its row count, and the rows computed so far.
+ * Each row holds its status text, the palette (k doubles, or none), λ (k),
+ * the levels (nlevel) as packed little-endian double BLOBs — bit-exact,
+ * NaN and infinities included — and KL, ESS, margin and iterations. Rows
+ * are appended in batches, each batch one transaction, so a process killed
+ * at any moment leaves whole committed batches. A sweep belongs to its
+ * dataset: removing or replacing the dataset removes its sweeps.
+ */
+
+/* What map_store_sweep_create records. Strings and arrays are borrowed. */
+typedef struct map_store_sweep_meta {
+    const char *dataset;            /* name of a stored dataset */
+    const char *command;            /* the command line as run (non-NULL) */
+    const char *source;             /* the kind of source, e.g. "grid", "random", "palettes",
+                                       "lambdas" (non-NULL) */
+    uint64_t seed;                  /* stored as the signed 64-bit integer of the same bits */
+    int64_t created;                /* Unix time */
+    size_t k;                       /* chosen values, ≥ 1 */
+    const char *const *values;      /* k names */
+    size_t nlevel;                  /* level columns, ≥ 1 */
+    const char *const *level_names; /* nlevel names */
+    size_t total_rows;              /* rows the finished sweep has */
+} map_store_sweep_meta;
+
+/* Records a new, incomplete sweep of meta->dataset (one transaction) and
+ * sets *id to its id (≥ 1). Unknown dataset: MAP_EUSAGE; missing fields:
+ * MAP_EDATA. */
+int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int64_t *id,
+                           map_error *err);
+
+/* One stored row. On append the pointers are borrowed; in a
+ * map_store_sweep_read callback they are valid during the call only. */
+typedef struct map_store_sweep_row {
+    size_t row;            /* 0 … total_rows − 1 */
+    const char *status;    /* e.g. "optimal" (non-NULL) */
+    int improves;          /* 0 or 1; −1 for none (stored as NULL) */
+    const double *target;  /* k doubles, or NULL for none */
+    const double *lambda;  /* k doubles */
+    const double *level;   /* nlevel doubles */
+    double kl, ess, margin; /* NaN is stored as NULL and read back as NaN */
+    int iterations;
+} map_store_sweep_row;
+
+/* Appends count rows to sweep id in ONE transaction: all are stored or,
+ * on any error, none. A row number already stored or ≥ total_rows is
+ * refused (MAP_EDATA, naming the row); unknown id: MAP_EUSAGE. */
+int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row *rows,
+                           size_t count, map_error *err);
+
+/* Marks sweep id complete (complete != 0) or incomplete. Unknown id:
+ * MAP_EUSAGE. */
+int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err);
+
+/* A sweep's metadata, as listed or loaded. */
+typedef struct map_store_sweep_info {
+    int64_t id;
+    char *dataset;       /* the dataset's name */
+    int64_t created;
+    char *command;
+    char *source;
+    uint64_t seed;
+    size_t k;
+    char **values;       /* k names */
+    size_t nlevel;
+    char **level_names;  /* nlevel names */
+    size_t total_rows;
+    size_t stored_rows;  /* rows stored */
+    size_t next_row;     /* rows 0 … next_row − 1 are all stored: where a resume starts */
+    int complete;
+} map_store_sweep_info;
+
+/* Lists the sweeps of the dataset called dataset (NULL: of all datasets)
+ * ordered by id. *out is an array of *count entries; free it with
+ * map_store_sweep_info_free(*out, *count). An unknown dataset name lists
+ * nothing. */
+int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_info **out,
+                         size_t *count, map_error *err);
+
+/* Loads sweep id's metadata into a new *out (free with
+ * map_store_sweep_info_free(*out, 1)). Unknown id: MAP_EUSAGE with
+ * "no sweep ID in PATH"; *out is NULL on failure. */
+int map_store_sweep_get(map_store *st, int64_t id, map_store_sweep_info **out, map_error *err);
+
+void map_store_sweep_info_free(map_store_sweep_info *info, size_t count);
+
+/* Receives the stored rows in row order; a non-zero return stops the read
+ * and is returned unchanged (err left alone). */
+typedef int (*map_store_sweep_row_fn)(void *ctx, const map_store_sweep_row *row);
+
+/* Reads sweep id's rows with row ≥ from_row, in row order, from one
+ * snapshot, without loading them all at once. Unknown id: MAP_EUSAGE;
+ * a row whose arrays do not match the sweep's shape: MAP_ESTORE. */
+int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_sweep_row_fn fn,
+                         void *ctx, map_error *err);
+
+/* Deletes sweep id and its rows (one transaction). Unknown id: MAP_EUSAGE. */
+int map_store_sweep_remove(map_store *st, int64_t id, map_error *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* test_store.c — unit tests of the SQLite store: round trips (bit-exact),
  * awkward names, chunking, replace/remove, listing, refusal of bad files,
- * concurrent reading in WAL mode and allocation-failure injection.
+ * concurrent reading in WAL mode and allocation-failure injection; sweeps:
+ * round trips, batch atomicity (also under SIGKILL), the v1 → v2 migration
+ * and the cascade from datasets.
  *
  * Each test works in a fresh temporary directory under $TMPDIR (or /tmp)
  * that is removed at the end. Raw sqlite3 calls are used only to inspect or
@@ -13,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -582,7 +586,9 @@ static void test_refused_files(void)
     st = NULL;
     int rc = map_store_open(newer, &st, &err);
     MAP_CHECK(rc == MAP_ESTORE && !st, "newer schema refused: %d", rc);
-    MAP_CHECK(contains(err.msg, newer) && contains(err.msg, "99") && contains(err.msg, "(1)"),
+    char ours[16];
+    snprintf(ours, sizeof ours, "(%d)", MAP_STORE_SCHEMA_VERSION);
+    MAP_CHECK(contains(err.msg, newer) && contains(err.msg, "99") && contains(err.msg, ours),
               "message names the path and both versions: %s", err.msg);
     rc = map_store_open_readonly(newer, &st, &err);
     MAP_CHECK(rc == MAP_ESTORE && !st, "newer schema refused read-only: %d", rc);
@@ -861,6 +867,388 @@ static void test_alloc_failures(void)
     map_store_close(st);
 }
 
+/* ------------------------------------------------------------ sweeps */
+
+static const char *const SWEEP_VALUES[2] = {"value_0", "value, 1"};
+static const char *const SWEEP_LEVELS[3] = {"value_0", "value, 1", "value_2"};
+
+static int64_t sweep_create_ok(map_store *st, const char *dataset, size_t total)
+{
+    map_store_sweep_meta meta = {dataset, "mapsolve sweep x --grid 'a=1:2:3'", "grid",
+                                 UINT64_C(0xFEDCBA9876543210), 1700000123, 2, SWEEP_VALUES, 3,
+                                 SWEEP_LEVELS, total};
+    int64_t id = 0;
+    map_error err;
+    map_error_clear(&err);
+    const int rc = map_store_sweep_create(st, &meta, &id, &err);
+    MAP_CHECK(rc == MAP_OK && id > 0, "sweep create: %d %s", rc, err.msg);
+    return id;
+}
+
+/* Deterministic content of row r: NaN, infinities and NULL targets included. */
+typedef struct sweep_fixture {
+    double target[2], lambda[2], level[3];
+    map_store_sweep_row row;
+} sweep_fixture;
+
+static void sweep_fill(sweep_fixture *f, size_t r)
+{
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < 2; i++) {
+        f->target[i] = (double)r + 0.1 * (double)i + 1e-17 * (double)r;
+        f->lambda[i] = r % 5 == 3 ? (i ? INFINITY : 0.0) : 1.0 / (double)(r + i + 1);
+    }
+    for (size_t i = 0; i < 3; i++)
+        f->level[i] = r % 7 == 2 ? NAN : -(double)r / 3.0 + (double)i;
+    f->row.row = r;
+    f->row.status = r % 5 == 3 ? "boundary" : "optimal";
+    f->row.improves = (int)(r % 3) - 1;
+    f->row.target = r % 4 == 1 ? NULL : f->target;
+    f->row.lambda = f->lambda;
+    f->row.level = f->level;
+    f->row.kl = r % 7 == 2 ? NAN : 0.5 * (double)r;
+    f->row.ess = r % 6 == 0 ? INFINITY : 100.0 - (double)r;
+    f->row.margin = r % 2 ? NAN : 1e-3 * (double)r;
+    f->row.iterations = (int)r;
+}
+
+/* Appends rows [from, to) as one batch. */
+static int sweep_append_range(map_store *st, int64_t id, size_t from, size_t to, map_error *err)
+{
+    sweep_fixture *f = calloc(to - from, sizeof *f);
+    map_store_sweep_row *rows = calloc(to - from, sizeof *rows);
+    for (size_t r = from; r < to; r++) {
+        sweep_fill(&f[r - from], r);
+        rows[r - from] = f[r - from].row;
+    }
+    const int rc = map_store_sweep_append(st, id, rows, to - from, err);
+    free(rows);
+    free(f);
+    return rc;
+}
+
+static int same_bits(const double *a, const double *b, size_t n)
+{
+    if (!a || !b)
+        return a == b;
+    return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+static int same_real(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+typedef struct sweep_reader {
+    size_t next, count, stop_after;
+    int bad;
+} sweep_reader;
+
+/* Checks each row read against sweep_fill and that rows come in order. */
+static int sweep_check_row(void *ctx, const map_store_sweep_row *r)
+{
+    sweep_reader *rd = ctx;
+    sweep_fixture f;
+    sweep_fill(&f, r->row);
+    const int ok = r->row >= rd->next && strcmp(r->status, f.row.status) == 0
+                   && r->improves == f.row.improves && same_bits(r->target, f.row.target, 2)
+                   && same_bits(r->lambda, f.lambda, 2) && same_bits(r->level, f.level, 3)
+                   && same_real(r->kl, f.row.kl) && same_real(r->ess, f.row.ess)
+                   && same_real(r->margin, f.row.margin) && r->iterations == f.row.iterations;
+    if (!ok)
+        rd->bad++;
+    rd->next = r->row + 1;
+    rd->count++;
+    return rd->stop_after && rd->count == rd->stop_after ? 42 : 0;
+}
+
+static void test_sweep_round_trip(void)
+{
+    const char *path = tmp_path("sweep.db");
+    map_store *st = open_ok(path);
+    map_dataset *ds = make_dataset("sw", 20, 3, 0, 0);
+    put_ok(st, ds, 0);
+    map_error err;
+    const int64_t id = sweep_create_ok(st, "sw", 100);
+
+    MAP_CHECK(sweep_append_range(st, id, 0, 40, &err) == MAP_OK, "batch 1: %s", err.msg);
+    MAP_CHECK(sweep_append_range(st, id, 40, 70, &err) == MAP_OK, "batch 2: %s", err.msg);
+
+    map_store_sweep_info *info = NULL;
+    MAP_CHECK(map_store_sweep_get(st, id, &info, &err) == MAP_OK && info, "get: %s", err.msg);
+    if (info) {
+        MAP_CHECK(info->id == id && str_eq(info->dataset, "sw") && info->created == 1700000123
+                      && str_eq(info->command, "mapsolve sweep x --grid 'a=1:2:3'")
+                      && str_eq(info->source, "grid")
+                      && info->seed == UINT64_C(0xFEDCBA9876543210) && info->k == 2
+                      && info->nlevel == 3 && info->total_rows == 100 && !info->complete,
+                  "metadata");
+        MAP_CHECK(info->stored_rows == 70 && info->next_row == 70, "stored %zu next %zu",
+                  info->stored_rows, info->next_row);
+        for (size_t i = 0; i < 2; i++)
+            MAP_CHECK(str_eq(info->values[i], SWEEP_VALUES[i]), "value name %zu", i);
+        for (size_t i = 0; i < 3; i++)
+            MAP_CHECK(str_eq(info->level_names[i], SWEEP_LEVELS[i]), "level name %zu", i);
+    }
+    map_store_sweep_info_free(info, 1);
+
+    sweep_reader rd = {0, 0, 0, 0};
+    MAP_CHECK(map_store_sweep_read(st, id, 0, sweep_check_row, &rd, &err) == MAP_OK, "read: %s",
+              err.msg);
+    MAP_CHECK(rd.count == 70 && rd.bad == 0, "read back %zu rows, %d differ", rd.count, rd.bad);
+    rd = (sweep_reader){0, 0, 0, 0};
+    MAP_CHECK(map_store_sweep_read(st, id, 65, sweep_check_row, &rd, &err) == MAP_OK, "read from");
+    MAP_CHECK(rd.count == 5 && rd.bad == 0, "from row 65: %zu rows", rd.count);
+    rd = (sweep_reader){0, 0, 3, 0};
+    MAP_CHECK(map_store_sweep_read(st, id, 0, sweep_check_row, &rd, &err) == 42 && rd.count == 3,
+              "callback stops the read");
+
+    /* A gap: next_row is the first missing row. */
+    MAP_CHECK(sweep_append_range(st, id, 80, 85, &err) == MAP_OK, "batch after a gap");
+    map_store_sweep_get(st, id, &info, &err);
+    MAP_CHECK(info && info->stored_rows == 75 && info->next_row == 70, "gap: next row %zu",
+              info ? info->next_row : 0);
+    map_store_sweep_info_free(info, 1);
+
+    /* Atomic batches: a batch with one bad row stores nothing. */
+    int rc = sweep_append_range(st, id, 69, 72, &err); /* 69 is stored */
+    MAP_CHECK(rc == MAP_EDATA && contains(err.msg, "69"), "duplicate refused: %d %s", rc, err.msg);
+    rc = sweep_append_range(st, id, 95, 101, &err); /* 100 is past the end */
+    MAP_CHECK(rc == MAP_EDATA && contains(err.msg, "100"), "row past the end: %d %s", rc, err.msg);
+    map_store_sweep_get(st, id, &info, &err);
+    MAP_CHECK(info && info->stored_rows == 75, "failed batches stored nothing: %zu",
+              info ? info->stored_rows : 0);
+    map_store_sweep_info_free(info, 1);
+
+    MAP_CHECK(sweep_append_range(st, id, 70, 80, &err) == MAP_OK, "fill the gap");
+    MAP_CHECK(sweep_append_range(st, id, 85, 100, &err) == MAP_OK, "the rest");
+    MAP_CHECK(map_store_sweep_set_complete(st, id, 1, &err) == MAP_OK, "complete: %s", err.msg);
+    map_store_sweep_get(st, id, &info, &err);
+    MAP_CHECK(info && info->complete && info->next_row == 100 && info->stored_rows == 100,
+              "complete sweep");
+    map_store_sweep_info_free(info, 1);
+    rd = (sweep_reader){0, 0, 0, 0};
+    map_store_sweep_read(st, id, 0, sweep_check_row, &rd, &err);
+    MAP_CHECK(rd.count == 100 && rd.bad == 0, "all rows back: %zu, %d differ", rd.count, rd.bad);
+
+    /* Listing: all, by dataset, an unknown dataset. */
+    map_dataset *ds2 = make_dataset("other", 5, 2, 0, 0);
+    put_ok(st, ds2, 0);
+    const int64_t id2 = sweep_create_ok(st, "other", 0);
+    map_store_sweep_info *list = NULL;
+    size_t n = 0;
+    MAP_CHECK(map_store_sweep_list(st, NULL, &list, &n, &err) == MAP_OK && n == 2
+                  && list[0].id == id && list[1].id == id2 && list[1].stored_rows == 0
+                  && list[1].next_row == 0, "list all: %zu", n);
+    map_store_sweep_info_free(list, n);
+    MAP_CHECK(map_store_sweep_list(st, "other", &list, &n, &err) == MAP_OK && n == 1
+                  && list[0].id == id2 && str_eq(list[0].dataset, "other"), "list one");
+    map_store_sweep_info_free(list, n);
+    MAP_CHECK(map_store_sweep_list(st, "nope", &list, &n, &err) == MAP_OK && n == 0 && !list,
+              "list unknown");
+
+    /* Unknown ids and bad metadata. */
+    const int64_t bogus = id2 + 100;
+    MAP_CHECK(map_store_sweep_get(st, bogus, &info, &err) == MAP_EUSAGE && !info
+                  && contains(err.msg, "no sweep"), "get unknown: %s", err.msg);
+    MAP_CHECK(sweep_append_range(st, bogus, 0, 1, &err) == MAP_EUSAGE, "append unknown");
+    MAP_CHECK(map_store_sweep_set_complete(st, bogus, 1, &err) == MAP_EUSAGE, "complete unknown");
+    MAP_CHECK(map_store_sweep_remove(st, bogus, &err) == MAP_EUSAGE, "remove unknown");
+    rd = (sweep_reader){0, 0, 0, 0};
+    MAP_CHECK(map_store_sweep_read(st, bogus, 0, sweep_check_row, &rd, &err) == MAP_EUSAGE,
+              "read unknown");
+    map_store_sweep_meta meta = {"nope", "cmd", "grid", 1, 0, 2, SWEEP_VALUES, 3, SWEEP_LEVELS, 1};
+    int64_t idx = 0;
+    MAP_CHECK(map_store_sweep_create(st, &meta, &idx, &err) == MAP_EUSAGE && idx == 0,
+              "create on an unknown dataset: %s", err.msg);
+    meta.dataset = "sw";
+    meta.k = 0;
+    MAP_CHECK(map_store_sweep_create(st, &meta, &idx, &err) == MAP_EDATA, "k = 0 refused");
+
+    /* Remove one sweep: its rows go, the other stays. */
+    MAP_CHECK(map_store_sweep_remove(st, id, &err) == MAP_OK, "remove: %s", err.msg);
+    MAP_CHECK(map_store_sweep_get(st, id, &info, &err) == MAP_EUSAGE, "removed");
+    MAP_CHECK(map_store_sweep_get(st, id2, &info, &err) == MAP_OK, "other stays");
+    map_store_sweep_info_free(info, 1);
+    map_store_close(st);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 0, "rows removed");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_name") == 5, "names of the other only");
+
+    /* Read-only: reads work, writes are refused. */
+    map_store *ro = NULL;
+    MAP_CHECK(map_store_open_readonly(path, &ro, &err) == MAP_OK, "open ro: %s", err.msg);
+    if (ro) {
+        MAP_CHECK(map_store_sweep_list(ro, NULL, &list, &n, &err) == MAP_OK && n == 1, "ro list");
+        map_store_sweep_info_free(list, n);
+        MAP_CHECK(sweep_append_range(ro, id2, 0, 0, &err) == MAP_EUSAGE, "ro append refused");
+        MAP_CHECK(map_store_sweep_remove(ro, id2, &err) == MAP_EUSAGE, "ro remove refused");
+        map_store_close(ro);
+    }
+    map_dataset_free(ds);
+    map_dataset_free(ds2);
+}
+
+/* A writer killed (SIGKILL) while appending batches leaves only whole
+ * batches, contiguous from row 0, and a consistent file. */
+static void test_sweep_kill(void)
+{
+    const char *path = tmp_path("kill.db");
+    map_store *st = open_ok(path);
+    map_dataset *ds = make_dataset("k", 10, 2, 0, 0);
+    put_ok(st, ds, 0);
+    const size_t batch = 37, total = 200000;
+    const int64_t id = sweep_create_ok(st, "k", total);
+    map_store_close(st);
+    map_dataset_free(ds);
+
+    fflush(NULL);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        map_store *cs = NULL;
+        map_error e;
+        if (map_store_open(path, &cs, &e) != MAP_OK)
+            _exit(3);
+        for (size_t r = 0; r + batch <= total; r += batch)
+            if (sweep_append_range(cs, id, r, r + batch, &e) != MAP_OK)
+                _exit(4);
+        _exit(0);
+    }
+    MAP_CHECK(pid > 0, "fork");
+    if (pid <= 0)
+        return;
+    /* Let it commit some batches, then kill it mid-flight. */
+    for (int t = 0; t < 400 && raw_int(path, "SELECT count(*) FROM sweep_row") < 20 * (int64_t)batch;
+         t++)
+        usleep(5000);
+    usleep(3000);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    MAP_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "writer was killed mid-run");
+
+    st = open_ok(path);
+    map_error err;
+    map_store_sweep_info *info = NULL;
+    MAP_CHECK(map_store_sweep_get(st, id, &info, &err) == MAP_OK, "get after kill: %s", err.msg);
+    if (info) {
+        MAP_CHECK(info->stored_rows > 0 && info->stored_rows % batch == 0
+                      && info->next_row == info->stored_rows && !info->complete,
+                  "whole batches only: %zu rows stored, next %zu", info->stored_rows,
+                  info->next_row);
+        sweep_reader rd = {0, 0, 0, 0};
+        MAP_CHECK(map_store_sweep_read(st, id, 0, sweep_check_row, &rd, &err) == MAP_OK
+                      && rd.count == info->stored_rows && rd.bad == 0, "rows intact");
+    }
+    map_store_sweep_info_free(info, 1);
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "integrity after kill: %s", err.msg);
+    map_store_close(st);
+}
+
+/* Appending under allocation failure: the batch is all there or absent. */
+static void test_sweep_alloc_failures(void)
+{
+    const char *path = tmp_path("sweep-oom.db");
+    map_store *st = open_ok(path);
+    map_dataset *ds = make_dataset("o", 10, 2, 0, 0);
+    put_ok(st, ds, 0);
+    const int64_t id = sweep_create_ok(st, "o", 50);
+    map_error err;
+    int rc = MAP_ENOMEM;
+    for (long k = 0; k < 1000 && rc != MAP_OK; k++) {
+        map_alloc_fail_after(k);
+        rc = sweep_append_range(st, id, 0, 20, &err);
+        map_alloc_fail_after(-1);
+        map_store_sweep_info *info = NULL;
+        MAP_CHECK(map_store_sweep_get(st, id, &info, &err) == MAP_OK, "get");
+        MAP_CHECK(info && info->stored_rows == (rc == MAP_OK ? 20u : 0u),
+                  "all or nothing (k=%ld, rc=%d)", k, rc);
+        map_store_sweep_info_free(info, 1);
+    }
+    MAP_CHECK(rc == MAP_OK, "append eventually succeeds");
+    for (long k = 0; k < 1000; k++) {
+        map_store_sweep_info *list = NULL;
+        size_t n = 0;
+        map_alloc_fail_after(k);
+        rc = map_store_sweep_list(st, NULL, &list, &n, &err);
+        map_alloc_fail_after(-1);
+        MAP_CHECK(rc == MAP_OK ? n == 1 : (rc == MAP_ENOMEM && !list && n == 0),
+                  "list with %ld allocations: %d", k, rc);
+        map_store_sweep_info_free(list, n);
+        if (rc == MAP_OK)
+            break;
+    }
+    map_dataset_free(ds);
+    map_store_close(st);
+}
+
+/* A version-1 database (datasets only) opens, migrates to version 2 in
+ * place with its datasets intact, and then stores sweeps. */
+static void test_migration_v1(void)
+{
+    const char *path = tmp_path("v1.db");
+    map_store *st = open_ok(path);
+    map_dataset *ds = make_dataset("old", 300, 3, 1, 1);
+    put_ok(st, ds, 0);
+    map_store_close(st);
+    /* Back to exactly the version-1 schema: migration 2 only adds tables. */
+    MAP_CHECK(raw_exec(path, "DROP TABLE sweep_row; DROP TABLE sweep_name; DROP TABLE sweep; "
+                             "PRAGMA user_version = 1") == SQLITE_OK, "downgrade to v1");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'sweep%'") == 0,
+              "no sweep tables in v1");
+
+    map_store *ro = NULL;
+    map_error err;
+    int rc = map_store_open_readonly(path, &ro, &err);
+    MAP_CHECK(rc == MAP_ESTORE && !ro && contains(err.msg, "migrating"),
+              "read-only open of v1 refused: %d %s", rc, err.msg);
+
+    st = open_ok(path);
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == 2, "migrated to version 2");
+    map_dataset *back = get_ok(st, "old", MAP_LOAD_PROMPTS | MAP_LOAD_TEXT);
+    MAP_CHECK(same_dataset(ds, back), "dataset intact after migration");
+    map_dataset_free(back);
+    const int64_t id = sweep_create_ok(st, "old", 10);
+    MAP_CHECK(sweep_append_range(st, id, 0, 10, &err) == MAP_OK, "append after migration");
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check: %s", err.msg);
+    map_store_close(st);
+    st = open_ok(path); /* opening again does not migrate twice */
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 10, "rows kept on reopen");
+    map_store_close(st);
+    map_dataset_free(ds);
+}
+
+/* Removing or replacing a dataset removes its sweeps and their rows. */
+static void test_sweep_cascade(void)
+{
+    const char *path = tmp_path("cascade.db");
+    map_store *st = open_ok(path);
+    map_dataset *a = make_dataset("a", 10, 2, 0, 0);
+    map_dataset *b = make_dataset("b", 10, 2, 0, 0);
+    put_ok(st, a, 0);
+    put_ok(st, b, 0);
+    map_error err;
+    const int64_t ia = sweep_create_ok(st, "a", 10), ib = sweep_create_ok(st, "b", 10);
+    sweep_append_range(st, ia, 0, 10, &err);
+    sweep_append_range(st, ib, 0, 5, &err);
+
+    MAP_CHECK(map_store_remove_dataset(st, "a", &err) == MAP_OK, "remove a");
+    map_store_sweep_info *info = NULL;
+    MAP_CHECK(map_store_sweep_get(st, ia, &info, &err) == MAP_EUSAGE, "a's sweep gone");
+    MAP_CHECK(map_store_sweep_get(st, ib, &info, &err) == MAP_OK && info
+                  && info->stored_rows == 5, "b's sweep stays");
+    map_store_sweep_info_free(info, 1);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 5, "a's rows gone");
+
+    put_ok(st, b, 1); /* replacing b: its sweeps were computed on the old samples */
+    MAP_CHECK(map_store_sweep_get(st, ib, &info, &err) == MAP_EUSAGE, "b's sweep gone on replace");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 0, "no rows left");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_name") == 0, "no names left");
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check: %s", err.msg);
+    map_store_close(st);
+    map_dataset_free(a);
+    map_dataset_free(b);
+}
+
 static void test_default_path(void)
 {
     MAP_CHECK(str_eq(map_store_default_path("given.db"), "given.db"), "explicit path wins");
@@ -891,6 +1279,11 @@ int main(void)
     MAP_RUN(test_concurrent_read);
     MAP_RUN(test_alloc_failures);
     MAP_RUN(test_default_path);
+    MAP_RUN(test_sweep_round_trip);
+    MAP_RUN(test_sweep_kill);
+    MAP_RUN(test_sweep_alloc_failures);
+    MAP_RUN(test_migration_v1);
+    MAP_RUN(test_sweep_cascade);
     tmp_teardown();
     return map_test_finish();
 }

@@ -1,0 +1,842 @@
+/* map_sweep.c — the parallel sweep engine (map_sweep.h): chunked workers
+ * with per-chunk warm starts, a bounded reorder buffer drained in row order
+ * on the caller's thread, cancellation and resume; plus the row generators.
+ *
+ * Locking: one mutex guards the chunk queue (next_chunk, base_chunk), the
+ * slots' bookkeeping (chunk, ready) and the first error. Row contents are
+ * written by the worker that owns the slot and read by the deliverer only
+ * after the row's publication under the mutex (ready), so they need no lock
+ * of their own.
+ */
+#include "map_sweep.h"
+
+#include <assert.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glpk.h>
+
+#include "map_stats.h"
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler must be able to set the cancel flag");
+
+/* How long the deliverer sleeps at most before looking at the cancel flag
+ * again (a signal handler cannot signal a condition variable). */
+#define POLL_NS 20000000L
+
+/* Chunks in flight per worker (the reorder window). */
+#define WINDOW_PER_THREAD 4
+
+void map_sweep_config_default(map_sweep_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->mode = MAP_SWEEP_PALETTES;
+    cfg->warm = MAP_SWEEP_WARM_PREVIOUS;
+    cfg->chunk = MAP_SWEEP_CHUNK;
+    cfg->threads = 0;
+}
+
+unsigned map_sweep_cpus(void)
+{
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > 1024 ? 1024u : (unsigned)n;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- state */
+
+/* One chunk's delivered rows in the reorder buffer. */
+typedef struct slot {
+    size_t chunk;       /* chunk held; SIZE_MAX when free */
+    size_t first;       /* row of rows[0] */
+    size_t ready;       /* rows published (from first) */
+    map_sweep_row *rows; /* chunk entries */
+    double *buf;        /* chunk · (2k + nlevel) doubles behind the rows' arrays */
+} slot;
+
+/* Per-worker scratch: the solver workspace, one result, the chunk's history
+ * for warm starts and a row for warm-up rows that are not delivered. */
+typedef struct worker {
+    struct sweep *sw;
+    map_solver_ws *ws;
+    map_result res;
+    double *hist_target; /* chunk · k */
+    double *hist_lambda; /* chunk · k */
+    unsigned char *hist_ok; /* chunk */
+    map_sweep_row scratch;
+    double *scratch_buf; /* 2k + nlevel */
+    pthread_t thread;
+} worker;
+
+typedef struct sweep {
+    const map_sweep_config *cfg;
+    map_problem tmpl;    /* cfg->problem with target = NULL */
+    size_t k, nlevel;
+    const size_t *level_cols; /* NULL: the k chosen columns (levels from the solve) */
+    size_t chunk, nchunks, first_chunk;
+    map_solver_params par;
+    map_feas_params fp;
+    double ref[MAP_MAX_K]; /* λ mode: reference means of the chosen values (the centre) */
+
+    int threaded;
+    pthread_mutex_t lock;
+    pthread_cond_t ready_cond; /* a row was published or a worker left */
+    pthread_cond_t space_cond; /* a slot was freed or the sweep stops */
+    size_t next_chunk;  /* next chunk to claim */
+    size_t base_chunk;  /* oldest chunk not fully delivered */
+    size_t window;
+    slot *slots;
+    unsigned active;    /* workers still running */
+    atomic_int stop;    /* workers leave at their next row (cancel, callback failure) */
+    atomic_size_t limit; /* rows from here on are not computed (a failure at that row) */
+
+    int err_code;       /* first failure (lowest row) */
+    size_t err_row;
+    map_error err;
+
+    int cb_code;        /* on_row's non-zero return */
+    map_sweep_summary sum;
+} sweep;
+
+static int cancelled(const sweep *sw)
+{
+    return sw->cfg->cancel && atomic_load(sw->cfg->cancel) != 0;
+}
+
+static int should_stop(sweep *sw)
+{
+    return atomic_load(&sw->stop) != 0 || cancelled(sw);
+}
+
+/* Records a failure at row; the lowest row's wins. Rows before it are still
+ * computed and delivered, rows after it are not. */
+static void record_error(sweep *sw, size_t row, int code, const map_error *e)
+{
+    pthread_mutex_lock(&sw->lock);
+    if (!sw->err_code || row < sw->err_row) {
+        sw->err_code = code;
+        sw->err_row = row;
+        sw->err = *e;
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "row %zu", row);
+        map_error_prefix(&sw->err, prefix);
+    }
+    if (row < atomic_load(&sw->limit))
+        atomic_store(&sw->limit, row);
+    pthread_cond_broadcast(&sw->ready_cond);
+    pthread_cond_broadcast(&sw->space_cond);
+    pthread_mutex_unlock(&sw->lock);
+}
+
+/* Points row's arrays into buf (2k + nlevel doubles). */
+static void attach(map_sweep_row *row, double *buf, size_t k, size_t nlevel, int has_target)
+{
+    row->target = has_target ? buf : NULL;
+    row->lambda = buf + k;
+    row->level = buf + 2 * k;
+    row->k = k;
+    row->nlevel = nlevel;
+}
+
+/* ------------------------------------------------------------ one row */
+
+/* The warm start of row i of the chunk (NULL: cold), per cfg->warm. */
+static const double *warm_start(const sweep *sw, const worker *wk, size_t i, const double *target)
+{
+    if (i == 0 || sw->cfg->warm == MAP_SWEEP_WARM_NONE)
+        return NULL;
+    const size_t k = sw->k;
+    if (sw->cfg->warm == MAP_SWEEP_WARM_PREVIOUS)
+        return wk->hist_ok[i - 1] ? wk->hist_lambda + (i - 1) * k : NULL;
+    const double *best = NULL;
+    double best_d = INFINITY;
+    for (size_t j = i; j-- > 0;) {
+        if (!wk->hist_ok[j])
+            continue;
+        double d = 0.0;
+        for (size_t l = 0; l < k; l++) {
+            const double z = (target[l] - wk->hist_target[j * k + l]) / sw->tmpl.scale[l];
+            d += z * z;
+        }
+        if (d < best_d) { /* strict: on ties the later row (seen first) stays */
+            best_d = d;
+            best = wk->hist_lambda + j * k;
+        }
+    }
+    return best;
+}
+
+static int all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Solves or evaluates row r, the i-th of its chunk, into out (whose arrays
+ * are attached) and records it in the worker's history. */
+static int compute_row(sweep *sw, worker *wk, size_t r, size_t i, map_sweep_row *out,
+                       map_error *err)
+{
+    const map_sweep_config *cfg = sw->cfg;
+    const size_t k = sw->k;
+    double *const target = wk->hist_target + i * k;
+    double *const lambda = (double *)out->lambda;
+    double *const level = (double *)out->level;
+    map_problem pb = sw->tmpl;
+    out->row = r;
+    wk->hist_ok[i] = 0;
+
+    if (cfg->mode == MAP_SWEEP_LAMBDAS) {
+        int rc = cfg->gen(cfg->gen_ctx, r, lambda, err);
+        if (rc)
+            return rc;
+        for (size_t l = 0; l < k; l++)
+            if (!(lambda[l] >= 0.0) || !isfinite(lambda[l]))
+                return map_error_set(err, MAP_EDATA, "lambda %zu is negative or not finite",
+                                     l + 1);
+        pb.target = sw->ref;
+        double logz = 0.0, ess = 0.0, mu[MAP_MAX_K];
+        rc = map_evaluate(&pb, lambda, wk->ws, &logz, mu, NULL, &ess, NULL);
+        if (rc)
+            return map_error_set(err, rc, "cannot evaluate the tilt");
+        /* KL = λᵀμ − Λ, in the centred form λᵀ(μ − c0) − (Λ − λᵀc0). */
+        double lc = 0.0, lmc = 0.0;
+        int improves = 1;
+        for (size_t l = 0; l < k; l++) {
+            lc += lambda[l] * sw->ref[l];
+            lmc += lambda[l] * (mu[l] - sw->ref[l]);
+            improves = improves && mu[l] > sw->ref[l];
+        }
+        if (sw->level_cols) {
+            rc = map_levels(&pb, lambda, sw->nlevel, sw->level_cols, wk->ws, level, err);
+            if (rc)
+                return rc;
+        } else {
+            memcpy(level, mu, k * sizeof *level);
+        }
+        out->status = MAP_SOLVE_OPTIMAL;
+        out->improves = improves;
+        out->kl = fmax(0.0, lmc - (logz - lc));
+        out->ess = ess;
+        out->margin = NAN;
+        out->iterations = 0;
+        return MAP_OK;
+    }
+
+    int rc = cfg->gen(cfg->gen_ctx, r, target, err);
+    if (rc)
+        return rc;
+    for (size_t l = 0; l < k; l++)
+        if (!isfinite(target[l]))
+            return map_error_set(err, MAP_EDATA, "target %zu is not finite", l + 1);
+    pb.target = target;
+    const double *init = warm_start(sw, wk, i, target);
+    map_result *res = &wk->res;
+    rc = map_solve_palette(&pb, &sw->par, &sw->fp, init, wk->ws, res, err);
+    if (rc)
+        return rc;
+    memcpy((double *)out->target, target, k * sizeof *target);
+    memcpy(lambda, res->lambda, k * sizeof *lambda);
+    const int finite = all_finite(res->lambda, k);
+    if (sw->level_cols) {
+        if (finite) {
+            rc = map_levels(&pb, res->lambda, sw->nlevel, sw->level_cols, wk->ws, level, err);
+            if (rc)
+                return rc;
+        } else {
+            for (size_t l = 0; l < sw->nlevel; l++)
+                level[l] = NAN;
+        }
+    } else {
+        memcpy(level, res->level, k * sizeof *level);
+    }
+    out->status = res->status;
+    out->improves = -1;
+    out->kl = finite ? res->diag.kl : NAN;
+    out->ess = finite ? res->diag.ess : NAN;
+    out->margin = res->margin;
+    out->iterations = res->diag.iterations;
+    if (res->status == MAP_SOLVE_OPTIMAL) {
+        memcpy(wk->hist_lambda + i * k, res->lambda, k * sizeof *lambda);
+        wk->hist_ok[i] = 1;
+    }
+    return MAP_OK;
+}
+
+/* ------------------------------------------------------------- delivery */
+
+/* Hands one row to the caller; counts it. Returns the callback's code. */
+static int deliver(sweep *sw, const map_sweep_row *row)
+{
+    const int rc = sw->cfg->on_row(sw->cfg->row_ctx, row);
+    if (rc) {
+        sw->cb_code = rc;
+        atomic_store(&sw->stop, 1);
+        return rc;
+    }
+    sw->sum.delivered++;
+    if ((unsigned)row->status < 5)
+        sw->sum.status_count[row->status]++;
+    if (row->improves == 1)
+        sw->sum.improving++;
+    return MAP_OK;
+}
+
+static void progress(sweep *sw, size_t done)
+{
+    if (sw->cfg->on_progress)
+        sw->cfg->on_progress(sw->cfg->progress_ctx, done, sw->cfg->nrows);
+}
+
+/* First row of chunk c that must be computed: the chunk's start, or for the
+ * chunk holding start_row, start_row itself unless warm starts need the rows
+ * before it. */
+static size_t chunk_begin(const sweep *sw, size_t c)
+{
+    const size_t lo = c * sw->chunk;
+    const size_t s = sw->cfg->start_row;
+    if (s <= lo)
+        return lo;
+    const int warm = sw->cfg->mode == MAP_SWEEP_PALETTES && sw->cfg->warm != MAP_SWEEP_WARM_NONE;
+    return warm ? lo : s;
+}
+
+static size_t chunk_end(const sweep *sw, size_t c)
+{
+    const size_t hi = (c + 1) * sw->chunk;
+    return hi < sw->cfg->nrows ? hi : sw->cfg->nrows;
+}
+
+/* Computes chunk c into sl (its first row is max(chunk start, start_row)).
+ * Rows are published one by one: under the lock when threaded, else handed
+ * to the caller at once. Returns non-zero when the chunk was left unfinished
+ * (stop, cancellation, an error or the callback). */
+static int process_chunk(sweep *sw, worker *wk, size_t c, slot *sl)
+{
+    const size_t lo = c * sw->chunk, hi = chunk_end(sw, c);
+    const size_t s = sw->cfg->start_row;
+    for (size_t r = chunk_begin(sw, c); r < hi; r++) {
+        if (should_stop(sw) || r >= atomic_load(&sw->limit))
+            return 1;
+        const int deliverable = r >= s;
+        map_sweep_row *row = deliverable ? &sl->rows[r - sl->first] : &wk->scratch;
+        map_error e;
+        map_error_clear(&e);
+        const int rc = compute_row(sw, wk, r, r - lo, row, &e);
+        if (rc) {
+            if (!e.code)
+                map_error_set(&e, rc, "the solver failed (code %d)", rc);
+            record_error(sw, r, rc, &e);
+            return 1;
+        }
+        if (!deliverable) {
+            if (!sw->threaded)
+                sw->sum.computed++;
+            else {
+                pthread_mutex_lock(&sw->lock);
+                sw->sum.computed++;
+                pthread_mutex_unlock(&sw->lock);
+            }
+            continue;
+        }
+        if (sw->threaded) {
+            pthread_mutex_lock(&sw->lock);
+            sw->sum.computed++;
+            sl->ready = r - sl->first + 1;
+            pthread_cond_signal(&sw->ready_cond);
+            pthread_mutex_unlock(&sw->lock);
+        } else {
+            sw->sum.computed++;
+            if (deliver(sw, row))
+                return 1;
+            progress(sw, r + 1);
+        }
+    }
+    return 0;
+}
+
+/* Prepares sl to receive chunk c. */
+static void slot_open(const sweep *sw, slot *sl, size_t c)
+{
+    const size_t b = c * sw->chunk;
+    sl->chunk = c;
+    sl->first = b > sw->cfg->start_row ? b : sw->cfg->start_row;
+    sl->ready = 0;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+static void *worker_main(void *arg)
+{
+    worker *wk = arg;
+    sweep *sw = wk->sw;
+    pthread_mutex_lock(&sw->lock);
+    for (;;) {
+        if (should_stop(sw))
+            break;
+        const size_t c = sw->next_chunk;
+        if (c >= sw->nchunks || c * sw->chunk >= atomic_load(&sw->limit))
+            break;
+        if (c >= sw->base_chunk + sw->window) {
+            /* The deliverer is behind; a timed wait so that cancellation
+             * (set by a signal handler, which cannot signal) is seen. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += POLL_NS;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&sw->space_cond, &sw->lock, &ts);
+            continue;
+        }
+        sw->next_chunk++;
+        slot *sl = &sw->slots[c % sw->window];
+        assert(sl->chunk == SIZE_MAX);
+        slot_open(sw, sl, c);
+        pthread_mutex_unlock(&sw->lock);
+        const int left = process_chunk(sw, wk, c, sl);
+        pthread_mutex_lock(&sw->lock);
+        if (left)
+            break;
+    }
+    sw->active--;
+    pthread_cond_broadcast(&sw->ready_cond);
+    pthread_mutex_unlock(&sw->lock);
+    /* GLPK keeps a per-thread environment (thread-local storage) that the
+     * margin LP created in this thread; free it before the thread ends. */
+    glp_free_env();
+    return NULL;
+}
+
+/* Delivers, in row order, the rows published contiguously from *next;
+ * frees each slot once its chunk is fully delivered. Called with the lock
+ * held (released around the callbacks). Returns the callback's code. */
+static int drain(sweep *sw, size_t *next)
+{
+    while (*next < sw->cfg->nrows) {
+        const size_t c = *next / sw->chunk;
+        slot *sl = &sw->slots[c % sw->window];
+        if (sl->chunk != c || *next - sl->first >= sl->ready)
+            return MAP_OK;
+        const size_t i0 = *next - sl->first, avail = sl->ready - i0;
+        pthread_mutex_unlock(&sw->lock);
+        int rc = MAP_OK;
+        size_t done = 0;
+        for (; done < avail && !rc; done++)
+            rc = deliver(sw, &sl->rows[i0 + done]);
+        if (rc)
+            done--;
+        *next += done;
+        progress(sw, *next);
+        pthread_mutex_lock(&sw->lock);
+        if (rc) {
+            pthread_cond_broadcast(&sw->space_cond);
+            return rc;
+        }
+        if (*next == chunk_end(sw, c)) {
+            sl->chunk = SIZE_MAX;
+            sw->base_chunk = c + 1;
+            pthread_cond_broadcast(&sw->space_cond);
+        }
+    }
+    return MAP_OK;
+}
+
+/* The threaded run: nthreads workers, the caller delivers. */
+static void run_threaded(sweep *sw, worker *wk, unsigned nthreads)
+{
+    size_t next = sw->cfg->start_row;
+    pthread_mutex_lock(&sw->lock);
+    unsigned started = 0;
+    int create_rc = 0;
+    for (; started < nthreads; started++) {
+        sw->active++;
+        create_rc = pthread_create(&wk[started].thread, NULL, worker_main, &wk[started]);
+        if (create_rc != 0) {
+            sw->active--;
+            break;
+        }
+    }
+    sw->sum.threads = started;
+    if (started == 0) {
+        map_error e;
+        map_error_set(&e, MAP_ENOMEM, "cannot start a worker thread: %s", strerror(create_rc));
+        pthread_mutex_unlock(&sw->lock);
+        record_error(sw, sw->cfg->start_row, MAP_ENOMEM, &e);
+        pthread_mutex_lock(&sw->lock);
+    }
+    for (;;) {
+        if (drain(sw, &next))
+            break;
+        if (next >= atomic_load(&sw->limit) || atomic_load(&sw->stop) || sw->active == 0)
+            break;
+        if (cancelled(sw))
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += POLL_NS;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&sw->ready_cond, &sw->lock, &ts);
+    }
+    atomic_store(&sw->stop, 1);
+    pthread_cond_broadcast(&sw->space_cond);
+    pthread_mutex_unlock(&sw->lock);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(wk[t].thread, NULL);
+    /* Rows finished while the workers were stopping are complete: deliver
+     * those contiguous with the last delivered one (not after a callback
+     * failure). */
+    pthread_mutex_lock(&sw->lock);
+    if (!sw->cb_code)
+        (void)drain(sw, &next);
+    pthread_mutex_unlock(&sw->lock);
+}
+
+/* The single-threaded run: chunks in order on the caller's thread. */
+static void run_inline(sweep *sw, worker *wk)
+{
+    sw->sum.threads = 1;
+    slot *sl = &sw->slots[0];
+    for (size_t c = sw->first_chunk; c < sw->nchunks; c++) {
+        slot_open(sw, sl, c);
+        if (process_chunk(sw, wk, c, sl))
+            break;
+    }
+}
+
+/* --------------------------------------------------------------- set-up */
+
+static void worker_free(worker *wk)
+{
+    map_solver_ws_free(wk->ws);
+    map_free(wk->hist_target);
+    map_free(wk->hist_lambda);
+    map_free(wk->hist_ok);
+    map_free(wk->scratch_buf);
+}
+
+static int worker_init(sweep *sw, worker *wk)
+{
+    memset(wk, 0, sizeof *wk);
+    wk->sw = sw;
+    const size_t k = sw->k, per = 2 * k + sw->nlevel;
+    wk->ws = map_solver_ws_new(k, sw->nlevel > k ? sw->nlevel : k);
+    wk->hist_target = map_mallocarray(sw->chunk * k, sizeof *wk->hist_target);
+    wk->hist_lambda = map_mallocarray(sw->chunk * k, sizeof *wk->hist_lambda);
+    wk->hist_ok = map_calloc(sw->chunk, 1);
+    wk->scratch_buf = map_mallocarray(per, sizeof *wk->scratch_buf);
+    if (!wk->ws || !wk->hist_target || !wk->hist_lambda || !wk->hist_ok || !wk->scratch_buf)
+        return MAP_ENOMEM;
+    attach(&wk->scratch, wk->scratch_buf, k, sw->nlevel, sw->cfg->mode == MAP_SWEEP_PALETTES);
+    return MAP_OK;
+}
+
+static int check_config(const map_sweep_config *cfg, map_error *err)
+{
+    if (!cfg || !cfg->problem || !cfg->gen || !cfg->on_row)
+        return map_error_set(err, MAP_EUSAGE, "sweep: problem, generator and row callback needed");
+    if (cfg->mode != MAP_SWEEP_PALETTES && cfg->mode != MAP_SWEEP_LAMBDAS)
+        return map_error_set(err, MAP_EUSAGE, "sweep: unknown mode %d", (int)cfg->mode);
+    if (cfg->warm != MAP_SWEEP_WARM_NONE && cfg->warm != MAP_SWEEP_WARM_PREVIOUS
+        && cfg->warm != MAP_SWEEP_WARM_NEAREST)
+        return map_error_set(err, MAP_EUSAGE, "sweep: unknown warm-start rule %d",
+                             (int)cfg->warm);
+    if (cfg->start_row > cfg->nrows)
+        return map_error_set(err, MAP_EUSAGE, "sweep: start row %zu is past the last row (%zu rows)",
+                             cfg->start_row, cfg->nrows);
+    const map_problem *pb = cfg->problem;
+    if (pb->k == 0 || pb->k > MAP_MAX_K || !pb->cols || !pb->scale)
+        return map_error_set(err, MAP_EDATA, "sweep: the problem needs 1 to %d values with scales",
+                             MAP_MAX_K);
+    if (cfg->nlevel > 0 && !cfg->level_cols)
+        return map_error_set(err, MAP_EUSAGE, "sweep: %zu level columns but no indices",
+                             cfg->nlevel);
+    for (size_t l = 0; l < cfg->nlevel; l++)
+        if (cfg->level_cols[l] >= pb->data.m)
+            return map_error_set(err, MAP_EDATA, "sweep: level column %zu is out of range",
+                                 cfg->level_cols[l]);
+    /* The template with a finite dummy target passes the solver's own check. */
+    const double zero[MAP_MAX_K] = {0};
+    map_problem probe = *pb;
+    probe.target = zero;
+    return map_problem_check(&probe, err);
+}
+
+int map_sweep_run(const map_sweep_config *cfg, map_sweep_summary *summary, map_error *err)
+{
+    if (summary)
+        memset(summary, 0, sizeof *summary);
+    int code = check_config(cfg, err);
+    if (code)
+        return code;
+    const double t0 = now_seconds();
+
+    sweep *sw = map_calloc(1, sizeof *sw);
+    if (!sw)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    sw->cfg = cfg;
+    sw->tmpl = *cfg->problem;
+    sw->tmpl.target = NULL;
+    sw->k = cfg->problem->k;
+    sw->nlevel = cfg->nlevel > 0 ? cfg->nlevel : sw->k;
+    sw->level_cols = cfg->nlevel > 0 ? cfg->level_cols : NULL;
+    sw->chunk = cfg->chunk ? cfg->chunk : MAP_SWEEP_CHUNK;
+    if (sw->chunk > cfg->nrows && cfg->nrows > 0)
+        sw->chunk = cfg->nrows; /* the same single chunk, without the memory */
+    sw->nchunks = cfg->nrows / sw->chunk + (cfg->nrows % sw->chunk != 0);
+    sw->first_chunk = cfg->start_row / sw->chunk;
+    sw->next_chunk = sw->base_chunk = sw->first_chunk;
+    if (cfg->par)
+        sw->par = *cfg->par;
+    else
+        map_solver_params_default(&sw->par);
+    if (cfg->fp)
+        sw->fp = *cfg->fp;
+    else
+        map_feas_params_default(&sw->fp);
+    atomic_init(&sw->stop, 0);
+    atomic_init(&sw->limit, cfg->nrows);
+
+    unsigned nthreads = cfg->threads ? cfg->threads : map_sweep_cpus();
+    const size_t chunks_left = sw->nchunks - sw->first_chunk;
+    if (nthreads > chunks_left)
+        nthreads = chunks_left > 0 ? (unsigned)chunks_left : 1u;
+    sw->threaded = nthreads > 1;
+    sw->window = sw->threaded ? (size_t)WINDOW_PER_THREAD * nthreads : 1;
+
+    const size_t per = 2 * sw->k + sw->nlevel;
+    worker *wk = map_calloc(nthreads, sizeof *wk);
+    sw->slots = map_calloc(sw->window, sizeof *sw->slots);
+    code = wk && sw->slots ? MAP_OK : MAP_ENOMEM;
+    unsigned nwk = 0;
+    for (; !code && nwk < nthreads; nwk++)
+        code = worker_init(sw, &wk[nwk]);
+    if (code)
+        nwk++; /* the partly initialised one is freed too */
+    for (size_t w = 0; !code && w < sw->window; w++) {
+        slot *sl = &sw->slots[w];
+        sl->chunk = SIZE_MAX;
+        sl->rows = map_calloc(sw->chunk, sizeof *sl->rows);
+        sl->buf = map_mallocarray(sw->chunk * per, sizeof *sl->buf);
+        if (!sl->rows || !sl->buf) {
+            code = MAP_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < sw->chunk; i++)
+            attach(&sl->rows[i], sl->buf + i * per, sw->k, sw->nlevel,
+                   cfg->mode == MAP_SWEEP_PALETTES);
+    }
+    if (code)
+        map_error_set(err, MAP_ENOMEM, "out of memory for the sweep's buffers");
+
+    if (!code && cfg->mode == MAP_SWEEP_LAMBDAS) {
+        /* The reference means: the levels at λ = 0 (centre 0). */
+        const double zero[MAP_MAX_K] = {0};
+        code = map_levels(&sw->tmpl, zero, sw->k, sw->tmpl.cols, wk[0].ws, sw->ref, err);
+    }
+
+    int sync = 0;
+    if (!code) {
+        if (pthread_mutex_init(&sw->lock, NULL) == 0) {
+            sync = 1;
+            if (pthread_cond_init(&sw->ready_cond, NULL) == 0) {
+                sync = 2;
+                if (pthread_cond_init(&sw->space_cond, NULL) == 0)
+                    sync = 3;
+            }
+        }
+        if (sync < 3)
+            code = map_error_set(err, MAP_ENOMEM, "cannot create the sweep's locks");
+    }
+    if (!code && cfg->start_row < cfg->nrows) {
+        progress(sw, cfg->start_row);
+        if (sw->threaded)
+            run_threaded(sw, wk, nthreads);
+        else
+            run_inline(sw, wk);
+        if (sw->cb_code) {
+            code = sw->cb_code; /* err is the callback's business */
+        } else if (sw->err_code) {
+            code = sw->err_code;
+            if (err)
+                *err = sw->err;
+        }
+    }
+
+    sw->sum.next_row = cfg->start_row + sw->sum.delivered;
+    sw->sum.cancelled = !code && sw->sum.next_row < cfg->nrows;
+    sw->sum.seconds = now_seconds() - t0;
+    if (summary)
+        *summary = sw->sum;
+
+    if (sync >= 3)
+        pthread_cond_destroy(&sw->space_cond);
+    if (sync >= 2)
+        pthread_cond_destroy(&sw->ready_cond);
+    if (sync >= 1)
+        pthread_mutex_destroy(&sw->lock);
+    for (unsigned t = 0; wk && t < nwk && t < nthreads; t++)
+        worker_free(&wk[t]);
+    for (size_t w = 0; sw->slots && w < sw->window; w++) {
+        map_free(sw->slots[w].rows);
+        map_free(sw->slots[w].buf);
+    }
+    map_free(sw->slots);
+    map_free(wk);
+    map_free(sw);
+    return code;
+}
+
+/* ------------------------------------------------------------ generators */
+
+int map_sweep_grid_rows(const map_sweep_grid *grid, size_t *rows, map_error *err)
+{
+    *rows = 0;
+    if (!grid || grid->k == 0 || grid->k > MAP_MAX_K || !grid->from || !grid->to || !grid->steps)
+        return map_error_set(err, MAP_EUSAGE, "grid: 1 to %d values needed", MAP_MAX_K);
+    size_t n = 1;
+    for (size_t i = 0; i < grid->k; i++) {
+        if (grid->steps[i] == 0)
+            return map_error_set(err, MAP_EDATA, "grid: value %zu has no steps", i + 1);
+        if (!isfinite(grid->from[i]) || !isfinite(grid->to[i]))
+            return map_error_set(err, MAP_EDATA, "grid: value %zu has an endpoint that is not "
+                                 "finite", i + 1);
+        if (n > SIZE_MAX / grid->steps[i])
+            return map_error_set(err, MAP_EDATA, "grid: too many points");
+        n *= grid->steps[i];
+    }
+    *rows = n;
+    return MAP_OK;
+}
+
+int map_sweep_grid_gen(const void *ctx, size_t row, double *out, map_error *err)
+{
+    const map_sweep_grid *g = ctx;
+    size_t r = row;
+    for (size_t i = g->k; i-- > 0;) {
+        const size_t s = g->steps[i];
+        const size_t a = r % s;
+        r /= s;
+        if (s == 1 || a == 0)
+            out[i] = g->from[i];
+        else if (a == s - 1)
+            out[i] = g->to[i];
+        else
+            out[i] = g->from[i] + (g->to[i] - g->from[i]) * ((double)a / (double)(s - 1));
+    }
+    if (r != 0)
+        return map_error_set(err, MAP_EUSAGE, "grid: row %zu is past the last point", row);
+    return MAP_OK;
+}
+
+/* SplitMix64's finaliser (Steele, Lea and Flood 2014). */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+#define GOLDEN 0x9E3779B97F4A7C15u
+
+/* The key of row under seed; the draws of a row are mix64(key + GOLDEN·(i+1)). */
+static uint64_t row_key(uint64_t seed, size_t row)
+{
+    return mix64(mix64(seed) + GOLDEN * ((uint64_t)row + 1));
+}
+
+/* The i-th uniform in [0, 1) of a row (53 random bits). */
+static double row_unit(uint64_t key, size_t i)
+{
+    return (double)(mix64(key + GOLDEN * ((uint64_t)i + 1)) >> 11) * 0x1.0p-53;
+}
+
+int map_sweep_uniform_gen(const void *ctx, size_t row, double *out, map_error *err)
+{
+    (void)err;
+    const map_sweep_uniform *u = ctx;
+    const uint64_t key = row_key(u->seed, row);
+    for (size_t i = 0; i < u->k; i++)
+        out[i] = u->lo[i] + (u->hi[i] - u->lo[i]) * row_unit(key, i);
+    return MAP_OK;
+}
+
+int map_sweep_table_gen(const void *ctx, size_t row, double *out, map_error *err)
+{
+    const map_sweep_table *t = ctx;
+    if (row >= t->nrows)
+        return map_error_set(err, MAP_EUSAGE, "table: row %zu is past the last (%zu rows)", row,
+                             t->nrows);
+    memcpy(out, t->x + row * t->k, t->k * sizeof *out);
+    return MAP_OK;
+}
+
+int map_sweep_dirichlet_gen(const void *ctx, size_t row, double *out, map_error *err)
+{
+    const map_sweep_dirichlet *d = ctx;
+    if (!(d->scale > 0.0) || !isfinite(d->scale))
+        return map_error_set(err, MAP_EUSAGE, "lambda scale must be positive and finite");
+    const uint64_t key = row_key(d->seed, row);
+    const double size = d->scale * row_unit(key, 0);
+    double sum = 0.0;
+    for (size_t i = 0; i < d->k; i++) {
+        out[i] = -log1p(-row_unit(key, i + 1)); /* Exp(1): 1 − u in (0, 1] */
+        sum += out[i];
+    }
+    for (size_t i = 0; i < d->k; i++)
+        out[i] = sum > 0.0 ? size * (out[i] / sum) : size / (double)d->k;
+    return MAP_OK;
+}
+
+int map_sweep_kind_bounds(map_sweep_kind kind, const map_matrix *X, size_t k, const size_t *cols,
+                          double *lo, double *hi, map_error *err)
+{
+    if (!X || X->n == 0 || X->m == 0)
+        return map_error_set(err, MAP_EDATA, "the dataset has no samples");
+    if (kind != MAP_SWEEP_AGGRESSIVE && kind != MAP_SWEEP_CONSERVATIVE)
+        return map_error_set(err, MAP_EUSAGE, "unknown palette kind %d", (int)kind);
+    for (size_t i = 0; i < k; i++)
+        if (cols[i] >= X->m)
+            return map_error_set(err, MAP_EDATA, "column %zu is out of range", cols[i]);
+    map_colstat *cs = map_calloc(X->m, sizeof *cs);
+    if (!cs)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    map_column_stats(X, cs); /* the same mean as a palette's "mean" */
+    int rc = MAP_OK;
+    for (size_t i = 0; !rc && i < k; i++) {
+        double *sorted = NULL;
+        rc = map_column_sorted(X, cols[i], &sorted, err);
+        if (rc)
+            break;
+        const size_t n = X->n;
+        if (kind == MAP_SWEEP_AGGRESSIVE) {
+            lo[i] = map_quantile_sorted(sorted, n, 0.80);
+            hi[i] = sorted[n - 1];
+        } else {
+            lo[i] = cs[cols[i]].mean;
+            hi[i] = map_quantile_sorted(sorted, n, 0.70);
+        }
+        map_free(sorted);
+    }
+    map_free(cs);
+    return rc;
+}
