@@ -327,10 +327,132 @@ static int cmd_remove(int argc, char **argv)
     return MAP_OK;
 }
 
+/* ---- options shared by solve, feasible and adjust ----------------------- */
+
+/* The raw option values of the solve options (map_solve_opts). */
+typedef struct solve_args {
+    const char *normalize, *method, *init;
+    int sensitivity;
+    long bootstrap, seed;
+    double holdout;
+    char **init_list;           /* split --init (owned) */
+    double init_buf[MAP_MAX_K]; /* parsed --init */
+} solve_args;
+
+#define SOLVE_ARGS_INIT {NULL, NULL, NULL, 0, 0, 1, 0.0, NULL, {0}}
+
+#define NORMALIZE_OPT(a)                                                                        \
+    {"normalize", MAP_OPT_STRING, "MODE",                                                      \
+     "global, or prompt: per-prompt normalisation on the prompt column", "global", 0,          \
+     &(a).normalize, 0, 0, 0, 0, 0}
+
+/* The options of a solve (solve and adjust), after NORMALIZE_OPT. */
+#define SOLVE_OPTS(a)                                                                           \
+    {"method", MAP_OPT_STRING, "M", "newton, lbfgs or mma (NLopt, for cross-checking)",        \
+     "newton", 0, &(a).method, 0, 0, 0, 0, 0},                                                  \
+    {"init", MAP_OPT_STRING, "L1,L2,...", "warm start: lambda per palette value, in order",     \
+     "0", 0, &(a).init, 0, 0, 0, 0, 0},                                                         \
+    {"sensitivity", MAP_OPT_FLAG, NULL, "shadow prices and dlambda/dc on the free set", NULL,  \
+     0, &(a).sensitivity, 0, 0, 0, 0, 0},                                                       \
+    {"bootstrap", MAP_OPT_LONG, "B", "B bootstrap resamples: SEs and 95% intervals", NULL, 0,  \
+     &(a).bootstrap, 0, 0, 0, 1, 100000},                                                       \
+    {"holdout", MAP_OPT_DOUBLE, "F", "solve on 1-F of the samples, check on the held-out F",   \
+     NULL, 0, &(a).holdout, 0.0, 1.0, 1, 0, 0},                                                 \
+    {"seed", MAP_OPT_LONG, "S", "seed of --bootstrap and --holdout (GSL mt19937)", "1", 0,     \
+     &(a).seed, 0, 0, 0, 0, LONG_MAX}
+
+#define SOLVE_NOTES                                                                             \
+    "--normalize prompt solves the per-prompt problem (MATH.md 9) on the dataset's prompt\n"   \
+    "column (exit 3 without one); prompts with one sample cannot be tilted and are counted.\n" \
+    "--bootstrap and --holdout resample prompts under --normalize prompt. --method lbfgs\n"    \
+    "or mma: NLopt on the same dual; optimal only when the KKT test passes at 1e-7."
+
+/* Turns a's raw values into so; MAP_EUSAGE naming the option at fault. */
+static int solve_args_finish(solve_args *a, map_solve_opts *so, int with_solve, map_error *err)
+{
+    map_solve_opts_default(so);
+    if (a->normalize && map_normalize_parse(a->normalize, &so->normalize) != 0)
+        return map_error_set(err, MAP_EUSAGE,
+                             "unknown value '%s' for --normalize (global, prompt)", a->normalize);
+    if (!with_solve)
+        return MAP_OK;
+    if (a->method && map_method_parse(a->method, &so->method) != 0)
+        return map_error_set(err, MAP_EUSAGE, "unknown value '%s' for --method (newton, lbfgs, mma)",
+                             a->method);
+    if (a->holdout != 0.0 && !(a->holdout > 0.0 && a->holdout < 1.0))
+        return map_error_set(err, MAP_EUSAGE, "--holdout %g is not in (0, 1)", a->holdout);
+    so->sensitivity = a->sensitivity;
+    so->bootstrap = (size_t)a->bootstrap;
+    so->holdout = a->holdout;
+    so->seed = (unsigned long)a->seed;
+    if (a->init) {
+        size_t count = 0;
+        int rc = map_args_split_list(a->init, "--init", &a->init_list, &count, err);
+        if (rc)
+            return rc;
+        if (count > MAP_MAX_K)
+            return map_error_set(err, MAP_EUSAGE, "--init gives %zu values; at most %d", count,
+                                 MAP_MAX_K);
+        for (size_t i = 0; i < count; i++)
+            if (map_parse_double(a->init_list[i], &a->init_buf[i]) != 0 ||
+                !(a->init_buf[i] >= 0.0))
+                return map_error_set(err, MAP_EUSAGE,
+                                     "invalid value '%s' in --init: expected a number >= 0",
+                                     a->init_list[i]);
+        so->init = a->init_buf;
+        so->ninit = count;
+    }
+    return MAP_OK;
+}
+
+/* Loads dataset `name` from db for a solve-like command. */
+static int load_for(const char *db, const char *name, const map_solve_opts *so, map_dataset **ds,
+                    map_error *err)
+{
+    *ds = NULL;
+    map_store *st = NULL;
+    int rc = open_for_read(map_store_default_path(db), name, &st, err);
+    if (!rc)
+        rc = map_app_load(st, name, so, ds, err);
+    map_store_close(st);
+    return rc;
+}
+
+/* Notes on stderr about a solve: constant values, prompts that cannot be
+ * tilted, an ill-conditioned final Hessian, a missing sensitivity and
+ * excluded bootstrap replicates. */
+static void solve_notes(const map_solve_report *rep)
+{
+    for (size_t i = 0; i < rep->k; i++)
+        if (rep->items[i].constant)
+            fprintf(stderr,
+                    "mapsolve: note: value '%s' is constant and meets its target; left out "
+                    "with lambda 0 (its lambda is not identifiable)\n", rep->items[i].name);
+    if (rep->singletons)
+        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
+                        "tilted\n", rep->singletons, rep->prompts);
+    for (size_t i = 0; i < rep->ncollinear; i++) {
+        const map_collinear *c = &rep->collinear[i];
+        fprintf(stderr, "mapsolve: note: values '%s' and '%s' are exactly collinear on the samples "
+                        "(%s = %.6g·%s %+.6g): only a combination of their lambdas is determined\n",
+                c->a, c->b, c->b, c->slope, c->a, c->intercept);
+    }
+    if (rep->ill_conditioned)
+        fprintf(stderr, "mapsolve: warning: the final Hessian is ill-conditioned (condition "
+                        "%.3g): some values are (nearly) collinear, so their lambdas are poorly "
+                        "determined\n", rep->result.diag.cond);
+    if (rep->sens_note[0])
+        fprintf(stderr, "mapsolve: note: %s\n", rep->sens_note);
+    if (rep->has_bootstrap && rep->boot.excluded)
+        fprintf(stderr, "mapsolve: note: %zu of %zu bootstrap replicates were not optimal and "
+                        "are excluded\n", rep->boot.excluded, rep->boot.replicates);
+}
+
 /* ---- solve -------------------------------------------------------------- */
 
 static int cmd_solve(int argc, char **argv)
 {
+    solve_args sa = SOLVE_ARGS_INIT;
     map_solver_params par;
     map_solver_params_default(&par);
     const char *db = NULL, *palette = NULL;
@@ -350,9 +472,15 @@ static int cmd_solve(int argc, char **argv)
         {"max-iter", MAP_OPT_LONG, "N", "Newton iteration limit", iter_def, 0, &max_iter, 0, 0, 0,
          1, 1000000},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+        NORMALIZE_OPT(sa),
+        SOLVE_OPTS(sa),
     };
     const map_cmd_spec spec = {
-        "solve", "solve NAME --palette SPEC [--json] [--tol T] [--max-iter N] [--db PATH]",
+        "solve",
+        "solve NAME --palette SPEC [--json] [--tol T] [--max-iter N] [--db PATH]\n"
+        "                     [--normalize global|prompt] [--method newton|lbfgs|mma]\n"
+        "                     [--init L1,...] [--sensitivity] [--bootstrap B] [--holdout F]\n"
+        "                     [--seed S]",
         "Finds the least-KL reweighting of dataset NAME's samples whose expected values\n"
         "reach the palette's targets (the MAP problem), with a verdict: optimal (the\n"
         "weights lambda >= 0 of the combined reward), infeasible (with a certificate d:\n"
@@ -361,11 +489,19 @@ static int cmd_solve(int argc, char **argv)
         "Palette: comma-separated VALUE=TARGET, TARGET a number, 'mean' (the value's mean)\n"
         "or qNN (its NN-th percentile, type 7, NN in [0, 100], e.g. q50, q97.5).\n"
         "Example: --palette humor=q90,gpt2-helpful=mean,coherence=0.45\n"
-        "A constant value whose target is at most its value is left out with lambda 0.\n"
+        "A constant value whose target is at most its value is left out with lambda 0;\n"
+        "above its value the palette is infeasible with the certificate d = e_i.\n"
         "--json prints {dataset, n, status, values: [{name, spec, target, lambda, level,\n"
         "constant}], levels: {VALUE: level, for every value}, kl, ess, max_weight, dual,\n"
-        "kkt, gap, violation, condition, iterations, margin}, plus certificate: {direction:\n"
-        "{VALUE: d}, gap} when infeasible and boundary_values: [...] when boundary."};
+        "kkt, gap, violation, condition, iterations, margin, normalize, prompts,\n"
+        "singleton_prompts, method, ill_conditioned, collinear: [{values: [A, B], slope,\n"
+        "intercept}]}, plus certificate: {direction: {VALUE: d}, gap} when\n"
+        "infeasible, boundary_values: [...] when boundary, sensitivity: {shadow_prices,\n"
+        "free, dlambda_dc: {VALUE: {VALUE: d}}, condition}, bootstrap: {replicates, used,\n"
+        "excluded, seed, lambda: {VALUE: {estimate, mean, se, lo, hi}}, levels: {...}} and\n"
+        "holdout: {fraction, seed, n_train, n_test, prompts_train, prompts_test, status,\n"
+        "kl_train, kl_test, ess_test, levels: {VALUE: {train, test}}} when asked for.\n"
+        SOLVE_NOTES};
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
@@ -376,19 +512,19 @@ static int cmd_solve(int argc, char **argv)
     par.max_iter = (int)max_iter;
     map_error err;
     map_error_clear(&err);
-    map_store *st = NULL;
+    map_solve_opts so;
     map_solve_report *rep = NULL;
-    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    map_dataset *ds = NULL;
+    rc = solve_args_finish(&sa, &so, 1, &err);
     if (!rc)
-        rc = map_app_solve(st, pos[0], palette, &par, NULL, &rep, &err);
-    map_store_close(st);
+        rc = load_for(db, pos[0], &so, &ds, &err);
+    if (!rc)
+        rc = map_app_solve_dataset_opts(ds, palette, &so, &par, NULL, &rep, &err);
+    map_dataset_free(ds);
+    map_args_list_free(sa.init_list);
     if (rc)
         return fail(&err, spec.name);
-    for (size_t i = 0; i < rep->k; i++)
-        if (rep->items[i].constant)
-            fprintf(stderr,
-                    "mapsolve: note: value '%s' is constant and meets its target; left out "
-                    "with lambda 0\n", rep->items[i].name);
+    solve_notes(rep);
     if (json)
         rc = emit_json(map_json_solve(rep));
     else if ((rc = map_print_solve(stdout, rep)) != 0)
@@ -406,6 +542,7 @@ static int cmd_solve(int argc, char **argv)
 
 static int cmd_feasible(int argc, char **argv)
 {
+    solve_args sa = SOLVE_ARGS_INIT;
     const char *db = NULL, *palette = NULL;
     int json = 0;
     const map_opt opts[] = {
@@ -414,9 +551,11 @@ static int cmd_feasible(int argc, char **argv)
         {"json", MAP_OPT_FLAG, NULL, "print one JSON object instead of a table", NULL, 0, &json,
          0, 0, 0, 0, 0},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+        NORMALIZE_OPT(sa),
     };
     const map_cmd_spec spec = {
-        "feasible", "feasible NAME --palette SPEC [--json] [--db PATH]",
+        "feasible",
+        "feasible NAME --palette SPEC [--json] [--db PATH] [--normalize global|prompt]",
         "Decides whether some reweighting of dataset NAME's samples reaches the palette,\n"
         "without solving for lambda: the verdict, the scaled margin v* (> 0: attainable;\n"
         "|v*| <= 1e-9: boundary, reachable only in the limit; < 0: infeasible) and its\n"
@@ -427,8 +566,10 @@ static int cmd_feasible(int argc, char **argv)
         "Exit status 0 only for attainable; 1 for boundary (attainable only as lambda\n"
         "grows without bound) and for infeasible.\n"
         "--json prints {dataset, n, verdict, margin, values: [{name, spec, target,\n"
-        "constant}]}, plus certificate: {direction: {VALUE: d}, gap} when infeasible and\n"
-        "boundary_values: [...] when boundary."};
+        "constant}], normalize, prompts, singleton_prompts}, plus certificate: {direction:\n"
+        "{VALUE: d}, gap} when infeasible and boundary_values: [...] when boundary.\n"
+        "--normalize prompt: the verdict on the per-prompt attainable set (the average of\n"
+        "the prompts' hulls); exit 3 when the dataset has no prompt column."};
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
@@ -437,14 +578,20 @@ static int cmd_feasible(int argc, char **argv)
         return rc;
     map_error err;
     map_error_clear(&err);
-    map_store *st = NULL;
+    map_solve_opts so;
     map_feasible_report *rep = NULL;
-    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    map_dataset *ds = NULL;
+    rc = solve_args_finish(&sa, &so, 0, &err);
     if (!rc)
-        rc = map_app_feasible(st, pos[0], palette, NULL, &rep, &err);
-    map_store_close(st);
+        rc = load_for(db, pos[0], &so, &ds, &err);
+    if (!rc)
+        rc = map_app_feasible_dataset_opts(ds, palette, &so, NULL, &rep, &err);
+    map_dataset_free(ds);
     if (rc)
         return fail(&err, spec.name);
+    if (rep->singletons)
+        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
+                        "tilted\n", rep->singletons, rep->prompts);
     if (json)
         rc = emit_json(map_json_feasible(rep));
     else if ((rc = map_print_feasible(stdout, rep)) != 0)
@@ -462,6 +609,7 @@ static int cmd_feasible(int argc, char **argv)
 
 static int cmd_adjust(int argc, char **argv)
 {
+    solve_args sa = SOLVE_ARGS_INIT;
     map_solver_params par;
     map_solver_params_default(&par);
     map_adjust_opts ao;
@@ -482,11 +630,14 @@ static int cmd_adjust(int argc, char **argv)
         {"json", MAP_OPT_FLAG, NULL, "print one JSON object instead of a table", NULL, 0, &json,
          0, 0, 0, 0, 0},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+        NORMALIZE_OPT(sa),
+        SOLVE_OPTS(sa),
     };
     const map_cmd_spec spec = {
         "adjust",
         "adjust NAME --palette SPEC [--mode ray|greedy] [--priority A,B,...] [--inset F]\n"
-        "                      [--json] [--db PATH]",
+        "                      [--json] [--db PATH] [--normalize global|prompt]\n"
+        "                      [solve options: --method, --init, --sensitivity, ...]",
         "Lowers an unattainable palette onto the attainable set of dataset NAME and\n"
         "solves it (MATH.md 7). ray: the largest rho in [0, 1] with mean + rho (c - mean)\n"
         "attainable (mean: the reference means). greedy: in priority order, each target\n"
@@ -502,7 +653,9 @@ static int cmd_adjust(int argc, char **argv)
         "--json prints {dataset, n, mode, rho (ray), inset, unchanged, requested_margin,\n"
         "status, values: [{name, spec, requested, adjusted, target, lambda, level,\n"
         "constant}], levels, kl, ess, max_weight, dual, kkt, gap, violation, condition,\n"
-        "iterations, margin}; margin is that of the palette solved."};
+        "iterations, margin, normalize, prompts, singleton_prompts, method}; margin is that\n"
+        "of the palette solved; sensitivity, bootstrap, holdout as for solve.\n"
+        SOLVE_NOTES};
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
@@ -537,21 +690,21 @@ static int cmd_adjust(int argc, char **argv)
         return fail(&err, spec.name);
     ao.priority = (const char *const *)plist;
     ao.npriority = np;
-    map_store *st = NULL;
+    map_solve_opts so;
     map_adjust_report *rep = NULL;
-    rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
+    map_dataset *ds = NULL;
+    rc = solve_args_finish(&sa, &so, 1, &err);
     if (!rc)
-        rc = map_app_adjust(st, pos[0], palette, &ao, &par, NULL, &rep, &err);
-    map_store_close(st);
+        rc = load_for(db, pos[0], &so, &ds, &err);
+    if (!rc)
+        rc = map_app_adjust_dataset_opts(ds, palette, &ao, &so, &par, NULL, &rep, &err);
+    map_dataset_free(ds);
     map_args_list_free(plist);
+    map_args_list_free(sa.init_list);
     if (rc)
         return fail(&err, spec.name);
     const map_solve_report *s = rep->solve;
-    for (size_t i = 0; i < s->k; i++)
-        if (s->items[i].constant)
-            fprintf(stderr,
-                    "mapsolve: note: value '%s' is constant and meets its target; left out "
-                    "with lambda 0\n", s->items[i].name);
+    solve_notes(s);
     if (json)
         rc = emit_json(map_json_adjust(rep));
     else if ((rc = map_print_adjust(stdout, rep)) != 0)
@@ -610,6 +763,7 @@ static int table_close(table_out *t, int rc, map_error *err)
 
 static int cmd_frontier(int argc, char **argv)
 {
+    const char *normalize = NULL;
     const char *db = NULL, *values = NULL, *kl = NULL, *direction = NULL, *out = NULL;
     int json = 0;
     long points = 21;
@@ -630,6 +784,8 @@ static int cmd_frontier(int argc, char **argv)
         {"json", MAP_OPT_FLAG, NULL, "a JSON array of row objects instead of CSV", NULL, 0, &json,
          0, 0, 0, 0, 0},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+        {"normalize", MAP_OPT_STRING, "MODE", "global only (prompt: not supported yet)", "global",
+         0, &normalize, 0, 0, 0, 0, 0},
     };
     const map_cmd_spec spec = {
         "frontier",
@@ -658,6 +814,12 @@ static int cmd_frontier(int argc, char **argv)
     int rc = parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
+    if (normalize && strcmp(normalize, "global") != 0) {
+        map_error nerr;
+        map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize %s is not supported yet (global only)",
+                      spec.name, normalize);
+        return fail(&nerr, spec.name);
+    }
     map_error err;
     map_error_clear(&err);
     if (kl && direction)
@@ -710,6 +872,7 @@ static int cmd_frontier(int argc, char **argv)
 
 static int cmd_region(int argc, char **argv)
 {
+    const char *normalize = NULL;
     const char *db = NULL, *values = NULL, *from = NULL, *out = NULL;
     int json = 0, polygon = 0;
     long points = 36;
@@ -726,6 +889,8 @@ static int cmd_region(int argc, char **argv)
         {"json", MAP_OPT_FLAG, NULL, "a JSON array of row objects instead of CSV", NULL, 0, &json,
          0, 0, 0, 0, 0},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
+        {"normalize", MAP_OPT_STRING, "MODE", "global only (prompt: not supported yet)", "global",
+         0, &normalize, 0, 0, 0, 0, 0},
     };
     const map_cmd_spec spec = {
         "region",
@@ -750,6 +915,12 @@ static int cmd_region(int argc, char **argv)
     int rc = parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
+    if (normalize && strcmp(normalize, "global") != 0) {
+        map_error nerr;
+        map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize %s is not supported yet (global only)",
+                      spec.name, normalize);
+        return fail(&nerr, spec.name);
+    }
     map_error err;
     map_error_clear(&err);
     char **vlist = NULL;

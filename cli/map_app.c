@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "map_frontier.h"
+#include "map_sensitivity.h"
 #include "map_stats.h"
 
 /* ---- ingest ------------------------------------------------------------- */
@@ -192,7 +193,52 @@ typedef struct app_problem {
     size_t cols[MAP_MAX_K];
     double target[MAP_MAX_K], scale[MAP_MAX_K], absmax[MAP_MAX_K], mean[MAP_MAX_K];
     map_problem pb;
+    /* per-prompt normalisation: pb.groups = &grp when set (order, start owned) */
+    map_normalize normalize;
+    map_groups grp;
+    size_t *order, *start;
+    size_t singletons;
 } app_problem;
+
+/* Frees what build_problem allocated in ap (the groups). */
+static void app_problem_free(app_problem *ap)
+{
+    map_free(ap->order);
+    map_free(ap->start);
+    ap->order = ap->start = NULL;
+}
+
+const char *map_normalize_name(map_normalize v)
+{
+    return v == MAP_NORMALIZE_PROMPT ? "prompt" : "global";
+}
+
+int map_normalize_parse(const char *text, map_normalize *v)
+{
+    if (strcmp(text, "global") == 0)
+        *v = MAP_NORMALIZE_GLOBAL;
+    else if (strcmp(text, "prompt") == 0)
+        *v = MAP_NORMALIZE_PROMPT;
+    else
+        return -1;
+    return 0;
+}
+
+void map_solve_opts_default(map_solve_opts *so)
+{
+    memset(so, 0, sizeof *so);
+    so->normalize = MAP_NORMALIZE_GLOBAL;
+    so->method = MAP_METHOD_NEWTON;
+    so->seed = 1;
+}
+
+int map_app_load(map_store *st, const char *name, const map_solve_opts *so, map_dataset **ds,
+                 map_error *err)
+{
+    *ds = NULL;
+    const unsigned flags = so && so->normalize == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0u;
+    return map_store_get_dataset(st, name, flags, ds, err);
+}
 
 /* Parses spec for ds and computes ds's column statistics. On success *pal
  * (map_palette_free), *items (pal->k zeroed entries, map_free) and *st
@@ -230,9 +276,11 @@ static int palette_setup(const map_dataset *ds, const char *spec, map_palette **
  * A constant value (min == max) whose target is at most its value is left
  * out of the problem; a higher target is MAP_EDATA. */
 static int build_problem(const map_dataset *ds, const map_colstat *st, const map_palette *pal,
-                         map_solve_item *items, app_problem *ap, map_error *err)
+                         const map_solve_opts *so, map_solve_item *items, app_problem *ap,
+                         map_error *err)
 {
     memset(ap, 0, sizeof *ap);
+    ap->normalize = so ? so->normalize : MAP_NORMALIZE_GLOBAL;
     size_t kp = 0;
     for (size_t i = 0; i < pal->k; i++) {
         map_solve_item *it = &items[i];
@@ -244,13 +292,12 @@ static int build_problem(const map_dataset *ds, const map_colstat *st, const map
         it->lambda = NAN;
         it->level = NAN;
         const map_colstat *cs = &st[pi->col];
-        if (cs->min == cs->max) {
-            if (!(pi->target <= cs->min))
-                return map_error_set(err, MAP_EDATA,
-                                     "value '%s' is constant (sd 0): its target is either "
-                                     "trivially met or unattainable (target %.17g > its "
-                                     "value %.17g)",
-                                     pi->name, pi->target, cs->min);
+        /* A constant value (λ not identifiable) is left out when its target
+         * is met; above its value it stays in the problem with a unit-like
+         * scale, so that the verdict is infeasible with d = e_i, checked on
+         * the data like any certificate. */
+        const int constant = cs->min == cs->max;
+        if (constant && pi->target <= cs->min) {
             it->constant = 1;
             it->lambda = 0.0;
             it->level = cs->min;
@@ -259,7 +306,7 @@ static int build_problem(const map_dataset *ds, const map_colstat *st, const map
         it->pidx = (long)kp;
         ap->cols[kp] = pi->col;
         ap->target[kp] = pi->target;
-        ap->scale[kp] = cs->sd;
+        ap->scale[kp] = constant ? fmax(1.0, fabs(cs->min)) : cs->sd;
         ap->absmax[kp] = cs->absmax;
         ap->mean[kp] = cs->mean;
         kp++;
@@ -268,7 +315,31 @@ static int build_problem(const map_dataset *ds, const map_colstat *st, const map
     const map_problem pb = {map_dataset_matrix(ds), kp, ap->cols, ap->target, ap->scale,
                             ap->absmax, NULL};
     ap->pb = pb;
-    return MAP_OK;
+    if (ap->normalize != MAP_NORMALIZE_PROMPT)
+        return MAP_OK;
+    /* Per prompt (MATH.md §9): the groups, and c0 = the average of the
+     * prompts' means (the levels at λ = 0). */
+    size_t ng = 0;
+    int rc = map_dataset_group_rows(ds, &ap->order, &ap->start, &ng, &ap->singletons, err);
+    if (rc == MAP_EDATA)
+        return map_error_set(err, MAP_EDATA,
+                             "dataset '%s' has no prompt column: --normalize prompt needs one "
+                             "(ingest with --prompt-column COL)", ds->name ? ds->name : "?");
+    if (rc)
+        return rc;
+    ap->grp.ngroups = ng;
+    ap->grp.start = ap->start;
+    ap->grp.order = ap->order;
+    ap->pb.groups = &ap->grp;
+    if (kp == 0)
+        return MAP_OK;
+    map_solver_ws *ws = map_solver_ws_new(kp, kp);
+    if (!ws)
+        return map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
+    const double zero[MAP_MAX_K] = {0};
+    rc = map_levels(&ap->pb, zero, kp, ap->cols, ws, ap->mean, err);
+    map_solver_ws_free(ws);
+    return rc;
 }
 
 /* ---- solve -------------------------------------------------------------- */
@@ -285,6 +356,11 @@ void map_solve_report_free(map_solve_report *rep)
             map_free(rep->values[i]);
     map_free(rep->values);
     map_free(rep->levels);
+    map_free(rep->dldc);
+    map_free(rep->boot_lambda);
+    map_free(rep->boot_levels);
+    map_free(rep->ho_train_levels);
+    map_free(rep->ho_test_levels);
     map_free(rep);
 }
 
@@ -293,8 +369,9 @@ int map_app_solve_code(const map_solve_report *rep)
     return rep->result.status == MAP_SOLVE_OPTIMAL ? MAP_OK : MAP_NOT_ATTAINED;
 }
 
-/* The result when every named value is constant and met: λ = 0, q = p0. */
-static void trivial_result(map_result *res, size_t n)
+/* The result when every named value is constant and met: λ = 0, q = p0
+ * (per prompt: q_j = 1/(K n_k), ESS = K² / Σ_k 1/n_k). */
+static void trivial_result(map_result *res, size_t n, const map_groups *g)
 {
     memset(res, 0, sizeof *res);
     res->status = MAP_SOLVE_OPTIMAL;
@@ -303,6 +380,17 @@ static void trivial_result(map_result *res, size_t n)
     res->diag.ess = (double)n;
     res->diag.max_weight = 1.0 / (double)n;
     res->diag.cond = 1.0;
+    if (g) {
+        const double K = (double)g->ngroups;
+        double w2 = 0.0, wmax = 0.0;
+        for (size_t q = 0; q < g->ngroups; q++) {
+            const double nq = (double)(g->start[q + 1] - g->start[q]);
+            w2 += 1.0 / nq;
+            wmax = fmax(wmax, 1.0 / (K * nq));
+        }
+        res->diag.ess = K * K / w2;
+        res->diag.max_weight = wmax;
+    }
 }
 
 /* A new solve report for ds owning pal and items (freed here on failure). */
@@ -337,37 +425,179 @@ static int solve_report_new(const map_dataset *ds, map_palette *pal, map_solve_i
     return MAP_OK;
 }
 
+/* The warm start of ap's problem from so->init (palette order, k entries)
+ * into init (by pidx); MAP_EUSAGE for a wrong length or a bad entry. */
+static int warm_start(const map_solve_report *rep, const map_solve_opts *so, double *init,
+                      map_error *err)
+{
+    if (so->ninit != rep->k)
+        return map_error_set(err, MAP_EUSAGE,
+                             "--init gives %zu values; the palette has %zu (one per value, in "
+                             "palette order)", so->ninit, rep->k);
+    for (size_t i = 0; i < rep->k; i++) {
+        if (!(so->init[i] >= 0.0) || !isfinite(so->init[i]))
+            return map_error_set(err, MAP_EUSAGE, "--init: entry %zu (%g) is not a finite "
+                                 "lambda >= 0", i + 1, so->init[i]);
+        if (rep->items[i].pidx >= 0)
+            init[rep->items[i].pidx] = so->init[i];
+    }
+    return MAP_OK;
+}
+
+/* Finds the exactly collinear pairs among ap's values (one pass for the
+ * centred cross-products). */
+static int find_collinear(const map_dataset *ds, const map_colstat *st, const app_problem *ap,
+                          map_solve_report *rep, map_error *err)
+{
+    const size_t kp = ap->kp, n = ds->n, m = ds->m;
+    rep->ncollinear = 0;
+    if (kp < 2)
+        return MAP_OK;
+    double *cp = map_calloc(kp * kp, sizeof *cp);
+    if (!cp)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    double d[MAP_MAX_K];
+    for (size_t j = 0; j < n; j++) {
+        for (size_t i = 0; i < kp; i++)
+            d[i] = ds->x[j * m + ap->cols[i]] - st[ap->cols[i]].mean;
+        for (size_t i = 0; i < kp; i++)
+            for (size_t l = i; l < kp; l++)
+                cp[i * kp + l] += d[i] * d[l];
+    }
+    for (size_t i = 0; i < kp; i++)
+        for (size_t l = i + 1; l < kp && rep->ncollinear < MAP_MAX_K; l++) {
+            const double vi = cp[i * kp + i], vl = cp[l * kp + l], c = cp[i * kp + l];
+            if (!(vi > 0.0 && vl > 0.0) || !(c * c >= (1.0 - 1e-12) * vi * vl))
+                continue;
+            map_collinear *cl = &rep->collinear[rep->ncollinear++];
+            for (size_t t = 0; t < rep->k; t++) {
+                if (rep->items[t].pidx == (long)i)
+                    cl->a = rep->items[t].name;
+                if (rep->items[t].pidx == (long)l)
+                    cl->b = rep->items[t].name;
+            }
+            cl->slope = c / vi;
+            cl->intercept = st[ap->cols[l]].mean - cl->slope * st[ap->cols[i]].mean;
+        }
+    map_free(cp);
+    return MAP_OK;
+}
+
+/* The optional analyses of an optimal solve: sensitivity, bootstrap and
+ * hold-out (the latter also for other verdicts). */
+static int analyses(const map_dataset *ds, const app_problem *ap, const map_solve_opts *so,
+                    const map_solver_params *par, const map_feas_params *fp, const size_t *all,
+                    map_solver_ws *ws, map_solve_report *rep, map_error *err)
+{
+    const map_problem *pb = &ap->pb;
+    const size_t kp = ap->kp, m = ds->m;
+    const int optimal = rep->result.status == MAP_SOLVE_OPTIMAL;
+    int rc = MAP_OK;
+    if (so->sensitivity && optimal) {
+        rep->dldc = map_calloc(kp * kp, sizeof *rep->dldc);
+        if (!rep->dldc)
+            return map_error_set(err, MAP_ENOMEM, "out of memory");
+        map_error e2;
+        map_error_clear(&e2);
+        const int src = map_sensitivity(pb, rep->result.lambda, ws, rep->dldc, &rep->sens_nfree,
+                                        &rep->sens_cond, &e2);
+        if (src == MAP_OK)
+            rep->has_sensitivity = 1;
+        else if (src == MAP_EDATA)
+            snprintf(rep->sens_note, sizeof rep->sens_note, "%.250s", e2.msg);
+        else
+            return map_error_set(err, src, "%s", e2.msg);
+    } else if (so->sensitivity) {
+        snprintf(rep->sens_note, sizeof rep->sens_note,
+                 "no sensitivity: the palette is not attained with a finite lambda");
+    }
+    if ((so->bootstrap > 0 && optimal) || so->holdout > 0.0) {
+        const size_t B = so->bootstrap > 0 ? so->bootstrap : 1;
+        map_resample_ws *rw = map_resample_ws_new(pb, B, m);
+        if (!rw)
+            return map_error_set(err, MAP_ENOMEM, "out of memory allocating the resampling "
+                                 "workspace");
+        if (so->bootstrap > 0 && optimal) {
+            rep->boot_lambda = map_calloc(kp, sizeof *rep->boot_lambda);
+            rep->boot_levels = map_calloc(m, sizeof *rep->boot_levels);
+            if (!rep->boot_lambda || !rep->boot_levels)
+                rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+            if (!rc)
+                rc = map_bootstrap(pb, par, rep->result.lambda, rep->levels, m, all, so->bootstrap,
+                                   so->seed, rw, ws, rep->boot_lambda, rep->boot_levels,
+                                   &rep->boot, err);
+            rep->has_bootstrap = rc == MAP_OK;
+        }
+        if (!rc && so->holdout > 0.0) {
+            rep->holdout = so->holdout;
+            rep->ho_train_levels = map_calloc(m, sizeof *rep->ho_train_levels);
+            rep->ho_test_levels = map_calloc(m, sizeof *rep->ho_test_levels);
+            if (!rep->ho_train_levels || !rep->ho_test_levels)
+                rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+            if (!rc)
+                rc = map_holdout(pb, par, fp, so->holdout, so->seed, m, all, rw, ws,
+                                 rep->ho_train_levels, rep->ho_test_levels, &rep->ho, err);
+            rep->has_holdout = rc == MAP_OK;
+        }
+        map_resample_ws_free(rw);
+    }
+    return rc;
+}
+
 /* Solves ap's problem (at its current targets) and fills the report's
- * result, the items' λ and levels and the levels of every value. */
+ * result, the items' λ and levels, the levels of every value and the
+ * analyses so asks for. */
 static int solve_problem(const map_dataset *ds, const map_colstat *st, const app_problem *ap,
-                         const map_solver_params *par, const map_feas_params *fp,
-                         map_solve_report *rep, map_error *err)
+                         const map_solve_opts *so, const map_solver_params *par,
+                         const map_feas_params *fp, map_solve_report *rep, map_error *err)
 {
     const size_t kp = ap->kp, m = ds->m;
     rep->kp = kp;
+    rep->normalize = ap->normalize;
+    rep->prompts = ap->pb.groups ? ap->grp.ngroups : 0;
+    rep->singletons = ap->pb.groups ? ap->singletons : 0;
+    rep->method = so->method;
+    rep->seed = so->seed;
     size_t *all = map_mallocarray(m, sizeof *all);
     if (!all)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     for (size_t c = 0; c < m; c++)
         all[c] = c;
     int rc = MAP_OK;
-    if (kp == 0) {
-        trivial_result(&rep->result, ds->n);
+    double init[MAP_MAX_K] = {0};
+    if (so->init)
+        rc = warm_start(rep, so, init, err);
+    if (!rc && kp == 0) {
+        trivial_result(&rep->result, ds->n, ap->pb.groups);
         rep->has_tilt = 1;
         for (size_t c = 0; c < m; c++)
             rep->levels[c] = st[c].mean;
-    } else {
+        if (ap->pb.groups) {
+            /* The per-prompt reference levels: λ = 0 on an empty palette. */
+            map_solver_ws *ws = map_solver_ws_new(1, m);
+            map_problem p0 = ap->pb;
+            const double zero = 0.0;
+            p0.k = 0;
+            rc = ws ? map_levels(&p0, &zero, m, all, ws, rep->levels, err)
+                    : map_error_set(err, MAP_ENOMEM, "out of memory");
+            map_solver_ws_free(ws);
+        }
+    } else if (!rc) {
         const map_problem *pb = &ap->pb;
         map_solver_ws *ws = map_solver_ws_new(kp, m);
         if (!ws)
             rc = map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
         if (!rc)
-            rc = map_solve_palette(pb, par, fp, NULL, ws, &rep->result, err);
+            rc = map_solve_palette_method(pb, so->method, par, fp, so->init ? init : NULL, ws,
+                                          &rep->result, err);
         if (!rc) {
             rep->has_tilt = 1;
             for (size_t i = 0; i < kp; i++)
                 rep->has_tilt = rep->has_tilt && isfinite(rep->result.lambda[i]);
+            rep->ill_conditioned = rep->has_tilt && !(rep->result.diag.cond <= 1e10);
         }
+        if (!rc)
+            rc = find_collinear(ds, st, ap, rep, err);
         if (!rc && rep->has_tilt)
             rc = map_levels(pb, rep->result.lambda, m, all, ws, rep->levels, err);
         /* A constant value's level is its value under any q, exactly. */
@@ -377,7 +607,6 @@ static int solve_problem(const map_dataset *ds, const map_colstat *st, const app
             else if (!rep->has_tilt)
                 rep->levels[c] = NAN;
         }
-        map_solver_ws_free(ws);
         if (!rc)
             for (size_t i = 0; i < rep->k; i++) {
                 map_solve_item *it = &rep->items[i];
@@ -389,15 +618,24 @@ static int solve_problem(const map_dataset *ds, const map_colstat *st, const app
                  * solver's own level of each constrained value. */
                 rep->levels[rep->palette->items[i].col] = it->level;
             }
+        if (!rc)
+            rc = analyses(ds, ap, so, par, fp, all, ws, rep, err);
+        map_solver_ws_free(ws);
     }
     map_free(all);
     return rc;
 }
 
-int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_solver_params *par,
-                          const map_feas_params *fp, map_solve_report **out, map_error *err)
+int map_app_solve_dataset_opts(const map_dataset *ds, const char *spec, const map_solve_opts *so,
+                               const map_solver_params *par, const map_feas_params *fp,
+                               map_solve_report **out, map_error *err)
 {
     *out = NULL;
+    map_solve_opts sdef;
+    if (!so) {
+        map_solve_opts_default(&sdef);
+        so = &sdef;
+    }
     map_palette *pal = NULL;
     map_solve_item *items = NULL;
     map_colstat *st = NULL;
@@ -405,8 +643,9 @@ int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_sol
     if (rc)
         return rc;
     app_problem ap;
-    rc = build_problem(ds, st, pal, items, &ap, err);
+    rc = build_problem(ds, st, pal, so, items, &ap, err);
     if (rc) {
+        app_problem_free(&ap);
         map_palette_free(pal);
         map_free(items);
         map_free(st);
@@ -415,14 +654,21 @@ int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_sol
     map_solve_report *rep = NULL;
     rc = solve_report_new(ds, pal, items, &rep, err);
     if (!rc)
-        rc = solve_problem(ds, st, &ap, par, fp, rep, err);
+        rc = solve_problem(ds, st, &ap, so, par, fp, rep, err);
     map_free(st);
+    app_problem_free(&ap);
     if (rc) {
         map_solve_report_free(rep);
         return rc;
     }
     *out = rep;
     return MAP_OK;
+}
+
+int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_solver_params *par,
+                          const map_feas_params *fp, map_solve_report **out, map_error *err)
+{
+    return map_app_solve_dataset_opts(ds, spec, NULL, par, fp, out, err);
 }
 
 /* Loads dataset `name` (values only); unknown: MAP_EUSAGE from the store. */
@@ -539,6 +785,13 @@ static int verdict_of(const app_problem *ap, const map_feas_params *fp, map_feas
 int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_feas_params *fp,
                              map_feasible_report **out, map_error *err)
 {
+    return map_app_feasible_dataset_opts(ds, spec, NULL, fp, out, err);
+}
+
+int map_app_feasible_dataset_opts(const map_dataset *ds, const char *spec, const map_solve_opts *so,
+                                  const map_feas_params *fp, map_feasible_report **out,
+                                  map_error *err)
+{
     *out = NULL;
     map_palette *pal = NULL;
     map_solve_item *items = NULL;
@@ -548,7 +801,7 @@ int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_
         return rc;
     app_problem ap;
     map_feasible_report *rep = NULL;
-    rc = build_problem(ds, st, pal, items, &ap, err);
+    rc = build_problem(ds, st, pal, so, items, &ap, err);
     map_free(st);
     if (!rc) {
         rep = map_calloc(1, sizeof *rep);
@@ -561,12 +814,16 @@ int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_
             rep->kp = ap.kp;
             rep->n = ds->n;
             rep->dataset = map_strdup(ds->name ? ds->name : "");
+            rep->normalize = ap.normalize;
+            rep->prompts = ap.pb.groups ? ap.grp.ngroups : 0;
+            rep->singletons = ap.pb.groups ? ap.singletons : 0;
         }
         if (!rep || !rep->dataset)
             rc = map_error_set(err, MAP_ENOMEM, "out of memory");
     }
     if (!rc)
         rc = verdict_of(&ap, fp, rep, err);
+    app_problem_free(&ap);
     map_palette_free(pal);
     map_free(items);
     if (rc) {
@@ -704,7 +961,20 @@ int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_ad
                            const map_solver_params *par, const map_feas_params *fp,
                            map_adjust_report **out, map_error *err)
 {
+    return map_app_adjust_dataset_opts(ds, spec, ao, NULL, par, fp, out, err);
+}
+
+int map_app_adjust_dataset_opts(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
+                                const map_solve_opts *so, const map_solver_params *par,
+                                const map_feas_params *fp, map_adjust_report **out,
+                                map_error *err)
+{
     *out = NULL;
+    map_solve_opts sdef;
+    if (!so) {
+        map_solve_opts_default(&sdef);
+        so = &sdef;
+    }
     if (!(ao->inset >= 0.0 && ao->inset < 1.0))
         return map_error_set(err, MAP_EUSAGE, "--inset %g is outside [0, 1)", ao->inset);
     map_palette *pal = NULL;
@@ -715,10 +985,11 @@ int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_ad
         return rc;
     app_problem ap;
     size_t order[MAP_MAX_K];
-    rc = build_problem(ds, st, pal, items, &ap, err);
+    rc = build_problem(ds, st, pal, so, items, &ap, err);
     if (!rc)
         rc = greedy_order(pal, items, ao, order, err);
     if (rc) {
+        app_problem_free(&ap);
         map_palette_free(pal);
         map_free(items);
         map_free(st);
@@ -726,6 +997,7 @@ int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_ad
     }
     map_adjust_report *rep = map_calloc(1, sizeof *rep);
     if (!rep) {
+        app_problem_free(&ap);
         map_palette_free(pal);
         map_free(items);
         map_free(st);
@@ -755,9 +1027,10 @@ int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_ad
             if (it->pidx >= 0)
                 it->target = ap.target[it->pidx];
         }
-        rc = solve_problem(ds, st, &ap, par, fp, rep->solve, err);
+        rc = solve_problem(ds, st, &ap, so, par, fp, rep->solve, err);
     }
     map_free(st);
+    app_problem_free(&ap);
     if (rc) {
         map_adjust_report_free(rep);
         return rc;

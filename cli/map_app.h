@@ -13,7 +13,9 @@
 #include "map_common.h"
 #include "map_dataset.h"
 #include "map_ingest.h"
+#include "map_methods.h"
 #include "map_palette.h"
+#include "map_resample.h"
 #include "map_solver.h"
 #include "map_store.h"
 
@@ -69,7 +71,53 @@ typedef struct map_value_summary {
  * entries whose names borrow from ds (free the array with map_free). */
 int map_app_describe(const map_dataset *ds, map_value_summary **out, map_error *err);
 
+/* ---- options shared by solve, feasible and adjust ----------------------- */
+
+typedef enum map_normalize {
+    MAP_NORMALIZE_GLOBAL = 0, /* one distribution over all samples (MATH.md §1) */
+    MAP_NORMALIZE_PROMPT = 1  /* per prompt, prompts weighted equally (MATH.md §9) */
+} map_normalize;
+
+/* "global", "prompt". */
+const char *map_normalize_name(map_normalize v);
+
+/* Parses "global" or "prompt"; 0 on success, −1 otherwise (*v unchanged). */
+int map_normalize_parse(const char *text, map_normalize *v);
+
+/* What a solve does beyond the plain projected-Newton answer. feasible
+ * reads normalize only. */
+typedef struct map_solve_opts {
+    map_normalize normalize; /* default global; prompt needs the dataset's prompt column
+                                (loaded: see map_app_load) */
+    map_method method;       /* default newton; lbfgs and mma cross-check through NLopt */
+    const double *init;      /* warm start: ninit = palette size values λ_i ≥ 0 in palette order
+                                (a constant value's entry is ignored); NULL for λ = 0 */
+    size_t ninit;
+    int sensitivity;         /* shadow prices and dλ/dc on the free set (MATH.md §5) */
+    size_t bootstrap;        /* B > 0: B bootstrap replicates (prompts resampled under
+                                per-prompt normalisation) */
+    double holdout;          /* in (0, 1): hold this fraction out (prompts under per-prompt
+                                normalisation); 0: none */
+    unsigned long seed;      /* for bootstrap and holdout; default 1 */
+} map_solve_opts;
+
+void map_solve_opts_default(map_solve_opts *so);
+
+/* Loads dataset `name` from st with what so needs (its prompt column when
+ * so->normalize is prompt; so may be NULL). Unknown dataset: MAP_EUSAGE. */
+int map_app_load(map_store *st, const char *name, const map_solve_opts *so, map_dataset **ds,
+                 map_error *err);
+
 /* ---- solve -------------------------------------------------------------- */
+
+/* Two palette values that are exactly collinear on the samples
+ * (b = slope·a + intercept with squared correlation within 1e-12 of 1: a
+ * duplicate, a negation, an affine copy): only a combination of their λs is
+ * identifiable. */
+typedef struct map_collinear {
+    const char *a, *b;        /* borrowed from the palette */
+    double slope, intercept;
+} map_collinear;
 
 typedef struct map_solve_item {
     const char *name;   /* borrowed from the palette */
@@ -98,12 +146,41 @@ typedef struct map_solve_report {
     char **values;          /* m names (owned) */
     double *levels;         /* m realised levels under q_λ (owned); NaN when !has_tilt,
                                except constant values */
+    /* normalisation */
+    map_normalize normalize;
+    size_t prompts;         /* prompts (groups) under per-prompt normalisation, else 0 */
+    size_t singletons;      /* prompts with a single sample: they cannot be tilted */
+    map_method method;      /* the algorithm of the final solve */
+    size_t ill_conditioned; /* 1 when the final Hessian's condition exceeds 1e10 (collinear
+                               values: the Newton system was or nearly was regularised) */
+    size_t ncollinear;      /* exactly collinear pairs among the solved values (at most
+                               MAP_MAX_K reported) */
+    map_collinear collinear[MAP_MAX_K];
+    /* --sensitivity (optimal only) */
+    int has_sensitivity;
+    double *dldc;           /* kp × kp, dλ_i/dc_l by pidx (owned); zero outside the free set */
+    size_t sens_nfree;
+    double sens_cond;
+    char sens_note[256];    /* why the sensitivity is missing, when it is ("" otherwise) */
+    /* --bootstrap (optimal only) */
+    int has_bootstrap;
+    unsigned long seed;
+    map_boot_result boot;
+    map_boot_stat *boot_lambda; /* kp, by pidx (owned) */
+    map_boot_stat *boot_levels; /* m, every value (owned) */
+    /* --holdout */
+    int has_holdout;
+    double holdout;             /* the fraction held out */
+    map_holdout_result ho;
+    double *ho_train_levels;    /* m (owned); NaN unless ho.train.status is optimal */
+    double *ho_test_levels;     /* m (owned) */
 } map_solve_report;
 
 /* Solves palette spec on the dataset ds (MATH.md §1-6): value i's scale is
  * its sd under p0, absmax from the same column statistics. A constant value
  * (min == max) whose target is at most its value is left out with λ = 0; a
- * constant value with a higher target is MAP_EDATA. Calls map_solve_palette
+ * constant value with a higher target makes the palette infeasible with the
+ * certificate d = e_i. Calls map_solve_palette
  * (par, fp may be NULL for defaults) and then map_levels for every value.
  * Returns MAP_OK whenever a verdict was reached — the caller reads
  * rep->result.status (map_app_solve_code gives the exit code) — MAP_EDATA
@@ -111,6 +188,17 @@ typedef struct map_solve_report {
  * map_solve_report_free). */
 int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_solver_params *par,
                           const map_feas_params *fp, map_solve_report **out, map_error *err);
+
+/* map_app_solve_dataset with options (so NULL: defaults). Also MAP_EUSAGE
+ * for so->init of the wrong length or with a negative or non-finite entry,
+ * MAP_EDATA for per-prompt normalisation on a dataset without prompts or
+ * a hold-out that leaves either side empty. A constant value whose target
+ * is above its value gives the verdict infeasible with d = e_i (it is kept
+ * in the problem with scale max(1, |value|) so that the certificate is
+ * checked like any other). */
+int map_app_solve_dataset_opts(const map_dataset *ds, const char *spec, const map_solve_opts *so,
+                               const map_solver_params *par, const map_feas_params *fp,
+                               map_solve_report **out, map_error *err);
 
 /* Loads dataset `name` from st (values only) and calls map_app_solve_dataset.
  * Unknown dataset: MAP_EUSAGE. */
@@ -149,6 +237,8 @@ typedef struct map_feasible_report {
                                     (boundary: the values with d_i > 0 drive it) */
     double cert_gap;        /* infeasible: dᵀc − max_j dᵀr_j > 0, verified with
                                map_certificate_check; NaN otherwise */
+    map_normalize normalize;
+    size_t prompts, singletons; /* as in map_solve_report */
 } map_feasible_report;
 
 /* The feasibility verdict on palette spec over ds with its evidence, without
@@ -159,6 +249,11 @@ typedef struct map_feasible_report {
  * map_feasible_report_free. */
 int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_feas_params *fp,
                              map_feasible_report **out, map_error *err);
+
+/* map_app_feasible_dataset under so->normalize (so NULL: global). */
+int map_app_feasible_dataset_opts(const map_dataset *ds, const char *spec, const map_solve_opts *so,
+                                  const map_feas_params *fp, map_feasible_report **out,
+                                  map_error *err);
 
 /* Loads dataset `name` from st and calls map_app_feasible_dataset. Unknown
  * dataset: MAP_EUSAGE. */
@@ -224,6 +319,14 @@ typedef struct map_adjust_report {
 int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
                            const map_solver_params *par, const map_feas_params *fp,
                            map_adjust_report **out, map_error *err);
+
+/* map_app_adjust_dataset with options (so NULL: defaults), applied to the
+ * final solve; under per-prompt normalisation c0 is the per-prompt reference
+ * level (the average of the prompts' means). */
+int map_app_adjust_dataset_opts(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
+                                const map_solve_opts *so, const map_solver_params *par,
+                                const map_feas_params *fp, map_adjust_report **out,
+                                map_error *err);
 
 /* Loads dataset `name` from st and calls map_app_adjust_dataset. */
 int map_app_adjust(map_store *st, const char *name, const char *spec, const map_adjust_opts *ao,

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "map_sweep.h"
+
 void map_grid_free(map_grid *g)
 {
     if (!g)
@@ -115,10 +117,12 @@ fail:
 
 void map_grid_point(const map_grid *g, size_t row, double *c)
 {
-    for (size_t i = g->k; i-- > 0;) {
-        const size_t s = g->steps[i], at = row % s;
-        row /= s;
-        const double a = g->from->items[i].target, b = g->to->items[i].target;
-        c[i] = s == 1 ? a : at + 1 == s ? b : a + (b - a) * (double)at / (double)(s - 1);
+    double from[MAP_MAX_K], to[MAP_MAX_K];
+    for (size_t i = 0; i < g->k; i++) {
+        from[i] = g->from->items[i].target;
+        to[i] = g->to->items[i].target;
     }
+    const map_sweep_grid sg = {g->k, from, to, g->steps};
+    map_error err;
+    map_sweep_grid_gen(&sg, row % g->total, c, &err); /* cannot fail for a parsed grid */
 }

@@ -264,7 +264,106 @@ static void add_diagnostics(json_t *root, const map_solve_report *rep, int *okp)
     jset(root, "condition", jreal(t ? d->cond : none), &ok);
     jset(root, "iterations", json_integer(d->iterations), &ok);
     jset(root, "margin", jreal(r->margin), &ok);
+    jset(root, "normalize", jstr(map_normalize_name(rep->normalize)), &ok);
+    jset(root, "prompts", jsize(rep->prompts), &ok);
+    jset(root, "singleton_prompts", jsize(rep->singletons), &ok);
+    jset(root, "method", jstr(map_method_name(rep->method)), &ok);
+    jset(root, "ill_conditioned", json_boolean(rep->ill_conditioned != 0), &ok);
+    json_t *col = json_array();
+    for (size_t i = 0; i < rep->ncollinear; i++) {
+        const map_collinear *c = &rep->collinear[i];
+        json_t *o = json_object(), *names = json_array();
+        jpush(names, jstr(c->a), &ok);
+        jpush(names, jstr(c->b), &ok);
+        jset(o, "values", names, &ok);
+        jset(o, "slope", jreal(c->slope), &ok);
+        jset(o, "intercept", jreal(c->intercept), &ok);
+        jpush(col, o, &ok);
+    }
+    jset(root, "collinear", col, &ok);
     *okp = ok;
+}
+
+/* The name of the value at problem index pidx. */
+static const char *pidx_name(const map_solve_report *rep, size_t pidx)
+{
+    for (size_t i = 0; i < rep->k; i++)
+        if (rep->items[i].pidx == (long)pidx)
+            return rep->items[i].name;
+    return "?";
+}
+
+static json_t *jboot(const map_boot_stat *b, int *ok)
+{
+    json_t *o = json_object();
+    jset(o, "estimate", jreal(b->estimate), ok);
+    jset(o, "mean", jreal(b->mean), ok);
+    jset(o, "se", jreal(b->se), ok);
+    jset(o, "lo", jreal(b->lo), ok);
+    jset(o, "hi", jreal(b->hi), ok);
+    return o;
+}
+
+/* sensitivity, bootstrap and holdout, when asked for and available. */
+static void add_analyses(json_t *root, const map_solve_report *rep, int *ok)
+{
+    const size_t kp = rep->kp;
+    if (rep->has_sensitivity) {
+        json_t *sens = json_object(), *sp = json_object(), *fr = json_array(),
+               *mat = json_object();
+        for (size_t i = 0; i < kp; i++) {
+            const char *ni = pidx_name(rep, i);
+            jset(sp, ni, jreal(rep->result.lambda[i]), ok);
+            if (rep->result.lambda[i] > 0.0)
+                jpush(fr, jstr(ni), ok);
+            json_t *row = json_object();
+            for (size_t l = 0; l < kp; l++)
+                jset(row, pidx_name(rep, l), jreal(rep->dldc[i * kp + l]), ok);
+            jset(mat, ni, row, ok);
+        }
+        jset(sens, "shadow_prices", sp, ok);
+        jset(sens, "free", fr, ok);
+        jset(sens, "dlambda_dc", mat, ok);
+        jset(sens, "condition", jreal(rep->sens_cond), ok);
+        jset(root, "sensitivity", sens, ok);
+    }
+    if (rep->has_bootstrap) {
+        json_t *b = json_object(), *lam = json_object(), *lev = json_object();
+        jset(b, "replicates", jsize(rep->boot.replicates), ok);
+        jset(b, "used", jsize(rep->boot.used), ok);
+        jset(b, "excluded", jsize(rep->boot.excluded), ok);
+        jset(b, "seed", json_integer((json_int_t)rep->seed), ok);
+        for (size_t i = 0; i < kp; i++)
+            jset(lam, pidx_name(rep, i), jboot(&rep->boot_lambda[i], ok), ok);
+        for (size_t c = 0; c < rep->m; c++)
+            jset(lev, rep->values[c], jboot(&rep->boot_levels[c], ok), ok);
+        jset(b, "lambda", lam, ok);
+        jset(b, "levels", lev, ok);
+        jset(root, "bootstrap", b, ok);
+    }
+    if (rep->has_holdout) {
+        const map_holdout_result *h = &rep->ho;
+        json_t *o = json_object(), *lev = json_object();
+        jset(o, "fraction", jreal(rep->holdout), ok);
+        jset(o, "seed", json_integer((json_int_t)rep->seed), ok);
+        jset(o, "n_train", jsize(h->n_train), ok);
+        jset(o, "n_test", jsize(h->n_test), ok);
+        jset(o, "prompts_train", jsize(h->k_train), ok);
+        jset(o, "prompts_test", jsize(h->k_test), ok);
+        jset(o, "status", jstr(map_solve_status_name(h->train.status)), ok);
+        const int opt = h->train.status == MAP_SOLVE_OPTIMAL;
+        jset(o, "kl_train", jreal(opt ? h->train.diag.kl : NAN), ok);
+        jset(o, "kl_test", jreal(h->kl_test), ok);
+        jset(o, "ess_test", jreal(h->ess_test), ok);
+        for (size_t c = 0; c < rep->m; c++) {
+            json_t *v = json_object();
+            jset(v, "train", jreal(rep->ho_train_levels[c]), ok);
+            jset(v, "test", jreal(rep->ho_test_levels[c]), ok);
+            jset(lev, rep->values[c], v, ok);
+        }
+        jset(o, "levels", lev, ok);
+        jset(root, "holdout", o, ok);
+    }
 }
 
 /* levels {VALUE: level, for every dataset value}. */
@@ -337,6 +436,7 @@ char *map_json_solve(const map_solve_report *rep)
                         &ok);
     if (r->status == MAP_SOLVE_BOUNDARY)
         add_boundary(root, rep->items, rep->k, r->has_direction, r->direction, &ok);
+    add_analyses(root, rep, &ok);
     return dump(root, ok);
 }
 
@@ -367,6 +467,9 @@ char *map_json_feasible(const map_feasible_report *rep)
     jset(root, "verdict", jstr(map_verdict_name(rep->verdict)), &ok);
     jset(root, "margin", jreal(rep->margin), &ok);
     jset(root, "values", jitems_plain(rep->items, rep->k, &ok), &ok);
+    jset(root, "normalize", jstr(map_normalize_name(rep->normalize)), &ok);
+    jset(root, "prompts", jsize(rep->prompts), &ok);
+    jset(root, "singleton_prompts", jsize(rep->singletons), &ok);
     if (rep->verdict == MAP_VERDICT_INFEASIBLE)
         add_certificate(root, rep->items, rep->k, rep->has_direction, rep->direction,
                         rep->cert_gap, &ok);
@@ -408,6 +511,7 @@ char *map_json_adjust(const map_adjust_report *rep)
     jset(root, "values", vals, &ok);
     jset(root, "levels", jlevels(s, &ok), &ok);
     add_diagnostics(root, s, &ok);
+    add_analyses(root, s, &ok);
     return dump(root, ok);
 }
 
@@ -618,13 +722,120 @@ static void print_diagnostics(FILE *out, const map_solve_report *rep)
     const map_solution *d = &r->diag;
     const double ess_pct = rep->n ? 100.0 * d->ess / (double)rep->n : 0.0;
     fprintf(out, "%-15s %s\n", "status", map_solve_status_name(r->status));
+    if (rep->normalize == MAP_NORMALIZE_PROMPT)
+        fprintf(out, "%-15s per prompt: %zu prompts, %zu with a single sample (not tilted)\n",
+                "normalize", rep->prompts, rep->singletons);
+    if (rep->method != MAP_METHOD_NEWTON)
+        fprintf(out, "%-15s %s (NLopt)\n", "method", map_method_name(rep->method));
     if (rep->has_tilt) {
         fprintf(out, "%-15s %.6g nats\n", "KL", d->kl);
         fprintf(out, "%-15s %.6g samples (%.3g%% of %zu)\n", "ESS", d->ess, ess_pct, rep->n);
         fprintf(out, "%-15s %.6g\n", "largest weight", d->max_weight);
+        fprintf(out, "%-15s %.3g (max |projected gradient| / sd)\n", "KKT residual", d->kkt);
+        fprintf(out, "%-15s %.3g (lambda·(level − target))\n", "duality gap", d->gap);
+        fprintf(out, "%-15s %.3g (max shortfall / sd)\n", "violation", d->violation);
+        fprintf(out, "%-15s %.3g%s\n", "condition", d->cond,
+                rep->ill_conditioned ? " (ill-conditioned: values nearly collinear)" : "");
         fprintf(out, "%-15s %d\n", "iterations", d->iterations);
     }
     print_margin(out, r->margin);
+}
+
+/* The name of the value at problem index pidx (human output). */
+static const char *item_name(const map_solve_report *rep, size_t pidx)
+{
+    for (size_t i = 0; i < rep->k; i++)
+        if (rep->items[i].pidx == (long)pidx)
+            return rep->items[i].name;
+    return "?";
+}
+
+/* Sensitivity, bootstrap and holdout sections, when present. */
+static int print_analyses(FILE *out, const map_solve_report *rep)
+{
+    const size_t kp = rep->kp;
+    if (rep->has_sensitivity) {
+        fprintf(out, "\nsensitivity: shadow price dKL/dc_i = lambda_i (nats per unit); "
+                     "dlambda_i/dc_j on the free set\n");
+        table t = {kp + 2, 0, 0, NULL, NULL, 1};
+        char align[MAP_MAX_K + 3];
+        align[0] = 'l';
+        for (size_t j = 1; j < kp + 2; j++)
+            align[j] = 'r';
+        align[kp + 2] = '\0';
+        t.align = align;
+        table_add(&t, "value");
+        table_add(&t, "shadow price");
+        for (size_t l = 0; l < kp; l++)
+            table_add(&t, "d/dc %s", item_name(rep, l));
+        for (size_t i = 0; i < kp; i++) {
+            table_add(&t, "%s", item_name(rep, i));
+            table_add(&t, "%.6g", rep->result.lambda[i]);
+            for (size_t l = 0; l < kp; l++)
+                table_add(&t, "%.6g", rep->dldc[i * kp + l]);
+        }
+        const int rc = table_print(&t, out);
+        table_free(&t);
+        if (rc)
+            return rc;
+    }
+    if (rep->has_bootstrap) {
+        fprintf(out, "\nbootstrap: %zu replicates (%zu used, %zu not optimal, excluded), seed %lu%s\n",
+                rep->boot.replicates, rep->boot.used, rep->boot.excluded, rep->seed,
+                rep->normalize == MAP_NORMALIZE_PROMPT ? ", prompts resampled" : "");
+        table t = {5, 0, 0, "llrrr", NULL, 1};
+        table_add(&t, "quantity");
+        table_add(&t, "estimate");
+        table_add(&t, "se");
+        table_add(&t, "95%% lo");
+        table_add(&t, "95%% hi");
+        for (size_t i = 0; i < kp; i++) {
+            const map_boot_stat *b = &rep->boot_lambda[i];
+            table_add(&t, "lambda %s", item_name(rep, i));
+            table_add(&t, "%.6g", b->estimate);
+            table_add(&t, "%.3g", b->se);
+            table_add(&t, "%.6g", b->lo);
+            table_add(&t, "%.6g", b->hi);
+        }
+        for (size_t c = 0; c < rep->m; c++) {
+            const map_boot_stat *b = &rep->boot_levels[c];
+            table_add(&t, "level %s", rep->values[c]);
+            table_add(&t, "%.6g", b->estimate);
+            table_add(&t, "%.3g", b->se);
+            table_add(&t, "%.6g", b->lo);
+            table_add(&t, "%.6g", b->hi);
+        }
+        const int rc = table_print(&t, out);
+        table_free(&t);
+        if (rc)
+            return rc;
+    }
+    if (rep->has_holdout) {
+        const map_holdout_result *h = &rep->ho;
+        fprintf(out, "\nholdout: %.3g held out (seed %lu): solved on %zu samples, checked on %zu",
+                rep->holdout, rep->seed, h->n_train, h->n_test);
+        if (rep->normalize == MAP_NORMALIZE_PROMPT)
+            fprintf(out, " (%zu and %zu prompts)", h->k_train, h->k_test);
+        fprintf(out, "; status %s\n", map_solve_status_name(h->train.status));
+        if (h->train.status == MAP_SOLVE_OPTIMAL) {
+            fprintf(out, "%-15s %.6g nats on the training part, %.6g held out (ESS %.6g)\n",
+                    "KL", h->train.diag.kl, h->kl_test, h->ess_test);
+            table t = {3, 0, 0, "lrr", NULL, 1};
+            table_add(&t, "value");
+            table_add(&t, "train level");
+            table_add(&t, "held-out level");
+            for (size_t c = 0; c < rep->m; c++) {
+                table_add(&t, "%s", rep->values[c]);
+                table_add(&t, "%.6g", rep->ho_train_levels[c]);
+                table_add(&t, "%.6g", rep->ho_test_levels[c]);
+            }
+            const int rc = table_print(&t, out);
+            table_free(&t);
+            if (rc)
+                return rc;
+        }
+    }
+    return MAP_OK;
 }
 
 int map_print_solve(FILE *out, const map_solve_report *rep)
@@ -659,7 +870,7 @@ int map_print_solve(FILE *out, const map_solve_report *rep)
         print_certificate(out, rep->items, rep->k, r->has_direction, r->direction, r->cert_gap);
     if (r->status == MAP_SOLVE_BOUNDARY)
         print_boundary(out, rep->items, rep->k, r->has_direction, r->direction);
-    return MAP_OK;
+    return print_analyses(out, rep);
 }
 
 int map_print_feasible(FILE *out, const map_feasible_report *rep)
@@ -681,6 +892,9 @@ int map_print_feasible(FILE *out, const map_feasible_report *rep)
     fputc('\n', out);
     fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
     fprintf(out, "%-15s %s\n", "verdict", map_verdict_name(rep->verdict));
+    if (rep->normalize == MAP_NORMALIZE_PROMPT)
+        fprintf(out, "%-15s per prompt: %zu prompts, %zu with a single sample (not tilted)\n",
+                "normalize", rep->prompts, rep->singletons);
     print_margin(out, rep->margin);
     if (rep->verdict == MAP_VERDICT_INFEASIBLE)
         print_certificate(out, rep->items, rep->k, rep->has_direction, rep->direction,
@@ -725,7 +939,7 @@ int map_print_adjust(FILE *out, const map_adjust_report *rep)
     fprintf(out, "%-15s %.6g (target = mean + (1 − inset)·(adjusted − mean))\n", "inset",
             rep->inset);
     print_diagnostics(out, s);
-    return MAP_OK;
+    return print_analyses(out, s);
 }
 
 /* ---- tables ------------------------------------------------------------- */

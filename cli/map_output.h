@@ -32,22 +32,30 @@ char *map_json_describe(const char *dataset, size_t n, const map_value_summary *
 
 /* One object: dataset, n, status, values [{name, spec, target, lambda, level,
  * constant}], levels {value: level for every dataset value}, kl, ess,
- * max_weight, dual, kkt, gap, violation, condition, iterations, margin;
+ * max_weight, dual, kkt, gap, violation, condition, iterations, margin,
+ * normalize, prompts, singleton_prompts, method, ill_conditioned, collinear
+ * [{values [a, b], slope, intercept}];
  * certificate {direction {value: d_i}, gap} when infeasible; boundary_values
- * [names with d_i > 0] when boundary. */
+ * [names with d_i > 0] when boundary; sensitivity {shadow_prices {value: λ},
+ * free [names], dlambda_dc {value: {value: dλ/dc}}, condition}, bootstrap
+ * {replicates, used, excluded, seed, lambda {value: stat}, levels {value:
+ * stat}} with stat {estimate, mean, se, lo, hi}, holdout {fraction, seed,
+ * n_train, n_test, prompts_train, prompts_test, status, kl_train, kl_test,
+ * ess_test, levels {value: {train, test}}} when the report has them. */
 char *map_json_solve(const map_solve_report *rep);
 
 /* One object: dataset, n, verdict ("attainable", "boundary", "infeasible"),
  * margin, values [{name, spec, target, constant}]; certificate {direction
  * {value: d_i}, gap} when infeasible; boundary_values [names with d_i > 0]
- * when boundary. */
+ * when boundary; normalize, prompts, singleton_prompts. */
 char *map_json_feasible(const map_feasible_report *rep);
 
 /* One object: dataset, n, mode, rho (ray only), inset, unchanged,
  * requested_margin, status, values [{name, spec, requested, adjusted,
  * target, lambda, level, constant}], levels {value: level}, and the solve
  * diagnostics as in map_json_solve: kl, ess, max_weight, dual, kkt, gap,
- * violation, condition, iterations, margin (of the palette solved). */
+ * violation, condition, iterations, margin (of the palette solved), and the
+ * further fields of map_json_solve. */
 char *map_json_adjust(const map_adjust_report *rep);
 
 /* Human renderings (aligned columns, units) written to out. Return MAP_OK,

@@ -157,10 +157,21 @@ static void test_constant(void)
         map_free(json);
         map_solve_report_free(rep);
     }
+    /* Above its value: infeasible with the certificate d = e_k (gap 0.5). */
     map_error_clear(&err);
-    MAP_CHECK(map_app_solve_dataset(ds, "k=3.5", NULL, NULL, &rep, &err) == MAP_EDATA && !rep,
-              "constant above its value");
-    MAP_CHECK(strstr(err.msg, "'k' is constant (sd 0)") != NULL, "message: %s", err.msg);
+    MAP_CHECK(map_app_solve_dataset(ds, "k=3.5,a=0.7", NULL, NULL, &rep, &err) == MAP_OK, "%s",
+              err.msg);
+    if (rep) {
+        const long pk = rep->items[0].pidx;
+        MAP_CHECK(rep->result.status == MAP_SOLVE_INFEASIBLE && !rep->items[0].constant && pk >= 0,
+                  "constant above its value: infeasible");
+        MAP_CHECK(pk >= 0 && rep->result.direction[pk] > 0.0 &&
+                      rep->result.direction[rep->items[1].pidx] == 0.0,
+                  "certificate d = e_k");
+        MAP_CHECK_CLOSE(rep->result.cert_gap, 0.5, 1e-12, "gap c_k - k");
+        MAP_CHECK(map_app_solve_code(rep) == MAP_NOT_ATTAINED, "exit 1");
+        map_solve_report_free(rep);
+    }
     map_error_clear(&err);
     MAP_CHECK(map_app_solve_dataset(ds, "a=1,zz=2", NULL, NULL, &rep, &err) == MAP_EDATA,
               "unknown value");
@@ -239,8 +250,14 @@ static void test_feasible(void)
         MAP_CHECK(rep->verdict == MAP_VERDICT_ATTAINABLE && isnan(rep->margin), "trivial");
         map_feasible_report_free(rep);
     }
-    MAP_CHECK(map_app_feasible_dataset(ds, "k=4", NULL, &rep, &err) == MAP_EDATA && !rep,
-              "constant above its value");
+    MAP_CHECK(map_app_feasible_dataset(ds, "k=4", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    if (rep) {
+        MAP_CHECK(rep->verdict == MAP_VERDICT_INFEASIBLE && rep->has_direction &&
+                      rep->direction[0] > 0.0,
+                  "constant above its value: infeasible with d = e_k");
+        MAP_CHECK_CLOSE(rep->cert_gap, 1.0, 1e-12, "gap");
+        map_feasible_report_free(rep);
+    }
     map_dataset_free(ds);
     /* Jointly infeasible although each target is attainable alone. */
     ds = tradeoff();
@@ -690,8 +707,71 @@ static void test_out_of_memory(void)
     map_dataset_free(ds);
 }
 
+/* Options: per-prompt normalisation needs prompts; --init must match the
+ * palette; a warm start at the optimum takes no more iterations. */
+static void test_solve_opts(void)
+{
+    map_dataset *ds = map_dataset_new();
+    static const double x[] = {0.1, 0.9, 0.5, 0.2, 0.7, 0.4, 0.3, 0.3, 0.9, 0.1, 0.2, 0.6};
+    static const char *const names[] = {"a", "b"};
+    ds->name = map_strdup("opts");
+    ds->n = 6;
+    ds->m = 2;
+    ds->values = map_calloc(2, sizeof *ds->values);
+    ds->x = map_mallocarray(12, sizeof *ds->x);
+    for (size_t i = 0; i < 2; i++)
+        ds->values[i] = map_strdup(names[i]);
+    memcpy(ds->x, x, sizeof x);
+    map_solve_opts so;
+    map_solve_opts_default(&so);
+    so.normalize = MAP_NORMALIZE_PROMPT;
+    map_solve_report *rep = NULL;
+    map_error err;
+    map_error_clear(&err);
+    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.5", &so, NULL, NULL, &rep, &err) == MAP_EDATA &&
+                  !rep && strstr(err.msg, "no prompt column"),
+              "no prompts: %s", err.msg);
+    /* With prompts: p1 p1 p2 p2 p3 p4 (two singletons). */
+    static const char *const keys[] = {"p1", "p1", "p2", "p2", "p3", "p4"};
+    ds->prompt_name = map_strdup("prompt");
+    ds->prompts = map_calloc(6, sizeof *ds->prompts);
+    for (size_t j = 0; j < 6; j++)
+        ds->prompts[j] = map_strdup(keys[j]);
+    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.45", &so, NULL, NULL, &rep, &err) == MAP_OK, "%s",
+              err.msg);
+    if (rep) {
+        MAP_CHECK(rep->prompts == 4 && rep->singletons == 2 && rep->normalize == MAP_NORMALIZE_PROMPT,
+                  "prompts %zu, singletons %zu", rep->prompts, rep->singletons);
+        MAP_CHECK(rep->result.status == MAP_SOLVE_OPTIMAL, "optimal");
+        char *json = map_json_solve(rep);
+        MAP_CHECK(json && strstr(json, "\"singleton_prompts\": 2") && strstr(json, "\"prompts\": 4"),
+                  "JSON counts");
+        map_free(json);
+        map_solve_report_free(rep);
+        rep = NULL;
+    }
+    map_feasible_report *fr = NULL;
+    MAP_CHECK(map_app_feasible_dataset_opts(ds, "a=0.45", &so, NULL, &fr, &err) == MAP_OK && fr &&
+                  fr->prompts == 4 && fr->verdict == MAP_VERDICT_ATTAINABLE,
+              "feasible per prompt");
+    map_feasible_report_free(fr);
+    map_solve_opts_default(&so);
+    const double init1[1] = {1.0};
+    so.init = init1;
+    so.ninit = 1;
+    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.5,b=0.4", &so, NULL, NULL, &rep, &err) ==
+                  MAP_EUSAGE && !rep, "init of the wrong length");
+    const double initneg[2] = {-1.0, 0.0};
+    so.init = initneg;
+    so.ninit = 2;
+    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.5,b=0.4", &so, NULL, NULL, &rep, &err) ==
+                  MAP_EUSAGE && !rep, "negative init");
+    map_dataset_free(ds);
+}
+
 int main(void)
 {
+    MAP_RUN(test_solve_opts);
     MAP_RUN(test_closed_form);
     MAP_RUN(test_verdicts);
     MAP_RUN(test_constant);

@@ -396,7 +396,7 @@ check "missing --palette: named" err_has "--palette"
 run solve --palette humor=1 --db "$DB"
 check "missing dataset argument: exit 2" rc_is 2
 
-# A constant value: met targets drop out with lambda 0, higher ones are errors.
+# A constant value: met targets drop out with lambda 0; higher ones are infeasible.
 CASE="solve constant"
 printf 'a,c\n1,5\n2,5\n4,5\n' >"$WORK/const.csv"
 run ingest "$WORK/const.csv" --name const --db "$DB"
@@ -407,7 +407,13 @@ check "constant met: left out with lambda 0" jqo '.status == "optimal" and (.val
 check "constant met: noted" err_has "'c' is constant"
 run solve const --palette "c=4" --json --db "$DB"
 check "constant only: optimal, lambda 0" jqo '.status == "optimal" and .values[0].lambda == 0 and .kl == 0'
-expect_bad 3 "'c' is constant" solve const --palette "a=3,c=6"
+# Above a constant's value: the verdict infeasible with d = e_c (exit 1), not an input error.
+run solve const --palette "a=3,c=6" --json --db "$DB"
+check "constant above: exit 1" rc_is 1
+check "constant above: infeasible, d = e_c, gap 1" jqo '.status == "infeasible" and .certificate.direction.c > 0 and .certificate.direction.a == 0 and (.certificate.gap - 1 | fabs) < 1e-12'
+run feasible const --palette "c=6" --json --db "$DB"
+check "feasible, constant above: exit 1, infeasible" jqo '.verdict == "infeasible" and .certificate.direction.c > 0'
+check "feasible, constant above: exit 1" rc_is 1
 
 # ---------------------------------------------------------------- feasible
 # Verdicts and their evidence without the Newton solve. The certificate is
@@ -570,7 +576,8 @@ expect_bad 2 "--palette" feasible opt-csv
 expect_bad 2 "'nope'" feasible nope --palette humor=1
 expect_bad 3 "'helpfulness'" feasible opt-csv --palette "helpfulness=1"
 expect_bad 3 "'q101'" feasible opt-csv --palette "humor=q101"
-expect_bad 3 "'c' is constant" feasible const --palette "a=3,c=6"
+run feasible const --palette "a=3,c=6" --db "$DB"
+check "a constant above its value: infeasible (exit 1), not an input error" rc_is 1
 expect_bad 2 "'--bogus'" feasible opt-csv --palette humor=1 --bogus
 
 # ---------------------------------------------------------------- frontier

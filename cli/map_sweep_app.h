@@ -1,0 +1,79 @@
+/* map_sweep_app.h — the logic of `mapsolve sweep`, callable without the CLI:
+ * build the rows of a source (a grid, the MAP paper's random palettes, a
+ * palettes file, or a random λ cloud) over a dataset, run them through the
+ * parallel sweep engine (solver/map_sweep.h) and hand the results, in row
+ * order, to a table sink (CSV, JSON Lines) and optionally to the store.
+ *
+ * Table columns, in this order:
+ *   row, status, target_<v>…, lambda_<v>…, level_<v>…, kl, ess, margin, iterations
+ * for the k chosen values v; λ-cloud sweeps add a last column `improves`
+ * (1 when the point raises every chosen value above its reference level).
+ */
+#ifndef MAP_SWEEP_APP_H
+#define MAP_SWEEP_APP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "map_app.h"
+#include "map_sweep.h"
+
+typedef enum map_sweep_source {
+    MAP_SOURCE_GRID = 0, /* grid: VALUE=FROM:TO:STEPS,... */
+    MAP_SOURCE_RANDOM,   /* count palettes of kind over values */
+    MAP_SOURCE_PALETTES, /* a CSV file (path, "-" = stdin), one column per value */
+    MAP_SOURCE_LAMBDAS   /* count λ = U(0, scale)·Dirichlet(1,…,1) over values */
+} map_sweep_source;
+
+/* Stable names: "grid", "random", "palettes", "lambdas". */
+const char *map_sweep_source_name(map_sweep_source s);
+
+typedef struct map_sweep_request {
+    map_sweep_source source;
+    const char *grid;           /* GRID */
+    size_t count;               /* RANDOM, LAMBDAS: rows, ≥ 1 */
+    map_sweep_kind kind;        /* RANDOM */
+    const char *const *values;  /* RANDOM, LAMBDAS: the chosen values */
+    size_t k;
+    double scale;               /* LAMBDAS: S > 0 */
+    const char *palettes;       /* PALETTES: file path or "-" */
+    uint64_t seed;              /* RANDOM, LAMBDAS */
+    unsigned threads;           /* 0: all CPUs */
+    int per_prompt;             /* per-prompt normalisation (ds must carry prompts) */
+    size_t start_row;           /* resume: first row to compute and emit */
+    const atomic_int *cancel;   /* may be NULL; set by a signal handler to stop cleanly */
+    map_sweep_progress_fn on_progress; /* may be NULL */
+    void *progress_ctx;
+    map_store *store;           /* may be NULL: rows are also appended to sweep store_id,
+                                   in batches of one transaction each */
+    int64_t store_id;
+} map_sweep_request;
+
+typedef struct map_sweep_outcome {
+    map_sweep_summary summary; /* from the engine */
+    size_t nrows;              /* rows of the whole sweep */
+    size_t k;                  /* chosen values */
+    char **values;             /* k names (owned; freed by map_sweep_outcome_free) */
+} map_sweep_outcome;
+
+void map_sweep_outcome_free(map_sweep_outcome *out);
+
+/* Plans the sweep's shape without running it: the number of rows and the
+ * chosen values (for the store's record). Same errors as map_app_sweep. */
+int map_app_sweep_shape(const map_dataset *ds, const map_sweep_request *rq, map_sweep_outcome *out,
+                        map_error *err);
+
+/* Runs the sweep. Errors: MAP_EDATA for a bad source (grid spec, unknown
+ * value, a constant value, a palettes file with a non-value column, …),
+ * MAP_EDATA when per-prompt normalisation is asked of a dataset without a
+ * prompt column, MAP_ENOMEM, MAP_ESTORE from the store, the sink's return.
+ * Rows before a failure are emitted (and stored). *out is filled. */
+int map_app_sweep(const map_dataset *ds, const map_sweep_request *rq, const map_table_sink *sink,
+                  map_sweep_outcome *out, map_error *err);
+
+/* Writes stored sweep id as a table with the same columns as the live sweep
+ * (rows in row order; an incomplete sweep gives the rows stored). Unknown
+ * id: MAP_EUSAGE; MAP_ESTORE; MAP_ENOMEM; the sink's return. */
+int map_app_export_sweep(map_store *st, int64_t id, const map_table_sink *sink, map_error *err);
+
+#endif
