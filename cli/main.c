@@ -14,17 +14,18 @@
 
 #include "map_app.h"
 #include "map_args.h"
+#include "map_cli.h"
 #include "map_output.h"
 
 #ifndef MAPSOLVE_VERSION
 #define MAPSOLVE_VERSION "unknown"
 #endif
 
-#define DB_HELP "database file (else $MAPSOLVE_DB, else ./mapsolve.db)"
+#define DB_HELP MAP_CLI_DB_HELP
 
 /* Prints err's message as "mapsolve: MSG" (plus a hint for usage errors
  * naming the subcommand) and returns its code. */
-static int fail(const map_error *err, const char *cmd)
+int map_cli_fail(const map_error *err, const char *cmd)
 {
     fprintf(stderr, "mapsolve: %s\n", err->msg[0] ? err->msg : "unknown error");
     if (err->code == MAP_EUSAGE && cmd)
@@ -33,8 +34,8 @@ static int fail(const map_error *err, const char *cmd)
 }
 
 /* Parses argv for spec; on --help prints it and sets *done to exit 0. */
-static int parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
-                 int *done)
+int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
+                  int *done)
 {
     map_error err;
     map_error_clear(&err);
@@ -47,7 +48,7 @@ static int parse(const map_cmd_spec *spec, int argc, char **argv, const char **p
     }
     if (rc) {
         *done = 1;
-        return fail(&err, spec->name);
+        return map_cli_fail(&err, spec->name);
     }
     return MAP_OK;
 }
@@ -129,7 +130,7 @@ static int cmd_ingest(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
 
@@ -146,13 +147,13 @@ static int cmd_ingest(int argc, char **argv)
     if (format && map_format_parse(format, &io.format) != 0) {
         map_error_set(&err, MAP_EUSAGE,
                       "ingest: unknown format '%s' for --format (auto, csv, json, jsonl)", format);
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     }
     if (map_app_check_name(name, &err))
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     if (prompt && !*prompt) {
         map_error_set(&err, MAP_EUSAGE, "ingest: --prompt-column is empty");
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     }
     char **vlist = NULL, **tlist = NULL;
     size_t nv = 0, nt = 0;
@@ -182,7 +183,7 @@ static int cmd_ingest(int argc, char **argv)
     map_args_list_free(vlist);
     map_args_list_free(tlist);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     if (rep.same_as)
         fprintf(stderr, "mapsolve: note: the content of %s was already ingested as dataset '%s'\n",
                 rep.source, rep.same_as);
@@ -217,7 +218,7 @@ static int cmd_datasets(int argc, char **argv)
         "text_columns}, ...]."};
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, NULL, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, NULL, &npos, &done);
     if (done)
         return rc;
     map_error err;
@@ -231,7 +232,7 @@ static int cmd_datasets(int argc, char **argv)
         rc = map_store_list(st, &info, &count, &err);
     map_store_close(st);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     if (json)
         rc = emit_json(map_json_datasets(info, count));
     else if (count == 0)
@@ -265,7 +266,7 @@ static int cmd_describe(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     map_error err;
@@ -281,7 +282,7 @@ static int cmd_describe(int argc, char **argv)
         rc = map_app_describe(ds, &sum, &err);
     if (rc) {
         map_dataset_free(ds);
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     }
     if (json)
         rc = emit_json(map_json_describe(ds->name, ds->n, sum, ds->m));
@@ -306,7 +307,7 @@ static int cmd_remove(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     map_error err;
@@ -322,7 +323,7 @@ static int cmd_remove(int argc, char **argv)
         rc = map_store_remove_dataset(st, pos[0], &err);
     map_store_close(st);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     fprintf(stderr, "removed %s from %s\n", pos[0], path);
     return MAP_OK;
 }
@@ -505,7 +506,7 @@ static int cmd_solve(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     par.tol = tol;
@@ -523,7 +524,7 @@ static int cmd_solve(int argc, char **argv)
     map_dataset_free(ds);
     map_args_list_free(sa.init_list);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     solve_notes(rep);
     if (json)
         rc = emit_json(map_json_solve(rep));
@@ -573,7 +574,7 @@ static int cmd_feasible(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     map_error err;
@@ -588,7 +589,7 @@ static int cmd_feasible(int argc, char **argv)
         rc = map_app_feasible_dataset_opts(ds, palette, &so, NULL, &rep, &err);
     map_dataset_free(ds);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     if (rep->singletons)
         fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
                         "tilted\n", rep->singletons, rep->prompts);
@@ -659,7 +660,7 @@ static int cmd_adjust(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     map_error err;
@@ -667,7 +668,7 @@ static int cmd_adjust(int argc, char **argv)
     if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {
         map_error_set(&err, MAP_EUSAGE, "adjust: unknown mode '%s' for --mode (ray, greedy)",
                       mode);
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     }
     /* [0, 1) is half-open, which the option table cannot say: checked here. */
     double inset = ao.inset;
@@ -676,18 +677,18 @@ static int cmd_adjust(int argc, char **argv)
         map_error_set(&err, MAP_EUSAGE,
                       "adjust: invalid value '%s' for --inset: expected a number in [0, 1)",
                       inset_text);
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     }
     if (priority && ao.mode != MAP_ADJUST_GREEDY) {
         map_error_set(&err, MAP_EUSAGE, "adjust: --priority applies to --mode greedy only");
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     }
     ao.inset = inset;
     char **plist = NULL;
     size_t np = 0;
     rc = priority ? map_args_split_list(priority, "--priority", &plist, &np, &err) : MAP_OK;
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     ao.priority = (const char *const *)plist;
     ao.npriority = np;
     map_solve_opts so;
@@ -702,7 +703,7 @@ static int cmd_adjust(int argc, char **argv)
     map_args_list_free(plist);
     map_args_list_free(sa.init_list);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     const map_solve_report *s = rep->solve;
     solve_notes(s);
     if (json)
@@ -811,14 +812,14 @@ static int cmd_frontier(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     if (normalize && strcmp(normalize, "global") != 0) {
         map_error nerr;
         map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize %s is not supported yet (global only)",
                       spec.name, normalize);
-        return fail(&nerr, spec.name);
+        return map_cli_fail(&nerr, spec.name);
     }
     map_error err;
     map_error_clear(&err);
@@ -827,7 +828,7 @@ static int cmd_frontier(int argc, char **argv)
     else if (!isnan(kl_max) && !direction)
         map_error_set(&err, MAP_EUSAGE, "frontier: --kl-max applies to --direction only");
     if (err.code)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     char **vlist = NULL, **klist = NULL;
     size_t nv = 0, nk = 0;
     double *budgets = NULL;
@@ -861,7 +862,7 @@ static int cmd_frontier(int argc, char **argv)
     map_args_list_free(vlist);
     map_args_list_free(klist);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     if (sum.saturated && (nk > 0 || direction))
         fprintf(stderr,
                 "mapsolve: note: %zu of %zu rows are saturated: their budget is at or above "
@@ -912,14 +913,14 @@ static int cmd_region(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
-    int rc = parse(&spec, argc, argv, pos, &npos, &done);
+    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
     if (normalize && strcmp(normalize, "global") != 0) {
         map_error nerr;
         map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize %s is not supported yet (global only)",
                       spec.name, normalize);
-        return fail(&nerr, spec.name);
+        return map_cli_fail(&nerr, spec.name);
     }
     map_error err;
     map_error_clear(&err);
@@ -944,7 +945,7 @@ static int cmd_region(int argc, char **argv)
     map_dataset_free(ds);
     map_args_list_free(vlist);
     if (rc)
-        return fail(&err, spec.name);
+        return map_cli_fail(&err, spec.name);
     return MAP_OK;
 }
 
@@ -967,6 +968,10 @@ static const map_subcommand commands[] = {
     {"adjust", "lower an unattainable palette onto the attainable set and solve it", cmd_adjust},
     {"frontier", "Pareto frontiers of chosen values (CSV or JSON table)", cmd_frontier},
     {"region", "the attainable palettes around a base palette (CSV or JSON table)", cmd_region},
+    {"sweep", "solve many palettes in parallel: grids, random palettes, files, lambda clouds",
+     map_cli_sweep},
+    {"sweeps", "list the stored sweeps", map_cli_sweeps},
+    {"export", "write a stored dataset or sweep as CSV", map_cli_export},
     {"remove", "delete a dataset", cmd_remove},
     {"help", "show help for mapsolve or one subcommand", cmd_help},
 };

@@ -1048,7 +1048,9 @@ static int table_row(void *ctx, const map_cell *cells, map_error *err)
     if (!text)
         return map_error_set(err, MAP_ENOMEM, "out of memory writing JSON");
     errno = 0;
-    if (fputs(w->rows ? ",\n  " : "[\n  ", w->out) == EOF || fputs(text, w->out) == EOF) {
+    const char *lead = w->json == 2 ? "" : w->rows ? ",\n  " : "[\n  ";
+    if (fputs(lead, w->out) == EOF || fputs(text, w->out) == EOF ||
+        (w->json == 2 && fputc('\n', w->out) == EOF)) {
         w->failed = 1;
         w->err_no = errno;
     }
@@ -1070,7 +1072,8 @@ int map_table_writer_finish(map_table_writer *w, map_error *err)
     if (!w->json)
         return map_csv_writer_finish(w->csv, err);
     errno = 0;
-    if (!w->failed && (fputs(w->rows ? "\n]\n" : "[]\n", w->out) == EOF || fflush(w->out) != 0 ||
+    const char *tail = w->json == 2 ? "" : w->rows ? "\n]\n" : "[]\n";
+    if (!w->failed && (fputs(tail, w->out) == EOF || fflush(w->out) != 0 ||
                        ferror(w->out))) {
         w->failed = 1;
         w->err_no = errno;

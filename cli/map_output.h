@@ -76,8 +76,9 @@ int map_print_adjust(FILE *out, const map_adjust_report *rep);
  * and empty cells as null). Rows are written as they come. */
 typedef struct map_table_writer map_table_writer;
 
-/* A writer to out (borrowed, never closed). NULL when out of memory. Free
- * with map_table_writer_free (NULL is a no-op). */
+/* A writer to out (borrowed, never closed): json 0 CSV, 1 a JSON array of
+ * objects, 2 JSON Lines (one object per line, no enclosing array). NULL when
+ * out of memory. Free with map_table_writer_free (NULL is a no-op). */
 map_table_writer *map_table_writer_new(FILE *out, int json);
 void map_table_writer_free(map_table_writer *w);
 
