@@ -722,13 +722,14 @@ static int cmd_adjust(int argc, char **argv)
 /* ---- frontier and region ------------------------------------------------ */
 
 /* Loads dataset `name` (values only) for a table command. */
-static int load_dataset(const char *db, const char *name, map_dataset **ds, map_error *err)
+static int load_dataset(const char *db, const char *name, unsigned flags, map_dataset **ds,
+                        map_error *err)
 {
     *ds = NULL;
     map_store *st = NULL;
     int rc = open_for_read(map_store_default_path(db), name, &st, err);
     if (!rc)
-        rc = map_store_get_dataset(st, name, 0, ds, err);
+        rc = map_store_get_dataset(st, name, flags, ds, err);
     map_store_close(st);
     return rc;
 }
@@ -785,7 +786,7 @@ static int cmd_frontier(int argc, char **argv)
         {"json", MAP_OPT_FLAG, NULL, "a JSON array of row objects instead of CSV", NULL, 0, &json,
          0, 0, 0, 0, 0},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
-        {"normalize", MAP_OPT_STRING, "MODE", "global only (prompt: not supported yet)", "global",
+        {"normalize", MAP_OPT_STRING, "MODE", "global or prompt (per-prompt normalisation)", "global",
          0, &normalize, 0, 0, 0, 0, 0},
     };
     const map_cmd_spec spec = {
@@ -815,12 +816,14 @@ static int cmd_frontier(int argc, char **argv)
     int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
-    if (normalize && strcmp(normalize, "global") != 0) {
+    map_normalize norm = MAP_NORMALIZE_GLOBAL;
+    if (normalize && map_normalize_parse(normalize, &norm) != 0) {
         map_error nerr;
-        map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize %s is not supported yet (global only)",
+        map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize must be global or prompt, not '%s'",
                       spec.name, normalize);
         return map_cli_fail(&nerr, spec.name);
     }
+    const unsigned load_flags = norm == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0;
     map_error err;
     map_error_clear(&err);
     if (kl && direction)
@@ -844,7 +847,7 @@ static int cmd_frontier(int argc, char **argv)
                                klist[b]);
     map_dataset *ds = NULL;
     if (!rc)
-        rc = load_dataset(db, pos[0], &ds, &err);
+        rc = load_dataset(db, pos[0], load_flags, &ds, &err);
     table_out t = {NULL, NULL};
     if (!rc)
         rc = table_open(out, json, &t, &err);
@@ -852,7 +855,7 @@ static int cmd_frontier(int argc, char **argv)
     memset(&sum, 0, sizeof sum);
     if (!rc) {
         const map_frontier_opts fo = {(const char *const *)vlist, nv, budgets, nk, direction,
-                                      (size_t)points, kl_max};
+                                      (size_t)points, kl_max, norm};
         const map_table_sink sink = map_table_writer_sink(t.w);
         rc = map_app_frontier(ds, &fo, &sink, &sum, &err);
     }
@@ -890,7 +893,7 @@ static int cmd_region(int argc, char **argv)
         {"json", MAP_OPT_FLAG, NULL, "a JSON array of row objects instead of CSV", NULL, 0, &json,
          0, 0, 0, 0, 0},
         {"db", MAP_OPT_STRING, "PATH", DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
-        {"normalize", MAP_OPT_STRING, "MODE", "global only (prompt: not supported yet)", "global",
+        {"normalize", MAP_OPT_STRING, "MODE", "global or prompt (per-prompt normalisation)", "global",
          0, &normalize, 0, 0, 0, 0, 0},
     };
     const map_cmd_spec spec = {
@@ -916,12 +919,14 @@ static int cmd_region(int argc, char **argv)
     int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
     if (done)
         return rc;
-    if (normalize && strcmp(normalize, "global") != 0) {
+    map_normalize norm = MAP_NORMALIZE_GLOBAL;
+    if (normalize && map_normalize_parse(normalize, &norm) != 0) {
         map_error nerr;
-        map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize %s is not supported yet (global only)",
+        map_error_set(&nerr, MAP_EUSAGE, "%s: --normalize must be global or prompt, not '%s'",
                       spec.name, normalize);
         return map_cli_fail(&nerr, spec.name);
     }
+    const unsigned load_flags = norm == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0;
     map_error err;
     map_error_clear(&err);
     char **vlist = NULL;
@@ -929,7 +934,7 @@ static int cmd_region(int argc, char **argv)
     rc = map_args_split_list(values, "--values", &vlist, &nv, &err);
     map_dataset *ds = NULL;
     if (!rc)
-        rc = load_dataset(db, pos[0], &ds, &err);
+        rc = load_dataset(db, pos[0], load_flags, &ds, &err);
     table_out t = {NULL, NULL};
     if (!rc)
         rc = table_open(out, json, &t, &err);
@@ -937,7 +942,7 @@ static int cmd_region(int argc, char **argv)
     memset(&sum, 0, sizeof sum);
     if (!rc) {
         const map_region_opts ro = {(const char *const *)vlist, nv, (size_t)points, from,
-                                    polygon};
+                                    polygon, norm};
         const map_table_sink sink = map_table_writer_sink(t.w);
         rc = map_app_region(ds, &ro, &sink, &sum, &err);
     }

@@ -271,6 +271,35 @@ static int palette_setup(const map_dataset *ds, const char *spec, map_palette **
     return MAP_OK;
 }
 
+/* Per-prompt normalisation (MATH.md §9) for ap: the groups of ds's rows by
+ * prompt (owned by ap, pb.groups set) and ap->mean = the reference levels,
+ * the average of the prompts' means (the levels at λ = 0). */
+static int attach_groups(const map_dataset *ds, app_problem *ap, map_error *err)
+{
+    size_t ng = 0;
+    int rc = map_dataset_group_rows(ds, &ap->order, &ap->start, &ng, &ap->singletons, err);
+    if (rc == MAP_EDATA)
+        return map_error_set(err, MAP_EDATA,
+                             "dataset '%s' has no prompt column: --normalize prompt needs one "
+                             "(ingest with --prompt-column COL)", ds->name ? ds->name : "?");
+    if (rc)
+        return rc;
+    ap->normalize = MAP_NORMALIZE_PROMPT;
+    ap->grp.ngroups = ng;
+    ap->grp.start = ap->start;
+    ap->grp.order = ap->order;
+    ap->pb.groups = &ap->grp;
+    if (ap->kp == 0)
+        return MAP_OK;
+    map_solver_ws *ws = map_solver_ws_new(ap->kp, ap->kp);
+    if (!ws)
+        return map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
+    const double zero[MAP_MAX_K] = {0};
+    rc = map_levels(&ap->pb, zero, ap->kp, ap->cols, ws, ap->mean, err);
+    map_solver_ws_free(ws);
+    return rc;
+}
+
 /* Fills items (pal->k entries: name, spec, target, constant, pidx; λ and
  * level NaN until solved, a constant's λ 0 and level its value) and *ap.
  * A constant value (min == max) whose target is at most its value is left
@@ -315,31 +344,7 @@ static int build_problem(const map_dataset *ds, const map_colstat *st, const map
     const map_problem pb = {map_dataset_matrix(ds), kp, ap->cols, ap->target, ap->scale,
                             ap->absmax, NULL};
     ap->pb = pb;
-    if (ap->normalize != MAP_NORMALIZE_PROMPT)
-        return MAP_OK;
-    /* Per prompt (MATH.md §9): the groups, and c0 = the average of the
-     * prompts' means (the levels at λ = 0). */
-    size_t ng = 0;
-    int rc = map_dataset_group_rows(ds, &ap->order, &ap->start, &ng, &ap->singletons, err);
-    if (rc == MAP_EDATA)
-        return map_error_set(err, MAP_EDATA,
-                             "dataset '%s' has no prompt column: --normalize prompt needs one "
-                             "(ingest with --prompt-column COL)", ds->name ? ds->name : "?");
-    if (rc)
-        return rc;
-    ap->grp.ngroups = ng;
-    ap->grp.start = ap->start;
-    ap->grp.order = ap->order;
-    ap->pb.groups = &ap->grp;
-    if (kp == 0)
-        return MAP_OK;
-    map_solver_ws *ws = map_solver_ws_new(kp, kp);
-    if (!ws)
-        return map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
-    const double zero[MAP_MAX_K] = {0};
-    rc = map_levels(&ap->pb, zero, kp, ap->cols, ws, ap->mean, err);
-    map_solver_ws_free(ws);
-    return rc;
+    return ap->normalize == MAP_NORMALIZE_PROMPT ? attach_groups(ds, ap, err) : MAP_OK;
 }
 
 /* ---- solve -------------------------------------------------------------- */
@@ -1070,7 +1075,7 @@ static void join_names(const char *const *names, size_t count, char *buf, size_t
  * absmax, target = mean (the tables ignore it). Unknown, repeated and
  * constant values are MAP_EDATA naming them. */
 static int chosen_problem(const map_dataset *ds, const map_colstat *st, const char *const *names,
-                          size_t k, app_problem *ap, map_error *err)
+                          size_t k, map_normalize normalize, app_problem *ap, map_error *err)
 {
     memset(ap, 0, sizeof *ap);
     if (k == 0 || k > MAP_MAX_K)
@@ -1105,7 +1110,7 @@ static int chosen_problem(const map_dataset *ds, const map_colstat *st, const ch
     const map_problem pb = {map_dataset_matrix(ds), k, ap->cols, ap->target, ap->scale,
                             ap->absmax, NULL};
     ap->pb = pb;
-    return MAP_OK;
+    return normalize == MAP_NORMALIZE_PROMPT ? attach_groups(ds, ap, err) : MAP_OK;
 }
 
 /* Column statistics of ds (a new array, map_free). */
@@ -1316,12 +1321,14 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
         return rc;
     app_problem ap;
     double u[MAP_MAX_K];
-    rc = chosen_problem(ds, st, fo->values, k, &ap, err);
+    rc = chosen_problem(ds, st, fo->values, k, fo->normalize, &ap, err);
     map_free(st);
     if (!rc && fo->direction)
         rc = parse_direction(fo->direction, ds, &ap, u, err);
-    if (rc)
+    if (rc) {
+        app_problem_free(&ap);
         return rc;
+    }
 
     const size_t ncols = 2 + k + 1 + k + m + 3;
     colnames cn;
@@ -1370,6 +1377,7 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     map_free(all);
     map_free(cells);
     colnames_free(&cn);
+    app_problem_free(&ap);
     return rc;
 }
 
@@ -1458,12 +1466,14 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
         return rc;
     app_problem ap;
     double c0[MAP_MAX_K];
-    rc = chosen_problem(ds, st, ro->values, k, &ap, err);
+    rc = chosen_problem(ds, st, ro->values, k, ro->normalize, &ap, err);
     map_free(st);
     if (!rc)
         rc = region_base(ds, &ap, ro->from, c0, err);
-    if (rc)
+    if (rc) {
+        app_problem_free(&ap);
         return rc;
+    }
     const size_t ncols = 1 + k + 1 + k;
     colnames cn;
     map_cell *cells = map_mallocarray(ncols, sizeof *cells);
@@ -1494,5 +1504,6 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
     }
     map_free(cells);
     colnames_free(&cn);
+    app_problem_free(&ap);
     return rc;
 }

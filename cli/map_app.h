@@ -380,6 +380,8 @@ typedef struct map_frontier_opts {
                                   or points along the direction; ≥ 1 (≥ 2 for a direction) */
     double kl_max;             /* --direction: the largest budget; NaN (or ≤ 0) for 90% of the
                                   direction's supremum KL */
+    map_normalize normalize;   /* per-prompt KL and levels (MATH.md §9) with MAP_NORMALIZE_PROMPT;
+                                  ds must then carry its prompts */
 } map_frontier_opts;
 
 typedef struct map_frontier_summary {
@@ -422,6 +424,8 @@ typedef struct map_region_opts {
                                   (others at their mean); NULL: the reference means */
     int polygon;               /* k = 2: only the bounded rows, the first repeated at the end
                                   to close the boundary polygon */
+    map_normalize normalize;   /* per-prompt attainable set (average of the prompts' hulls) and
+                                  reference levels with MAP_NORMALIZE_PROMPT */
 } map_region_opts;
 
 typedef struct map_region_summary {

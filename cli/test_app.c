@@ -408,7 +408,7 @@ static void test_tables(void)
      * u = 2/3; along +v at v = 2/3; the other two axes are unbounded. */
     memset(&g, 0, sizeof g);
     g.fail_at = -1;
-    map_region_opts ro = {uv, 2, 4, NULL, 0};
+    map_region_opts ro = {uv, 2, 4, NULL, 0, MAP_NORMALIZE_GLOBAL};
     map_region_summary rs;
     MAP_CHECK(map_app_region(ds, &ro, &sink, &rs, &err) == MAP_OK, "%s", err.msg);
     MAP_CHECK(g.ncols == 6 && strcmp(g.names[1], "dir_u") == 0 && strcmp(g.names[5], "target_v") == 0,
@@ -442,7 +442,7 @@ static void test_tables(void)
     memset(&g, 0, sizeof g);
     g.fail_at = -1;
     static const double eps[] = {0.3};
-    map_frontier_opts fo = {uv, 2, eps, 1, NULL, 3, NAN};
+    map_frontier_opts fo = {uv, 2, eps, 1, NULL, 3, NAN, MAP_NORMALIZE_GLOBAL};
     map_frontier_summary fs;
     MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_OK, "%s", err.msg);
     /* point, budget, u_u, u_v, t, lambda_u, lambda_v, level_u, level_v, kl, ess, status */
@@ -672,8 +672,8 @@ static void test_out_of_memory(void)
             map_error err;
             memset(&g, 0, sizeof g);
             g.fail_at = -1;
-            const map_frontier_opts fo = {uv, 2, eps, 1, NULL, 3, NAN};
-            const map_region_opts ro = {uv, 2, 4, NULL, 0};
+            const map_frontier_opts fo = {uv, 2, eps, 1, NULL, 3, NAN, MAP_NORMALIZE_GLOBAL};
+            const map_region_opts ro = {uv, 2, 4, NULL, 0, MAP_NORMALIZE_GLOBAL};
             map_frontier_summary fs;
             map_region_summary rs;
             map_alloc_fail_after(budget);

@@ -150,10 +150,10 @@ check "adjust, no prompt column: exit 3" rc_is 3
 run solve flat --palette a=2 --normalize bogus
 check "unknown mode: exit 2" rc_is 2
 run frontier flat --values a,b --normalize prompt
-check "frontier: not supported (exit 2)" rc_is 2
-check "frontier: said so" err_has "not supported yet"
+check "frontier without a prompt column: exit 3" rc_is 3
+check "frontier: said so" err_has "no prompt column"
 run region flat --values a,b --normalize prompt
-check "region: not supported (exit 2)" rc_is 2
+check "region without a prompt column: exit 3" rc_is 3
 
 # ------------------------------------------------------------ synthetic.csv
 CASE="synthetic per prompt"
@@ -294,6 +294,12 @@ check "holdout split" jqo '(.holdout.n_train + .holdout.n_test) == .n and .holdo
 check "holdout: training levels at the targets, held-out KL reported" jqo '(.values | all((.target - $h.levels[.name].train) | fabs < 1e-8)) and (.holdout.kl_test | type) == "number"' --argjson h "$(jq '.holdout' "$OUT")"
 run solve opt --palette humor=q70 --holdout 1.5
 check "holdout out of range: exit 2" rc_is 2
+run frontier grp --values a,b --kl 0.2 --points 5 --normalize prompt --json
+check "per-prompt frontier: exit 0" rc_is 0
+check "per-prompt frontier: KL on budget, levels the per-prompt averages (jq)" jqo --argjson rows "$ROWS" "$LEVELS"' all(.[]; .status != "converged" or (((.kl - 0.2) | fabs) < 1e-9 and (lv(.lambda_a; .lambda_b) as $l | ((($l[0] - .level_a) | fabs) < 1e-9 and (($l[1] - .level_b) | fabs) < 1e-9))))'
+run region grp --values a,b --points 8 --normalize prompt --json
+check "per-prompt region: exit 0" rc_is 0
+check "per-prompt region: bounded rows have a step" jqo 'any(.[]; .step != null)'
 run solve opt --palette humor=q70 --holdout 0.3 --bootstrap 10
 check "human output has both sections" out_has "bootstrap: 10 replicates"
 
