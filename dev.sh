@@ -3,14 +3,16 @@
 #
 #   ./dev.sh demo   install missing packages, build, solve a palette on datasets/synthetic.csv
 #   ./dev.sh test   install missing packages, build, run the whole test suite, then the fast
-#                   suite again in a sanitizer build (address, undefined)
+#                   suite again in a sanitizer build (address, undefined), then each fuzz
+#                   target under libFuzzer (clang, address + undefined) for a bounded time
 #
-# Environment: BUILD_DIR (default build), CI=true adds -Dwerror=true.
+# Environment: BUILD_DIR (default build), CI=true adds -Dwerror=true, FUZZ_SECONDS (default
+# 50: per fuzz target; 0 skips the fuzz runs).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(gcc meson ninja-build pkg-config libgsl-dev libnlopt-dev libsqlite3-dev libcsv-dev
-          libjansson-dev libxxhash-dev libglpk-dev sqlite3 jq)
+          libjansson-dev libxxhash-dev libglpk-dev sqlite3 jq clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
@@ -73,8 +75,73 @@ run_tests() {
         meson test -C "$asan" --suite fast --print-errorlogs --num-processes 2 || rc=$?
     local ap af
     read -r ap af < <(count_results "$asan")
-    # One closing line that any log reader understands.
-    echo "tests: $((p + ap)) passed, $((f + af)) failed"
+    FUZZ_PASSED=0 FUZZ_FAILED=0
+    run_fuzz "${dir}-fuzz" || rc=$?
+    # One closing line that any log reader understands (each fuzz run counts as a test).
+    echo "tests: $((p + ap + FUZZ_PASSED)) passed, $((f + af + FUZZ_FAILED)) failed"
+    return $rc
+}
+
+FUZZ_TARGETS=(csv json palette grid args)
+
+# fuzz_one DIR TARGET SECONDS: one bounded libFuzzer run of DIR/tests/fuzz/fuzz_TARGET on its
+# seed corpus (tests/fuzz/corpus/TARGET, read only) plus what earlier runs found (kept in
+# DIR/fuzz-corpus/TARGET); a crash, leak, sanitizer report, violated invariant or an input
+# slower than 10 s fails it and leaves the input in fuzz-out/. Prints one summary line.
+fuzz_one() {
+    local dir=$1 t=$2 secs=$3
+    local corpus=$dir/fuzz-corpus/$t log=$dir/fuzz-$t.log
+    mkdir -p "$corpus" fuzz-out
+    local rc=0
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        timeout $((secs + 120)) "$dir/tests/fuzz/fuzz_$t" "$corpus" "tests/fuzz/corpus/$t" \
+        -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="fuzz-out/$t-" >"$log" 2>&1 || rc=$?
+    local runs
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    if [ "$rc" -eq 0 ]; then
+        echo "fuzz $t: ${runs:-?} executions in ${secs} s, no crash"
+    else
+        echo "fuzz $t: FAILED (exit $rc) after ${runs:-?} executions; log $log, input in fuzz-out/:"
+        grep -E 'ERROR|invariant violated|SUMMARY|Test unit written' "$log" | head -n 8 || true
+    fi
+    return $rc
+}
+
+# Builds the libFuzzer targets (clang, address + undefined, libraries instrumented for
+# coverage) in DIR and runs each for FUZZ_SECONDS, two at a time. Sets FUZZ_PASSED and
+# FUZZ_FAILED.
+run_fuzz() {
+    local dir=$1 secs=${FUZZ_SECONDS:-50}
+    [ "$secs" -gt 0 ] || return 0
+    if [ ! -f "$dir/build.ninja" ]; then
+        CC=clang meson setup "$dir" -Dfuzzing=true -Dbuildtype=debugoptimized \
+            -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link \
+            ${CI:+-Dwerror=true} >/dev/null
+    fi
+    local targets=() t
+    for t in "${FUZZ_TARGETS[@]}"; do targets+=("tests/fuzz/fuzz_$t"); done
+    ninja -C "$dir" "${targets[@]}" >/dev/null
+    local i rc=0
+    for ((i = 0; i < ${#FUZZ_TARGETS[@]}; i += 2)); do
+        local pids=() outs=()
+        for t in "${FUZZ_TARGETS[@]:i:2}"; do
+            fuzz_one "$dir" "$t" "$secs" >"$dir/fuzz-$t.summary" &
+            pids+=($!)
+            outs+=("$dir/fuzz-$t.summary")
+        done
+        local k
+        for k in "${!pids[@]}"; do
+            if wait "${pids[$k]}"; then
+                FUZZ_PASSED=$((FUZZ_PASSED + 1))
+            else
+                FUZZ_FAILED=$((FUZZ_FAILED + 1))
+                rc=1
+            fi
+            cat "${outs[$k]}"
+        done
+    done
     return $rc
 }
 

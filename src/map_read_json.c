@@ -7,6 +7,7 @@
  * written as text). jansson allocates through map_malloc/map_free.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -15,15 +16,33 @@
 
 #define JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL)
 
+/* Longest number or literal (a run of bytes outside strings that are not
+ * blanks or JSON punctuation) accepted; see json_alloc. */
+#define JSON_TOKEN_MAX ((size_t)256)
+
 /* Set when an allocation made by jansson failed, so that a failed parse can
  * be told apart from invalid input (jansson does not always say). */
 static _Thread_local int json_alloc_failed;
 
+/* jansson 2.14's lexer ignores a failed allocation of its token buffer and
+ * then asserts (aborts) when it puts back the character after a number or
+ * literal, or a control character met inside a string (lex_unget_unsave:
+ * `c == d`). So jansson must never see a failed allocation while it lexes.
+ * Two measures: check_tokens refuses, before jansson sees the text, numbers
+ * and literals longer than JSON_TOKEN_MAX bytes and control characters in
+ * strings, so that a put-back happens only after a short token, with the
+ * buffer under 2 * JSON_TOKEN_MAX bytes (a real failure there needs the
+ * process to be out of memory already); and a failure of map_malloc (an
+ * injected one in tests, or a large block the system refuses) is retried
+ * once with malloc and only recorded, so that jansson's state stays
+ * consistent while the load is reported as out of memory. */
 static void *json_alloc(size_t size)
 {
     void *p = map_malloc(size);
-    if (!p)
+    if (!p) {
         json_alloc_failed = 1;
+        p = malloc(size ? size : 1);
+    }
     return p;
 }
 
@@ -51,15 +70,65 @@ static int is_blank(const unsigned char *s, size_t len)
     return 1;
 }
 
+/* Rejects what would make jansson put a character back into its token
+ * buffer after a long run (see json_alloc): a number or literal longer than
+ * JSON_TOKEN_MAX bytes, and a control character inside a string (invalid
+ * JSON anyway). MAP_EDATA naming the line and column (line_base is the line
+ * of s[0]), else 0. */
+static int check_tokens(const unsigned char *s, size_t len, size_t line_base, map_error *err)
+{
+    size_t line = line_base, col = 1, run = 0, run_line = 0, run_col = 0;
+    int in_string = 0, escaped = 0;
+    for (size_t i = 0; i < len; i++, col++) {
+        const unsigned char c = s[i];
+        if (in_string) {
+            if (c < 0x20)
+                return map_error_set(err, MAP_EDATA,
+                                     "line %zu, column %zu: invalid JSON: control character "
+                                     "0x%02x in a string",
+                                     line, col, (unsigned)c);
+            if (escaped)
+                escaped = 0;
+            else if (c == '\\')
+                escaped = 1;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' ||
+                   c == '}' || c == '[' || c == ']' || c == ':' || c == ',') {
+            in_string = c == '"';
+            run = 0;
+        } else if (run++ == 0) {
+            run_line = line;
+            run_col = col;
+        } else if (run > JSON_TOKEN_MAX) {
+            return map_error_set(err, MAP_EDATA,
+                                 "line %zu, column %zu: invalid JSON: a number or literal longer "
+                                 "than %zu bytes",
+                                 run_line, run_col, JSON_TOKEN_MAX);
+        }
+        if (c == '\n') {
+            line++;
+            col = 0;
+        }
+    }
+    return 0;
+}
+
 /* Parses len bytes with jansson. On failure sets err (line_base is added to
  * jansson's line: JSON Lines parse one line at a time) and returns NULL. */
 static json_t *load(const unsigned char *s, size_t len, size_t line_base, map_error *err)
 {
+    if (check_tokens(s, len, line_base, err))
+        return NULL;
     json_error_t je;
     memset(&je, 0, sizeof je);
     json_alloc_failed = 0;
     json_set_alloc_funcs(json_alloc, json_release);
     json_t *root = json_loadb((const char *)s, len, JSON_FLAGS, &je);
+    if (root && json_alloc_failed) {
+        json_decref(root);
+        root = NULL;
+    }
     if (root)
         return root;
     if (json_alloc_failed || json_error_code(&je) == json_error_out_of_memory || !je.text[0]) {

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# crash_test.sh — crash safety of the store: mapsolve killed with SIGKILL in
+# the middle of a large ingest (while it reads the file, early and late while
+# it writes the transaction, and while it replaces a dataset) leaves a
+# database that passes PRAGMA integrity_check and foreign_key_check, holds no
+# partial dataset, and has every earlier dataset intact (the same SQL dump of
+# every table, the same solve answer); the store then takes the same ingest
+# to completion. And, with WAL, commands that read (solve, describe,
+# datasets) work while an ingest writes, and see the store as it was.
+#
+# The kill points are found by watching the database's -wal file grow, so
+# they do not depend on the machine's speed; a kill that comes after the
+# ingest finished is retried with a larger file.
+#
+# Environment: MAPSOLVE_BIN (the binary). Needs jq and sqlite3. Prints
+# "N passed, M failed" last.
+set -u
+
+BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
+for tool in jq sqlite3 sha256sum awk; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "crash_test: $tool is required" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-crash.XXXXXX") || exit 1
+BGPID=
+trap '[ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null; rm -rf "$WORK"' EXIT
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+DB=$WORK/crash.db
+unset MAPSOLVE_DB
+
+PASS=0
+FAIL=0
+RC=0
+CASE=""
+
+run() {
+    "$BIN" "$@" >"$OUT" 2>"$ERR"
+    RC=$?
+}
+
+check() {
+    local desc=$1
+    shift
+    if "$@"; then
+        PASS=$((PASS + 1))
+    else
+        FAIL=$((FAIL + 1))
+        {
+            echo "FAIL [$CASE] $desc"
+            echo "  exit status: $RC"
+            echo "  stdout: $(head -c 400 "$OUT")"
+            echo "  stderr: $(head -c 400 "$ERR")"
+        } >&2
+    fi
+}
+
+rc_is() { [ "$RC" -eq "$1" ]; }
+jqo() {
+    local f=$1
+    shift
+    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
+}
+state() { { sqlite3 "$1" .dump 'PRAGMA user_version' 2>&1; } | sha256sum; }
+integrity_ok() { [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = "ok" ]; }
+fk_ok() { [ -z "$(sqlite3 "$1" 'PRAGMA foreign_key_check' 2>&1)" ]; }
+wal_size() { stat -c %s "$DB-wal" 2>/dev/null || echo 0; }
+
+# big FILE ROWS: a CSV with a prompt column and four values.
+big() {
+    awk -v n="$2" 'BEGIN {
+        print "prompt,a,b,c,d"
+        srand(7)
+        for (i = 0; i < n; i++)
+            printf "p%d,%.6f,%.6f,%.6f,%d\n", i % 997, rand(), 2 * rand(), rand() - 0.5, i % 7
+    }' >"$1"
+}
+
+# The store's earlier datasets: two small ones, with their answers.
+CASE=setup
+printf 'a,b\n1,2\n3,1\n2,5\n4,4\n0,3\n' >"$WORK/first.csv"
+printf 'x,y,z\n0.5,1,2\n1.5,0,3\n1,2,1\n2,1,0\n' >"$WORK/second.csv"
+run ingest "$WORK/first.csv" --name first --db "$DB"
+check "first dataset" rc_is 0
+run ingest "$WORK/second.csv" --name second --db "$DB"
+check "second dataset" rc_is 0
+run solve first --palette a=q70,b=mean --json --db "$DB"
+check "first solves" rc_is 0
+cp "$OUT" "$WORK/first-solve.json"
+run datasets --json --db "$DB"
+jq -c '[.[] | {name, n, m, values, hash}]' "$OUT" >"$WORK/listing.json"
+BASE_STATE=$(state "$DB")
+
+# intact: the store after a kill is the store before it.
+intact() {
+    check "integrity_check ok" integrity_ok "$DB"
+    check "foreign_key_check clean" fk_ok "$DB"
+    check "no partial dataset: the same SQL dump as before" [ "$(state "$DB")" = "$1" ]
+    run datasets --json --db "$DB"
+    check "the same listing" jqo '[.[] | {name, n, m, values, hash}] == $l[0]' --slurpfile l "$2"
+    run solve first --palette a=q70,b=mean --json --db "$DB"
+    check "first: the same answer" jqo '. == $s[0]' --slurpfile s "$WORK/first-solve.json"
+}
+
+# kill_when WHAT ARGS...: starts `mapsolve ARGS...` and SIGKILLs it when WHAT
+# holds: "read" (0.2 s in, before any write), "wal:BYTES" (the -wal file has
+# grown past BYTES). Sets KILLED=1 if it was killed before it finished.
+KILLED=0
+kill_when() {
+    local what=$1
+    shift
+    KILLED=0
+    # A -wal file left by an earlier kill would look like progress.
+    sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
+    "$BIN" "$@" >"$OUT" 2>"$ERR" &
+    BGPID=$!
+    local limit=$((SECONDS + 120))
+    case $what in
+        read) sleep 0.2 ;;
+        wal:*)
+            local bytes=${what#wal:}
+            while kill -0 "$BGPID" 2>/dev/null && [ "$(wal_size)" -le "$bytes" ] && [ $SECONDS -lt $limit ]; do
+                sleep 0.01
+            done
+            ;;
+    esac
+    if kill -9 "$BGPID" 2>/dev/null; then
+        wait "$BGPID" 2>/dev/null
+        RC=$?
+        KILLED=1
+    else
+        wait "$BGPID" 2>/dev/null
+        RC=$?
+    fi
+    BGPID=
+}
+
+# Generates the big file; doubles it until an ingest takes long enough that
+# the kill points are inside it (the write phase past 8 MB of WAL).
+ROWS=1000000
+big "$WORK/big.csv" $ROWS
+for attempt in 1 2 3; do
+    CASE="kill while reading ($ROWS rows)"
+    kill_when read ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
+    [ "$KILLED" -eq 1 ] && break
+    run remove big --db "$DB"
+    ROWS=$((ROWS * 2))
+    big "$WORK/big.csv" $ROWS
+done
+check "the ingest was killed (exit 137)" [ "$KILLED" -eq 1 ] && [ "$RC" -eq 137 ]
+intact "$BASE_STATE" "$WORK/listing.json"
+
+for point in 4000000 24000000; do
+    for attempt in 1 2 3; do
+        CASE="kill while writing, past $point bytes of WAL ($ROWS rows)"
+        kill_when "wal:$point" ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
+        [ "$KILLED" -eq 1 ] && break
+        run remove big --db "$DB"
+        ROWS=$((ROWS * 2))
+        big "$WORK/big.csv" $ROWS
+    done
+    check "the ingest was killed while writing" [ "$KILLED" -eq 1 ]
+    intact "$BASE_STATE" "$WORK/listing.json"
+done
+
+# After the kills the store takes the same ingest, to completion.
+CASE="ingest after the kills"
+run ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
+check "exit 0" rc_is 0
+run datasets --json --db "$DB"
+check "big is listed with every row" jqo 'map(.name) == ["big","first","second"] and (.[0].n == $n)' --argjson n "$ROWS"
+jq -c '[.[] | {name, n, m, values, hash}]' "$OUT" >"$WORK/listing-big.json"
+run describe big --json --db "$DB"
+cp "$OUT" "$WORK/big-describe.json"
+check "integrity" integrity_ok "$DB"
+BIG_STATE=$(state "$DB")
+
+# Killed while replacing big: the old big is intact.
+big "$WORK/big2.csv" $((ROWS + 1))
+CASE="kill while replacing"
+kill_when "wal:8000000" ingest "$WORK/big2.csv" --name big --prompt-column prompt --replace --db "$DB"
+check "the replacing ingest was killed while writing" [ "$KILLED" -eq 1 ]
+intact "$BIG_STATE" "$WORK/listing-big.json"
+run describe big --json --db "$DB"
+check "big: the same statistics as before the kill" jqo '. == $d[0]' --slurpfile d "$WORK/big-describe.json"
+
+# WAL: reads while an ingest writes. They neither wait for the writer nor
+# see its rows.
+CASE="read while writing"
+sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
+"$BIN" ingest "$WORK/big2.csv" --name big2 --prompt-column prompt --db "$DB" >"$WORK/bg.out" 2>"$WORK/bg.err" &
+BGPID=$!
+limit=$((SECONDS + 120))
+while kill -0 "$BGPID" 2>/dev/null && [ "$(wal_size)" -le 8000000 ] && [ $SECONDS -lt $limit ]; do
+    sleep 0.01
+done
+writing=0
+kill -0 "$BGPID" 2>/dev/null && writing=1
+run solve first --palette a=q70,b=mean --json --db "$DB"
+check "solve while an ingest writes: exit 0" rc_is 0
+check "solve while an ingest writes: the same answer" jqo '. == $s[0]' --slurpfile s "$WORK/first-solve.json"
+run datasets --json --db "$DB"
+check "datasets while an ingest writes: exit 0" rc_is 0
+check "datasets while an ingest writes: no partial big2" jqo '[.[] | {name, n, m, values, hash}] == $l[0]' --slurpfile l "$WORK/listing-big.json"
+run describe second --json --db "$DB"
+check "describe while an ingest writes: exit 0" rc_is 0
+still=0
+kill -0 "$BGPID" 2>/dev/null && still=1
+check "the reads ran while the ingest was writing" [ "$writing" -eq 1 ] && [ "$still" -eq 1 ]
+wait "$BGPID"
+bg=$?
+BGPID=
+check "the ingest then completes: exit 0" [ "$bg" -eq 0 ]
+run datasets --json --db "$DB"
+check "big2 is listed whole" jqo 'map(.name) == ["big","big2","first","second"] and (.[1].n == $n)' --argjson n $((ROWS + 1))
+check "integrity at the end" integrity_ok "$DB"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
