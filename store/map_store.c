@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -386,7 +387,7 @@ void map_store_close(map_store *st)
     map_free(st);
 }
 
-static int open_common(const char *path, int readonly, map_store **out, map_error *err)
+static int open_common(const char *path, int readonly, int immutable, map_store **out, map_error *err)
 {
     if (!out)
         return map_error_set(err, MAP_EUSAGE, "map_store_open: no output handle");
@@ -406,7 +407,30 @@ static int open_common(const char *path, int readonly, map_store **out, map_erro
 
     const int flags = readonly ? SQLITE_OPEN_READONLY
                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    /* immutable: a URI with ?immutable=1, for a database in a directory we
+     * cannot write (WAL mode needs to create its -shm file there). */
+    char *uri = NULL;
+    if (immutable) {
+        const size_t len = strlen(path);
+        uri = map_malloc(3 * len + 32);
+        if (!uri) {
+            map_store_close(st);
+            return nomem(err);
+        }
+        size_t at = 0;
+        at += (size_t)sprintf(uri, "file:");
+        for (size_t i = 0; i < len; i++) {
+            const unsigned char c = (unsigned char)path[i];
+            if (c == '%' || c == '?' || c == '#')
+                at += (size_t)sprintf(uri + at, "%%%02X", c);
+            else
+                uri[at++] = (char)c;
+        }
+        sprintf(uri + at, "?immutable=1");
+    }
+    int rc = sqlite3_open_v2(uri ? uri : path, &st->db,
+                             flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+    map_free(uri);
     if (rc != SQLITE_OK) {
         int code;
         if (!st->db) {
@@ -489,12 +513,36 @@ static int open_common(const char *path, int readonly, map_store **out, map_erro
 
 int map_store_open(const char *path, map_store **out, map_error *err)
 {
-    return open_common(path, 0, out, err);
+    return open_common(path, 0, 0, out, err);
 }
 
 int map_store_open_readonly(const char *path, map_store **out, map_error *err)
 {
-    return open_common(path, 1, out, err);
+    int rc = open_common(path, 1, 0, out, err);
+    if (rc != MAP_ESTORE || !path || access(path, R_OK) != 0)
+        return rc;
+    /* A WAL database in a directory we cannot write cannot be opened the
+     * ordinary way (its -shm file cannot be created). Without a -wal file
+     * left over, every committed change is in the main file and it can be
+     * read as immutable. */
+    char *dir = map_strdup(path);
+    if (!dir)
+        return rc;
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    const int dir_writable = access(slash ? dir : ".", W_OK) == 0;
+    map_free(dir);
+    char wal[4096];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (dir_writable || access(wal, F_OK) == 0)
+        return rc;
+    map_error e2;
+    if (open_common(path, 1, 1, out, &e2) == MAP_OK) {
+        map_error_clear(err);
+        return MAP_OK;
+    }
+    return rc;
 }
 
 static int check_writable(const map_store *st, map_error *err)
