@@ -390,15 +390,17 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
     res->margin = NAN;
     res->cert_gap = NAN;
 
-    rc = map_margin(pb, fp, &res->margin, res->direction, err);
-    if (rc)
-        return rc;
-
-    /* Quick exit: a target above a value's maximum is refuted by d = e_i. */
+    /* Quick exit: a target above a value's maximum (per prompt: above the
+     * average of the prompts' maxima) is refuted by d = e_i, whatever the
+     * LP below makes of such a palette. */
     for (size_t i = 0; i < k; i++) {
         double e[MAP_MAX_K] = {0}, gap;
         e[i] = 1.0;
         if (map_certificate_check(pb, e, &gap)) {
+            /* The margin is still reported when the LP can compute it. */
+            map_error lp_err;
+            if (map_margin(pb, fp, &res->margin, NULL, &lp_err) != MAP_OK)
+                res->margin = NAN;
             memcpy(res->direction, e, k * sizeof *e);
             res->has_direction = 1;
             res->cert_gap = gap;
@@ -410,6 +412,9 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
             return MAP_OK;
         }
     }
+    rc = map_margin(pb, fp, &res->margin, res->direction, err);
+    if (rc)
+        return rc;
     if (res->margin < -fp->boundary_tol) {
         double gap;
         if (map_certificate_check(pb, res->direction, &gap)) {

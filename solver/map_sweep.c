@@ -740,8 +740,11 @@ int map_sweep_grid_gen(const void *ctx, size_t row, double *out, map_error *err)
             out[i] = g->from[i];
         else if (a == s - 1)
             out[i] = g->to[i];
-        else
-            out[i] = g->from[i] + (g->to[i] - g->from[i]) * ((double)a / (double)(s - 1));
+        else {
+            /* (1 − t)·from + t·to: no overflow for endpoints near ±DBL_MAX. */
+            const double t = (double)a / (double)(s - 1);
+            out[i] = (1.0 - t) * g->from[i] + t * g->to[i];
+        }
     }
     if (r != 0)
         return map_error_set(err, MAP_EUSAGE, "grid: row %zu is past the last point", row);

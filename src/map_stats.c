@@ -7,31 +7,42 @@
 
 void map_column_stats(const map_matrix *X, map_colstat *out)
 {
+    /* Pass 1: ranges. Pass 2: Welford's mean and M2 of the values divided by
+     * the column's largest magnitude, so that neither differences nor
+     * squares overflow for values near ±DBL_MAX. */
     for (size_t i = 0; i < X->m; i++) {
-        out[i].mean = 0.0;
-        out[i].sd = 0.0; /* holds M2 during the pass */
         out[i].min = INFINITY;
         out[i].max = -INFINITY;
         out[i].absmax = 0.0;
     }
     for (size_t j = 0; j < X->n; j++) {
         const double *row = X->x + j * X->ld;
-        const double inv = 1.0 / (double)(j + 1);
         for (size_t i = 0; i < X->m; i++) {
             const double v = row[i];
-            const double d = v - out[i].mean;
-            out[i].mean += d * inv;
-            out[i].sd += d * (v - out[i].mean);
-            if (v < out[i].min)
-                out[i].min = v;
-            if (v > out[i].max)
-                out[i].max = v;
-            if (fabs(v) > out[i].absmax)
-                out[i].absmax = fabs(v);
+            out[i].min = fmin(out[i].min, v);
+            out[i].max = fmax(out[i].max, v);
+            out[i].absmax = fmax(out[i].absmax, fabs(v));
         }
     }
     for (size_t i = 0; i < X->m; i++) {
-        out[i].sd = X->n ? sqrt(fmax(0.0, out[i].sd) / (double)X->n) : 0.0;
+        out[i].mean = 0.0;
+        out[i].sd = 0.0; /* M2 of the scaled values during the pass */
+    }
+    for (size_t j = 0; j < X->n; j++) {
+        const double *row = X->x + j * X->ld;
+        const double inv = 1.0 / (double)(j + 1);
+        for (size_t i = 0; i < X->m; i++) {
+            const double a = out[i].absmax;
+            const double v = a > 0.0 ? row[i] / a : 0.0;
+            const double d = v - out[i].mean;
+            out[i].mean += d * inv;
+            out[i].sd += d * (v - out[i].mean);
+        }
+    }
+    for (size_t i = 0; i < X->m; i++) {
+        const double a = out[i].absmax;
+        out[i].sd = X->n ? a * sqrt(fmax(0.0, out[i].sd) / (double)X->n) : 0.0;
+        out[i].mean *= a;
         /* The mean of identical values must be exactly that value. */
         if (out[i].min == out[i].max)
             out[i].mean = out[i].min;
