@@ -4,6 +4,7 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -32,17 +33,18 @@ int map_sensitivity(const map_problem *pb, const double *lambda, map_solver_ws *
             h[r * nf + c] = sigma[f[r] * k + f[c]] / (pb->scale[f[r]] * pb->scale[f[c]]);
     gsl_set_error_handler_off();
     gsl_matrix_view H = gsl_matrix_view_array(h, nf, nf);
-    if (gsl_linalg_cholesky_decomp1(&H.matrix) != GSL_SUCCESS)
+    /* Singular, or singular to rounding (an exact duplicate may leave a
+     * pivot of rounding size rather than a failed Cholesky). */
+    double rcond = 0.0;
+    gsl_vector_view w = gsl_vector_view_array(work, 3 * nf);
+    if (gsl_linalg_cholesky_decomp1(&H.matrix) != GSL_SUCCESS ||
+        gsl_linalg_cholesky_rcond(&H.matrix, &rcond, &w.vector) != GSL_SUCCESS ||
+        !(rcond > 1e3 * DBL_EPSILON))
         return map_error_set(err, MAP_EDATA,
                              "the tilted covariance of the binding values is singular: lambda "
                              "is not a smooth function of the targets (collinear values)");
-    if (cond) {
-        double rcond = 0.0;
-        gsl_vector_view w = gsl_vector_view_array(work, 3 * nf);
-        *cond = gsl_linalg_cholesky_rcond(&H.matrix, &rcond, &w.vector) == GSL_SUCCESS && rcond > 0
-                    ? 1.0 / rcond
-                    : INFINITY;
-    }
+    if (cond)
+        *cond = 1.0 / rcond;
     if (gsl_linalg_cholesky_invert(&H.matrix) != GSL_SUCCESS)
         return map_error_set(err, MAP_EDATA, "cannot invert the free-set covariance");
     for (size_t r = 0; r < nf; r++)
