@@ -741,9 +741,11 @@ int map_sweep_grid_gen(const void *ctx, size_t row, double *out, map_error *err)
         else if (a == s - 1)
             out[i] = g->to[i];
         else {
-            /* (1 − t)·from + t·to: no overflow for endpoints near ±DBL_MAX. */
+            /* (1 − t)·from + t·to: no overflow for endpoints near ±DBL_MAX;
+             * clamped so that rounding never leaves [from, to]. */
             const double t = (double)a / (double)(s - 1);
-            out[i] = (1.0 - t) * g->from[i] + t * g->to[i];
+            const double lo = fmin(g->from[i], g->to[i]), hi = fmax(g->from[i], g->to[i]);
+            out[i] = fmin(hi, fmax(lo, (1.0 - t) * g->from[i] + t * g->to[i]));
         }
     }
     if (r != 0)
