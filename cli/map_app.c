@@ -726,19 +726,11 @@ int map_app_feasible_code(const map_feasible_report *rep)
     return rep->verdict == MAP_VERDICT_ATTAINABLE ? MAP_OK : MAP_NOT_ATTAINED;
 }
 
-/* The verdict on ap's palette with its evidence, by the same rules as
- * map_solve_palette (MATH.md §6) but without the Newton solve: the margin
- * v*; the quick exit d = e_i for a target above a value's maximum; the LP's
- * direction as certificate when v* < −tol and it verifies on the data (else
- * boundary); boundary when |v*| ≤ tol; attainable when v* > tol. */
+/* The verdict on ap's palette with its evidence (map_palette_verdict: the
+ * rules of map_solve_palette without the Newton solve). */
 static int verdict_of(const app_problem *ap, const map_feas_params *fp, map_feasible_report *rep,
                       map_error *err)
 {
-    map_feas_params fdef;
-    if (!fp) {
-        map_feas_params_default(&fdef);
-        fp = &fdef;
-    }
     rep->margin = NAN;
     rep->cert_gap = NAN;
     rep->has_direction = 0;
@@ -747,43 +739,18 @@ static int verdict_of(const app_problem *ap, const map_feas_params *fp, map_feas
         rep->verdict = MAP_VERDICT_ATTAINABLE; /* every value constant and met */
         return MAP_OK;
     }
-    const map_problem *pb = &ap->pb;
-    const size_t k = ap->kp;
-    int rc = map_problem_check(pb, err);
-    if (!rc)
-        rc = map_margin(pb, fp, &rep->margin, rep->direction, err);
+    map_result res;
+    int attainable = 0;
+    const int rc = map_palette_verdict(&ap->pb, fp, &res, &attainable, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < k; i++) {
-        double e[MAP_MAX_K] = {0}, gap;
-        e[i] = 1.0;
-        if (map_certificate_check(pb, e, &gap)) {
-            memcpy(rep->direction, e, k * sizeof *e);
-            rep->has_direction = 1;
-            rep->cert_gap = gap;
-            rep->verdict = MAP_VERDICT_INFEASIBLE;
-            return MAP_OK;
-        }
-    }
-    if (rep->margin < -fp->boundary_tol) {
-        double gap;
-        if (map_certificate_check(pb, rep->direction, &gap)) {
-            rep->has_direction = 1;
-            rep->cert_gap = gap;
-            rep->verdict = MAP_VERDICT_INFEASIBLE;
-            return MAP_OK;
-        }
-        /* The LP's direction did not verify (rounding at the edge): the
-         * boundary, as map_solve_palette reports it. */
-        rep->margin = -fp->boundary_tol;
-    }
-    if (rep->margin <= fp->boundary_tol) {
-        rep->has_direction = 1;
-        rep->verdict = MAP_VERDICT_BOUNDARY;
-        return MAP_OK;
-    }
-    memset(rep->direction, 0, sizeof rep->direction);
-    rep->verdict = MAP_VERDICT_ATTAINABLE;
+    rep->margin = res.margin;
+    rep->cert_gap = res.cert_gap;
+    rep->has_direction = res.has_direction;
+    memcpy(rep->direction, res.direction, sizeof rep->direction);
+    rep->verdict = attainable ? MAP_VERDICT_ATTAINABLE
+                   : res.status == MAP_SOLVE_INFEASIBLE ? MAP_VERDICT_INFEASIBLE
+                                                        : MAP_VERDICT_BOUNDARY;
     return MAP_OK;
 }
 

@@ -37,31 +37,6 @@ void map_feas_params_default(map_feas_params *p)
  * group, one per round when there are many groups). */
 #define MAP_CUTS 16
 
-/* The rows of the problem as K groups (K = 1: all rows, global normalisation). */
-typedef struct groups_view {
-    size_t K;
-    const size_t *start; /* K + 1 offsets */
-    const size_t *order; /* NULL: identity */
-    size_t one[2];       /* start for K = 1 */
-} groups_view;
-
-static void view_of(const map_problem *pb, groups_view *g)
-{
-    if (pb->groups) {
-        g->K = pb->groups->ngroups;
-        g->start = pb->groups->start;
-        g->order = pb->groups->order;
-    } else {
-        g->K = 1;
-        g->one[0] = 0;
-        g->one[1] = pb->data.n;
-        g->start = g->one;
-        g->order = NULL;
-    }
-}
-
-static size_t row_at(const groups_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
-
 static double score_row(const map_problem *pb, const double *row, const double *d)
 {
     double s = 0.0;
@@ -74,7 +49,7 @@ static double score_row(const map_problem *pb, const double *row, const double *
  * cuts: rows not yet in S whose score exceeds their group's LP value tval[g]
  * (up to MAP_CUTS best overall when K = 1, the group's best otherwise; never
  * for a group of one sample, which has no LP row), in top[] / topg[]. Returns (1/K) Σ_g best[g], an upper bound on v*. */
-static double scan(const map_problem *pb, const groups_view *g, const double *d,
+static double scan(const map_problem *pb, const map_rows_view *g, const double *d,
                    const unsigned char *in_s, const double *tval, double *best, size_t *top,
                    size_t *topg, double *topv, size_t maxcuts, size_t *ntop)
 {
@@ -85,7 +60,7 @@ static double scan(const map_problem *pb, const groups_view *g, const double *d,
         size_t arg = SIZE_MAX;
         const int single = g->start[q + 1] - g->start[q] == 1;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
-            const size_t j = row_at(g, pos);
+            const size_t j = map_rows_at(g, pos);
             const double s = score_row(pb, pb->data.x + j * pb->data.ld, d);
             if (s > bq) {
                 bq = s;
@@ -155,8 +130,8 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     int rc = map_problem_check(pb, err);
     if (rc)
         return rc;
-    groups_view g;
-    view_of(pb, &g);
+    map_rows_view g;
+    map_rows_view_of(pb, &g);
     const size_t k = pb->k, n = pb->data.n, K = g.K;
     const size_t maxcuts = K == 1 ? MAP_CUTS : K;
     /* One allocation for the working arrays (outside the LP rounds). */
@@ -183,7 +158,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     for (size_t q = 0; q < K; q++) {
         if (g.start[q + 1] - g.start[q] == 1) {
             tcol[q] = -1;
-            const double *row = pb->data.x + row_at(&g, g.start[q]) * pb->data.ld;
+            const double *row = pb->data.x + map_rows_at(&g, g.start[q]) * pb->data.ld;
             for (size_t i = 0; i < k; i++)
                 single_a[i] += (row[pb->cols[i]] - pb->target[i]) / pb->scale[i];
         } else {
@@ -351,13 +326,13 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap)
     /* max_j dᵀr_j, or under per-prompt normalisation the average over
      * prompts of each prompt's maximum (the support function of the
      * average of the groups' hulls). */
-    groups_view g;
-    view_of(pb, &g);
+    map_rows_view g;
+    map_rows_view_of(pb, &g);
     double sum = 0.0;
     for (size_t q = 0; q < g.K; q++) {
         double best = -INFINITY;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double *row = pb->data.x + row_at(&g, pos) * pb->data.ld;
+            const double *row = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
             double s = 0.0;
             for (size_t i = 0; i < pb->k; i++)
                 s += d[i] * row[pb->cols[i]];
@@ -373,14 +348,15 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap)
     return *gap > 8.0 * DBL_EPSILON * (double)(pb->k + 1) * mag;
 }
 
-int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
-                      const double *init, map_solver_ws *ws, map_result *res, map_error *err)
+int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_result *res,
+                        int *attainable, map_error *err)
 {
     map_feas_params fdef;
     if (!fp) {
         map_feas_params_default(&fdef);
         fp = &fdef;
     }
+    *attainable = 0;
     int rc = map_problem_check(pb, err);
     if (rc)
         return rc;
@@ -405,10 +381,8 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
             res->has_direction = 1;
             res->cert_gap = gap;
             res->status = MAP_SOLVE_INFEASIBLE;
-            for (size_t l = 0; l < k; l++) {
-                res->lambda[l] = NAN;
-                res->level[l] = NAN;
-            }
+            for (size_t l = 0; l < k; l++)
+                res->lambda[l] = res->level[l] = NAN;
             return MAP_OK;
         }
     }
@@ -421,10 +395,8 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
             res->has_direction = 1;
             res->cert_gap = gap;
             res->status = MAP_SOLVE_INFEASIBLE;
-            for (size_t l = 0; l < k; l++) {
-                res->lambda[l] = NAN;
-                res->level[l] = NAN;
-            }
+            for (size_t l = 0; l < k; l++)
+                res->lambda[l] = res->level[l] = NAN;
             return MAP_OK;
         }
         /* The LP's direction did not verify (rounding at the edge): treat the
@@ -441,9 +413,20 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
             res->margin = -fp->boundary_tol;
         return MAP_OK;
     }
-    /* Strictly attainable: λ* exists; find it. */
+    /* Strictly attainable: λ* exists. */
     res->has_direction = 0;
     memset(res->direction, 0, sizeof res->direction);
+    *attainable = 1;
+    return MAP_OK;
+}
+
+int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
+                      const double *init, map_solver_ws *ws, map_result *res, map_error *err)
+{
+    int attainable = 0;
+    int rc = map_palette_verdict(pb, fp, res, &attainable, err);
+    if (rc || !attainable)
+        return rc;
     rc = map_solve(pb, par, init, ws, res->lambda, res->level, &res->diag, err);
     if (rc)
         return rc;

@@ -164,34 +164,9 @@ static double face_tol(double smax, double smin, double tie_rtol)
     return tie_rtol * (fabs(smax) + (smax - smin));
 }
 
-/* The rows of pb as K groups (K = 1: all rows, global normalisation). */
-typedef struct fgroups {
-    size_t K;
-    const size_t *start; /* K + 1 offsets into the group order */
-    const size_t *order; /* NULL: identity */
-    size_t one[2];
-} fgroups;
-
-static void fview(const map_problem *pb, fgroups *g)
-{
-    if (pb->groups) {
-        g->K = pb->groups->ngroups;
-        g->start = pb->groups->start;
-        g->order = pb->groups->order;
-    } else {
-        g->K = 1;
-        g->one[0] = 0;
-        g->one[1] = pb->data.n;
-        g->start = g->one;
-        g->order = NULL;
-    }
-}
-
-static size_t frow(const fgroups *g, size_t pos) { return g->order ? g->order[pos] : pos; }
-
 /* What a direction's cached scores imply beyond the scores themselves. */
 typedef struct dir_cache {
-    fgroups g;
+    map_rows_view g;
     size_t n;
     size_t face;        /* samples on the maximising faces (all groups) */
     double kl_sup;      /* (1/K) Σ_g log(n_g / face_g) */
@@ -204,8 +179,8 @@ typedef struct dir_cache {
 static void cache_scores(const map_problem *pb, const double *u, double tie_rtol, map_frontier_ws *ws,
                          dir_cache *dc)
 {
-    fview(pb, &dc->g);
-    const fgroups *g = &dc->g;
+    map_rows_view_of(pb, &dc->g);
+    const map_rows_view *g = &dc->g;
     const double K = (double)g->K;
     dc->n = pb->data.n;
     dc->face = 0;
@@ -213,7 +188,7 @@ static void cache_scores(const map_problem *pb, const double *u, double tie_rtol
     for (size_t q = 0; q < g->K; q++) {
         double smax = -INFINITY, smin = INFINITY;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
-            const double sc = row_score(pb, u, frow(g, pos));
+            const double sc = row_score(pb, u, map_rows_at(g, pos));
             ws->score[pos] = sc;
             smax = fmax(smax, sc);
             smin = fmin(smin, sc);
@@ -253,21 +228,21 @@ int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *
         return rc;
     if (!(tie_rtol > 0.0))
         tie_rtol = 1e-12;
-    fgroups g;
-    fview(pb, &g);
+    map_rows_view g;
+    map_rows_view_of(pb, &g);
     double klsum = 0.0;
     size_t ftot = 0;
     for (size_t q = 0; q < g.K; q++) {
         double smax = -INFINITY, smin = INFINITY;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double sc = row_score(pb, u, frow(&g, pos));
+            const double sc = row_score(pb, u, map_rows_at(&g, pos));
             smax = fmax(smax, sc);
             smin = fmin(smin, sc);
         }
         const double tol = face_tol(smax, smin, tie_rtol);
         size_t f = 0;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++)
-            f += row_score(pb, u, frow(&g, pos)) - smax >= -tol;
+            f += row_score(pb, u, map_rows_at(&g, pos)) - smax >= -tol;
         ftot += f;
         klsum += -log((double)f / (double)(g.start[q + 1] - g.start[q]));
     }
@@ -293,7 +268,7 @@ typedef struct kl_eval {
  * scores, which are in cache). */
 static void kl_at(const dir_cache *dc, const double *d, double t, double shift, kl_eval *ev)
 {
-    const fgroups *g = &dc->g;
+    const map_rows_view *g = &dc->g;
     if (g->K == 1) {
         const size_t n = dc->n;
         double w = 0.0, w2 = 0.0, wd = 0.0, wdd = 0.0;
@@ -531,7 +506,7 @@ static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, co
     for (size_t i = 0; i < k; i++)
         row->lambda[i] = row->u[i] > 0.0 ? INFINITY : 0.0;
     memset(ws->levels, 0, p * sizeof *ws->levels);
-    const fgroups *g = &dc->g;
+    const map_rows_view *g = &dc->g;
     size_t cnt = 0;
     for (size_t q = 0; q < g->K; q++) {
         /* Each face sample carries 1 / (face_g · K): exact for one sample. */
@@ -539,7 +514,7 @@ static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, co
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             if (!(ws->score[pos] >= -ws->gtol[q]))
                 continue;
-            const double *r = pb->data.x + frow(g, pos) * pb->data.ld;
+            const double *r = pb->data.x + map_rows_at(g, pos) * pb->data.ld;
             cnt++;
             for (size_t i = 0; i < p; i++)
                 ws->levels[i] += wgt == 1.0 ? r[cols[i]] : wgt * r[cols[i]];
@@ -749,14 +724,14 @@ static void column_ranges(const map_problem *pb, double *colmin, double *colmax,
     if (!pb->groups)
         return;
     /* Per prompt the reference levels are the average of the prompts' means. */
-    fgroups g;
-    fview(pb, &g);
+    map_rows_view g;
+    map_rows_view_of(pb, &g);
     for (size_t i = 0; i < k; i++)
         mean[i] = 0.0;
     for (size_t q = 0; q < g.K; q++) {
         const double w = 1.0 / ((double)(g.start[q + 1] - g.start[q]) * (double)g.K);
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double *r = pb->data.x + frow(&g, pos) * pb->data.ld;
+            const double *r = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
             for (size_t i = 0; i < k; i++)
                 mean[i] += w * r[pb->cols[i]];
         }

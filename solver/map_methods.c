@@ -118,58 +118,6 @@ int map_diagnose(const map_problem *pb, const double *lambda, double tol, map_so
     return MAP_OK;
 }
 
-/* The verdict part of map_solve_palette (MATH.md §6): *decided is set when
- * the palette is infeasible or on the boundary (res filled); otherwise it
- * is strictly attainable and res carries the margin. */
-static int verdict(const map_problem *pb, const map_feas_params *fp, map_result *res, int *decided,
-                   map_error *err)
-{
-    const size_t k = pb->k;
-    *decided = 1;
-    int rc = map_margin(pb, fp, &res->margin, res->direction, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < k; i++) {
-        double e[MAP_MAX_K] = {0}, gap;
-        e[i] = 1.0;
-        if (map_certificate_check(pb, e, &gap)) {
-            memcpy(res->direction, e, k * sizeof *e);
-            res->has_direction = 1;
-            res->cert_gap = gap;
-            res->status = MAP_SOLVE_INFEASIBLE;
-            for (size_t l = 0; l < k; l++)
-                res->lambda[l] = res->level[l] = NAN;
-            return MAP_OK;
-        }
-    }
-    if (res->margin < -fp->boundary_tol) {
-        double gap;
-        if (map_certificate_check(pb, res->direction, &gap)) {
-            res->has_direction = 1;
-            res->cert_gap = gap;
-            res->status = MAP_SOLVE_INFEASIBLE;
-            for (size_t l = 0; l < k; l++)
-                res->lambda[l] = res->level[l] = NAN;
-            return MAP_OK;
-        }
-    }
-    if (res->margin <= fp->boundary_tol) {
-        res->status = MAP_SOLVE_BOUNDARY;
-        res->has_direction = 1;
-        for (size_t l = 0; l < k; l++) {
-            res->lambda[l] = res->direction[l] > 0.0 ? INFINITY : 0.0;
-            res->level[l] = NAN;
-        }
-        if (res->margin < -fp->boundary_tol)
-            res->margin = -fp->boundary_tol;
-        return MAP_OK;
-    }
-    res->has_direction = 0;
-    memset(res->direction, 0, sizeof res->direction);
-    *decided = 0;
-    return MAP_OK;
-}
-
 /* What the NLopt objective needs, and the evaluated λ with the smallest
  * KKT measure (the answer: NLopt's own x may be a worse, later point). */
 typedef struct nl_ctx {
@@ -235,13 +183,9 @@ int map_solve_palette_method(const map_problem *pb, map_method method, const map
         return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
                              ws->kmax, pb->k);
     const size_t k = pb->k;
-    memset(res, 0, sizeof *res);
-    res->k = k;
-    res->margin = NAN;
-    res->cert_gap = NAN;
-    int decided = 0;
-    rc = verdict(pb, fp, res, &decided, err);
-    if (rc || decided)
+    int attainable = 0;
+    rc = map_palette_verdict(pb, fp, res, &attainable, err);
+    if (rc || !attainable)
         return rc;
 
     nl_ctx ctx;

@@ -197,6 +197,14 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
  * gap = dᵀc − max_j dᵀr_j. Returns 1 if d ≥ 0, d ≠ 0 and gap > 0. */
 int map_certificate_check(const map_problem *pb, const double *d, double *gap);
 
+/* The verdict alone (the first half of map_solve_palette): quick exit,
+ * margin, certificate. When the palette is infeasible or on the boundary,
+ * res is filled as map_solve_palette fills it and *attainable = 0; when it is
+ * strictly attainable, *attainable = 1 and res carries the margin (λ not
+ * computed). fp may be NULL. */
+int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_result *res,
+                        int *attainable, map_error *err);
+
 /* Solves pb's palette with a verdict; see above. fp may be NULL (defaults). */
 int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
                       const double *init, map_solver_ws *ws, map_result *res, map_error *err);

@@ -61,4 +61,32 @@ void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const doub
                    const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
                    map_partial *out);
 
+/* The rows of a problem as K groups (K = 1: all rows, global
+ * normalisation): group g is positions start[g] … start[g+1] − 1 of order
+ * (the identity when order is NULL). */
+typedef struct map_rows_view {
+    size_t K;
+    const size_t *start;
+    const size_t *order;
+    size_t one[2]; /* start for K = 1 */
+} map_rows_view;
+
+static inline void map_rows_view_of(const map_problem *pb, map_rows_view *g)
+{
+    if (pb->groups) {
+        g->K = pb->groups->ngroups;
+        g->start = pb->groups->start;
+        g->order = pb->groups->order;
+    } else {
+        g->K = 1;
+        g->one[0] = 0;
+        g->one[1] = pb->data.n;
+        g->start = g->one;
+        g->order = NULL;
+    }
+}
+
+/* The data row at position pos of the view. */
+static inline size_t map_rows_at(const map_rows_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
+
 #endif
