@@ -322,11 +322,12 @@ int map_cli_sweep(int argc, char **argv)
             }
         }
     }
-    if (a.normalize && strcmp(a.normalize, "global") != 0 && strcmp(a.normalize, "prompt") != 0) {
+    map_normalize norm = MAP_NORMALIZE_GLOBAL;
+    if (a.normalize && map_normalize_parse(a.normalize, &norm) != 0) {
         rc = map_error_set(&err, MAP_EUSAGE, "--normalize must be global or prompt, not '%s'", a.normalize);
         goto end;
     }
-    rq.per_prompt = a.normalize && strcmp(a.normalize, "prompt") == 0;
+    rq.per_prompt = norm == MAP_NORMALIZE_PROMPT;
     rq.seed = (uint64_t)a.seed;
     rq.threads = (unsigned)a.threads;
     /* The dataset: read-only unless the sweep is stored. */
