@@ -43,20 +43,20 @@ static inline double exp_pow2(double t)
     return v;
 }
 
-/* exp(x) for x ≤ 0 (−inf gives 0; NaN gives NaN), within 1 ulp of the
- * correctly rounded value in the normal range. Branch-free so that a loop of
- * calls vectorises: Cody–Waite reduction x = k·ln2 + r with a two-part ln2
- * (k ≤ 1076 needs 11 bits, ln2hi has 32 trailing zeros, so k·ln2hi is
- * exact), |r| ≤ ln2/2 (a little more when x·log2e rounds), the Taylor
- * polynomial of degree 13 (truncation below 1e−17), and the scaling by 2^k
- * in two steps 2^k1·2^k2 (k1, k2 ≥ −538) so that results in the subnormal
- * range are rounded once, at the last multiply. Arguments below −746 are
- * clamped there, where the result rounds to 0. */
+/* exp(x) for −1400 ≤ x ≤ 0 (the caller clamps: results below −746 round
+ * to 0), within 1 ulp of the correctly rounded value in the normal range.
+ * Branch-free so that a loop of calls vectorises (a clamp here would be a
+ * comparison that GCC, honouring FP traps, will not if-convert):
+ * Cody–Waite reduction x = k·ln2 + r with a two-part ln2 (|k| ≤ 2020 needs
+ * 11 bits, ln2hi has 32 trailing zeros, so k·ln2hi is exact), |r| ≤ ln2/2
+ * (a little more when x·log2e rounds), the Taylor polynomial of degree 13
+ * (truncation below 1e−17), and the scaling by 2^k in two steps 2^k1·2^k2
+ * (k1, k2 ≥ −1010) so that results in the subnormal range are rounded once,
+ * at the last multiply, and those below it flush to 0. */
 static inline double exp_neg(double x)
 {
     const double log2e = 0x1.71547652b82fep0;
     const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
-    x = x < -746.0 ? -746.0 : x;
     const double kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
     const double r = (x - kd * ln2hi) - kd * ln2lo;
     double q = 1.0 / 6227020800.0;   /* 1/13! */
@@ -77,10 +77,15 @@ static inline double exp_neg(double x)
     return er * exp_pow2(t1) * exp_pow2(k2 + MAP_EXP_SHIFT);
 }
 
+/* Below this, exp_neg's argument is clamped (its result is 0 from −746 on). */
+#define MAP_EXP_FLOOR (-1400.0)
+
 void map_exp_neg_array(const double *x, double *y, size_t n)
 {
     for (size_t j = 0; j < n; j++)
-        y[j] = exp_neg(x[j]);
+        y[j] = x[j] < MAP_EXP_FLOOR ? MAP_EXP_FLOOR : x[j];
+    for (size_t j = 0; j < n; j++)
+        y[j] = exp_neg(y[j]);
 }
 
 /* ---- Partials ----------------------------------------------------------- */
@@ -182,7 +187,7 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k
     double *restrict r = scr->r;
     const double *const x = X->x;
     const size_t ld = X->ld;
-    double smax = -INFINITY;
+    double smax = -INFINITY, smin = INFINITY;
     for (size_t j = 0; j < nb; j++) {
         const double *row = x + (idx ? idx[b + j] : b + j) * ld;
         double sj = 0.0;
@@ -190,23 +195,30 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k
             sj += lambda[i] * (row[cols[i]] - center[i]);
         s[j] = sj;
         smax = sj > smax ? sj : smax;
+        smin = sj < smin ? sj : smin;
         for (size_t i = 0; i < p; i++)
             r[i * MAP_BLOCK + j] = row[scols[i]];
     }
-    /* Pad to whole lanes with zero weights and zero values: they add +0. */
+    /* Pad to whole lanes with zero weights (exp of about −1000) and zero
+     * values: they add +0. */
     const size_t nbp = (nb + MAP_LANES - 1) / MAP_LANES * MAP_LANES;
+    for (size_t j = 0; j < nb; j++)
+        s[j] -= smax;
     for (size_t j = nb; j < nbp; j++) {
-        s[j] = -INFINITY;
+        s[j] = -1000.0;
         for (size_t i = 0; i < p; i++)
             r[i * MAP_BLOCK + j] = 0.0;
     }
+    if (smin - smax < MAP_EXP_FLOOR) /* rare: scores spread beyond exp_neg's range */
+        for (size_t j = 0; j < nb; j++)
+            s[j] = s[j] < MAP_EXP_FLOOR ? MAP_EXP_FLOOR : s[j];
+    for (size_t j = 0; j < nbp; j++)
+        s[j] = exp_neg(s[j]);
     double w[MAP_LANES] = {0}, w2[MAP_LANES] = {0};
     for (size_t j = 0; j < nbp; j += MAP_LANES)
         for (size_t l = 0; l < MAP_LANES; l++) {
-            const double e = exp_neg(s[j + l] - smax);
-            s[j + l] = e;
-            w[l] += e;
-            w2[l] += e * e;
+            w[l] += s[j + l];
+            w2[l] += s[j + l] * s[j + l];
         }
     const double wsum = lanes_sum(w);
     double *mean = dst->mean;
