@@ -174,12 +174,15 @@ typedef struct eval_job {
     int want_cov;
 } eval_job;
 
+/* Rows (positions of idx) fetched ahead of their use. */
+#define MAP_PREFETCH MAP_BLOCK
+
 /* The partial of rows [b, b+nb) (of idx when non-NULL), nb ≤ MAP_BLOCK, into
- * *dst (every field written). Always inlined so that the dispatcher below can
+ * *dst (every field written); rows (positions) up to end may be prefetched. Always inlined so that the dispatcher below can
  * instantiate it with constant small k and p, which lets the compiler unroll
  * the per-column loops and keep the lane accumulators in registers. */
 static inline __attribute__((always_inline)) void
-block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k, const size_t *cols,
+block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t end, size_t k, const size_t *cols,
            const double *center, const double *lambda, size_t p, const size_t *scols,
            const map_eval_scratch *scr, map_partial *dst)
 {
@@ -190,6 +193,10 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k
     double smax = -INFINITY, smin = INFINITY;
     for (size_t j = 0; j < nb; j++) {
         const double *row = x + (idx ? idx[b + j] : b + j) * ld;
+        /* The row a block ahead, so that it arrives while this block's
+         * weights and sums are computed (the memory is idle then). */
+        if (b + j + MAP_PREFETCH < end)
+            __builtin_prefetch(x + (idx ? idx[b + j + MAP_PREFETCH] : b + j + MAP_PREFETCH) * ld);
         double sj = 0.0;
         for (size_t i = 0; i < k; i++)
             sj += lambda[i] * (row[cols[i]] - center[i]);
@@ -281,7 +288,7 @@ static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_
      * to 8) get their own unrolled copies; anything else the generic one. */
 #define MAP_BLOCK_CASE(K)                                                                          \
     case K:                                                                                        \
-        block_impl(jb->X, idx, b, nb, K, jb->cols, jb->center, jb->lambda, K, jb->scols, scr, dst); \
+        block_impl(jb->X, idx, b, nb, jb->n, K, jb->cols, jb->center, jb->lambda, K, jb->scols, scr, dst); \
         return;
     if (k == p) {
         switch (k) {
@@ -298,7 +305,7 @@ static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_
         }
     }
 #undef MAP_BLOCK_CASE
-    block_impl(jb->X, idx, b, nb, k, jb->cols, jb->center, jb->lambda, p, jb->scols, scr, dst);
+    block_impl(jb->X, idx, b, nb, jb->n, k, jb->cols, jb->center, jb->lambda, p, jb->scols, scr, dst);
 }
 
 /* The partial of rows [b, b+n) of idx (of X when idx is NULL), n ≥ 1, into
