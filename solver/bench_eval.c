@@ -40,6 +40,15 @@ static double uniform(unsigned long long *state)
     return (double)(z >> 11) * 0x1.0p-53;
 }
 
+/* FNV-1a over the bytes of the results: equal prints, equal bits. */
+static unsigned long long fingerprint(const void *p, size_t len, unsigned long long h)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ c[i]) * 0x100000001b3ULL;
+    return h;
+}
+
 typedef struct sum_arg {
     const double *x;
     size_t count;
@@ -133,6 +142,7 @@ int main(int argc, char **argv)
         return 1;
     }
     double logz_t[2] = {0, 0};
+    unsigned long long fp[2] = {0, 0};
     /* Interleaved, so that both sides see the same load. */
     for (int r = 0; r < reps; r++) {
         for (int t = 0; t < 2; t++) {
@@ -148,10 +158,15 @@ int main(int argc, char **argv)
             if (t == 0)
                 cpu_eval = fmin(cpu_eval, cpu_now() - c0);
             logz_t[t] = logz;
+            fp[t] = fingerprint(&logz, sizeof logz, 0xcbf29ce484222325ULL);
+            fp[t] = fingerprint(mu, sizeof mu, fp[t]);
+            fp[t] = fingerprint(sigma, sizeof sigma, fp[t]);
+            fp[t] = fingerprint(&ess, sizeof ess, fp[t]);
+            fp[t] = fingerprint(&wmax, sizeof wmax, fp[t]);
         }
     }
-    printf("n = %zu, m = 6, best of %d (checksum %.6g; Λ %.17g at 1 thread, %.17g at 2)\n", n, reps,
-           sum, logz_t[0], logz_t[1]);
+    printf("n = %zu, m = 6, best of %d (checksum %.6g; Λ %.17g at 1 thread, %.17g at 2; "
+           "results' fingerprint %016llx, %016llx)\n", n, reps, sum, logz_t[0], logz_t[1], fp[0], fp[1]);
     for (int t = 0; t < 2; t++)
         printf("sum pass,  %d thread%s: %8.2f ms  %6.3f ns/sample\n", t + 1, t ? "s" : " ",
                1e3 * best_sum[t], 1e9 * best_sum[t] / (double)n);

@@ -280,6 +280,16 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
     dst->w2sum = lanes_sum(w2);
 }
 
+/* Compiled twice, for AVX2 and for the baseline, the copy chosen once per
+ * process by the CPU; neither contracts to FMA (ISO C mode) and the lanes fix
+ * the order of every sum, so the two give the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MAP_KERNEL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MAP_KERNEL_CLONES
+#endif
+
+MAP_KERNEL_CLONES
 static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_t nb,
                           const map_eval_scratch *scr, map_partial *dst)
 {
