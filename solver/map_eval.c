@@ -238,11 +238,12 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
         mean[i] = lanes_sum(a) / wsum;
     }
     if (dst->want_cov) {
-        double *restrict d = scr->d;
+        /* Centred in place: r is not needed after the means. */
+        double *restrict d = r;
         for (size_t i = 0; i < p; i++) {
             const double mi = mean[i];
             for (size_t j = 0; j < nbp; j++)
-                d[i * MAP_BLOCK + j] = r[i * MAP_BLOCK + j] - mi;
+                d[i * MAP_BLOCK + j] -= mi;
         }
         double *m2 = dst->m2;
         for (size_t i = 0; i < p; i++) {
@@ -393,9 +394,11 @@ static void run_chunk(const eval_job *jb, size_t c, const map_eval_scratch *scr,
         slot->logz += a.smax + log(a.wsum / (double)n_q);
         for (size_t i = 0; i < p; i++)
             mean[i] += a.mean[i];
-        if (jb->want_cov)
+        if (jb->want_cov) {
+            const double iw = 1.0 / a.wsum; /* one division per group, not p² */
             for (size_t i = 0; i < p * p; i++)
-                cov[i] += a.m2[i] / a.wsum;
+                cov[i] += a.m2[i] * iw;
+        }
         slot->w2 += a.w2sum / (a.wsum * a.wsum);
         slot->wmax = fmax(slot->wmax, 1.0 / a.wsum);
     }

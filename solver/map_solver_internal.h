@@ -28,8 +28,8 @@
 /* One thread's evaluation buffers. */
 typedef struct map_eval_scratch {
     double *s;                 /* MAP_BLOCK scores, then weights */
-    double *r;                 /* pmax × MAP_BLOCK: the stat columns of a block, one array each */
-    double *d;                 /* pmax × MAP_BLOCK: the same, centred at the block mean */
+    double *r;                 /* pmax × MAP_BLOCK: the stat columns of a block, one array each
+                                  (centred at the block mean in place for the cross-products) */
     double *blk_mean, *blk_m2; /* pmax, pmax²: a block's partial */
     double *grp_mean, *grp_m2; /* pmax, pmax²: one group's partial */
 } map_eval_scratch;

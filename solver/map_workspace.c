@@ -11,13 +11,12 @@
 static int scratch_alloc(map_eval_scratch *scr, size_t pmax)
 {
     const size_t blk = (size_t)MAP_BLOCK * pmax;
-    double *a = map_mallocarray(MAP_BLOCK + 2 * blk + 2 * (pmax + pmax * pmax), sizeof *a);
+    double *a = map_mallocarray(MAP_BLOCK + blk + 2 * (pmax + pmax * pmax), sizeof *a);
     if (!a)
         return 0;
     scr->s = a;
     scr->r = scr->s + MAP_BLOCK;
-    scr->d = scr->r + blk;
-    scr->blk_mean = scr->d + blk;
+    scr->blk_mean = scr->r + blk;
     scr->blk_m2 = scr->blk_mean + pmax;
     scr->grp_mean = scr->blk_m2 + pmax * pmax;
     scr->grp_m2 = scr->grp_mean + pmax;
