@@ -283,8 +283,10 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
 
 /* Compiled twice, for AVX2 and for the baseline, the copy chosen once per
  * process by the CPU; neither contracts to FMA (ISO C mode) and the lanes fix
- * the order of every sum, so the two give the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+ * the order of every sum, so the two give the same bits. Not under
+ * ThreadSanitizer, whose instrumented ifunc resolver runs before it is set
+ * up and crashes. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define MAP_KERNEL_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define MAP_KERNEL_CLONES
