@@ -174,6 +174,67 @@ typedef struct eval_job {
     int want_cov;
 } eval_job;
 
+/* Four lanes as one value (GCC and Clang vector extension): the compiler
+ * keeps it in one or two registers, where a small array of accumulators
+ * indexed by a variable would live in memory. Lane q holds the rows
+ * j ≡ q (mod 4), exactly as the scalar lane arrays elsewhere. */
+typedef double map_v4 __attribute__((vector_size(4 * sizeof(double))));
+
+/* Loads four doubles into v (no vector is passed or returned by value:
+ * that would change the ABI between the AVX2 and baseline copies). */
+#define MAP_V4_LOAD(v, ptr) memcpy(&(v), (ptr), sizeof(v))
+
+static inline double v4_sum(const map_v4 *a) { return ((*a)[0] + (*a)[1]) + ((*a)[2] + (*a)[3]); }
+
+/* out[t] = Σ_j (e_j d_ij) d_(l+t)j over the block's padded rows, in lanes,
+ * for the three (two, one) columns starting at dl (MAP_BLOCK apart). */
+static inline void cov_tile3(const double *s, const double *di, const double *dl, size_t nbp, double *out)
+{
+    map_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, vs, vi, v0, v1, v2;
+    for (size_t j = 0; j < nbp; j += 4) {
+        MAP_V4_LOAD(vs, s + j);
+        MAP_V4_LOAD(vi, di + j);
+        MAP_V4_LOAD(v0, dl + j);
+        MAP_V4_LOAD(v1, dl + MAP_BLOCK + j);
+        MAP_V4_LOAD(v2, dl + 2 * MAP_BLOCK + j);
+        const map_v4 ed = vs * vi;
+        a0 += ed * v0;
+        a1 += ed * v1;
+        a2 += ed * v2;
+    }
+    out[0] = v4_sum(&a0);
+    out[1] = v4_sum(&a1);
+    out[2] = v4_sum(&a2);
+}
+
+static inline void cov_tile2(const double *s, const double *di, const double *dl, size_t nbp, double *out)
+{
+    map_v4 a0 = {0, 0, 0, 0}, a1 = a0, vs, vi, v0, v1;
+    for (size_t j = 0; j < nbp; j += 4) {
+        MAP_V4_LOAD(vs, s + j);
+        MAP_V4_LOAD(vi, di + j);
+        MAP_V4_LOAD(v0, dl + j);
+        MAP_V4_LOAD(v1, dl + MAP_BLOCK + j);
+        const map_v4 ed = vs * vi;
+        a0 += ed * v0;
+        a1 += ed * v1;
+    }
+    out[0] = v4_sum(&a0);
+    out[1] = v4_sum(&a1);
+}
+
+static inline void cov_tile1(const double *s, const double *di, const double *dl, size_t nbp, double *out)
+{
+    map_v4 a0 = {0, 0, 0, 0}, vs, vi, v0;
+    for (size_t j = 0; j < nbp; j += 4) {
+        MAP_V4_LOAD(vs, s + j);
+        MAP_V4_LOAD(vi, di + j);
+        MAP_V4_LOAD(v0, dl + j);
+        a0 += (vs * vi) * v0;
+    }
+    out[0] = v4_sum(&a0);
+}
+
 /* Rows (positions of idx) fetched ahead of their use. */
 #define MAP_PREFETCH MAP_BLOCK
 
@@ -248,28 +309,13 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
         double *m2 = dst->m2;
         for (size_t i = 0; i < p; i++) {
             const double *di = d + i * MAP_BLOCK;
-            double a[MAP_MAX_K][MAP_LANES];
-            const size_t lend = p < MAP_MAX_K ? p : MAP_MAX_K;
-            for (size_t l = i; l < lend; l++)
-                for (size_t q = 0; q < MAP_LANES; q++)
-                    a[l][q] = 0.0;
-            if (p <= MAP_MAX_K) {
-                for (size_t j = 0; j < nbp; j += MAP_LANES)
-                    for (size_t l = i; l < p; l++)
-                        for (size_t q = 0; q < MAP_LANES; q++)
-                            a[l][q] += (s[j + q] * di[j + q]) * d[l * MAP_BLOCK + j + q];
-                for (size_t l = i; l < p; l++)
-                    m2[i * p + l] = lanes_sum(a[l]);
-            } else {
-                /* More stat columns than fit the register tile: one pair at a time. */
-                for (size_t l = i; l < p; l++) {
-                    double c[MAP_LANES] = {0};
-                    for (size_t j = 0; j < nbp; j += MAP_LANES)
-                        for (size_t q = 0; q < MAP_LANES; q++)
-                            c[q] += (s[j + q] * di[j + q]) * d[l * MAP_BLOCK + j + q];
-                    m2[i * p + l] = lanes_sum(c);
-                }
-            }
+            size_t l = i;
+            for (; l + 3 <= p; l += 3)
+                cov_tile3(s, di, d + l * MAP_BLOCK, nbp, m2 + i * p + l);
+            if (p - l == 2)
+                cov_tile2(s, di, d + l * MAP_BLOCK, nbp, m2 + i * p + l);
+            else if (p - l == 1)
+                cov_tile1(s, di, d + l * MAP_BLOCK, nbp, m2 + i * p + l);
         }
         for (size_t i = 0; i < p; i++)
             for (size_t l = 0; l < i; l++)
