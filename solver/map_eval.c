@@ -591,7 +591,7 @@ static struct map_eval_pool *pool_start(map_solver_ws *ws)
  * *tot, which the caller has emptied (slot_reset) with its own storage. */
 static void run_job(const eval_job *jb, map_solver_ws *ws, map_eval_slot *tot)
 {
-    if (jb->nchunks > 1 && ws->threads > 1 && ws->slots) {
+    if (jb->nchunks > 1 && ws->threads > 1 && ws->slots && (!jb->want_cov || jb->p <= ws->slots_pcov)) {
         if (!ws->pool)
             ws->pool = pool_start(ws);
         struct map_eval_pool *pool = ws->pool;

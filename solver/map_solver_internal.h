@@ -63,6 +63,7 @@ struct map_solver_ws {
     map_eval_scratch *scr;
     map_eval_slot *slot1;
     map_eval_slot *slots;
+    size_t slots_pcov; /* slots hold covariances of up to this many columns */
     struct map_eval_pool *pool;
     /* two full partials (current and trial iterate), k columns with covariance */
     double *cur_mean, *cur_m2, *try_mean, *try_m2;

@@ -29,11 +29,11 @@ static void scratch_free(map_eval_scratch *scr)
     scr->s = NULL;
 }
 
-/* count chunk slots with storage for pmax stat columns (and their
- * covariance), in one allocation; NULL on out-of-memory. */
-static map_eval_slot *slots_alloc(size_t count, size_t pmax)
+/* count chunk slots with storage for pmax stat columns and a pcov × pcov
+ * covariance, in one allocation; NULL on out-of-memory. */
+static map_eval_slot *slots_alloc(size_t count, size_t pmax, size_t pcov)
 {
-    const size_t per = pmax + pmax * pmax;
+    const size_t per = pmax + pcov * pcov;
     if (count > ((size_t)-1 - sizeof(map_eval_slot) * count) / sizeof(double) / per)
         return NULL;
     map_eval_slot *s = map_calloc(1, count * sizeof *s + count * per * sizeof(double));
@@ -84,7 +84,7 @@ map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax)
 #undef WS_ALLOC
     ws->scr = map_calloc(1, sizeof *ws->scr);
     ok = ok && ws->scr && scratch_alloc(&ws->scr[0], pmax);
-    ws->slot1 = slots_alloc(1, pmax);
+    ws->slot1 = slots_alloc(1, pmax, pmax);
     ok = ok && ws->slot1;
     if (!ok) {
         map_solver_ws_free(ws);
@@ -106,7 +106,14 @@ int map_solver_ws_set_threads(map_solver_ws *ws, unsigned threads)
         return MAP_OK;
     /* Build the new set first, so that a failure leaves the old one intact. */
     map_eval_scratch *scr = map_calloc(threads, sizeof *scr);
-    map_eval_slot *slots = threads > 1 && !ws->slots ? slots_alloc(MAP_EVAL_MAX_CHUNKS, ws->pmax) : NULL;
+    /* The chunk slots hold covariances of up to max(kmax, 16) columns (what
+     * the solver asks for); passes with covariances of more run alone,
+     * which keeps a workspace for many stat columns from needing
+     * MAP_EVAL_MAX_CHUNKS · pmax² doubles. */
+    const size_t pcov = ws->pmax < 16 ? ws->pmax : (ws->kmax > 16 ? ws->kmax : 16);
+    map_eval_slot *slots = threads > 1 && !ws->slots ? slots_alloc(MAP_EVAL_MAX_CHUNKS, ws->pmax, pcov) : NULL;
+    if (slots)
+        ws->slots_pcov = pcov;
     int ok = scr && (threads == 1 || ws->slots || slots);
     for (unsigned t = 1; ok && t < threads; t++)
         ok = scratch_alloc(&scr[t], ws->pmax);

@@ -288,6 +288,47 @@ static void test_threads_identical(void)
     free(start);
 }
 
+/* Many stat columns (20, beyond what the chunk slots hold covariances
+ * for): the covariance pass runs alone, the mean-only pass threaded, both
+ * with the same bits as on one thread. */
+static void test_wide_stats(void)
+{
+    const size_t n = 2 * MAP_CHUNK + 99, m = 20;
+    double *x = malloc(n * m * sizeof *x);
+    MAP_CHECK(x != NULL, "allocation");
+    if (!x)
+        return;
+    uint64_t st = 9;
+    for (size_t j = 0; j < n * m; j++)
+        x[j] = uniform(&st);
+    size_t scols[20];
+    for (size_t i = 0; i < m; i++)
+        scols[i] = m - 1 - i;
+    const size_t cols[2] = {4, 7};
+    const double lambda[2] = {3.0, -1.0};
+    const map_matrix X = {n, m, m, x};
+    map_solver_ws *ws = map_solver_ws_new(2, m);
+    MAP_CHECK(ws != NULL, "workspace");
+    if (!ws) {
+        free(x);
+        return;
+    }
+    static double mean[2][2][20], m2[2][2][400];
+    map_partial part[2][2];
+    for (int t = 0; t < 2; t++) {
+        MAP_CHECK(map_solver_ws_set_threads(ws, t ? 3 : 1) == MAP_OK, "threads");
+        for (int cov = 0; cov < 2; cov++) {
+            part[t][cov] = (map_partial){m, cov, 0, -INFINITY, 0, 0, mean[t][cov], cov ? m2[t][cov] : NULL};
+            map_eval_pass(&X, 2, cols, NULL, lambda, m, scols, ws, &part[t][cov]);
+        }
+    }
+    for (int cov = 0; cov < 2; cov++)
+        MAP_CHECK(partial_same(&part[1][cov], &part[0][cov]), "20 stat columns (covariance %d), 1 and 3 threads",
+                  cov);
+    map_solver_ws_free(ws);
+    free(x);
+}
+
 /* Small passes (one chunk) give the same bits threaded or not, and a
  * threaded workspace with nothing started frees cleanly. */
 static void test_small_inline(void)
@@ -313,6 +354,7 @@ int main(void)
     MAP_RUN(test_exp_accuracy);
     MAP_RUN(test_against_long_double);
     MAP_RUN(test_threads_identical);
+    MAP_RUN(test_wide_stats);
     MAP_RUN(test_small_inline);
     return map_test_finish();
 }
