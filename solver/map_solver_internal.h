@@ -30,8 +30,9 @@ typedef struct map_eval_scratch {
     double *s;                 /* MAP_BLOCK scores, then weights */
     double *r;                 /* pmax × MAP_BLOCK: the stat columns of a block, one array each
                                   (centred at the block mean in place for the cross-products) */
-    double *blk_mean, *blk_m2; /* pmax, pmax²: a block's partial */
-    double *grp_mean, *grp_m2; /* pmax, pmax²: one group's partial */
+    double *blk_mean, *blk_m2; /* pmax, pcov²: a block's partial */
+    double *grp_mean, *grp_m2; /* pmax, pcov²: one group's partial (pcov = pmax for the
+                                  caller's set, slots_pcov for the workers') */
 } map_eval_scratch;
 
 /* A chunk's result: its partial (global), or per prompt the sums over its

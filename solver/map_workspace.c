@@ -7,18 +7,19 @@
 
 #include "map_solver_internal.h"
 
-/* Carves one thread's evaluation buffers out of one allocation. */
-static int scratch_alloc(map_eval_scratch *scr, size_t pmax)
+/* Carves one thread's evaluation buffers out of one allocation: pmax stat
+ * columns, covariances of up to pcov of them. */
+static int scratch_alloc(map_eval_scratch *scr, size_t pmax, size_t pcov)
 {
     const size_t blk = (size_t)MAP_BLOCK * pmax;
-    double *a = map_mallocarray(MAP_BLOCK + blk + 2 * (pmax + pmax * pmax), sizeof *a);
+    double *a = map_mallocarray(MAP_BLOCK + blk + 2 * (pmax + pcov * pcov), sizeof *a);
     if (!a)
         return 0;
     scr->s = a;
     scr->r = scr->s + MAP_BLOCK;
     scr->blk_mean = scr->r + blk;
     scr->blk_m2 = scr->blk_mean + pmax;
-    scr->grp_mean = scr->blk_m2 + pmax * pmax;
+    scr->grp_mean = scr->blk_m2 + pcov * pcov;
     scr->grp_m2 = scr->grp_mean + pmax;
     return 1;
 }
@@ -83,7 +84,7 @@ map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax)
     WS_ALLOC(zero, kmax);
 #undef WS_ALLOC
     ws->scr = map_calloc(1, sizeof *ws->scr);
-    ok = ok && ws->scr && scratch_alloc(&ws->scr[0], pmax);
+    ok = ok && ws->scr && scratch_alloc(&ws->scr[0], pmax, pmax);
     ws->slot1 = slots_alloc(1, pmax, pmax);
     ok = ok && ws->slot1;
     if (!ok) {
@@ -106,17 +107,15 @@ int map_solver_ws_set_threads(map_solver_ws *ws, unsigned threads)
         return MAP_OK;
     /* Build the new set first, so that a failure leaves the old one intact. */
     map_eval_scratch *scr = map_calloc(threads, sizeof *scr);
-    /* The chunk slots hold covariances of up to max(kmax, 16) columns (what
-     * the solver asks for); passes with covariances of more run alone,
-     * which keeps a workspace for many stat columns from needing
-     * MAP_EVAL_MAX_CHUNKS · pmax² doubles. */
+    /* The chunk slots and the workers' buffers hold covariances of up to
+     * max(kmax, 16) columns (what the solver asks for); passes with
+     * covariances of more run alone, which keeps a workspace for many stat
+     * columns from needing MAP_EVAL_MAX_CHUNKS · pmax² doubles. */
     const size_t pcov = ws->pmax < 16 ? ws->pmax : (ws->kmax > 16 ? ws->kmax : 16);
     map_eval_slot *slots = threads > 1 && !ws->slots ? slots_alloc(MAP_EVAL_MAX_CHUNKS, ws->pmax, pcov) : NULL;
-    if (slots)
-        ws->slots_pcov = pcov;
     int ok = scr && (threads == 1 || ws->slots || slots);
     for (unsigned t = 1; ok && t < threads; t++)
-        ok = scratch_alloc(&scr[t], ws->pmax);
+        ok = scratch_alloc(&scr[t], ws->pmax, pcov);
     if (!ok) {
         for (unsigned t = 1; scr && t < threads; t++)
             scratch_free(&scr[t]);
@@ -136,6 +135,7 @@ int map_solver_ws_set_threads(map_solver_ws *ws, unsigned threads)
         ws->slots = NULL;
     } else if (slots) {
         ws->slots = slots;
+        ws->slots_pcov = pcov;
     }
     ws->threads = threads;
     return MAP_OK;
