@@ -294,6 +294,8 @@ static int attach_groups(const map_dataset *ds, app_problem *ap, map_error *err)
     map_solver_ws *ws = map_solver_ws_new(ap->kp, ap->kp);
     if (!ws)
         return map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
+    /* One solve: its passes may use every CPU (failing that, it runs on one). */
+    (void)map_solver_ws_set_threads(ws, 0);
     const double zero[MAP_MAX_K] = {0};
     rc = map_levels(&ap->pb, zero, ap->kp, ap->cols, ws, ap->mean, err);
     map_solver_ws_free(ws);
@@ -580,6 +582,8 @@ static int solve_problem(const map_dataset *ds, const map_colstat *st, const app
         if (ap->pb.groups) {
             /* The per-prompt reference levels: λ = 0 on an empty palette. */
             map_solver_ws *ws = map_solver_ws_new(1, m);
+            if (ws)
+                (void)map_solver_ws_set_threads(ws, 0); /* failing that, one thread */
             map_problem p0 = ap->pb;
             const double zero = 0.0;
             p0.k = 0;
@@ -592,6 +596,8 @@ static int solve_problem(const map_dataset *ds, const map_colstat *st, const app
         map_solver_ws *ws = map_solver_ws_new(kp, m);
         if (!ws)
             rc = map_error_set(err, MAP_ENOMEM, "out of memory allocating the solver workspace");
+        else
+            (void)map_solver_ws_set_threads(ws, 0); /* failing that, one thread */
         if (!rc)
             rc = map_solve_palette_method(pb, so->method, par, fp, so->init ? init : NULL, ws,
                                           &rep->result, err);

@@ -1,16 +1,94 @@
-/* map_eval.c — the one-pass evaluation of Λ, μ and Σ at λ.
+/* map_eval.c — the one-pass evaluation of Λ, μ and Σ at λ: a vectorisable
+ * exp, the fused block kernel, and the fixed chunks that the workspace's
+ * threads reduce and the caller merges in chunk order.
  *
- * Rows are processed in fixed blocks. Within a block the scores are formed,
- * the block's own maximum taken, and an exact two-pass (mean, then centred
- * cross-products) partial computed while the block is in cache; the block
- * partial is then merged into the running partial. Block boundaries do not
- * depend on anything but n, so results are reproducible, and the same merge
- * combines slices computed by different threads or ranks.
+ * Rows are processed in blocks of MAP_BLOCK, gathered into a structure of
+ * arrays (scores, then one array per stat column) so that the weights, sums
+ * and centred cross-products run as plain loops over the block while it is in
+ * L1; the block's own maximum and an exact two-pass (mean, then centred
+ * cross-products) partial are formed there and merged into the running
+ * partial. Sums over a block run in MAP_LANES interleaved lanes combined in a
+ * fixed order, so the compiler can vectorise them and the result does not
+ * depend on whether it did.
+ *
+ * Blocks make up chunks whose boundaries depend only on n (or, per prompt,
+ * on the grouping); each chunk is reduced from empty to its own partial, and
+ * the chunk partials are merged in chunk order. Which thread reduced which
+ * chunk never enters the arithmetic, so results are bit-identical for any
+ * thread count.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "map_solver_internal.h"
+
+/* ---- exp on x ≤ 0 ------------------------------------------------------- */
+
+#define MAP_EXP_SHIFT 0x1.8p52 /* adding it rounds to an integer kept in the low mantissa bits */
+
+/* 2^k for an integer-valued k in [−1022, 0] held as t = k + MAP_EXP_SHIFT:
+ * the low bits of t are k in two's complement; shifted into the exponent
+ * field and added to the bits of 1.0 they give the bits of 2^k. */
+static inline double exp_pow2(double t)
+{
+    uint64_t u;
+    memcpy(&u, &t, sizeof u);
+    u = (u << 52) + UINT64_C(0x3ff0000000000000);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* exp(x) for −1400 ≤ x ≤ 0 (the caller clamps: results below −746 round
+ * to 0), within 1 ulp of the correctly rounded value in the normal range.
+ * Branch-free so that a loop of calls vectorises (a clamp here would be a
+ * comparison that GCC, honouring FP traps, will not if-convert):
+ * Cody–Waite reduction x = k·ln2 + r with a two-part ln2 (|k| ≤ 2020 needs
+ * 11 bits, ln2hi has 32 trailing zeros, so k·ln2hi is exact), |r| ≤ ln2/2
+ * (a little more when x·log2e rounds), the Taylor polynomial of degree 13
+ * (truncation below 1e−17), and the scaling by 2^k in two steps 2^k1·2^k2
+ * (k1, k2 ≥ −1010) so that results in the subnormal range are rounded once,
+ * at the last multiply, and those below it flush to 0. */
+static inline double exp_neg(double x)
+{
+    const double log2e = 0x1.71547652b82fep0;
+    const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
+    const double kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
+    const double r = (x - kd * ln2hi) - kd * ln2lo;
+    double q = 1.0 / 6227020800.0;   /* 1/13! */
+    q = q * r + 1.0 / 479001600.0;   /* 1/12! */
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    const double er = 1.0 + (r + (r * r) * q);
+    const double t1 = kd * 0.5 + MAP_EXP_SHIFT; /* k1 = round(k/2) */
+    const double k2 = kd - (t1 - MAP_EXP_SHIFT);
+    return er * exp_pow2(t1) * exp_pow2(k2 + MAP_EXP_SHIFT);
+}
+
+/* Below this, exp_neg's argument is clamped (its result is 0 from −746 on). */
+#define MAP_EXP_FLOOR (-1400.0)
+
+void map_exp_neg_array(const double *x, double *y, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        y[j] = x[j] < MAP_EXP_FLOOR ? MAP_EXP_FLOOR : x[j];
+    for (size_t j = 0; j < n; j++)
+        y[j] = exp_neg(y[j]);
+}
+
+/* ---- Partials ----------------------------------------------------------- */
 
 void map_partial_reset(map_partial *a)
 {
@@ -69,103 +147,207 @@ void map_partial_merge(map_partial *a, const map_partial *b)
     a->count += b->count;
 }
 
-/* Partial of rows [b, b+nb) (of idx when non-NULL) into blk (which is reset
- * first). Always inlined so that the dispatcher below can instantiate it with
- * constant small k and p, which lets the compiler unroll the per-row loops. */
-static inline __attribute__((always_inline)) void
-block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k, const size_t *cols,
-           const double *center, const double *lambda, size_t p, const size_t *scols,
-           map_solver_ws *ws, map_partial *blk)
+/* ---- The block kernel --------------------------------------------------- */
+
+/* Interleaved accumulators per sum; the lanes are combined as
+ * (l0 + l1) + (l2 + l3). */
+#define MAP_LANES 4
+
+static inline double lanes_sum(const double *a) { return (a[0] + a[1]) + (a[2] + a[3]); }
+
+/* What one pass evaluates: the scores s_j = Σ_i λ_i (r_j[cols[i]] − center[i])
+ * over rows of X (through order when non-NULL), the p stat columns scols,
+ * and how the rows split into chunks. */
+typedef struct eval_job {
+    const map_matrix *X;
+    const size_t *order;  /* row indices (per prompt), NULL: the identity */
+    const size_t *gstart; /* K + 1 group offsets into order; NULL: global */
+    size_t n, K;          /* rows, groups */
+    size_t chunk;         /* rows per chunk (global) or groups per chunk (per prompt) */
+    size_t nchunks;
+    size_t k;
+    const size_t *cols;
+    const double *center;
+    const double *lambda;
+    size_t p;
+    const size_t *scols;
+    int want_cov;
+} eval_job;
+
+/* Four lanes as one value (GCC and Clang vector extension): the compiler
+ * keeps it in one or two registers, where a small array of accumulators
+ * indexed by a variable would live in memory. Lane q holds the rows
+ * j ≡ q (mod 4), exactly as the scalar lane arrays elsewhere. */
+typedef double map_v4 __attribute__((vector_size(4 * sizeof(double))));
+
+/* Loads four doubles into v (no vector is passed or returned by value:
+ * that would change the ABI between the AVX2 and baseline copies). */
+#define MAP_V4_LOAD(v, ptr) memcpy(&(v), (ptr), sizeof(v))
+
+static inline double v4_sum(const map_v4 *a) { return ((*a)[0] + (*a)[1]) + ((*a)[2] + (*a)[3]); }
+
+/* out[t] = Σ_j (e_j d_ij) d_(l+t)j over the block's padded rows, in lanes,
+ * for the three (two, one) columns starting at dl (MAP_BLOCK apart). */
+static inline void cov_tile3(const double *s, const double *di, const double *dl, size_t nbp, double *out)
 {
-    double *s = ws->blk_s;
-    double *r = ws->blk_r;
-    double smax = -INFINITY;
+    map_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, vs, vi, v0, v1, v2;
+    for (size_t j = 0; j < nbp; j += 4) {
+        MAP_V4_LOAD(vs, s + j);
+        MAP_V4_LOAD(vi, di + j);
+        MAP_V4_LOAD(v0, dl + j);
+        MAP_V4_LOAD(v1, dl + MAP_BLOCK + j);
+        MAP_V4_LOAD(v2, dl + 2 * MAP_BLOCK + j);
+        const map_v4 ed = vs * vi;
+        a0 += ed * v0;
+        a1 += ed * v1;
+        a2 += ed * v2;
+    }
+    out[0] = v4_sum(&a0);
+    out[1] = v4_sum(&a1);
+    out[2] = v4_sum(&a2);
+}
+
+static inline void cov_tile2(const double *s, const double *di, const double *dl, size_t nbp, double *out)
+{
+    map_v4 a0 = {0, 0, 0, 0}, a1 = a0, vs, vi, v0, v1;
+    for (size_t j = 0; j < nbp; j += 4) {
+        MAP_V4_LOAD(vs, s + j);
+        MAP_V4_LOAD(vi, di + j);
+        MAP_V4_LOAD(v0, dl + j);
+        MAP_V4_LOAD(v1, dl + MAP_BLOCK + j);
+        const map_v4 ed = vs * vi;
+        a0 += ed * v0;
+        a1 += ed * v1;
+    }
+    out[0] = v4_sum(&a0);
+    out[1] = v4_sum(&a1);
+}
+
+static inline void cov_tile1(const double *s, const double *di, const double *dl, size_t nbp, double *out)
+{
+    map_v4 a0 = {0, 0, 0, 0}, vs, vi, v0;
+    for (size_t j = 0; j < nbp; j += 4) {
+        MAP_V4_LOAD(vs, s + j);
+        MAP_V4_LOAD(vi, di + j);
+        MAP_V4_LOAD(v0, dl + j);
+        a0 += (vs * vi) * v0;
+    }
+    out[0] = v4_sum(&a0);
+}
+
+/* Rows (positions of idx) fetched ahead of their use. */
+#define MAP_PREFETCH MAP_BLOCK
+
+/* The partial of rows [b, b+nb) (of idx when non-NULL), nb ≤ MAP_BLOCK, into
+ * *dst (every field written); rows (positions) up to end may be prefetched. Always inlined so that the dispatcher below can
+ * instantiate it with constant small k and p, which lets the compiler unroll
+ * the per-column loops and keep the lane accumulators in registers. */
+static inline __attribute__((always_inline)) void
+block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t end, size_t k, const size_t *cols,
+           const double *center, const double *lambda, size_t p, const size_t *scols,
+           const map_eval_scratch *scr, map_partial *dst)
+{
+    double *restrict s = scr->s;
+    double *restrict r = scr->r;
+    const double *const x = X->x;
+    const size_t ld = X->ld;
+    double smax = -INFINITY, smin = INFINITY;
     for (size_t j = 0; j < nb; j++) {
-        const double *row = X->x + (idx ? idx[b + j] : b + j) * X->ld;
+        const double *row = x + (idx ? idx[b + j] : b + j) * ld;
+        /* The row a block ahead, so that it arrives while this block's
+         * weights and sums are computed (the memory is idle then). */
+        if (b + j + MAP_PREFETCH < end)
+            __builtin_prefetch(x + (idx ? idx[b + j + MAP_PREFETCH] : b + j + MAP_PREFETCH) * ld);
         double sj = 0.0;
         for (size_t i = 0; i < k; i++)
             sj += lambda[i] * (row[cols[i]] - center[i]);
         s[j] = sj;
-        if (sj > smax)
-            smax = sj;
-        double *rj = r + j * p;
+        smax = sj > smax ? sj : smax;
+        smin = sj < smin ? sj : smin;
         for (size_t i = 0; i < p; i++)
-            rj[i] = row[scols[i]];
+            r[i * MAP_BLOCK + j] = row[scols[i]];
     }
-    /* Accumulate in locals (registers for the unrolled small-p copies):
-     * nothing the loops write can alias the rows they read. */
-    double wsum = 0.0, w2sum = 0.0;
-    double local_mean[MAP_MAX_K];
-    double *mean = p <= MAP_MAX_K ? local_mean : blk->mean; /* stat columns may exceed MAP_MAX_K */
-    for (size_t i = 0; i < p; i++)
-        mean[i] = 0.0;
-    for (size_t j = 0; j < nb; j++) {
-        const double e = exp(s[j] - smax);
-        s[j] = e;
-        wsum += e;
-        w2sum += e * e;
-        const double *rj = r + j * p;
+    /* Pad to whole lanes with zero weights (exp of about −1000) and zero
+     * values: they add +0. */
+    const size_t nbp = (nb + MAP_LANES - 1) / MAP_LANES * MAP_LANES;
+    for (size_t j = 0; j < nb; j++)
+        s[j] -= smax;
+    for (size_t j = nb; j < nbp; j++) {
+        s[j] = -1000.0;
         for (size_t i = 0; i < p; i++)
-            mean[i] += e * rj[i];
+            r[i * MAP_BLOCK + j] = 0.0;
     }
+    if (smin - smax < MAP_EXP_FLOOR) /* rare: scores spread beyond exp_neg's range */
+        for (size_t j = 0; j < nb; j++)
+            s[j] = s[j] < MAP_EXP_FLOOR ? MAP_EXP_FLOOR : s[j];
+    for (size_t j = 0; j < nbp; j++)
+        s[j] = exp_neg(s[j]);
+    double w[MAP_LANES] = {0}, w2[MAP_LANES] = {0};
+    for (size_t j = 0; j < nbp; j += MAP_LANES)
+        for (size_t l = 0; l < MAP_LANES; l++) {
+            w[l] += s[j + l];
+            w2[l] += s[j + l] * s[j + l];
+        }
+    const double wsum = lanes_sum(w);
+    double *mean = dst->mean;
     for (size_t i = 0; i < p; i++) {
-        mean[i] /= wsum;
-        blk->mean[i] = mean[i];
+        const double *ri = r + i * MAP_BLOCK;
+        double a[MAP_LANES] = {0};
+        for (size_t j = 0; j < nbp; j += MAP_LANES)
+            for (size_t l = 0; l < MAP_LANES; l++)
+                a[l] += s[j + l] * ri[j + l];
+        mean[i] = lanes_sum(a) / wsum;
     }
-    if (blk->want_cov) {
-        double *m2 = blk->m2;
-        if (p <= 8) {
-            double acc[8 * 8];
-            for (size_t i = 0; i < p * p; i++)
-                acc[i] = 0.0;
-            for (size_t j = 0; j < nb; j++) {
-                const double e = s[j];
-                const double *rj = r + j * p;
-                double dv[8];
-                for (size_t i = 0; i < p; i++)
-                    dv[i] = rj[i] - mean[i];
-                for (size_t i = 0; i < p; i++) {
-                    const double edi = e * dv[i];
-                    for (size_t l = i; l < p; l++)
-                        acc[i * p + l] += edi * dv[l];
-                }
-            }
-            for (size_t i = 0; i < p * p; i++)
-                m2[i] = acc[i];
-        } else {
-            memset(m2, 0, p * p * sizeof *m2);
-            double *dv = ws->blk_d;
-            for (size_t j = 0; j < nb; j++) {
-                const double e = s[j];
-                const double *rj = r + j * p;
-                for (size_t i = 0; i < p; i++)
-                    dv[i] = rj[i] - mean[i];
-                for (size_t i = 0; i < p; i++) {
-                    const double edi = e * dv[i];
-                    for (size_t l = i; l < p; l++)
-                        m2[i * p + l] += edi * dv[l];
-                }
-            }
+    if (dst->want_cov) {
+        /* Centred in place: r is not needed after the means. */
+        double *restrict d = r;
+        for (size_t i = 0; i < p; i++) {
+            const double mi = mean[i];
+            for (size_t j = 0; j < nbp; j++)
+                d[i * MAP_BLOCK + j] -= mi;
+        }
+        double *m2 = dst->m2;
+        for (size_t i = 0; i < p; i++) {
+            const double *di = d + i * MAP_BLOCK;
+            size_t l = i;
+            for (; l + 3 <= p; l += 3)
+                cov_tile3(s, di, d + l * MAP_BLOCK, nbp, m2 + i * p + l);
+            if (p - l == 2)
+                cov_tile2(s, di, d + l * MAP_BLOCK, nbp, m2 + i * p + l);
+            else if (p - l == 1)
+                cov_tile1(s, di, d + l * MAP_BLOCK, nbp, m2 + i * p + l);
         }
         for (size_t i = 0; i < p; i++)
             for (size_t l = 0; l < i; l++)
                 m2[i * p + l] = m2[l * p + i];
     }
-    blk->count = (double)nb;
-    blk->smax = smax;
-    blk->wsum = wsum;
-    blk->w2sum = w2sum;
+    dst->count = (double)nb;
+    dst->smax = smax;
+    dst->wsum = wsum;
+    dst->w2sum = lanes_sum(w2);
 }
 
-static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t k,
-                          const size_t *cols, const double *center, const double *lambda, size_t p,
-                          const size_t *scols, map_solver_ws *ws, map_partial *blk)
+/* Compiled twice, for AVX2 and for the baseline, the copy chosen once per
+ * process by the CPU; neither contracts to FMA (ISO C mode) and the lanes fix
+ * the order of every sum, so the two give the same bits. Not under
+ * ThreadSanitizer, whose instrumented ifunc resolver runs before it is set
+ * up and crashes. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
+#define MAP_KERNEL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MAP_KERNEL_CLONES
+#endif
+
+MAP_KERNEL_CLONES
+static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_t nb,
+                          const map_eval_scratch *scr, map_partial *dst)
 {
-    /* The common shapes (the same columns scored and summarised, up to 8
-     * values) get their own unrolled copies; anything else the generic one. */
-#define MAP_BLOCK_CASE(K)                                                                      \
-    case K:                                                                                    \
-        block_impl(X, idx, b, nb, K, cols, center, lambda, K, scols, ws, blk);                 \
+    const size_t k = jb->k, p = jb->p;
+    /* The common shapes (the same number of columns scored and summarised, up
+     * to 8) get their own unrolled copies; anything else the generic one. */
+#define MAP_BLOCK_CASE(K)                                                                          \
+    case K:                                                                                        \
+        block_impl(jb->X, idx, b, nb, jb->n, K, jb->cols, jb->center, jb->lambda, K, jb->scols, scr, dst); \
         return;
     if (k == p) {
         switch (k) {
@@ -182,31 +364,279 @@ static void block_partial(const map_matrix *X, const size_t *idx, size_t b, size
         }
     }
 #undef MAP_BLOCK_CASE
-    block_impl(X, idx, b, nb, k, cols, center, lambda, p, scols, ws, blk);
+    block_impl(jb->X, idx, b, nb, jb->n, k, jb->cols, jb->center, jb->lambda, p, jb->scols, scr, dst);
 }
 
-/* Partial over rows [0, n) of idx (or of X when idx is NULL). */
-static void eval_rows(const map_matrix *X, const size_t *idx, size_t n, size_t k, const size_t *cols,
-                      const double *center, const double *lambda, size_t p, const size_t *scols,
-                      map_solver_ws *ws, map_partial *out)
+/* The partial of rows [b, b+n) of idx (of X when idx is NULL), n ≥ 1, into
+ * *out: blocks from b on, each merged into the running partial in order. */
+static void rows_partial(const eval_job *jb, const size_t *idx, size_t b, size_t n,
+                         const map_eval_scratch *scr, map_partial *out)
 {
-    map_partial blk = {p, out->want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->blk_mean, ws->blk_m2};
-    map_partial_reset(out);
-    for (size_t b = 0; b < n; b += MAP_BLOCK) {
-        const size_t nb = n - b < MAP_BLOCK ? n - b : MAP_BLOCK;
-        block_partial(X, idx, b, nb, k, cols, center, lambda, p, scols, ws, &blk);
+    MAP_ASSERT(n >= 1);
+    map_partial blk = {jb->p, jb->want_cov, 0.0, -INFINITY, 0.0, 0.0, scr->blk_mean, scr->blk_m2};
+    const size_t nb0 = n < MAP_BLOCK ? n : MAP_BLOCK;
+    block_partial(jb, idx, b, nb0, scr, out);
+    for (size_t o = nb0; o < n; o += MAP_BLOCK) {
+        const size_t nb = n - o < MAP_BLOCK ? n - o : MAP_BLOCK;
+        block_partial(jb, idx, b + o, nb, scr, &blk);
         map_partial_merge(out, &blk);
     }
 }
+
+/* ---- Chunks ------------------------------------------------------------- */
+
+/* Rows per chunk of a global pass over n rows: MAP_CHUNK, or more when that
+ * would make more than MAP_EVAL_MAX_CHUNKS chunks; a function of n only. */
+static size_t chunk_rows(size_t n)
+{
+    size_t c = (n + MAP_EVAL_MAX_CHUNKS - 1) / MAP_EVAL_MAX_CHUNKS;
+    c = (c + MAP_BLOCK - 1) / MAP_BLOCK * MAP_BLOCK;
+    return c > MAP_CHUNK ? c : MAP_CHUNK;
+}
+
+/* Groups per chunk of a per-prompt pass (K groups, n rows): about MAP_CHUNK
+ * rows at the average group size, at most MAP_EVAL_MAX_CHUNKS chunks; a
+ * function of the grouping only. */
+static size_t chunk_groups(size_t K, size_t n)
+{
+    size_t g = (K * (size_t)MAP_CHUNK + n - 1) / n;
+    const size_t gmin = (K + MAP_EVAL_MAX_CHUNKS - 1) / MAP_EVAL_MAX_CHUNKS;
+    if (g < gmin)
+        g = gmin;
+    return g > 0 ? g : 1;
+}
+
+/* Empties a slot: the empty partial (global) or zero sums (per prompt). */
+static void slot_reset(const eval_job *jb, map_eval_slot *s)
+{
+    s->part.p = jb->p;
+    s->part.want_cov = jb->want_cov;
+    map_partial_reset(&s->part);
+    s->logz = 0.0;
+    s->w2 = 0.0;
+    s->wmax = 0.0;
+}
+
+/* Reduces chunk c of the job from empty into *slot, using scr's buffers. */
+static void run_chunk(const eval_job *jb, size_t c, const map_eval_scratch *scr, map_eval_slot *slot)
+{
+    slot->part.p = jb->p;
+    slot->part.want_cov = jb->want_cov;
+    if (!jb->gstart) {
+        const size_t b = c * jb->chunk;
+        const size_t nr = jb->n - b < jb->chunk ? jb->n - b : jb->chunk;
+        rows_partial(jb, NULL, b, nr, scr, &slot->part);
+        return;
+    }
+    /* Per prompt: the chunk's groups' log-partitions, means, covariances and
+     * weight sums, summed in group order. */
+    const size_t p = jb->p;
+    slot_reset(jb, slot);
+    map_partial a = {p, jb->want_cov, 0.0, -INFINITY, 0.0, 0.0, scr->grp_mean, scr->grp_m2};
+    const size_t q0 = c * jb->chunk;
+    const size_t q1 = jb->K - q0 < jb->chunk ? jb->K : q0 + jb->chunk;
+    double *mean = slot->part.mean, *cov = slot->part.m2;
+    for (size_t q = q0; q < q1; q++) {
+        const size_t n_q = jb->gstart[q + 1] - jb->gstart[q];
+        rows_partial(jb, jb->order, jb->gstart[q], n_q, scr, &a);
+        slot->logz += a.smax + log(a.wsum / (double)n_q);
+        for (size_t i = 0; i < p; i++)
+            mean[i] += a.mean[i];
+        if (jb->want_cov) {
+            const double iw = 1.0 / a.wsum; /* one division per group, not p² */
+            for (size_t i = 0; i < p * p; i++)
+                cov[i] += a.m2[i] * iw;
+        }
+        slot->w2 += a.w2sum / (a.wsum * a.wsum);
+        slot->wmax = fmax(slot->wmax, 1.0 / a.wsum);
+    }
+}
+
+/* tot ← tot ⊕ c: the partials merged (global) or the sums added (per prompt). */
+static void slot_add(const eval_job *jb, map_eval_slot *tot, const map_eval_slot *c)
+{
+    if (!jb->gstart) {
+        map_partial_merge(&tot->part, &c->part);
+        return;
+    }
+    const size_t p = jb->p;
+    tot->logz += c->logz;
+    for (size_t i = 0; i < p; i++)
+        tot->part.mean[i] += c->part.mean[i];
+    if (jb->want_cov)
+        for (size_t i = 0; i < p * p; i++)
+            tot->part.m2[i] += c->part.m2[i];
+    tot->w2 += c->w2;
+    tot->wmax = fmax(tot->wmax, c->wmax);
+}
+
+/* ---- The thread pool ---------------------------------------------------- */
+
+/* Workers 1 … nworkers wait for a new generation, take chunks from a shared
+ * counter into their own slots, and report when the counter is exhausted;
+ * the caller takes chunks too, as worker 0. */
+struct map_eval_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    unsigned long gen; /* bumped for each job */
+    int quit;
+    unsigned busy;     /* workers not yet done with the current job */
+    unsigned nworkers; /* started */
+    const eval_job *job;
+    map_solver_ws *ws;
+    atomic_size_t next; /* the next chunk to take */
+    struct pool_worker {
+        struct map_eval_pool *pool;
+        unsigned id;
+        pthread_t thread;
+    } *w;
+};
+
+/* Takes chunks of the current job until none is left. */
+static void pool_take_chunks(struct map_eval_pool *pool, const eval_job *jb, unsigned id)
+{
+    for (;;) {
+        const size_t c = atomic_fetch_add(&pool->next, 1);
+        if (c >= jb->nchunks)
+            return;
+        run_chunk(jb, c, &pool->ws->scr[id], &pool->ws->slots[c]);
+    }
+}
+
+static void *pool_main(void *arg)
+{
+    struct pool_worker *w = arg;
+    struct map_eval_pool *pool = w->pool;
+    unsigned long seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&pool->mu);
+        while (pool->gen == seen && !pool->quit)
+            pthread_cond_wait(&pool->go, &pool->mu);
+        if (pool->quit) {
+            pthread_mutex_unlock(&pool->mu);
+            return NULL;
+        }
+        seen = pool->gen;
+        const eval_job *jb = pool->job;
+        pthread_mutex_unlock(&pool->mu);
+        pool_take_chunks(pool, jb, w->id);
+        pthread_mutex_lock(&pool->mu);
+        if (--pool->busy == 0)
+            pthread_cond_signal(&pool->done);
+        pthread_mutex_unlock(&pool->mu);
+    }
+}
+
+void map_eval_pool_free(struct map_eval_pool *pool)
+{
+    if (!pool)
+        return;
+    pthread_mutex_lock(&pool->mu);
+    pool->quit = 1;
+    pthread_cond_broadcast(&pool->go);
+    pthread_mutex_unlock(&pool->mu);
+    for (unsigned i = 0; i < pool->nworkers; i++)
+        pthread_join(pool->w[i].thread, NULL);
+    pthread_cond_destroy(&pool->done);
+    pthread_cond_destroy(&pool->go);
+    pthread_mutex_destroy(&pool->mu);
+    map_free(pool->w);
+    map_free(pool);
+}
+
+/* Starts ws->threads − 1 workers (fewer if the system refuses some). NULL
+ * when none could be started: the caller then runs alone. */
+static struct map_eval_pool *pool_start(map_solver_ws *ws)
+{
+    struct map_eval_pool *pool = map_calloc(1, sizeof *pool);
+    if (!pool)
+        return NULL;
+    const unsigned want = ws->threads - 1;
+    pool->w = map_calloc(want, sizeof *pool->w);
+    if (!pool->w || pthread_mutex_init(&pool->mu, NULL)) {
+        map_free(pool->w);
+        map_free(pool);
+        return NULL;
+    }
+    if (pthread_cond_init(&pool->go, NULL)) {
+        pthread_mutex_destroy(&pool->mu);
+        map_free(pool->w);
+        map_free(pool);
+        return NULL;
+    }
+    if (pthread_cond_init(&pool->done, NULL)) {
+        pthread_cond_destroy(&pool->go);
+        pthread_mutex_destroy(&pool->mu);
+        map_free(pool->w);
+        map_free(pool);
+        return NULL;
+    }
+    pool->ws = ws;
+    atomic_init(&pool->next, 0);
+    for (unsigned i = 0; i < want; i++) {
+        pool->w[i].pool = pool;
+        pool->w[i].id = i + 1;
+        if (pthread_create(&pool->w[i].thread, NULL, pool_main, &pool->w[i]))
+            break;
+        pool->nworkers++;
+    }
+    if (pool->nworkers == 0) {
+        map_eval_pool_free(pool);
+        return NULL;
+    }
+    return pool;
+}
+
+/* Reduces every chunk of the job and combines them in chunk order into
+ * *tot, which the caller has emptied (slot_reset) with its own storage. */
+static void run_job(const eval_job *jb, map_solver_ws *ws, map_eval_slot *tot)
+{
+    if (jb->nchunks > 1 && ws->threads > 1 && ws->slots && (!jb->want_cov || jb->p <= ws->slots_pcov)) {
+        if (!ws->pool)
+            ws->pool = pool_start(ws);
+        struct map_eval_pool *pool = ws->pool;
+        if (pool) {
+            pthread_mutex_lock(&pool->mu);
+            pool->job = jb;
+            atomic_store(&pool->next, 0);
+            pool->busy = pool->nworkers;
+            pool->gen++;
+            pthread_cond_broadcast(&pool->go);
+            pthread_mutex_unlock(&pool->mu);
+            pool_take_chunks(pool, jb, 0);
+            pthread_mutex_lock(&pool->mu);
+            while (pool->busy)
+                pthread_cond_wait(&pool->done, &pool->mu);
+            pool->job = NULL;
+            pthread_mutex_unlock(&pool->mu);
+            for (size_t c = 0; c < jb->nchunks; c++)
+                slot_add(jb, tot, &ws->slots[c]);
+            return;
+        }
+    }
+    /* Alone: the same chunks, each combined as soon as it is done. */
+    for (size_t c = 0; c < jb->nchunks; c++) {
+        run_chunk(jb, c, &ws->scr[0], ws->slot1);
+        slot_add(jb, tot, ws->slot1);
+    }
+}
+
+/* ---- Entry points ------------------------------------------------------- */
 
 void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *center,
                    const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
                    map_partial *out)
 {
-    MAP_ASSERT(p <= ws->pmax && k <= ws->kmax);
-    if (!center)
-        center = ws->zero;
-    eval_rows(X, NULL, X->n, k, cols, center, lambda, p, scols, ws, out);
+    MAP_ASSERT(p <= ws->pmax && k <= ws->kmax && out->p == p);
+    map_partial_reset(out);
+    if (X->n == 0)
+        return;
+    const size_t ch = chunk_rows(X->n);
+    const eval_job jb = {X, NULL, NULL, X->n, 1, ch, (X->n + ch - 1) / ch, k, cols,
+                         center ? center : ws->zero, lambda, p, scols, out->want_cov};
+    map_eval_slot tot = {*out, 0.0, 0.0, 0.0};
+    run_job(&jb, ws, &tot);
+    *out = tot.part;
 }
 
 void map_eval_moments(const map_problem *pb, const double *lambda, size_t p, const size_t *scols,
@@ -216,43 +646,42 @@ void map_eval_moments(const map_problem *pb, const double *lambda, size_t p, con
     const map_matrix *X = &pb->data;
     const map_groups *g = pb->groups;
     const double *center = pb->target ? pb->target : ws->zero;
+    const size_t n = X->n;
     if (!g) {
-        map_partial a = {p, want_cov, 0.0, -INFINITY, 0.0, 0.0, out->mean, out->cov};
-        eval_rows(X, NULL, X->n, pb->k, pb->cols, center, lambda, p, scols, ws, &a);
-        out->logz_c = a.smax + log(a.wsum / (double)X->n);
+        const size_t ch = chunk_rows(n);
+        const eval_job jb = {X, NULL, NULL, n, 1, ch, (n + ch - 1) / ch, pb->k, pb->cols,
+                             center, lambda, p, scols, want_cov};
+        map_eval_slot tot = {{p, want_cov, 0.0, -INFINITY, 0.0, 0.0, out->mean, out->cov},
+                             0.0, 0.0, 0.0};
+        slot_reset(&jb, &tot);
+        run_job(&jb, ws, &tot);
+        const map_partial *a = &tot.part;
+        out->logz_c = a->smax + log(a->wsum / (double)n);
         if (want_cov)
             for (size_t i = 0; i < p * p; i++)
-                out->cov[i] /= a.wsum;
-        out->ess = a.wsum * a.wsum / a.w2sum;
-        out->max_weight = 1.0 / a.wsum;
+                out->cov[i] /= a->wsum;
+        out->ess = a->wsum * a->wsum / a->w2sum;
+        out->max_weight = 1.0 / a->wsum;
         return;
     }
-    /* Per prompt: averages over the groups, summed in group order. */
-    map_partial a = {p, want_cov, 0.0, -INFINITY, 0.0, 0.0, ws->grp_mean, ws->grp_m2};
-    double logz = 0.0, w2 = 0.0, wmax = 0.0;
-    memset(out->mean, 0, p * sizeof *out->mean);
-    if (want_cov)
-        memset(out->cov, 0, p * p * sizeof *out->cov);
-    for (size_t q = 0; q < g->ngroups; q++) {
-        const size_t n_q = g->start[q + 1] - g->start[q];
-        eval_rows(X, g->order + g->start[q], n_q, pb->k, pb->cols, center, lambda, p, scols, ws, &a);
-        logz += a.smax + log(a.wsum / (double)n_q);
-        for (size_t i = 0; i < p; i++)
-            out->mean[i] += a.mean[i];
-        if (want_cov)
-            for (size_t i = 0; i < p * p; i++)
-                out->cov[i] += a.m2[i] / a.wsum;
-        w2 += a.w2sum / (a.wsum * a.wsum);
-        wmax = fmax(wmax, 1.0 / a.wsum);
-    }
-    const double K = (double)g->ngroups;
-    out->logz_c = logz / K;
+    /* Per prompt: averages over the groups, summed in group order within a
+     * chunk and the chunks' sums in chunk order. */
+    const size_t K = g->ngroups;
+    const size_t ch = chunk_groups(K, n);
+    const eval_job jb = {X, g->order, g->start, n, K, ch, (K + ch - 1) / ch, pb->k, pb->cols,
+                         center, lambda, p, scols, want_cov};
+    map_eval_slot tot = {{p, want_cov, 0.0, -INFINITY, 0.0, 0.0, out->mean, want_cov ? out->cov : NULL},
+                         0.0, 0.0, 0.0};
+    slot_reset(&jb, &tot);
+    run_job(&jb, ws, &tot);
+    const double Kd = (double)K;
+    out->logz_c = tot.logz / Kd;
     for (size_t i = 0; i < p; i++)
-        out->mean[i] /= K;
+        out->mean[i] /= Kd;
     if (want_cov)
         for (size_t i = 0; i < p * p; i++)
-            out->cov[i] /= K;
+            out->cov[i] /= Kd;
     /* Mixture q_j = w_j / K: Σ q_j² = Σ_g (Σ_j w_j²) / K². */
-    out->ess = K * K / w2;
-    out->max_weight = wmax / K;
+    out->ess = Kd * Kd / tot.w2;
+    out->max_weight = tot.wmax / Kd;
 }

@@ -126,6 +126,20 @@ typedef struct map_solver_ws map_solver_ws;
  * up to pmax stat columns in map_levels (pmax ≥ kmax is enforced). NULL on
  * out-of-memory. Free with map_solver_ws_free (NULL is a no-op). */
 map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax);
+
+/* Lets every pass over the data that uses ws run on up to threads threads
+ * (the caller's plus threads − 1 workers; 0 means one per online CPU; at
+ * most 256). A new workspace is single-threaded, which suits callers that
+ * already run one workspace per thread. The workers are started on the
+ * first pass big enough to share (more than one chunk of 65,536 rows, or
+ * per prompt of groups holding about as many) and stopped by
+ * map_solver_ws_free or the next call here; smaller passes run inline.
+ * Results are bit-identical for any thread count: rows are reduced in fixed
+ * chunks merged in a fixed order. Allocates the per-thread buffers here;
+ * returns MAP_OK, or MAP_ENOMEM with the workspace unchanged. */
+int map_solver_ws_set_threads(map_solver_ws *ws, unsigned threads);
+
+/* Stops the workspace's threads, if any, and frees it; NULL is a no-op. */
 void map_solver_ws_free(map_solver_ws *ws);
 
 /* ---- Entry points ------------------------------------------------------- */

@@ -13,18 +13,59 @@
  * that a block's scores and rewards stay in L1/L2. */
 #define MAP_BLOCK 256
 
+/* Rows per chunk of a pass (a multiple of MAP_BLOCK): the unit of work a
+ * thread takes, and the unit whose partials are merged in a fixed order.
+ * Passes over fewer rows run inline on the calling thread. */
+#define MAP_CHUNK 65536
+
+/* At most this many chunks per pass (bigger chunks for bigger n), which
+ * bounds the per-chunk partials a threaded workspace holds. */
+#define MAP_EVAL_MAX_CHUNKS 256
+
+/* At most this many threads per workspace. */
+#define MAP_EVAL_MAX_THREADS 256
+
+/* One thread's evaluation buffers. */
+typedef struct map_eval_scratch {
+    double *s;                 /* MAP_BLOCK scores, then weights */
+    double *r;                 /* pmax × MAP_BLOCK: the stat columns of a block, one array each
+                                  (centred at the block mean in place for the cross-products) */
+    double *blk_mean, *blk_m2; /* pmax, pcov²: a block's partial */
+    double *grp_mean, *grp_m2; /* pmax, pcov²: one group's partial (pcov = pmax for the
+                                  caller's set, slots_pcov for the workers') */
+} map_eval_scratch;
+
+/* A chunk's result: its partial (global), or per prompt the sums over its
+ * groups of Λ_g (logz), μ_g (part.mean), Σ_g (part.m2), Σ_j w_j² / w² (w2)
+ * and the largest 1 / w (wmax). */
+typedef struct map_eval_slot {
+    map_partial part;
+    double logz, w2, wmax;
+} map_eval_slot;
+
+struct map_eval_pool;
+
+/* Stops and joins the pool's workers and frees it; NULL is a no-op. */
+void map_eval_pool_free(struct map_eval_pool *pool);
+
+/* y[j] = exp(x[j]) for x[j] ≤ 0 (the kernel the pass uses; for tests). */
+void map_exp_neg_array(const double *x, double *y, size_t n);
+
 /* The margin LP stops when its certified bounds are this close (relative to
  * max(1, |v*|)); margins within it of zero are zero to the data's rounding. */
 #define MAP_MARGIN_RESOLUTION 1e-12
 
 struct map_solver_ws {
     size_t kmax, pmax;
-    /* evaluation scratch */
-    double *blk_s;    /* MAP_BLOCK scores / weights */
-    double *blk_r;    /* MAP_BLOCK * pmax gathered rewards */
-    double *blk_d;    /* pmax centred row */
-    double *blk_mean; /* pmax */
-    double *blk_m2;   /* pmax * pmax */
+    /* evaluation: threads scratch sets (scr[0] the caller's), one chunk
+     * slot for the inline path, MAP_EVAL_MAX_CHUNKS slots when threads > 1,
+     * and the pool, started on the first pass that has work for it */
+    unsigned threads;
+    map_eval_scratch *scr;
+    map_eval_slot *slot1;
+    map_eval_slot *slots;
+    size_t slots_pcov; /* slots hold covariances of up to this many columns */
+    struct map_eval_pool *pool;
     /* two full partials (current and trial iterate), k columns with covariance */
     double *cur_mean, *cur_m2, *try_mean, *try_m2;
     /* levels partial (pmax, no covariance) */
@@ -35,7 +76,6 @@ struct map_solver_ws {
     size_t *freeidx;
     int *active;
     double *zero; /* kmax zeros: the centre when a problem has none */
-    double *grp_mean, *grp_m2; /* pmax, pmax*pmax: one group's partial */
 };
 
 /* The moments the Newton iteration needs at λ, under global or per-prompt
