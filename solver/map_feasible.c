@@ -31,6 +31,7 @@ void map_feas_params_default(map_feas_params *p)
 {
     p->boundary_tol = 1e-9;
     p->lp_max_rounds = 200;
+    p->want_margin = 0;
 }
 
 /* Cuts added per round: the samples that the current d rates highest (per
@@ -420,8 +421,37 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
     return MAP_OK;
 }
 
-int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
-                      const double *init, map_solver_ws *ws, map_result *res, map_error *err)
+/* Iterations of the Newton-first verdict before the exact LP is asked: a
+ * strictly attainable palette converges in a handful from λ = 0, an
+ * unattainable one yields its certificate within a few more; what is left
+ * (boundary palettes, where λ grows by about a constant each iteration, and
+ * stalls) goes to the LP. */
+#define MAP_VERDICT_BUDGET 25
+
+/* A converged Newton run is trusted without the LP only when its last step
+ * was this small (in λ_i·scale_i): at a finite optimum the final step is
+ * quadratically small, while on the boundary each step still moves λ by
+ * about 1/gap however small the KKT residual already is. */
+#define MAP_SETTLED_STEP 1e-6
+
+/* The average over groups of log n_g (log n globally): the bound on Λ_c
+ * below which λ is a candidate certificate (map_newton_run). */
+static double mean_log_group_size(const map_problem *pb)
+{
+    if (!pb->groups)
+        return log((double)pb->data.n);
+    const map_groups *g = pb->groups;
+    double s = 0.0;
+    for (size_t q = 0; q < g->ngroups; q++)
+        s += log((double)(g->start[q + 1] - g->start[q]));
+    return s / (double)g->ngroups;
+}
+
+/* The old order: the exact verdict (margin LP), then Newton when strictly
+ * attainable. Used when the margin is asked for, and as the fallback. */
+static int solve_after_verdict(const map_problem *pb, const map_solver_params *par,
+                               const map_feas_params *fp, const double *init, map_solver_ws *ws,
+                               map_result *res, map_error *err)
 {
     int attainable = 0;
     int rc = map_palette_verdict(pb, fp, res, &attainable, err);
@@ -430,6 +460,97 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
     rc = map_solve(pb, par, init, ws, res->lambda, res->level, &res->diag, err);
     if (rc)
         return rc;
+    res->status = res->diag.status;
+    return MAP_OK;
+}
+
+/* Fills res as an infeasible result with certificate d (k entries) and gap. */
+static void set_infeasible(map_result *res, size_t k, const double *d, double gap)
+{
+    memcpy(res->direction, d, k * sizeof *d);
+    res->has_direction = 1;
+    res->cert_gap = gap;
+    res->status = MAP_SOLVE_INFEASIBLE;
+    for (size_t l = 0; l < k; l++)
+        res->lambda[l] = res->level[l] = NAN;
+}
+
+int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
+                      const double *init, map_solver_ws *ws, map_result *res, map_error *err)
+{
+    map_feas_params fdef;
+    map_solver_params pdef;
+    if (!fp) {
+        map_feas_params_default(&fdef);
+        fp = &fdef;
+    }
+    if (!par) {
+        map_solver_params_default(&pdef);
+        par = &pdef;
+    }
+    if (fp->want_margin)
+        return solve_after_verdict(pb, par, fp, init, ws, res, err);
+    int rc = map_problem_check(pb, err);
+    if (rc)
+        return rc;
+    const size_t k = pb->k;
+    memset(res, 0, sizeof *res);
+    res->k = k;
+    res->margin = NAN;
+    res->cert_gap = NAN;
+
+    /* Newton first: convergence is the evidence of attainability, and on an
+     * unattainable palette λ itself becomes a certificate (MATH.md §12). */
+    map_newton_opts opt = {0};
+    opt.budget = par->max_iter < MAP_VERDICT_BUDGET ? par->max_iter : MAP_VERDICT_BUDGET;
+    opt.watch_certificate = 1;
+    opt.cert_bound = mean_log_group_size(pb);
+    map_newton_out out;
+    rc = map_newton_run(pb, par, init, &opt, ws, res->lambda, res->level, &res->diag, &out, err);
+    if (rc)
+        return rc;
+    if (res->diag.status == MAP_SOLVE_OPTIMAL && out.last_step <= MAP_SETTLED_STEP) {
+        res->status = MAP_SOLVE_OPTIMAL;
+        return MAP_OK;
+    }
+    if (out.certificate) {
+        /* A target above a value's maximum keeps its documented d = e_i. */
+        for (size_t i = 0; i < k; i++) {
+            double e[MAP_MAX_K] = {0}, gap;
+            e[i] = 1.0;
+            if (map_certificate_check(pb, e, &gap)) {
+                set_infeasible(res, k, e, gap);
+                return MAP_OK;
+            }
+        }
+        set_infeasible(res, k, out.direction, out.cert_gap);
+        return MAP_OK;
+    }
+    /* Undecided within the budget (boundary, stall) or converged with λ still
+     * moving: the exact verdict decides. */
+    const map_solution first = res->diag;
+    double lam[MAP_MAX_K], lev[MAP_MAX_K];
+    memcpy(lam, res->lambda, k * sizeof *lam);
+    memcpy(lev, res->level, k * sizeof *lev);
+    int attainable = 0;
+    rc = map_palette_verdict(pb, fp, res, &attainable, err);
+    if (rc || !attainable)
+        return rc;
+    if (first.status == MAP_SOLVE_OPTIMAL) {
+        memcpy(res->lambda, lam, k * sizeof *lam);
+        memcpy(res->level, lev, k * sizeof *lev);
+        res->diag = first;
+    } else {
+        /* Continue from the best iterate (Armijo keeps g increasing). */
+        int finite = 1;
+        for (size_t i = 0; i < k; i++)
+            finite &= isfinite(lam[i]);
+        rc = map_solve(pb, par, finite ? lam : init, ws, res->lambda, res->level, &res->diag, err);
+        if (rc)
+            return rc;
+        res->diag.iterations += first.iterations;
+        res->diag.evaluations += first.evaluations;
+    }
     res->status = res->diag.status;
     return MAP_OK;
 }

@@ -37,12 +37,58 @@ static void fixture_init(fixture *f, double *x, size_t n, size_t m, size_t k, co
     f->pb = pb;
 }
 
+/* The default solve (Newton first, no margin) on the same palette: the same
+ * verdict as the LP-first solve `lp`, its own evidence verified, and a
+ * margin only when the LP was needed. */
+static void newton_first_agrees(fixture *f, map_solver_ws *ws, const map_result *lp, double ref,
+                                const char *what)
+{
+    map_result res;
+    map_error err;
+    MAP_CHECK(map_solve_palette(&f->pb, NULL, NULL, NULL, ws, &res, &err) == MAP_OK, "%s: %s", what,
+              err.msg);
+    /* One exception: a palette the reference tilt itself meets exactly (λ = 0,
+     * μ(0) ≥ c) is attained, even when it lies on the hull's boundary (v* = 0,
+     * which the LP calls boundary). */
+    int exact = res.status == MAP_SOLVE_OPTIMAL;
+    for (size_t i = 0; i < f->pb.k; i++)
+        exact = exact && res.lambda[i] == 0.0 && res.level[i] >= f->pb.target[i];
+    MAP_CHECK(res.status == lp->status || (exact && lp->status == MAP_SOLVE_BOUNDARY),
+              "%s: Newton first says %s, LP first %s (margin %g)", what,
+              map_solve_status_name(res.status), map_solve_status_name(lp->status), ref);
+    if (res.status == MAP_SOLVE_OPTIMAL) {
+        MAP_CHECK(res.diag.kkt <= 1e-10 + 1e-9, "%s: newton-first kkt %g", what, res.diag.kkt);
+        for (size_t i = 0; i < f->pb.k; i++) {
+            MAP_CHECK(res.level[i] >= f->pb.target[i] - 1e-9 * f->scale[i] && res.lambda[i] >= 0.0,
+                      "%s: newton-first level %zu", what, i);
+            MAP_CHECK(fabs(res.lambda[i] - lp->lambda[i]) <= 1e-6 * (1.0 + fabs(lp->lambda[i])) / f->scale[i],
+                      "%s: lambda %zu %.17g vs %.17g", what, i, res.lambda[i], lp->lambda[i]);
+        }
+    } else if (res.status == MAP_SOLVE_INFEASIBLE) {
+        double gap;
+        MAP_CHECK(map_certificate_check(&f->pb, res.direction, &gap) && gap > 0.0 && res.cert_gap > 0.0,
+                  "%s: newton-first certificate does not verify", what);
+        double mx = 0.0;
+        size_t nz = 0, ones = 0;
+        for (size_t i = 0; i < f->pb.k; i++) {
+            mx = fmax(mx, res.direction[i] * f->scale[i]);
+            nz += res.direction[i] != 0.0;
+            ones += res.direction[i] == 1.0;
+        }
+        MAP_CHECK(fabs(mx - 1.0) <= 1e-12 || (nz == 1 && ones == 1),
+                  "%s: certificate normalised to max d_i sd_i = 1 (or e_i)", what);
+    }
+}
+
 /* Checks everything a verdict must carry; returns the status. */
 static map_solve_status verdict(fixture *f, map_result *res, const char *what)
 {
     map_solver_ws *ws = map_solver_ws_new(f->pb.k, f->m);
     map_error err;
-    MAP_CHECK(map_solve_palette(&f->pb, NULL, NULL, NULL, ws, res, &err) == MAP_OK, "%s: %s", what, err.msg);
+    map_feas_params fp; /* the margin asked for: the LP verdict first, as feasible */
+    map_feas_params_default(&fp);
+    fp.want_margin = 1;
+    MAP_CHECK(map_solve_palette(&f->pb, NULL, &fp, NULL, ws, res, &err) == MAP_OK, "%s: %s", what, err.msg);
     double ref;
     MAP_CHECK(map_ref_margin(f->x, f->n, f->m, f->pb.k, f->cols, f->pb.target, f->scale, &ref) == 0,
               "%s: reference LP", what);
@@ -73,6 +119,7 @@ static map_solve_status verdict(fixture *f, map_result *res, const char *what)
     } else if (res->status == MAP_SOLVE_BOUNDARY) {
         MAP_CHECK(fabs(ref) <= 1e-9, "%s: boundary but reference margin %g", what, ref);
     }
+    newton_first_agrees(f, ws, res, ref, what);
     map_solver_ws_free(ws);
     return res->status;
 }
