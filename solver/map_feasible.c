@@ -434,6 +434,10 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
  * about 1/gap however small the KKT residual already is. */
 #define MAP_SETTLED_STEP 1e-6
 
+/* Besides, the tilted covariance on the constraints met must be regular:
+ * when the samples lie on a hyperplane dᵀr = dᵀc with d ≥ 0 the palette is
+ * met at a finite λ, yet v* = 0 (boundary), which only the LP tells. */
+
 /* The average over groups of log n_g (log n globally): the bound on Λ_c
  * below which λ is a candidate certificate (map_newton_run). */
 static double mean_log_group_size(const map_problem *pb)
@@ -509,7 +513,8 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
     rc = map_newton_run(pb, par, init, &opt, ws, res->lambda, res->level, &res->diag, &out, err);
     if (rc)
         return rc;
-    if (res->diag.status == MAP_SOLVE_OPTIMAL && out.last_step <= MAP_SETTLED_STEP) {
+    if (res->diag.status == MAP_SOLVE_OPTIMAL && out.last_step <= MAP_SETTLED_STEP
+        && out.tight_rcond > 0.0) {
         res->status = MAP_SOLVE_OPTIMAL;
         return MAP_OK;
     }

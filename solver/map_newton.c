@@ -340,6 +340,15 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
             }
         }
     }
+    /* The tight set (constraints met within tolerance): a singular tilted
+     * covariance there means the samples may lie on a hyperplane dᵀr = dᵀc
+     * with d ≥ 0, where the palette is attained but v* = 0 (the feasibility
+     * layer then asks the LP). */
+    nf = 0;
+    for (size_t i = 0; i < k; i++)
+        if (grad[i] <= threshold(pb, par, i))
+            ws->freeidx[nf++] = i;
+    out->tight_rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
     /* Final free set and conditioning at the returned λ. */
     nf = 0;
     for (size_t i = 0; i < k; i++)

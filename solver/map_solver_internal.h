@@ -101,6 +101,8 @@ typedef struct map_newton_out {
     int certificate;             /* λ normalised is a verified certificate: in direction, cert_gap */
     int stalled;                 /* the line search failed before the KKT test passed */
     double last_step;            /* max_i |Δλ_i|·scale_i of the last accepted step */
+    double tight_rcond;          /* reciprocal condition of the scaled Σ on the constraints met
+                                    within tolerance; ≤ 0 when it had to be regularised */
     double direction[MAP_MAX_K]; /* the certificate (normalised as map_result's direction) */
     double cert_gap;
 } map_newton_out;
