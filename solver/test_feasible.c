@@ -336,6 +336,74 @@ static void test_units(void)
     gsl_rng_free(rng);
 }
 
+/* Adversarial data for the Newton-first verdict (each case through
+ * verdict(): the full reference LP and both orders must agree). Integer
+ * points of {0,1,2}² with x + y ≤ 3 (the hull's faces are exact in floating
+ * point), every row duplicated, a constant third value, and random interior
+ * points; palettes exactly on faces, on vertices, just inside and outside. */
+static void test_adversarial(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    const size_t m = 3, extra = 40;
+    double x[(8 * 2 + 40) * 3];
+    size_t n = 0;
+    for (int a = 0; a <= 2; a++)
+        for (int b = 0; b <= 2; b++) {
+            if (a + b > 3)
+                continue;
+            for (int dup = 0; dup < 2; dup++) {
+                x[n * m] = a;
+                x[n * m + 1] = b;
+                x[n * m + 2] = 5.0;
+                n++;
+            }
+        }
+    for (size_t e = 0; e < extra; e++) { /* interior: x, y in (0.1, 1.4) */
+        x[n * m] = 0.1 + 1.3 * gsl_rng_uniform(rng);
+        x[n * m + 1] = 0.1 + 1.3 * gsl_rng_uniform(rng);
+        x[n * m + 2] = 5.0;
+        n++;
+    }
+    size_t cols[3] = {0, 1, 2};
+    int counts[5] = {0};
+    /* On the face x + y = 3, on x = 2, on y = 2, at the vertex (2, 1), and
+     * 1e-9 / 1e-3 inside and outside; with and without the constant value
+     * (at its value: v* = 0; below it: met). */
+    const double face[][2] = {{1.5, 1.5}, {1.2, 1.8}, {2.0, 0.5}, {0.3, 2.0}, {2.0, 1.0},
+                              {2.0, 0.0}, {0.0, 2.0}, {1.0, 2.0}};
+    const double shifts[] = {0.0, -1e-9, 1e-9, -1e-3, 1e-3};
+    for (size_t p = 0; p < sizeof face / sizeof face[0]; p++)
+        for (size_t q = 0; q < sizeof shifts / sizeof shifts[0]; q++)
+            for (size_t withc = 0; withc < 3; withc++) {
+                double c[3] = {face[p][0] + shifts[q], face[p][1] + shifts[q],
+                               withc == 1 ? 5.0 : 4.0};
+                fixture f;
+                fixture_init(&f, x, n, m, withc ? 3 : 2, cols, c);
+                map_result res;
+                const map_solve_status st = verdict(&f, &res, "adversarial");
+                counts[st]++;
+                if (shifts[q] == 0.0 && withc != 1)
+                    MAP_CHECK(st == MAP_SOLVE_BOUNDARY, "on a face (%g, %g): %s", c[0], c[1],
+                              map_solve_status_name(st));
+                if (shifts[q] >= 1e-9)
+                    MAP_CHECK(st == MAP_SOLVE_INFEASIBLE, "outside (%g, %g): %s", c[0], c[1],
+                              map_solve_status_name(st));
+            }
+    /* Random palettes over the same data: both orders agree (in verdict()). */
+    for (int rep = 0; rep < 200; rep++) {
+        double c[3] = {2.4 * gsl_rng_uniform(rng), 2.4 * gsl_rng_uniform(rng),
+                       4.9 + 0.1 * (double)gsl_rng_uniform_int(rng, 2)};
+        fixture f;
+        fixture_init(&f, x, n, m, 3, cols, c);
+        map_result res;
+        counts[verdict(&f, &res, "adversarial random")]++;
+    }
+    fprintf(stderr, "adversarial: %d optimal, %d infeasible, %d boundary\n", counts[0], counts[3],
+            counts[4]);
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
     MAP_RUN(test_units);
@@ -343,5 +411,6 @@ int main(void)
     MAP_RUN(test_constructed);
     MAP_RUN(test_collinear);
     MAP_RUN(test_random);
+    MAP_RUN(test_adversarial);
     return map_test_finish();
 }
