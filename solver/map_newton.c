@@ -281,11 +281,27 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
             for (size_t r = 0; r < nf; r++)
                 dir[ws->freeidx[r]] = ws->work3[r] / pb->scale[ws->freeidx[r]];
         }
+        /* Polishing: when the Newton step itself is already negligible, λ is
+         * as precise as the step would make it; the pass is saved. */
+        if (polishing) {
+            double next = 0.0;
+            for (size_t i = 0; i < k; i++)
+                next = fmax(next, fabs(fmax(0.0, lambda[i] + dir[i]) - lambda[i]) * pb->scale[i]);
+            if (next <= 1e-9) {
+                status = MAP_SOLVE_OPTIMAL;
+                last_step = next; /* how far λ still is from λ*, to first order */
+                break;
+            }
+        }
         /* Armijo backtracking along the projection arc. */
         double t = 1.0;
         int accepted = 0;
         const double fscale = fabs(f);
-        for (int bt = 0; bt < par->max_backtrack; bt++) {
+        /* A polishing step (the KKT test already passed) that the full step
+         * does not improve is at the rounding floor of f: halving it a few
+         * dozen times costs a pass each and buys nothing. */
+        const int max_bt = polishing && par->max_backtrack > 2 ? 2 : par->max_backtrack;
+        for (int bt = 0; bt < max_bt; bt++) {
             double pred = 0.0;
             for (size_t i = 0; i < k; i++) {
                 lt[i] = fmax(0.0, lambda[i] + t * dir[i]);
@@ -356,6 +372,10 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
             ws->freeidx[nf++] = i;
     rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
 
+    /* Σ(λ) at the returned λ stays in the workspace for callers that
+     * predict a neighbour's λ from it (map_solver_ws_final_cov). */
+    if (cur.cov != ws->cur_m2)
+        memcpy(ws->cur_m2, cur.cov, k * k * sizeof *ws->cur_m2);
     memcpy(mu, cur.mean, k * sizeof *mu);
     const double logz_c = cur.logz_c;
     double gap = 0.0, viol = 0.0;

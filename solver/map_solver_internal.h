@@ -100,7 +100,8 @@ typedef struct map_newton_opts {
 typedef struct map_newton_out {
     int certificate;             /* λ normalised is a verified certificate: in direction, cert_gap */
     int stalled;                 /* the line search failed before the KKT test passed */
-    double last_step;            /* max_i |Δλ_i|·scale_i of the last accepted step */
+    double last_step;            /* max_i |Δλ_i|·scale_i of the last accepted step (or of the
+                                    Newton step found negligible at the end) */
     double tight_rcond;          /* reciprocal condition of the scaled Σ on the constraints met
                                     within tolerance; ≤ 0 when it had to be regularised */
     double direction[MAP_MAX_K]; /* the certificate (normalised as map_result's direction) */
@@ -113,5 +114,10 @@ typedef struct map_newton_out {
 int map_newton_run(const map_problem *pb, const map_solver_params *par, const double *init,
                    const map_newton_opts *opt, map_solver_ws *ws, double *lambda, double *mu,
                    map_solution *sol, map_newton_out *out, map_error *err);
+
+/* The tilted covariance Σ(λ) (k×k, row-major) at the λ that the last
+ * map_solve / map_newton_run on ws returned; valid until ws is used again.
+ * map_solve_palette leaves it there for an optimal result. */
+static inline const double *map_solver_ws_final_cov(const map_solver_ws *ws) { return ws->cur_m2; }
 
 #endif
