@@ -290,6 +290,7 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
             if (next <= 1e-9) {
                 status = MAP_SOLVE_OPTIMAL;
                 last_step = next; /* how far λ still is from λ*, to first order */
+                sol->iterations = it; /* this step is not taken */
                 break;
             }
         }
