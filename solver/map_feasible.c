@@ -641,6 +641,13 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
         return MAP_OK;
     }
     if (out.certificate) {
+        /* The diagnostics of a diverging iterate mean nothing: only the
+         * work done is kept (as for an LP verdict, which has none). */
+        const int iters = res->diag.iterations, evals = res->diag.evaluations;
+        memset(&res->diag, 0, sizeof res->diag);
+        res->diag.status = MAP_SOLVE_INFEASIBLE;
+        res->diag.iterations = iters;
+        res->diag.evaluations = evals;
         /* A target above a value's maximum keeps its documented d = e_i. */
         double gaps[MAP_MAX_K];
         const int refuted = unit_certificates(pb, gaps);
