@@ -56,6 +56,9 @@ static void newton_first_agrees(fixture *f, map_solver_ws *ws, const map_result 
     MAP_CHECK(res.status == lp->status || (exact && lp->status == MAP_SOLVE_BOUNDARY),
               "%s: Newton first says %s, LP first %s (margin %g)", what,
               map_solve_status_name(res.status), map_solve_status_name(lp->status), ref);
+    /* The margin: not computed, or (when the LP was needed) the LP's. */
+    MAP_CHECK(isnan(res.margin) || fabs(res.margin - lp->margin) <= 1e-12 * fmax(1.0, fabs(lp->margin)),
+              "%s: newton-first margin %.17g vs %.17g", what, res.margin, lp->margin);
     if (res.status == MAP_SOLVE_OPTIMAL) {
         MAP_CHECK(res.diag.kkt <= 1e-10 + 1e-9, "%s: newton-first kkt %g", what, res.diag.kkt);
         for (size_t i = 0; i < f->pb.k; i++) {
