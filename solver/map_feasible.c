@@ -1,6 +1,8 @@
 /* map_feasible.c — exact feasibility of a palette (MATH.md §6): the scaled
  * margin v* by a cutting-plane linear program, certificates checked against
- * the data, and the palette solve that combines them with projected Newton.
+ * the data, and the palette solve that combines them with projected Newton
+ * (MATH.md §12: Newton first, its convergence or its diverging λ as the
+ * evidence, the LP only when it is asked for or Newton is undecided).
  * GLPK glue: the only file that includes glpk.h.
  *
  * With a_j = ((r_j − c) / scale) restricted to the k palette values,
