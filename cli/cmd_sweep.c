@@ -134,7 +134,7 @@ typedef struct sweep_args {
     const char *db, *grid, *palettes, *kind, *values, *out, *normalize;
     long random, lambdas, threads, seed, resume;
     double scale;
-    int json, store;
+    int json, store, margin;
 } sweep_args;
 
 /* Parses argv into *a; *done as map_cli_parse. pos[0] is the dataset name
@@ -158,6 +158,8 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
         {"out", MAP_OPT_STRING, "FILE", "write the rows to FILE instead of stdout", NULL, 0, &a->out, 0, 0, 0, 0,
          0},
         {"json", MAP_OPT_FLAG, NULL, "JSON Lines instead of CSV", NULL, 0, &a->json, 0, 0, 0, 0, 0},
+        {"margin", MAP_OPT_FLAG, NULL, "compute each palette's scaled margin v* (an LP per palette)", NULL,
+         0, &a->margin, 0, 0, 0, 0, 0},
         {"threads", MAP_OPT_LONG, "T", "worker threads (0: all cores)", "0", 0, &a->threads, 0, 0, 0, 0, 1024},
         {"seed", MAP_OPT_LONG, "S", "seed of --random and --lambdas", "1", 0, &a->seed, 0, 0, 0, 0, LONG_MAX},
         {"store", MAP_OPT_FLAG, NULL, "record the sweep in the database (see 'mapsolve sweeps')", NULL, 0,
@@ -171,7 +173,8 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
     const map_cmd_spec spec = {
         "sweep",
         "sweep NAME (--grid SPEC | --random N --kind K --values A,B | --palettes FILE |\n"
-        "                     --lambdas N --scale S --values A,B) [--out FILE] [--json] [--threads T]\n"
+        "                     --lambdas N --scale S --values A,B) [--out FILE] [--json] [--margin]\n"
+        "                     [--threads T]\n"
         "                     [--seed S] [--store] [--normalize global|prompt] [--db PATH]\n"
         "       mapsolve sweep --resume ID [--out FILE] [--json] [--threads T] [--db PATH]",
         "Solves many palettes (or evaluates many lambda) on dataset NAME in parallel and\n"
@@ -181,6 +184,9 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
         0, 1, opts, sizeof opts / sizeof opts[0],
         "Columns: row, status, target_<v>..., lambda_<v>..., level_<v>..., kl, ess, margin,\n"
         "iterations (--lambdas adds 'improves': 1 if every chosen value beats its mean).\n"
+        "margin (the scaled margin v*, as feasible) is empty unless --margin is given or\n"
+        "the verdict needed it (a palette on the boundary): an optimal solve is itself\n"
+        "the evidence of attainability, an infeasible one carries its certificate.\n"
         "--grid: the last value varies fastest. --random and --lambdas are reproducible\n"
         "from --seed. Rows come in chunks of 64 whose first row starts cold.\n"
         "SIGINT/SIGTERM stop cleanly after writing every complete row; with --store the\n"
@@ -328,6 +334,7 @@ int map_cli_sweep(int argc, char **argv)
         goto end;
     }
     rq.per_prompt = norm == MAP_NORMALIZE_PROMPT;
+    rq.want_margin = a.margin;
     rq.seed = (uint64_t)a.seed;
     rq.threads = (unsigned)a.threads;
     /* The dataset: read-only unless the sweep is stored. */

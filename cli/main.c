@@ -457,7 +457,7 @@ static int cmd_solve(int argc, char **argv)
     map_solver_params par;
     map_solver_params_default(&par);
     const char *db = NULL, *palette = NULL;
-    int json = 0;
+    int json = 0, want_margin = 0;
     double tol = par.tol;
     long max_iter = par.max_iter;
     char tol_def[32], iter_def[32];
@@ -468,6 +468,8 @@ static int cmd_solve(int argc, char **argv)
          &palette, 0, 0, 0, 0, 0},
         {"json", MAP_OPT_FLAG, NULL, "print one JSON object instead of a table", NULL, 0, &json,
          0, 0, 0, 0, 0},
+        {"margin", MAP_OPT_FLAG, NULL, "also compute the scaled margin v* (an LP; as feasible)",
+         NULL, 0, &want_margin, 0, 0, 0, 0, 0},
         {"tol", MAP_OPT_DOUBLE, "T", "KKT tolerance relative to each value's sd", tol_def, 0,
          &tol, 0.0, 1.0, 1, 0, 0},
         {"max-iter", MAP_OPT_LONG, "N", "Newton iteration limit", iter_def, 0, &max_iter, 0, 0, 0,
@@ -478,7 +480,7 @@ static int cmd_solve(int argc, char **argv)
     };
     const map_cmd_spec spec = {
         "solve",
-        "solve NAME --palette SPEC [--json] [--tol T] [--max-iter N] [--db PATH]\n"
+        "solve NAME --palette SPEC [--json] [--margin] [--tol T] [--max-iter N] [--db PATH]\n"
         "                     [--normalize global|prompt] [--method newton|lbfgs|mma]\n"
         "                     [--init L1,...] [--sensitivity] [--bootstrap B] [--holdout F]\n"
         "                     [--seed S]",
@@ -502,6 +504,9 @@ static int cmd_solve(int argc, char **argv)
         "excluded, seed, lambda: {VALUE: {estimate, mean, se, lo, hi}}, levels: {...}} and\n"
         "holdout: {fraction, seed, n_train, n_test, prompts_train, prompts_test, status,\n"
         "kl_train, kl_test, ess_test, levels: {VALUE: {train, test}}} when asked for.\n"
+        "margin (the scaled margin v*, as feasible computes it) is null unless --margin\n"
+        "is given or the verdict needed it (a boundary palette): an optimal Newton run\n"
+        "is the evidence of attainability, an infeasible one carries its certificate.\n"
         SOLVE_NOTES};
     const char *pos[1];
     size_t npos = 0;
@@ -511,6 +516,9 @@ static int cmd_solve(int argc, char **argv)
         return rc;
     par.tol = tol;
     par.max_iter = (int)max_iter;
+    map_feas_params fp;
+    map_feas_params_default(&fp);
+    fp.want_margin = want_margin;
     map_error err;
     map_error_clear(&err);
     map_solve_opts so;
@@ -520,7 +528,7 @@ static int cmd_solve(int argc, char **argv)
     if (!rc)
         rc = load_for(db, pos[0], &so, &ds, &err);
     if (!rc)
-        rc = map_app_solve_dataset_opts(ds, palette, &so, &par, NULL, &rep, &err);
+        rc = map_app_solve_dataset_opts(ds, palette, &so, &par, &fp, &rep, &err);
     map_dataset_free(ds);
     map_args_list_free(sa.init_list);
     if (rc)

@@ -541,8 +541,15 @@ static int analyses(const map_dataset *ds, const app_problem *ap, const map_solv
             rep->ho_test_levels = map_calloc(m, sizeof *rep->ho_test_levels);
             if (!rep->ho_train_levels || !rep->ho_test_levels)
                 rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+            /* The hold-out split's margin is never reported: not asked for. */
+            map_feas_params hfp;
+            if (fp)
+                hfp = *fp;
+            else
+                map_feas_params_default(&hfp);
+            hfp.want_margin = 0;
             if (!rc)
-                rc = map_holdout(pb, par, fp, so->holdout, so->seed, m, all, rw, ws,
+                rc = map_holdout(pb, par, &hfp, so->holdout, so->seed, m, all, rw, ws,
                                  rep->ho_train_levels, rep->ho_test_levels, &rep->ho, err);
             rep->has_holdout = rc == MAP_OK;
         }
@@ -1005,7 +1012,15 @@ int map_app_adjust_dataset_opts(const map_dataset *ds, const char *spec, const m
             if (it->pidx >= 0)
                 it->target = ap.target[it->pidx];
         }
-        rc = solve_problem(ds, st, &ap, so, par, fp, rep->solve, err);
+        /* adjust reports the margin of the palette solved (its whole point is
+         * where the palette lies against the boundary). */
+        map_feas_params afp;
+        if (fp)
+            afp = *fp;
+        else
+            map_feas_params_default(&afp);
+        afp.want_margin = 1;
+        rc = solve_problem(ds, st, &ap, so, par, &afp, rep->solve, err);
     }
     map_free(st);
     app_problem_free(&ap);

@@ -358,9 +358,13 @@ int map_app_sweep(const map_dataset *ds, const map_sweep_request *rq, const map_
         em->err = err;
         const map_problem pb = {map_dataset_matrix(ds), p.k, p.cols, NULL, p.scale, p.absmax,
                                 rq->per_prompt ? &p.groups : NULL};
+        map_feas_params fp;
+        map_feas_params_default(&fp);
+        fp.want_margin = rq->want_margin;
         map_sweep_config cfg;
         map_sweep_config_default(&cfg);
         cfg.problem = &pb;
+        cfg.fp = &fp;
         cfg.mode = lambdas ? MAP_SWEEP_LAMBDAS : MAP_SWEEP_PALETTES;
         cfg.nrows = p.nrows;
         cfg.gen = p.gen;

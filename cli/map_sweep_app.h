@@ -40,6 +40,7 @@ typedef struct map_sweep_request {
     uint64_t seed;              /* RANDOM, LAMBDAS */
     unsigned threads;           /* 0: all CPUs */
     int per_prompt;             /* per-prompt normalisation (ds must carry prompts) */
+    int want_margin;            /* palettes: compute each margin v* (map_feas_params.want_margin) */
     size_t start_row;           /* resume: first row to compute and emit */
     const atomic_int *cancel;   /* may be NULL; set by a signal handler to stop cleanly */
     map_sweep_progress_fn on_progress; /* may be NULL */

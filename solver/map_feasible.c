@@ -1,6 +1,8 @@
 /* map_feasible.c — exact feasibility of a palette (MATH.md §6): the scaled
  * margin v* by a cutting-plane linear program, certificates checked against
- * the data, and the palette solve that combines them with projected Newton.
+ * the data, and the palette solve that combines them with projected Newton
+ * (MATH.md §12: Newton first, its convergence or its diverging λ as the
+ * evidence, the LP only when it is asked for or Newton is undecided).
  * GLPK glue: the only file that includes glpk.h.
  *
  * With a_j = ((r_j − c) / scale) restricted to the k palette values,
@@ -31,18 +33,104 @@ void map_feas_params_default(map_feas_params *p)
 {
     p->boundary_tol = 1e-9;
     p->lp_max_rounds = 200;
+    p->want_margin = 0;
 }
 
 /* Cuts added per round: the samples that the current d rates highest (per
  * group, one per round when there are many groups). */
 #define MAP_CUTS 16
 
-static double score_row(const map_problem *pb, const double *row, const double *d)
+/* The score dᵀa_j = Σ_i d_i (r_ji − c_i)/scale_i as coef[0] + Σ_i coef[i+1] r_ji:
+ * coefficients formed once per d, so that the scan's inner loop is a plain
+ * dot product (no division per element; it vectorises). */
+static void score_coefs(const map_problem *pb, const double *d, double *coef)
 {
-    double s = 0.0;
+    double b = 0.0;
+    for (size_t i = 0; i < pb->k; i++) {
+        coef[i + 1] = d[i] / pb->scale[i];
+        b -= coef[i + 1] * pb->target[i];
+    }
+    coef[0] = b;
+}
+
+static inline double dot_cols(const double *row, const size_t *cl, const double *a, size_t k)
+{
+    double v = 0.0;
+    for (size_t i = 0; i < k; i++)
+        v += a[i] * row[cl[i]];
+    return v;
+}
+
+static inline double score_row(const map_problem *pb, const double *row, const double *coef)
+{
+    double s = coef[0];
     for (size_t i = 0; i < pb->k; i++)
-        s += d[i] * ((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
+        s += coef[i + 1] * row[pb->cols[i]];
     return s;
+}
+
+/* Inserts row j with score v into the descending list of the best cuts
+ * (at most maxcuts); returns the score a row must now exceed to enter. */
+static double keep_cut(size_t j, double v, size_t *top, size_t *topg, double *topv,
+                       size_t maxcuts, size_t *cnt, double floor)
+{
+    size_t at = *cnt < maxcuts ? (*cnt)++ : *cnt - 1;
+    while (at > 0 && topv[at - 1] < v) {
+        topv[at] = topv[at - 1];
+        top[at] = top[at - 1];
+        topg[at] = topg[at - 1];
+        at--;
+    }
+    topv[at] = v;
+    top[at] = j;
+    topg[at] = 0;
+    return *cnt < maxcuts ? floor : fmax(floor, topv[*cnt - 1]);
+}
+
+/* The global (K = 1, rows in storage order) case of scan: the same results.
+ * The scores are a dot product with coefficients formed once for d, the
+ * columns and coefficients held in locals, the common k = 2, 3 unrolled;
+ * a row is looked at further only when it beats the entry score. */
+static double scan_global(const map_problem *pb, const double *coef, const unsigned char *in_s,
+                          double tval, double *best, size_t *top, size_t *topg, double *topv,
+                          size_t maxcuts, size_t *ntop)
+{
+    const double *x = pb->data.x;
+    const size_t ld = pb->data.ld, n = pb->data.n, k = pb->k;
+    const double b = coef[0];
+    double bq = -INFINITY;
+    size_t cnt = 0;
+    /* A sample scores above the entry bar when its score (b + dot) > bar. */
+    double bar = n > 1 ? tval : INFINITY;
+#define MAP_SCAN_ROW(DOT)                                                                      \
+    for (size_t j = 0; j < n; j++) {                                                           \
+        const double *row = x + j * ld;                                                        \
+        const double v = b + (DOT);                                                            \
+        bq = v > bq ? v : bq;                                                                  \
+        if (v > bar && !in_s[j])                                                               \
+            bar = keep_cut(j, v, top, topg, topv, maxcuts, &cnt, tval);                        \
+    }
+    if (k == 2) {
+        const size_t c0 = pb->cols[0], c1 = pb->cols[1];
+        const double a0 = coef[1], a1 = coef[2];
+        MAP_SCAN_ROW(a0 * row[c0] + a1 * row[c1])
+    } else if (k == 3) {
+        const size_t c0 = pb->cols[0], c1 = pb->cols[1], c2 = pb->cols[2];
+        const double a0 = coef[1], a1 = coef[2], a2 = coef[3];
+        MAP_SCAN_ROW(a0 * row[c0] + a1 * row[c1] + a2 * row[c2])
+    } else {
+        size_t cl[MAP_MAX_K];
+        double a[MAP_MAX_K];
+        for (size_t i = 0; i < k; i++) {
+            cl[i] = pb->cols[i];
+            a[i] = coef[i + 1];
+        }
+        MAP_SCAN_ROW(dot_cols(row, cl, a, k))
+    }
+#undef MAP_SCAN_ROW
+    best[0] = bq;
+    *ntop = cnt;
+    return bq;
 }
 
 /* One pass: best[g] = max_{j ∈ G_g} dᵀa_j for every group, and the candidate
@@ -53,6 +141,10 @@ static double scan(const map_problem *pb, const map_rows_view *g, const double *
                    const unsigned char *in_s, const double *tval, double *best, size_t *top,
                    size_t *topg, double *topv, size_t maxcuts, size_t *ntop)
 {
+    double coef[MAP_MAX_K + 1];
+    score_coefs(pb, d, coef);
+    if (g->K == 1 && !g->order)
+        return scan_global(pb, coef, in_s, tval[0], best, top, topg, topv, maxcuts, ntop);
     double sum = 0.0;
     size_t cnt = 0;
     for (size_t q = 0; q < g->K; q++) {
@@ -61,7 +153,7 @@ static double scan(const map_problem *pb, const map_rows_view *g, const double *
         const int single = g->start[q + 1] - g->start[q] == 1;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             const size_t j = map_rows_at(g, pos);
-            const double s = score_row(pb, pb->data.x + j * pb->data.ld, d);
+            const double s = score_row(pb, pb->data.x + j * pb->data.ld, coef);
             if (s > bq) {
                 bq = s;
                 arg = j;
@@ -336,7 +428,7 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap)
             double s = 0.0;
             for (size_t i = 0; i < pb->k; i++)
                 s += d[i] * row[pb->cols[i]];
-            best = fmax(best, s);
+            best = s > best ? s : best; /* not fmax: a library call per row */
         }
         sum += best;
     }
@@ -346,6 +438,39 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap)
         mag += d[i] * (fabs(pb->target[i]) + (pb->absmax ? pb->absmax[i] : 0.0));
     *gap = dc - sum / (double)g.K;
     return *gap > 8.0 * DBL_EPSILON * (double)(pb->k + 1) * mag;
+}
+
+/* The certificates d = e_i, all k in one pass: gap[i] = c_i − h(e_i), with
+ * h(e_i) the maximum of value i (per prompt: the average of the prompts'
+ * maxima), under map_certificate_check's rounding rule. Returns the first i
+ * whose e_i is a certificate, or −1. */
+static int unit_certificates(const map_problem *pb, double *gap)
+{
+    const size_t k = pb->k;
+    map_rows_view g;
+    map_rows_view_of(pb, &g);
+    double sum[MAP_MAX_K] = {0}, mx[MAP_MAX_K];
+    for (size_t q = 0; q < g.K; q++) {
+        for (size_t i = 0; i < k; i++)
+            mx[i] = -INFINITY;
+        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
+            const double *row = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
+            for (size_t i = 0; i < k; i++) {
+                const double v = row[pb->cols[i]];
+                mx[i] = v > mx[i] ? v : mx[i];
+            }
+        }
+        for (size_t i = 0; i < k; i++)
+            sum[i] += mx[i];
+    }
+    int first = -1;
+    for (size_t i = 0; i < k; i++) {
+        const double mag = fabs(pb->target[i]) + (pb->absmax ? pb->absmax[i] : 0.0);
+        gap[i] = pb->target[i] - sum[i] / (double)g.K;
+        if (first < 0 && gap[i] > 8.0 * DBL_EPSILON * (double)(k + 1) * mag)
+            first = (int)i;
+    }
+    return first;
 }
 
 int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_result *res,
@@ -369,22 +494,22 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
     /* Quick exit: a target above a value's maximum (per prompt: above the
      * average of the prompts' maxima) is refuted by d = e_i, whatever the
      * LP below makes of such a palette. */
-    for (size_t i = 0; i < k; i++) {
-        double e[MAP_MAX_K] = {0}, gap;
-        e[i] = 1.0;
-        if (map_certificate_check(pb, e, &gap)) {
-            /* The margin is still reported when the LP can compute it. */
-            map_error lp_err;
-            if (map_margin(pb, fp, &res->margin, NULL, &lp_err) != MAP_OK)
-                res->margin = NAN;
-            memcpy(res->direction, e, k * sizeof *e);
-            res->has_direction = 1;
-            res->cert_gap = gap;
-            res->status = MAP_SOLVE_INFEASIBLE;
-            for (size_t l = 0; l < k; l++)
-                res->lambda[l] = res->level[l] = NAN;
-            return MAP_OK;
-        }
+    double gaps[MAP_MAX_K];
+    const int refuted = unit_certificates(pb, gaps);
+    if (refuted >= 0) {
+        double e[MAP_MAX_K] = {0};
+        e[refuted] = 1.0;
+        /* The margin is still reported when the LP can compute it. */
+        map_error lp_err;
+        if (map_margin(pb, fp, &res->margin, NULL, &lp_err) != MAP_OK)
+            res->margin = NAN;
+        memcpy(res->direction, e, k * sizeof *e);
+        res->has_direction = 1;
+        res->cert_gap = gaps[refuted];
+        res->status = MAP_SOLVE_INFEASIBLE;
+        for (size_t l = 0; l < k; l++)
+            res->lambda[l] = res->level[l] = NAN;
+        return MAP_OK;
     }
     rc = map_margin(pb, fp, &res->margin, res->direction, err);
     if (rc)
@@ -420,8 +545,41 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
     return MAP_OK;
 }
 
-int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
-                      const double *init, map_solver_ws *ws, map_result *res, map_error *err)
+/* Iterations of the Newton-first verdict before the exact LP is asked: a
+ * strictly attainable palette converges in a handful from λ = 0, an
+ * unattainable one yields its certificate within a few more; what is left
+ * (boundary palettes, where λ grows by about a constant each iteration, and
+ * stalls) goes to the LP. */
+#define MAP_VERDICT_BUDGET 25
+
+/* A converged Newton run is trusted without the LP only when its last step
+ * was this small (in λ_i·scale_i): at a finite optimum the final step is
+ * quadratically small, while on the boundary each step still moves λ by
+ * about 1/gap however small the KKT residual already is. */
+#define MAP_SETTLED_STEP 1e-6
+
+/* Besides, the tilted covariance on the constraints met must be regular:
+ * when the samples lie on a hyperplane dᵀr = dᵀc with d ≥ 0 the palette is
+ * met at a finite λ, yet v* = 0 (boundary), which only the LP tells. */
+
+/* The average over groups of log n_g (log n globally): the bound on Λ_c
+ * below which λ is a candidate certificate (map_newton_run). */
+static double mean_log_group_size(const map_problem *pb)
+{
+    if (!pb->groups)
+        return log((double)pb->data.n);
+    const map_groups *g = pb->groups;
+    double s = 0.0;
+    for (size_t q = 0; q < g->ngroups; q++)
+        s += log((double)(g->start[q + 1] - g->start[q]));
+    return s / (double)g->ngroups;
+}
+
+/* The old order: the exact verdict (margin LP), then Newton when strictly
+ * attainable. Used when the margin is asked for, and as the fallback. */
+static int solve_after_verdict(const map_problem *pb, const map_solver_params *par,
+                               const map_feas_params *fp, const double *init, map_solver_ws *ws,
+                               map_result *res, map_error *err)
 {
     int attainable = 0;
     int rc = map_palette_verdict(pb, fp, res, &attainable, err);
@@ -430,6 +588,105 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
     rc = map_solve(pb, par, init, ws, res->lambda, res->level, &res->diag, err);
     if (rc)
         return rc;
+    res->status = res->diag.status;
+    return MAP_OK;
+}
+
+/* Fills res as an infeasible result with certificate d (k entries) and gap. */
+static void set_infeasible(map_result *res, size_t k, const double *d, double gap)
+{
+    memcpy(res->direction, d, k * sizeof *d);
+    res->has_direction = 1;
+    res->cert_gap = gap;
+    res->status = MAP_SOLVE_INFEASIBLE;
+    for (size_t l = 0; l < k; l++)
+        res->lambda[l] = res->level[l] = NAN;
+}
+
+int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
+                      const double *init, map_solver_ws *ws, map_result *res, map_error *err)
+{
+    map_feas_params fdef;
+    map_solver_params pdef;
+    if (!fp) {
+        map_feas_params_default(&fdef);
+        fp = &fdef;
+    }
+    if (!par) {
+        map_solver_params_default(&pdef);
+        par = &pdef;
+    }
+    if (fp->want_margin)
+        return solve_after_verdict(pb, par, fp, init, ws, res, err);
+    int rc = map_problem_check(pb, err);
+    if (rc)
+        return rc;
+    const size_t k = pb->k;
+    memset(res, 0, sizeof *res);
+    res->k = k;
+    res->margin = NAN;
+    res->cert_gap = NAN;
+
+    /* Newton first: convergence is the evidence of attainability, and on an
+     * unattainable palette λ itself becomes a certificate (MATH.md §12). */
+    map_newton_opts opt = {0};
+    opt.budget = par->max_iter < MAP_VERDICT_BUDGET ? par->max_iter : MAP_VERDICT_BUDGET;
+    opt.watch_certificate = 1;
+    opt.cert_bound = mean_log_group_size(pb);
+    map_newton_out out;
+    rc = map_newton_run(pb, par, init, &opt, ws, res->lambda, res->level, &res->diag, &out, err);
+    if (rc)
+        return rc;
+    if (res->diag.status == MAP_SOLVE_OPTIMAL && out.last_step <= MAP_SETTLED_STEP
+        && out.tight_rcond > 0.0) {
+        res->status = MAP_SOLVE_OPTIMAL;
+        return MAP_OK;
+    }
+    if (out.certificate) {
+        /* The diagnostics of a diverging iterate mean nothing: only the
+         * work done is kept (as for an LP verdict, which has none). */
+        const int iters = res->diag.iterations, evals = res->diag.evaluations;
+        memset(&res->diag, 0, sizeof res->diag);
+        res->diag.status = MAP_SOLVE_INFEASIBLE;
+        res->diag.iterations = iters;
+        res->diag.evaluations = evals;
+        /* A target above a value's maximum keeps its documented d = e_i. */
+        double gaps[MAP_MAX_K];
+        const int refuted = unit_certificates(pb, gaps);
+        if (refuted >= 0) {
+            double e[MAP_MAX_K] = {0};
+            e[refuted] = 1.0;
+            set_infeasible(res, k, e, gaps[refuted]);
+            return MAP_OK;
+        }
+        set_infeasible(res, k, out.direction, out.cert_gap);
+        return MAP_OK;
+    }
+    /* Undecided within the budget (boundary, stall) or converged with λ still
+     * moving: the exact verdict decides. */
+    const map_solution first = res->diag;
+    double lam[MAP_MAX_K], lev[MAP_MAX_K];
+    memcpy(lam, res->lambda, k * sizeof *lam);
+    memcpy(lev, res->level, k * sizeof *lev);
+    int attainable = 0;
+    rc = map_palette_verdict(pb, fp, res, &attainable, err);
+    if (rc || !attainable)
+        return rc;
+    if (first.status == MAP_SOLVE_OPTIMAL) {
+        memcpy(res->lambda, lam, k * sizeof *lam);
+        memcpy(res->level, lev, k * sizeof *lev);
+        res->diag = first;
+    } else {
+        /* Continue from the best iterate (Armijo keeps g increasing). */
+        int finite = 1;
+        for (size_t i = 0; i < k; i++)
+            finite &= isfinite(lam[i]);
+        rc = map_solve(pb, par, finite ? lam : init, ws, res->lambda, res->level, &res->diag, err);
+        if (rc)
+            return rc;
+        res->diag.iterations += first.iterations;
+        res->diag.evaluations += first.evaluations;
+    }
     res->status = res->diag.status;
     return MAP_OK;
 }

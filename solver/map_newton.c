@@ -175,6 +175,35 @@ static double factor_free(const map_problem *pb, const map_moments *a, size_t nf
 int map_solve(const map_problem *pb, const map_solver_params *par, const double *init,
               map_solver_ws *ws, double *lambda, double *mu, map_solution *sol, map_error *err)
 {
+    return map_newton_run(pb, par, init, NULL, ws, lambda, mu, sol, NULL, err);
+}
+
+/* The certificate test of map_newton_run at the current iterate: with
+ * Λ_c(λ) below −bound (bound = the average over groups of log n_g), the
+ * groups' maxima of λᵀ(r_j − c) average below zero, so λ itself (normalised
+ * as map_result documents) is a candidate certificate; it is verified in one
+ * pass. Returns 1 when it verified (direction and gap written). */
+static int try_certificate(const map_problem *pb, const double *lambda, double *direction,
+                           double *gap)
+{
+    double mx = 0.0;
+    for (size_t i = 0; i < pb->k; i++)
+        mx = fmax(mx, lambda[i] * pb->scale[i]);
+    if (!(mx > 0.0) || !isfinite(mx))
+        return 0;
+    for (size_t i = 0; i < pb->k; i++)
+        direction[i] = lambda[i] / mx;
+    return map_certificate_check(pb, direction, gap);
+}
+
+int map_newton_run(const map_problem *pb, const map_solver_params *par, const double *init,
+                   const map_newton_opts *opt, map_solver_ws *ws, double *lambda, double *mu,
+                   map_solution *sol, map_newton_out *out, map_error *err)
+{
+    map_newton_out out_local;
+    if (!out)
+        out = &out_local;
+    memset(out, 0, sizeof *out);
     map_solver_params defaults;
     if (!par) {
         map_solver_params_default(&defaults);
@@ -207,7 +236,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
      * step was not already negligible: near λ* convergence is quadratic, so
      * it buys λ to nearly full precision for the price of one pass. */
     int polishing = 0;
-    double last_step = 0.0;
+    double last_step = 0.0, next_cert_try = INFINITY;
     for (int it = 0;; it++) {
         if (pass) {
             if (polishing || it == 0 || last_step <= 1e-9) {
@@ -216,7 +245,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
             }
             polishing = 1;
         }
-        if (it >= par->max_iter)
+        if (it >= par->max_iter || (opt && opt->budget > 0 && it >= opt->budget))
             break;
         sol->iterations = it + 1;
         /* ε-active set in scaled units y_i = λ_i·scale_i (Bertsekas' ε_k). */
@@ -252,11 +281,28 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
             for (size_t r = 0; r < nf; r++)
                 dir[ws->freeidx[r]] = ws->work3[r] / pb->scale[ws->freeidx[r]];
         }
+        /* Polishing: when the Newton step itself is already negligible, λ is
+         * as precise as the step would make it; the pass is saved. */
+        if (polishing) {
+            double next = 0.0;
+            for (size_t i = 0; i < k; i++)
+                next = fmax(next, fabs(fmax(0.0, lambda[i] + dir[i]) - lambda[i]) * pb->scale[i]);
+            if (next <= 1e-9) {
+                status = MAP_SOLVE_OPTIMAL;
+                last_step = next; /* how far λ still is from λ*, to first order */
+                sol->iterations = it; /* this step is not taken */
+                break;
+            }
+        }
         /* Armijo backtracking along the projection arc. */
         double t = 1.0;
         int accepted = 0;
         const double fscale = fabs(f);
-        for (int bt = 0; bt < par->max_backtrack; bt++) {
+        /* A polishing step (the KKT test already passed) that the full step
+         * does not improve is at the rounding floor of f: halving it a few
+         * dozen times costs a pass each and buys nothing. */
+        const int max_bt = polishing && par->max_backtrack > 2 ? 2 : par->max_backtrack;
+        for (int bt = 0; bt < max_bt; bt++) {
             double pred = 0.0;
             for (size_t i = 0; i < k; i++) {
                 lt[i] = fmax(0.0, lambda[i] + t * dir[i]);
@@ -285,6 +331,7 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
         }
         if (!accepted) {
             status = pass ? MAP_SOLVE_OPTIMAL : MAP_SOLVE_STALLED;
+            out->stalled = !pass;
             break;
         }
         last_step = 0.0;
@@ -296,7 +343,29 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
         trial = tmp;
         f = objective(&cur);
         kkt = kkt_measure(pb, par, lambda, cur.mean, grad, &pass);
+        /* An unattainable palette makes g unbounded: Newton drives λ out and
+         * Λ_c falls without limit. Test λ as a certificate once Λ_c is below
+         * the bound, and again only after a further fall of one nat (a test
+         * that failed by rounding is not repeated every iteration). */
+        if (opt && opt->watch_certificate && !pass && f < -opt->cert_bound - 1e-9 * opt->cert_bound
+            && f < next_cert_try) {
+            next_cert_try = f - 1.0;
+            sol->evaluations++;
+            if (try_certificate(pb, lambda, out->direction, &out->cert_gap)) {
+                out->certificate = 1;
+                break;
+            }
+        }
     }
+    /* The tight set (constraints met within tolerance): a singular tilted
+     * covariance there means the samples may lie on a hyperplane dᵀr = dᵀc
+     * with d ≥ 0, where the palette is attained but v* = 0 (the feasibility
+     * layer then asks the LP). */
+    nf = 0;
+    for (size_t i = 0; i < k; i++)
+        if (grad[i] <= threshold(pb, par, i))
+            ws->freeidx[nf++] = i;
+    out->tight_rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
     /* Final free set and conditioning at the returned λ. */
     nf = 0;
     for (size_t i = 0; i < k; i++)
@@ -304,6 +373,10 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
             ws->freeidx[nf++] = i;
     rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
 
+    /* Σ(λ) at the returned λ stays in the workspace for callers that
+     * predict a neighbour's λ from it (map_solver_ws_final_cov). */
+    if (cur.cov != ws->cur_m2)
+        memcpy(ws->cur_m2, cur.cov, k * k * sizeof *ws->cur_m2);
     memcpy(mu, cur.mean, k * sizeof *mu);
     const double logz_c = cur.logz_c;
     double gap = 0.0, viol = 0.0;
@@ -322,5 +395,6 @@ int map_solve(const map_problem *pb, const map_solver_params *par, const double 
     sol->violation = viol;
     sol->cond = rcond != 0.0 ? 1.0 / fabs(rcond) : INFINITY;
     sol->nfree = nf;
+    out->last_step = last_step;
     return MAP_OK;
 }

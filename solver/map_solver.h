@@ -169,11 +169,20 @@ int map_levels(const map_problem *pb, const double *lambda, size_t p, const size
 
 /* ---- Palette solve with a feasibility verdict (MATH.md §6) --------------
  *
- * map_solve_palette is the entry point commands use: quick exits (every
- * target at or below its reference mean: λ = 0; a target above a value's
- * maximum: infeasible with d = e_i), then the exact scaled margin v* by
- * linear programming, then projected Newton when v* > 0. Every verdict comes
- * with evidence that has been checked against the data:
+ * map_solve_palette is the entry point commands use (MATH.md §12). By
+ * default it runs projected Newton first (every target at or below its
+ * reference mean: λ = 0 after one pass). Convergence with the KKT test
+ * passed and a settled last step is the verdict "optimal"; no LP is solved
+ * and margin is NAN. On an unattainable palette Λ_c(λ) soon falls below the
+ * average log group size, and λ itself, verified in one pass, is the
+ * certificate (d = e_i instead when a target is above a value's maximum).
+ * Anything else within a small iteration budget (boundary palettes, stalls)
+ * falls back to the exact scaled margin v* by linear programming
+ * (map_palette_verdict), then Newton continues when v* > 0; the margin of
+ * that LP is reported. With fp->want_margin the LP verdict comes first and
+ * the margin is always computed (the verdict and certificate are then
+ * exactly map_palette_verdict's). Every verdict comes with evidence that
+ * has been checked against the data:
  *   optimal     finite λ passing the KKT test (diag.kkt, diag.violation);
  *   infeasible  a certificate d ≥ 0 with dᵀc − max_j dᵀr_j = cert_gap > 0;
  *   boundary    |v*| within the boundary tolerance: attainable only in the
@@ -195,6 +204,8 @@ typedef struct map_result {
 typedef struct map_feas_params {
     double boundary_tol; /* |v*| ≤ boundary_tol is the boundary; default 1e-9 */
     int lp_max_rounds;   /* cutting-plane rounds of the margin LP; default 200 */
+    int want_margin;     /* map_solve_palette: compute v* (and decide by it first, so that the
+                            verdict and certificate are map_palette_verdict's); default 0 */
 } map_feas_params;
 
 void map_feas_params_default(map_feas_params *p);

@@ -129,4 +129,35 @@ static inline void map_rows_view_of(const map_problem *pb, map_rows_view *g)
 /* The data row at position pos of the view. */
 static inline size_t map_rows_at(const map_rows_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
 
+/* Options of map_newton_run beyond map_solver_params (NULL: none). */
+typedef struct map_newton_opts {
+    int budget;            /* iterations at most (≤ par->max_iter); 0: par->max_iter */
+    int watch_certificate; /* test λ as a certificate of infeasibility when Λ_c < −cert_bound */
+    double cert_bound;     /* the average over groups of log n_g (log n globally) */
+} map_newton_opts;
+
+/* What map_newton_run saw beyond map_solution. */
+typedef struct map_newton_out {
+    int certificate;             /* λ normalised is a verified certificate: in direction, cert_gap */
+    int stalled;                 /* the line search failed before the KKT test passed */
+    double last_step;            /* max_i |Δλ_i|·scale_i of the last accepted step (or of the
+                                    Newton step found negligible at the end) */
+    double tight_rcond;          /* reciprocal condition of the scaled Σ on the constraints met
+                                    within tolerance; ≤ 0 when it had to be regularised */
+    double direction[MAP_MAX_K]; /* the certificate (normalised as map_result's direction) */
+    double cert_gap;
+} map_newton_out;
+
+/* map_solve with options: stops early at a verified certificate (out->
+ * certificate; sol->status then NOT_CONVERGED and λ the iterate) or at the
+ * budget. opt and out may be NULL (map_solve itself). */
+int map_newton_run(const map_problem *pb, const map_solver_params *par, const double *init,
+                   const map_newton_opts *opt, map_solver_ws *ws, double *lambda, double *mu,
+                   map_solution *sol, map_newton_out *out, map_error *err);
+
+/* The tilted covariance Σ(λ) (k×k, row-major) at the λ that the last
+ * map_solve / map_newton_run on ws returned; valid until ws is used again.
+ * map_solve_palette leaves it there for an optimal result. */
+static inline const double *map_solver_ws_final_cov(const map_solver_ws *ws) { return ws->cur_m2; }
+
 #endif

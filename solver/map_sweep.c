@@ -9,6 +9,7 @@
  * of their own.
  */
 #include "map_sweep.h"
+#include "map_solver_internal.h"
 
 #include <assert.h>
 #include <math.h>
@@ -75,6 +76,9 @@ typedef struct worker {
     map_result res;
     double *hist_target; /* chunk · k */
     double *hist_lambda; /* chunk · k */
+    double *hist_cov;    /* chunk · k · k: Σ at each optimal row's λ */
+    double warm[MAP_MAX_K]; /* the predicted warm start */
+    double chol[MAP_MAX_K * MAP_MAX_K];
     unsigned char *hist_ok; /* chunk */
     map_sweep_row scratch;
     double *scratch_buf; /* 2k + nlevel */
@@ -153,15 +157,16 @@ static void attach(map_sweep_row *row, double *buf, size_t k, size_t nlevel, int
 
 /* ------------------------------------------------------------ one row */
 
-/* The warm start of row i of the chunk (NULL: cold), per cfg->warm. */
-static const double *warm_start(const sweep *sw, const worker *wk, size_t i, const double *target)
+/* The earlier row of the chunk whose λ warm-starts row i, per cfg->warm;
+ * −1: cold. */
+static long warm_row(const sweep *sw, const worker *wk, size_t i, const double *target)
 {
     if (i == 0 || sw->cfg->warm == MAP_SWEEP_WARM_NONE)
-        return NULL;
+        return -1;
     const size_t k = sw->k;
     if (sw->cfg->warm == MAP_SWEEP_WARM_PREVIOUS)
-        return wk->hist_ok[i - 1] ? wk->hist_lambda + (i - 1) * k : NULL;
-    const double *best = NULL;
+        return wk->hist_ok[i - 1] ? (long)(i - 1) : -1;
+    long best = -1;
     double best_d = INFINITY;
     for (size_t j = i; j-- > 0;) {
         if (!wk->hist_ok[j])
@@ -173,10 +178,63 @@ static const double *warm_start(const sweep *sw, const worker *wk, size_t i, con
         }
         if (d < best_d) { /* strict: on ties the later row (seen first) stays */
             best_d = d;
-            best = wk->hist_lambda + j * k;
+            best = (long)j;
         }
     }
     return best;
+}
+
+/* The warm start of row i (NULL: cold): the neighbour's λ_n moved by the
+ * first-order change of λ* with the targets (MATH.md §5: dλ_F/dc_F = Σ_FF⁻¹
+ * on the free set F = {λ_n,l > 0}), projected onto λ ≥ 0; the neighbour's
+ * λ itself when Σ_FF is not numerically positive definite. Costs no pass:
+ * Σ is the one the neighbour's solve ended with. */
+static const double *warm_start(const sweep *sw, worker *wk, size_t i, const double *target)
+{
+    const long j = warm_row(sw, wk, i, target);
+    if (j < 0)
+        return NULL;
+    const size_t k = sw->k;
+    const double *lam = wk->hist_lambda + (size_t)j * k, *cn = wk->hist_target + (size_t)j * k;
+    const double *cov = wk->hist_cov + (size_t)j * k * k;
+    size_t fi[MAP_MAX_K], nf = 0;
+    for (size_t l = 0; l < k; l++)
+        if (lam[l] > 0.0)
+            fi[nf++] = l;
+    /* Cholesky of D⁻¹Σ_FF D⁻¹ (D = diag(scale)) in wk->chol, lower triangle. */
+    const double *sc = sw->tmpl.scale;
+    double *L = wk->chol, y[MAP_MAX_K];
+    for (size_t r = 0; r < nf; r++) {
+        for (size_t c = 0; c <= r; c++) {
+            double v = cov[fi[r] * k + fi[c]] / (sc[fi[r]] * sc[fi[c]]);
+            for (size_t t = 0; t < c; t++)
+                v -= L[r * nf + t] * L[c * nf + t];
+            if (c == r) {
+                if (!(v > 1e-10))
+                    return lam;
+                L[r * nf + r] = sqrt(v);
+            } else {
+                L[r * nf + c] = v / L[c * nf + c];
+            }
+        }
+    }
+    /* Solve (D⁻¹ΣD⁻¹) z = D⁻¹(c − c_n), then Δλ = D⁻¹ z. */
+    for (size_t r = 0; r < nf; r++) {
+        double v = (target[fi[r]] - cn[fi[r]]) / sc[fi[r]];
+        for (size_t t = 0; t < r; t++)
+            v -= L[r * nf + t] * y[t];
+        y[r] = v / L[r * nf + r];
+    }
+    for (size_t r = nf; r-- > 0;) {
+        double v = y[r];
+        for (size_t t = r + 1; t < nf; t++)
+            v -= L[t * nf + r] * y[t];
+        y[r] = v / L[r * nf + r];
+    }
+    memcpy(wk->warm, lam, k * sizeof *lam);
+    for (size_t r = 0; r < nf; r++)
+        wk->warm[fi[r]] = fmax(0.0, lam[fi[r]] + y[r] / sc[fi[r]]);
+    return wk->warm;
 }
 
 static int all_finite(const double *x, size_t n)
@@ -273,6 +331,7 @@ static int compute_row(sweep *sw, worker *wk, size_t r, size_t i, map_sweep_row 
     out->iterations = res->diag.iterations;
     if (res->status == MAP_SOLVE_OPTIMAL) {
         memcpy(wk->hist_lambda + i * k, res->lambda, k * sizeof *lambda);
+        memcpy(wk->hist_cov + i * k * k, map_solver_ws_final_cov(wk->ws), k * k * sizeof *lambda);
         wk->hist_ok[i] = 1;
     }
     return MAP_OK;
@@ -530,6 +589,7 @@ static void worker_free(worker *wk)
     map_solver_ws_free(wk->ws);
     map_free(wk->hist_target);
     map_free(wk->hist_lambda);
+    map_free(wk->hist_cov);
     map_free(wk->hist_ok);
     map_free(wk->scratch_buf);
 }
@@ -543,8 +603,10 @@ static int worker_init(sweep *sw, worker *wk)
     wk->hist_target = map_mallocarray(sw->chunk * k, sizeof *wk->hist_target);
     wk->hist_lambda = map_mallocarray(sw->chunk * k, sizeof *wk->hist_lambda);
     wk->hist_ok = map_calloc(sw->chunk, 1);
+    wk->hist_cov = map_mallocarray(sw->chunk * k * k, sizeof *wk->hist_cov);
     wk->scratch_buf = map_mallocarray(per, sizeof *wk->scratch_buf);
-    if (!wk->ws || !wk->hist_target || !wk->hist_lambda || !wk->hist_ok || !wk->scratch_buf)
+    if (!wk->ws || !wk->hist_target || !wk->hist_lambda || !wk->hist_ok || !wk->hist_cov
+        || !wk->scratch_buf)
         return MAP_ENOMEM;
     attach(&wk->scratch, wk->scratch_buf, k, sw->nlevel, sw->cfg->mode == MAP_SWEEP_PALETTES);
     return MAP_OK;

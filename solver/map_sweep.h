@@ -5,7 +5,9 @@
  * generator, a deterministic function of r (and of the generator's seed),
  * never of the thread that computes it:
  *   palette mode  row r is a palette c (k targets) solved with
- *                 map_solve_palette: status, λ, levels, KL, ESS, margin;
+ *                 map_solve_palette (cfg.fp; the margin is NAN unless
+ *                 fp->want_margin or the verdict needed the LP): status,
+ *                 λ, levels, KL, ESS, margin;
  *   λ mode        row r is a λ ≥ 0 (k entries): the tilt's levels, KL, ESS
  *                 and whether it raises every chosen value above its
  *                 reference mean (MATH.md §5, §8).
@@ -17,7 +19,9 @@
  * MAP_SWEEP_CHUNK = 64) by row number alone: chunk c holds rows
  * [c·chunk, (c+1)·chunk). A worker takes a whole chunk and solves its rows in
  * order; the first row of a chunk always starts cold (λ = 0), each later row
- * may warm-start from an earlier row of the same chunk (cfg.warm). So every
+ * may warm-start from an earlier row of the same chunk (cfg.warm): that
+ * row's λ moved to first order by Σ_FF⁻¹ (c − c_row) on its free set, with
+ * the Σ its own solve ended with (no extra pass). So every
  * row's computation is fixed by the row number and the configuration, and
  * the output is bit-identical for any number of threads. Warm starts change
  * only the path to λ*, not the answer (to the solver's tolerance).

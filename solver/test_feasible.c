@@ -37,12 +37,61 @@ static void fixture_init(fixture *f, double *x, size_t n, size_t m, size_t k, co
     f->pb = pb;
 }
 
+/* The default solve (Newton first, no margin) on the same palette: the same
+ * verdict as the LP-first solve `lp`, its own evidence verified, and a
+ * margin only when the LP was needed. */
+static void newton_first_agrees(fixture *f, map_solver_ws *ws, const map_result *lp, double ref,
+                                const char *what)
+{
+    map_result res;
+    map_error err;
+    MAP_CHECK(map_solve_palette(&f->pb, NULL, NULL, NULL, ws, &res, &err) == MAP_OK, "%s: %s", what,
+              err.msg);
+    /* One exception: a palette the reference tilt itself meets exactly (λ = 0,
+     * μ(0) ≥ c) is attained, even when it lies on the hull's boundary (v* = 0,
+     * which the LP calls boundary). */
+    int exact = res.status == MAP_SOLVE_OPTIMAL;
+    for (size_t i = 0; i < f->pb.k; i++)
+        exact = exact && res.lambda[i] == 0.0 && res.level[i] >= f->pb.target[i];
+    MAP_CHECK(res.status == lp->status || (exact && lp->status == MAP_SOLVE_BOUNDARY),
+              "%s: Newton first says %s, LP first %s (margin %g)", what,
+              map_solve_status_name(res.status), map_solve_status_name(lp->status), ref);
+    /* The margin: not computed, or (when the LP was needed) the LP's. */
+    MAP_CHECK(isnan(res.margin) || fabs(res.margin - lp->margin) <= 1e-12 * fmax(1.0, fabs(lp->margin)),
+              "%s: newton-first margin %.17g vs %.17g", what, res.margin, lp->margin);
+    if (res.status == MAP_SOLVE_OPTIMAL) {
+        MAP_CHECK(res.diag.kkt <= 1e-10 + 1e-9, "%s: newton-first kkt %g", what, res.diag.kkt);
+        for (size_t i = 0; i < f->pb.k; i++) {
+            MAP_CHECK(res.level[i] >= f->pb.target[i] - 1e-9 * f->scale[i] && res.lambda[i] >= 0.0,
+                      "%s: newton-first level %zu", what, i);
+            MAP_CHECK(fabs(res.lambda[i] - lp->lambda[i]) <= 1e-6 * (1.0 + fabs(lp->lambda[i])) / f->scale[i],
+                      "%s: lambda %zu %.17g vs %.17g", what, i, res.lambda[i], lp->lambda[i]);
+        }
+    } else if (res.status == MAP_SOLVE_INFEASIBLE) {
+        double gap;
+        MAP_CHECK(map_certificate_check(&f->pb, res.direction, &gap) && gap > 0.0 && res.cert_gap > 0.0,
+                  "%s: newton-first certificate does not verify", what);
+        double mx = 0.0;
+        size_t nz = 0, ones = 0;
+        for (size_t i = 0; i < f->pb.k; i++) {
+            mx = fmax(mx, res.direction[i] * f->scale[i]);
+            nz += res.direction[i] != 0.0;
+            ones += res.direction[i] == 1.0;
+        }
+        MAP_CHECK(fabs(mx - 1.0) <= 1e-12 || (nz == 1 && ones == 1),
+                  "%s: certificate normalised to max d_i sd_i = 1 (or e_i)", what);
+    }
+}
+
 /* Checks everything a verdict must carry; returns the status. */
 static map_solve_status verdict(fixture *f, map_result *res, const char *what)
 {
     map_solver_ws *ws = map_solver_ws_new(f->pb.k, f->m);
     map_error err;
-    MAP_CHECK(map_solve_palette(&f->pb, NULL, NULL, NULL, ws, res, &err) == MAP_OK, "%s: %s", what, err.msg);
+    map_feas_params fp; /* the margin asked for: the LP verdict first, as feasible */
+    map_feas_params_default(&fp);
+    fp.want_margin = 1;
+    MAP_CHECK(map_solve_palette(&f->pb, NULL, &fp, NULL, ws, res, &err) == MAP_OK, "%s: %s", what, err.msg);
     double ref;
     MAP_CHECK(map_ref_margin(f->x, f->n, f->m, f->pb.k, f->cols, f->pb.target, f->scale, &ref) == 0,
               "%s: reference LP", what);
@@ -73,6 +122,7 @@ static map_solve_status verdict(fixture *f, map_result *res, const char *what)
     } else if (res->status == MAP_SOLVE_BOUNDARY) {
         MAP_CHECK(fabs(ref) <= 1e-9, "%s: boundary but reference margin %g", what, ref);
     }
+    newton_first_agrees(f, ws, res, ref, what);
     map_solver_ws_free(ws);
     return res->status;
 }
@@ -289,6 +339,74 @@ static void test_units(void)
     gsl_rng_free(rng);
 }
 
+/* Adversarial data for the Newton-first verdict (each case through
+ * verdict(): the full reference LP and both orders must agree). Integer
+ * points of {0,1,2}² with x + y ≤ 3 (the hull's faces are exact in floating
+ * point), every row duplicated, a constant third value, and random interior
+ * points; palettes exactly on faces, on vertices, just inside and outside. */
+static void test_adversarial(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    const size_t m = 3, extra = 40;
+    double x[(8 * 2 + 40) * 3];
+    size_t n = 0;
+    for (int a = 0; a <= 2; a++)
+        for (int b = 0; b <= 2; b++) {
+            if (a + b > 3)
+                continue;
+            for (int dup = 0; dup < 2; dup++) {
+                x[n * m] = a;
+                x[n * m + 1] = b;
+                x[n * m + 2] = 5.0;
+                n++;
+            }
+        }
+    for (size_t e = 0; e < extra; e++) { /* interior: x, y in (0.1, 1.4) */
+        x[n * m] = 0.1 + 1.3 * gsl_rng_uniform(rng);
+        x[n * m + 1] = 0.1 + 1.3 * gsl_rng_uniform(rng);
+        x[n * m + 2] = 5.0;
+        n++;
+    }
+    size_t cols[3] = {0, 1, 2};
+    int counts[5] = {0};
+    /* On the face x + y = 3, on x = 2, on y = 2, at the vertex (2, 1), and
+     * 1e-9 / 1e-3 inside and outside; with and without the constant value
+     * (at its value: v* = 0; below it: met). */
+    const double face[][2] = {{1.5, 1.5}, {1.2, 1.8}, {2.0, 0.5}, {0.3, 2.0}, {2.0, 1.0},
+                              {2.0, 0.0}, {0.0, 2.0}, {1.0, 2.0}};
+    const double shifts[] = {0.0, -1e-9, 1e-9, -1e-3, 1e-3};
+    for (size_t p = 0; p < sizeof face / sizeof face[0]; p++)
+        for (size_t q = 0; q < sizeof shifts / sizeof shifts[0]; q++)
+            for (size_t withc = 0; withc < 3; withc++) {
+                double c[3] = {face[p][0] + shifts[q], face[p][1] + shifts[q],
+                               withc == 1 ? 5.0 : 4.0};
+                fixture f;
+                fixture_init(&f, x, n, m, withc ? 3 : 2, cols, c);
+                map_result res;
+                const map_solve_status st = verdict(&f, &res, "adversarial");
+                counts[st]++;
+                if (shifts[q] == 0.0 && withc != 1)
+                    MAP_CHECK(st == MAP_SOLVE_BOUNDARY, "on a face (%g, %g): %s", c[0], c[1],
+                              map_solve_status_name(st));
+                if (shifts[q] >= 1e-9)
+                    MAP_CHECK(st == MAP_SOLVE_INFEASIBLE, "outside (%g, %g): %s", c[0], c[1],
+                              map_solve_status_name(st));
+            }
+    /* Random palettes over the same data: both orders agree (in verdict()). */
+    for (int rep = 0; rep < 200; rep++) {
+        double c[3] = {2.4 * gsl_rng_uniform(rng), 2.4 * gsl_rng_uniform(rng),
+                       4.9 + 0.1 * (double)gsl_rng_uniform_int(rng, 2)};
+        fixture f;
+        fixture_init(&f, x, n, m, 3, cols, c);
+        map_result res;
+        counts[verdict(&f, &res, "adversarial random")]++;
+    }
+    fprintf(stderr, "adversarial: %d optimal, %d infeasible, %d boundary\n", counts[0], counts[3],
+            counts[4]);
+    gsl_rng_free(rng);
+}
+
 int main(void)
 {
     MAP_RUN(test_units);
@@ -296,5 +414,6 @@ int main(void)
     MAP_RUN(test_constructed);
     MAP_RUN(test_collinear);
     MAP_RUN(test_random);
+    MAP_RUN(test_adversarial);
     return map_test_finish();
 }

@@ -47,6 +47,33 @@ typedef struct counts {
     int optimal, infeasible, boundary, compared;
 } counts;
 
+/* The default solve (Newton first, no LP unless needed) agrees with the
+ * LP-first solve lp on the verdict; its certificate holds on the per-prompt
+ * hull (reference arithmetic) and its λ matches. */
+static void newton_first_agrees(const grouped *g, const map_problem *pb, map_solver_ws *ws,
+                                const map_result *lp, const char *what)
+{
+    map_result res;
+    map_error err;
+    MAP_CHECK(map_solve_palette(pb, NULL, NULL, NULL, ws, &res, &err) == MAP_OK, "%s: %s", what,
+              err.msg);
+    int exact = res.status == MAP_SOLVE_OPTIMAL; /* met by the reference tilt itself */
+    for (size_t i = 0; i < pb->k; i++)
+        exact = exact && res.lambda[i] == 0.0 && res.level[i] >= pb->target[i];
+    MAP_CHECK(res.status == lp->status || (exact && lp->status == MAP_SOLVE_BOUNDARY),
+              "%s: Newton first says %s, LP first %s", what, map_solve_status_name(res.status),
+              map_solve_status_name(lp->status));
+    if (res.status == MAP_SOLVE_INFEASIBLE) {
+        const double gap = map_refg_cert_gap(g->x, g->m, g->K, g->start, g->order, pb->k, pb->cols,
+                                             pb->target, res.direction);
+        MAP_CHECK(gap > 0.0, "%s: newton-first certificate gap %g on the per-prompt hull", what, gap);
+    }
+    if (res.status == MAP_SOLVE_OPTIMAL && lp->status == MAP_SOLVE_OPTIMAL)
+        for (size_t i = 0; i < pb->k; i++)
+            MAP_CHECK(fabs(res.lambda[i] - lp->lambda[i]) <= 1e-6 * (1.0 + fabs(lp->lambda[i]) * pb->scale[i]) / pb->scale[i],
+                      "%s: lambda %zu %.17g vs %.17g", what, i, res.lambda[i], lp->lambda[i]);
+}
+
 /* Solves one palette (k values on columns cols, targets c) per prompt and
  * checks it against the reference. */
 static void check_palette(const grouped *g, size_t k, const size_t *cols, const double *c,
@@ -62,8 +89,12 @@ static void check_palette(const grouped *g, size_t k, const size_t *cols, const 
     const map_problem pb = {X, k, cols, c, scale, absmax, &grp};
     map_result res;
     map_error err;
-    MAP_CHECK(map_solve_palette(&pb, NULL, NULL, NULL, ws, &res, &err) == MAP_OK, "%s: %s", what,
+    map_feas_params fp; /* the margin asked for: the LP verdict first, as feasible */
+    map_feas_params_default(&fp);
+    fp.want_margin = 1;
+    MAP_CHECK(map_solve_palette(&pb, NULL, &fp, NULL, ws, &res, &err) == MAP_OK, "%s: %s", what,
               err.msg);
+    newton_first_agrees(g, &pb, ws, &res, what);
     double ref = NAN;
     MAP_CHECK(map_refg_margin(g->x, g->m, g->K, g->start, g->order, k, cols, c, scale, &ref) == 0,
               "%s: reference LP", what);

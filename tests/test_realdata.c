@@ -114,7 +114,8 @@ static void test_random_kinds(real *r, const char *name, int per_kind)
     gsl_rng_set(rng, 2025);
     map_solver_ws *ws = map_solver_ws_new(6, 6);
     for (int kind = 0; kind < 2; kind++) {
-        int counts[5] = {0}, compared = 0;
+        int counts[5] = {0}, compared = 0, fallbacks = 0;
+        long fast_infeasible_passes = 0;
         for (int rep = 0; rep < per_kind; rep++) {
             const size_t k = 1 + (size_t)rep % 6;
             size_t cols[6];
@@ -129,8 +130,36 @@ static void test_random_kinds(real *r, const char *name, int per_kind)
             map_problem pb = problem(r, k, cols, c, scale, absmax);
             map_result res;
             map_error err;
-            MAP_CHECK(map_solve_palette(&pb, NULL, NULL, NULL, ws, &res, &err) == MAP_OK, "%s", err.msg);
+            map_feas_params fp; /* the margin asked for: the LP verdict first */
+            map_feas_params_default(&fp);
+            fp.want_margin = 1;
+            MAP_CHECK(map_solve_palette(&pb, NULL, &fp, NULL, ws, &res, &err) == MAP_OK, "%s", err.msg);
             counts[res.status]++;
+            /* The default order (Newton first, the LP only when undecided):
+             * the same verdict, its own evidence. */
+            map_result fast;
+            MAP_CHECK(map_solve_palette(&pb, NULL, NULL, NULL, ws, &fast, &err) == MAP_OK, "%s", err.msg);
+            MAP_CHECK(fast.status == res.status, "%s %s k=%zu: Newton first %s, LP first %s", name,
+                      kind ? "conservative" : "aggressive", k, map_solve_status_name(fast.status),
+                      map_solve_status_name(res.status));
+            fallbacks += !isnan(fast.margin);
+            if (fast.status == MAP_SOLVE_INFEASIBLE) {
+                double gap;
+                MAP_CHECK(map_certificate_check(&pb, fast.direction, &gap), "newton-first certificate");
+                double dc = 0.0, best = -INFINITY;
+                for (size_t i = 0; i < k; i++)
+                    dc += fast.direction[i] * c[i];
+                for (size_t j = 0; j < r->ds->n; j++) {
+                    double sj = 0.0;
+                    for (size_t i = 0; i < k; i++)
+                        sj += fast.direction[i] * r->ds->x[j * 6 + cols[i]];
+                    best = fmax(best, sj);
+                }
+                MAP_CHECK(dc > best, "newton-first certificate: d'c %.17g <= max d'r %.17g", dc, best);
+                fast_infeasible_passes += fast.diag.evaluations;
+            } else if (fast.status == MAP_SOLVE_OPTIMAL) {
+                MAP_CHECK(fast.diag.kkt <= 1e-10 + 1e-9 && fast.diag.violation <= 1e-9, "kkt %g", fast.diag.kkt);
+            }
             MAP_CHECK(res.status != MAP_SOLVE_NOT_CONVERGED && res.status != MAP_SOLVE_STALLED,
                       "%s %s k=%zu: %s (margin %g)", name, kind ? "conservative" : "aggressive", k,
                       map_solve_status_name(res.status), res.margin);
@@ -153,6 +182,9 @@ static void test_random_kinds(real *r, const char *name, int per_kind)
         }
         fprintf(stderr, "%s %s: %d optimal, %d infeasible, %d boundary; %d compared with the LP\n", name,
                 kind ? "conservative" : "aggressive", counts[0], counts[3], counts[4], compared);
+        fprintf(stderr, "%s %s, Newton first: %d needed the LP; %.1f passes per infeasible verdict\n",
+                name, kind ? "conservative" : "aggressive", fallbacks,
+                counts[3] ? (double)fast_infeasible_passes / counts[3] : 0.0);
     }
     map_solver_ws_free(ws);
     gsl_rng_free(rng);

@@ -290,7 +290,7 @@ for model in opt llama; do
             | [ ("humor", "gpt2-helpful", "gpt2-harmless") as $v
                 | "\($v)=\([$mean[$v], $q[$v]] | max)" ]
               + [ "diversity=mean", "coherence=mean", "perplexity=mean" ] | join(",")')
-        run solve "$model-json" --palette "$spec" --json --db "$DB"
+        run solve "$model-json" --palette "$spec" --json --margin --db "$DB"
         cp "$OUT" "$WORK/$model-$x.solve.json"
         check "exit 0" rc_is 0
         check "status optimal" jqo '.status == "optimal"'
@@ -450,7 +450,7 @@ check "nothing on stderr" err_empty
 check "verdict attainable, positive margin, no certificate" jqo '.verdict == "attainable" and .margin > 0 and (has("certificate") | not) and (has("boundary_values") | not)'
 check "values as resolved" jqo '[.values[].name] == ["humor","gpt2-helpful"] and all(.values[]; (.target | type) == "number" and .constant == false)'
 cp "$OUT" "$WORK/feasible-ok.json"
-run solve opt-json --palette "$P_OK" --json --db "$DB"
+run solve opt-json --palette "$P_OK" --json --margin --db "$DB"
 cp "$OUT" "$WORK/solve-ok.json"
 check "the same margin as solve" jqo '.margin == $f[0].margin' --slurpfile f "$WORK/feasible-ok.json"
 check "attainable indeed: the tilt at solve's lambda reaches the targets" tilt_meets "$WORK/solve-ok.json"
@@ -476,7 +476,7 @@ cp "$OUT" "$WORK/feasible-q99.json"
 gap=$(cert_gap "$WORK/feasible-q99.json")
 check "joint q99: the certificate holds on the raw data" jqt -n -e "$gap > 0"
 check "joint q99: its gap is reproduced" jqo 'def abs: if . < 0 then -. else . end; ((.certificate.gap - $g) | abs) <= 1e-9 * (1 + $g)' --argjson g "$gap"
-run solve opt-json --palette "humor=q99,gpt2-helpful=q99,gpt2-harmless=q99" --json --db "$DB"
+run solve opt-json --palette "humor=q99,gpt2-helpful=q99,gpt2-harmless=q99" --json --margin --db "$DB"
 check "joint q99: the same verdict, margin and certificate as solve" jqo '.status == "infeasible" and .margin == $f[0].margin and .certificate == $f[0].certificate' --slurpfile f "$WORK/feasible-q99.json"
 maxh=$(jq '.values[] | select(.name == "humor") | .max' "$WORK/opt.describe.json")
 run feasible opt-json --palette "humor=$(jq -n "$maxh + 0.25"),coherence=mean" --json --db "$DB"

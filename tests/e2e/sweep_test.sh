@@ -132,5 +132,32 @@ for c in sweep sweeps export; do
     check "$c --help" bash -c "test $? -eq 0 && grep -q Usage '$WORK/h'"
 done
 
+CASE=margin
+# The margin column is there, empty unless asked for (or needed: a palette on
+# the boundary); with --margin every palette carries feasible's margin, and
+# the verdicts and lambdas are the same either way.
+printf 'humor,gpt2-helpful\n2.3,-1.0\n2.4,-0.5\n9.9,0\n' >"$WORK/pm.csv"
+"$BIN" sweep opt --palettes "$WORK/pm.csv" --threads 1 >"$WORK/nm.csv" 2>/dev/null
+check "no --margin: exit 0" test $? -eq 0
+check "no --margin: the column is kept, empty" awk -F, 'NR == 1 { ok = $11 == "margin" } NR > 1 && $11 != "" { ok = 0 } END { exit !ok }' "$WORK/nm.csv"
+"$BIN" sweep opt --palettes "$WORK/pm.csv" --threads 1 --margin >"$WORK/wm.csv" 2>/dev/null
+check "--margin: exit 0" test $? -eq 0
+check "--margin: every row has a number" awk -F, 'NR > 1 && $11 !~ /^-?[0-9]/ { bad = 1 } END { exit bad }' "$WORK/wm.csv"
+check "--margin: same verdicts and lambdas" cmp -s <(cut -d, -f1-10 "$WORK/nm.csv") <(cut -d, -f1-10 "$WORK/wm.csv")
+agree=1
+while IFS=, read -r row status t1 t2 rest; do
+    m=$(echo "$rest" | cut -d, -f7)
+    "$BIN" feasible opt --palette "humor=$t1,gpt2-helpful=$t2" --json >"$WORK/f.json" 2>/dev/null
+    jq -e --argjson m "$m" '.margin == $m' "$WORK/f.json" >/dev/null || { agree=0; echo "row $row: margin $m vs feasible $(jq .margin "$WORK/f.json")" >&2; }
+    "$BIN" solve opt --palette "humor=$t1,gpt2-helpful=$t2" --json --margin >"$WORK/s.json" 2>/dev/null
+    jq -e --argjson m "$m" '.margin == $m' "$WORK/s.json" >/dev/null || { agree=0; echo "row $row: solve --margin differs" >&2; }
+done < <(tail -n +2 "$WORK/wm.csv")
+check "--margin: the margins of feasible and solve --margin" test $agree -eq 1
+"$BIN" solve opt --palette "humor=2.3,gpt2-helpful=-1.0" --json >"$WORK/s.json" 2>/dev/null
+check "solve without --margin: optimal, margin null" jqe '.status == "optimal" and has("margin") and .margin == null' "$WORK/s.json"
+"$BIN" sweep opt --palettes "$WORK/pm.csv" --threads 1 --margin --json >"$WORK/wm.jsonl" 2>/dev/null
+"$BIN" sweep opt --palettes "$WORK/pm.csv" --threads 1 --json >"$WORK/nm.jsonl" 2>/dev/null
+check "JSON Lines: margin null without --margin, a number with it" bash -c "jq -se 'all(has(\"margin\") and .margin == null)' '$WORK/nm.jsonl' >/dev/null && jq -se 'all(.margin | type == \"number\")' '$WORK/wm.jsonl' >/dev/null"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
