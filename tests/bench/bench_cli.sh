@@ -60,7 +60,7 @@ export MAPSOLVE_DB=$WORK/bench.db
 say() { echo "bench: $*" >&2; }
 
 # measure RUNS LABEL COMMAND...: runs COMMAND through bench_run with its
-# output in $WORK/LABEL.out; sets WALL (s), RSS (KiB) and RC.
+# output in $WORK/LABEL.out; sets WALL (s), RSS (KiB), RC and CPU (s).
 measure() {
     local runs=$1 label=$2
     shift 2
@@ -69,7 +69,7 @@ measure() {
         tail -n 5 "$WORK/$label.out" >&2
         exit 1
     fi
-    read -r WALL RSS RC <"$WORK/res"
+    read -r WALL RSS RC CPU <"$WORK/res"
 }
 
 # expect_rc LABEL WANT: stops the benchmark when the last command's exit
@@ -86,13 +86,17 @@ calc() { awk "BEGIN { printf \"%.10g\", $1 }"; }
 commas() { awk -v x="$1" 'BEGIN { s = sprintf("%d", x); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'; }
 
 ROWS=()
-# row FIGURE SIZE TIME RATIO MEMORY GOAL MET OUTCOME: one table row.
+# row KEY FIGURE SIZE TIME RATIO MEMORY GOAL MET OUTCOME [CPU]: one table row; the
+# table is printed in order of KEY (the figure number), then of measurement.
 row() {
-    ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |")
+    ROWS+=("$1	| $2 | $3 | $4 | ${10:-—} | $5 | $6 | $7 | $8 | $9 |")
 }
+# tfmt SECONDS: a time with its unit, three significant digits or more.
+tfmt() { awk -v t="$1" 'BEGIN { if (t < 1e-3) printf "%.1f µs", t * 1e6; else if (t < 1) printf "%.2f ms", t * 1e3; else printf "%.2f s", t }'; }
 met() { awk "BEGIN { exit !($1) }" && echo yes || echo no; }
 
 # ---- inputs --------------------------------------------------------------
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "generating inputs in $WORK (n = $N)"
 "$TOOLS/bench_gen" rows "$N" "$M" "$SEED" >"$WORK/big.csv"
 "$TOOLS/bench_gen" rows "$N2" "$M" "$SEED" >"$WORK/mid.csv"
@@ -111,9 +115,9 @@ passes() { calc "$1 / $2"; }
 memx() { calc "$1 * 1024 / $2"; }
 fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }
 
-row "summation pass (yardstick)" "$(commas "$N") × $M" "$(fmt "$SUM_N" %.4f) s" "1" "—" "—" "—" \
+row 0 "summation pass (yardstick)" "$(commas "$N") × $M" "$(tfmt "$SUM_N")" "1" "—" "—" "—" \
     "$(calc "$MAT_N / $SUM_N / 1e9" | xargs printf %.1f) GB/s"
-row "summation pass (yardstick)" "$(commas "$N2") × $M" "$(fmt "$SUM_N2" %.4f) s" "1" "—" "—" "—" \
+row 0 "summation pass (yardstick)" "$(commas "$N2") × $M" "$(tfmt "$SUM_N2")" "1" "—" "—" "—" \
     "$(calc "$MAT_N2 / $SUM_N2 / 1e9" | xargs printf %.1f) GB/s"
 
 # ---- 7. ingest -----------------------------------------------------------
@@ -123,9 +127,9 @@ ingest_row() { # LABEL NAME FILE ROWS
     expect_rc "$1" 0
     local rate
     rate=$(calc "$4 / $WALL")
-    row "7. ingest, 6-value numeric CSV" "$(commas "$4") × $M" "$(fmt "$WALL" %.2f) s" \
+    row 7 "7. ingest, 6-value numeric CSV" "$(commas "$4") × $M" "$(tfmt "$WALL")" \
         "$(commas "$rate") rows/s" "$(fmt "$(memx "$RSS" $(($4 * M * 8)))" %.2f)" "≥ 1,000,000 rows/s" \
-        "$(met "$rate >= 1000000")" "exit 0"
+        "$(met "$rate >= 1000000")" "exit 0" "$(tfmt "$CPU")"
 }
 if [ "$N" -ne 1000000 ]; then
     ingest_row ingest-m1 m1 "$WORK/m1.csv" 1000000
@@ -141,48 +145,48 @@ measure "$R" solve-q70 "$BIN" solve big --palette "$PALETTE"
 expect_rc solve-q70 0
 P=$(passes "$WALL" "$SUM_N")
 X=$(memx "$RSS" "$MAT_N")
-row "1. solve $PALETTE (from the store, load included)" "$(commas "$N") × $M" "$(fmt "$WALL" %.2f) s" \
-    "$(fmt "$P" %.1f)" "$(fmt "$X" %.2f)" "≤ 40 passes, ≤ 1.3× memory" "$(met "$P <= 40 && $X <= 1.3")" "optimal"
+row 1 "1. solve $PALETTE (from the store, load included)" "$(commas "$N") × $M" "$(tfmt "$WALL")" \
+    "$(fmt "$P" %.1f)" "$(fmt "$X" %.2f)" "≤ 40 passes, ≤ 1.3× memory" "$(met "$P <= 40 && $X <= 1.3")" "optimal" "$(tfmt "$CPU")"
 
 measure "$R" solve-q70-mid "$BIN" solve mid --palette "$PALETTE"
 expect_rc solve-q70-mid 0
 P=$(passes "$WALL" "$SUM_N2")
 X=$(memx "$RSS" "$MAT_N2")
-row "1. solve $PALETTE (from the store, load included)" "$(commas "$N2") × $M" "$(fmt "$WALL" %.2f) s" \
-    "$(fmt "$P" %.1f)" "$(fmt "$X" %.2f)" "≤ 40 passes, ≤ 1.3× memory" "$(met "$P <= 40 && $X <= 1.3")" "optimal"
+row 1 "1. solve $PALETTE (from the store, load included)" "$(commas "$N2") × $M" "$(tfmt "$WALL")" \
+    "$(fmt "$P" %.1f)" "$(fmt "$X" %.2f)" "≤ 40 passes, ≤ 1.3× memory" "$(met "$P <= 40 && $X <= 1.3")" "optimal" "$(tfmt "$CPU")"
 
 measure "$R" solve-zero "$BIN" solve big --palette "$AT_ZERO"
 expect_rc solve-zero 0
 LOAD=$WALL
-row "load: solve $AT_ZERO (met at λ = 0: load + margin)" "$(commas "$N") × $M" "$(fmt "$WALL" %.2f) s" \
-    "$(fmt "$(passes "$WALL" "$SUM_N")" %.1f)" "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "—" "—" "optimal"
+row 2 "load: solve $AT_ZERO (met at λ = 0: load + margin)" "$(commas "$N") × $M" "$(tfmt "$WALL")" \
+    "$(fmt "$(passes "$WALL" "$SUM_N")" %.1f)" "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "—" "—" "optimal" "$(tfmt "$CPU")"
 
 measure "$R" solve-num "$BIN" solve big --palette "$NUMERIC"
 expect_rc solve-num 0
 SOLVE_NUM=$WALL
 P=$(passes "$(calc "$WALL - $LOAD")" "$SUM_N")
-row "2. solve $NUMERIC (numeric targets)" "$(commas "$N") × $M" "$(fmt "$WALL" %.2f) s" \
+row 2 "2. solve $NUMERIC (numeric targets)" "$(commas "$N") × $M" "$(tfmt "$WALL")" \
     "load + $(fmt "$P" %.1f)" "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "load + ≈ 10 passes" \
-    "$(met "$P <= 10")" "optimal"
+    "$(met "$P <= 10")" "optimal" "$(tfmt "$CPU")"
 
 measure "$R" feasible "$BIN" feasible big --palette "$PALETTE"
 expect_rc feasible 0
 P=$(passes "$WALL" "$SUM_N")
-row "3. feasible $PALETTE" "$(commas "$N") × $M" "$(fmt "$WALL" %.2f) s" "$(fmt "$P" %.1f)" \
-    "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "≤ 25 passes" "$(met "$P <= 25")" "attainable"
+row 3 "3. feasible $PALETTE" "$(commas "$N") × $M" "$(tfmt "$WALL")" "$(fmt "$P" %.1f)" \
+    "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "≤ 25 passes" "$(met "$P <= 25")" "attainable" "$(tfmt "$CPU")"
 
 measure "$R" describe "$BIN" describe big
 expect_rc describe 0
 P=$(passes "$WALL" "$SUM_N")
-row "4. describe" "$(commas "$N") × $M" "$(fmt "$WALL" %.2f) s" "$(fmt "$P" %.1f)" \
-    "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "≤ 10 passes" "$(met "$P <= 10")" "exit 0"
+row 4 "4. describe" "$(commas "$N") × $M" "$(tfmt "$WALL")" "$(fmt "$P" %.1f)" \
+    "$(fmt "$(memx "$RSS" "$MAT_N")" %.2f)" "≤ 10 passes" "$(met "$P <= 10")" "exit 0" "$(tfmt "$CPU")"
 
 # ---- 8. the MAP reference procedure on the n x 6 matrix -----------------
 say "MAP reference procedure (150 float32 Adam steps) at n = $N"
 read -r REF_BIG _ REF_BIG_INF < <("$TOOLS/bench_map_adam" synth "$N" "$M" "$SEED" "$NUMERIC" 2>/dev/null) ||
     { echo "bench_cli.sh: bench_map_adam failed at n = $N" >&2; exit 1; }
-row "8. MAP reference procedure (C, float32, 150 Adam steps), $NUMERIC" "$(commas "$N") × $M" \
-    "$(fmt "$REF_BIG" %.2f) s" "$(fmt "$(passes "$REF_BIG" "$SUM_N")" %.1f)" "—" \
+row 8 "8. MAP reference procedure (C, float32, 150 Adam steps), $NUMERIC" "$(commas "$N") × $M" \
+    "$(tfmt "$REF_BIG")" "$(fmt "$(passes "$REF_BIG" "$SUM_N")" %.1f)" "—" \
     "comparison (figure 2 is $(fmt "$(calc "$REF_BIG / $SOLVE_NUM")" %.1f)× faster)" "—" \
     "$([ "$REF_BIG_INF" -eq 0 ] && echo finished || echo "NaN: infeasible")"
 
@@ -194,14 +198,14 @@ expect_rc ingest-grouped 0
 measure 5 solve-global "$BIN" solve grouped --palette "$PALETTE"
 expect_rc solve-global 0
 GLOBAL=$WALL
-row "6a. solve $PALETTE, global" "$(commas "$G_N") × $G_M" "$(fmt "$WALL" %.3f) s" "1 (global)" \
-    "$(fmt "$(memx "$RSS" $((G_N * G_M * 8)))" %.2f)" "—" "—" "optimal"
-measure 5 solve-prompt "$BIN" solve grouped --palette "$PALETTE" --normalize prompt
+row 6 "6a. solve $PALETTE, global" "$(commas "$G_N") × $G_M" "$(tfmt "$WALL")" "1 (global)" \
+    "$(fmt "$(memx "$RSS" $((G_N * G_M * 8)))" %.2f)" "—" "—" "optimal" "$(tfmt "$CPU")"
+measure "$R" solve-prompt "$BIN" solve grouped --palette "$PALETTE" --normalize prompt
 expect_rc solve-prompt 0
 P=$(calc "$WALL / $GLOBAL")
-row "6b. solve $PALETTE --normalize prompt" "$(commas "$G_N") × $G_M" "$(fmt "$WALL" %.3f) s" \
+row 6 "6b. solve $PALETTE --normalize prompt" "$(commas "$G_N") × $G_M" "$(tfmt "$WALL")" \
     "$(fmt "$P" %.1f)× global" "$(fmt "$(memx "$RSS" $((G_N * G_M * 8)))" %.2f)" "≤ 3× global" \
-    "$(met "$P <= 3")" "optimal"
+    "$(met "$P <= 3")" "optimal" "$(tfmt "$CPU")"
 
 # ---- 5. sweeps on the real data against the reference ----------------------
 say "sweeps on $(basename "$REAL_CSV") against the MAP reference procedure"
@@ -221,24 +225,26 @@ for vals in "$V3" "$V6"; do
     read -r ref _ ref_inf < <("$TOOLS/bench_map_adam" data "$WORK/real.csv" "$WORK/pal$k.csv" 2>/dev/null) ||
         { echo "bench_cli.sh: bench_map_adam failed on $vals" >&2; exit 1; }
     ratio=$(calc "$ref / $per")
-    row "5. sweep --palettes ($PALETTES conservative, --threads 1), per palette" "$(commas "$REAL_N") × $k" \
-        "$(fmt "$(calc "$per * 1e3")" %.3f) ms" "—" "—" "—" "—" "$optimal of $PALETTES optimal"
-    row "5. MAP reference procedure (C, float32, 150 Adam steps), per palette" "$(commas "$REAL_N") × $k" \
-        "$(fmt "$(calc "$ref * 1e3")" %.3f) ms" "—" "—" "mapsolve ≥ 500× faster" \
+    row 5 "5. sweep --palettes ($PALETTES conservative, --threads 1), per palette" "$(commas "$REAL_N") × $k" \
+        "$(tfmt "$per")" "—" "—" "—" "—" "$optimal of $PALETTES optimal" "$(tfmt "$(calc "$CPU / $PALETTES")")"
+    row 5 "5. MAP reference procedure (C, float32, 150 Adam steps), per palette" "$(commas "$REAL_N") × $k" \
+        "$(tfmt "$ref")" "—" "—" "mapsolve ≥ 500× faster" \
         "$(met "$ratio >= 500") ($(fmt "$ratio" %.1f)×)" "$ref_inf of $PALETTES NaN (infeasible)"
 done
 
 # ---- the table ------------------------------------------------------------
-CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+CPU_MODEL=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo "### mapsolve benchmark$([ "$QUICK" -eq 1 ] && echo " (--quick)")"
 echo
-echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); nproc: $(nproc); CPU: ${CPU:-unknown}; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- binary: $BIN"
-echo "- times are whole processes (best of $R; ingest once), peak memory is the child's ru_maxrss over the"
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); nproc: $(nproc); CPU: ${CPU_MODEL:-unknown}; load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+REV=$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)
+echo "- binary: $BIN (source $REV); n = $(commas "$N"), second solve at n/5, $PALETTES sweep palettes"
+echo "- times are wall times of whole processes (best of $R; ingest once; cpu: user + system of the child),"
+echo "  peak memory is the child's ru_maxrss over the"
 echo "  matrix size n·m·8 bytes; \"passes\" are multiples of one single-threaded summation pass over the"
 echo "  n × 6 doubles in memory, measured in the same run; the MAP reference procedure is a C"
 echo "  re-implementation (one fused pass per Adam step, no interpreter: a lower bound on the Python original)."
 echo
-echo "| figure | n × m | time | passes | peak memory × matrix | goal | met | outcome |"
-echo "|---|---|---|---|---|---|---|---|"
-printf '%s\n' "${ROWS[@]}"
+echo "| figure | n × m | time | cpu | passes | peak memory × matrix | goal | met | outcome |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}" | sort -t "$(printf '\t')" -s -n -k1,1 | cut -f2-
