@@ -17,13 +17,15 @@
  *   bench_map_adam synth N M SEED NAME=TARGET,...
  *       one palette over columns v1..vM of bench_synth_row's n x m data
  *       (generated in memory, not timed).
- * Prints "SECONDS_PER_PALETTE PALETTES INFEASIBLE" on stdout (the time of
- * the Adam steps alone), the last lambda on stderr. Exit 0, 2 on misuse, 1
+ * Prints "SECONDS_PER_PALETTE PALETTES INFEASIBLE CPU_SECONDS_PER_PALETTE" on
+ * stdout (wall and CPU time of the Adam steps alone), the last lambda on
+ * stderr. Exit 0, 2 on misuse, 1
  * on failure. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_util.h"
 
@@ -95,16 +97,24 @@ static int adam_solve(const float *r, size_t n, size_t k, const float *c, float 
     return 0;
 }
 
+/* CPU time of this process in seconds. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Solves palettes c[p * k + i] (p < np) and prints the figures. */
 static int run(const float *r, size_t n, size_t k, const float *c, size_t np)
 {
     float lam[BENCH_MAX_M] = {0};
     size_t infeasible = 0;
-    double t0 = bench_now();
+    double t0 = bench_now(), c0 = cpu_now();
     for (size_t p = 0; p < np; p++)
         infeasible += (size_t)adam_solve(r, n, k, c + p * k, lam);
-    double t = bench_now() - t0;
-    printf("%.9f %zu %zu\n", t / (double)np, np, infeasible);
+    double t = bench_now() - t0, cpu = cpu_now() - c0;
+    printf("%.9f %zu %zu %.9f\n", t / (double)np, np, infeasible, cpu / (double)np);
     fputs("bench_map_adam: last lambda", stderr);
     for (size_t i = 0; i < k; i++)
         fprintf(stderr, " %.6g", (double)lam[i]);
