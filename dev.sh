@@ -5,6 +5,11 @@
 #   ./dev.sh test   install missing packages, build, run the whole test suite, then the whole
 #                   suite again in a sanitizer build (address, undefined), then each fuzz
 #                   target under libFuzzer (clang, address + undefined) for a bounded time
+#   ./dev.sh bench [--quick]
+#                   install missing packages, build, run the benchmark of the built binary
+#                   (tests/bench/bench_cli.sh: whole commands against a summation pass and the
+#                   MAP reference procedure, at n = 10^7, or 10^6 with --quick) and print its
+#                   Markdown table
 #
 # Environment: BUILD_DIR (default build), CI=true adds -Dwerror=true, FUZZ_SECONDS (default
 # 50: per fuzz target; 0 skips the fuzz runs).
@@ -149,5 +154,8 @@ run_fuzz() {
 case "${1:-}" in
     demo) install_missing; build; demo ;;
     test) install_missing; build; run_tests ;;
-    *) echo "usage: ./dev.sh demo|test" >&2; exit 2 ;;
+    bench) shift; install_missing; build
+           MAPSOLVE_BIN="${BUILD_DIR:-build}/cli/mapsolve" MAP_BENCH_DIR="${BUILD_DIR:-build}/tests" \
+               MAP_SHARED="${MAP_SHARED:-../shared}" bash tests/bench/bench_cli.sh "$@" ;;
+    *) echo "usage: ./dev.sh demo|test|bench [--quick]" >&2; exit 2 ;;
 esac
