@@ -8,7 +8,8 @@
 #   ./dev.sh bench [--quick]
 #                   install missing packages, build, run the benchmark of the built binary
 #                   (tests/bench/bench_cli.sh: whole commands against a summation pass and the
-#                   MAP reference procedure, at n = 10^7, or 10^6 with --quick) and print its
+#                   MAP reference procedure in PyTorch and in C, at n = 10^7, or 10^6 with
+#                   --quick) and print its
 #                   Markdown table
 #
 # Environment: BUILD_DIR (default build), CI=true adds -Dwerror=true, FUZZ_SECONDS (default
@@ -19,9 +20,14 @@ cd "$(dirname "$0")"
 PACKAGES=(gcc meson ninja-build pkg-config libgsl-dev libnlopt-dev libsqlite3-dev libcsv-dev
           libjansson-dev libxxhash-dev libglpk-dev sqlite3 jq clang libclang-rt-14-dev)
 
+# Only for ./dev.sh bench: the MAP reference procedure as published (PyTorch).
+BENCH_PACKAGES=(python3-torch python3-numpy)
+
+# install_missing [PACKAGE...]: installs those of PACKAGES (or of the arguments) not yet installed.
 install_missing() {
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
+    local missing=() wanted=("$@")
+    [ ${#wanted[@]} -eq 0 ] && wanted=("${PACKAGES[@]}")
+    for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -154,7 +160,7 @@ run_fuzz() {
 case "${1:-}" in
     demo) install_missing; build; demo ;;
     test) install_missing; build; run_tests ;;
-    bench) shift; install_missing; build
+    bench) shift; install_missing; install_missing "${BENCH_PACKAGES[@]}"; build
            MAPSOLVE_BIN="${BUILD_DIR:-build}/cli/mapsolve" MAP_BENCH_DIR="${BUILD_DIR:-build}/tests" \
                MAP_SHARED="${MAP_SHARED:-../shared}" bash tests/bench/bench_cli.sh "$@" ;;
     *) echo "usage: ./dev.sh demo|test|bench [--quick]" >&2; exit 2 ;;

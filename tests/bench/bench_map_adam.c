@@ -17,6 +17,9 @@
  *   bench_map_adam synth N M SEED NAME=TARGET,...
  *       one palette over columns v1..vM of bench_synth_row's n x m data
  *       (generated in memory, not timed).
+ *   bench_map_adam dump N M SEED FILE
+ *       writes bench_synth_row's n x m data as row-major float32 to FILE
+ *       (the input of map_reference_torch.py raw), and solves nothing.
  * Prints "SECONDS_PER_PALETTE PALETTES INFEASIBLE CPU_SECONDS_PER_PALETTE" on
  * stdout (wall and CPU time of the Adam steps alone), the last lambda on
  * stderr. Exit 0, 2 on misuse, 1
@@ -194,6 +197,30 @@ static int run_synth(size_t n, size_t m, uint64_t seed, char *spec)
     return rc;
 }
 
+/* Writes the n x m synthetic matrix as row-major float32 to path. */
+static int dump_synth(size_t n, size_t m, uint64_t seed, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    int64_t row[BENCH_MAX_M];
+    float out[BENCH_MAX_M];
+    int ok = 1;
+    for (size_t j = 0; j < n && ok; j++) {
+        bench_synth_row(seed, j, m, 0, row);
+        for (size_t i = 0; i < m; i++)
+            out[i] = (float)((double)row[i] / 1e6);
+        ok = fwrite(out, sizeof *out, m, f) == m;
+    }
+    if (fclose(f) != 0 || !ok) {
+        fprintf(stderr, "bench_map_adam: cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n, m, seed, limit = SIZE_MAX;
@@ -210,8 +237,14 @@ int main(int argc, char **argv)
         if (rc != 2)
             return rc;
     }
+    if (argc == 6 && strcmp(argv[1], "dump") == 0 &&
+        !bench_parse_size(argv[2], 1, (size_t)1 << 36, &n) &&
+        !bench_parse_size(argv[3], 1, BENCH_MAX_M, &m) &&
+        !bench_parse_size(argv[4], 0, SIZE_MAX, &seed))
+        return dump_synth(n, m, (uint64_t)seed, argv[5]);
 usage:
     fputs("usage: bench_map_adam data DATA.csv PALETTES.csv [LIMIT]\n"
-          "       bench_map_adam synth N M SEED vI=TARGET,...\n", stderr);
+          "       bench_map_adam synth N M SEED vI=TARGET,...\n"
+          "       bench_map_adam dump N M SEED FILE\n", stderr);
     return 2;
 }
