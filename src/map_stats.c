@@ -1,9 +1,14 @@
-/* map_stats.c — column summaries and quantiles (GSL glue for the quantile). */
+/* map_stats.c — column summaries and type-7 quantiles: by sorting (GSL
+ * glue) and by selection, for one column or all the percentiles a dataset
+ * keeps. */
 #include "map_stats.h"
 
+#include <assert.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
 
 void map_column_stats(const map_matrix *X, map_colstat *out)
 {
@@ -64,4 +69,219 @@ int map_column_sorted(const map_matrix *X, size_t col, double **out, map_error *
 double map_quantile_sorted(const double *sorted, size_t n, double p)
 {
     return gsl_stats_quantile_from_sorted_data(sorted, 1, n, p);
+}
+
+/* ---- quantiles by selection ------------------------------------------- */
+
+/* Ranges this short are finished by insertion sort. */
+#define SELECT_SMALL 16
+
+static void swap2(double *a, double *b)
+{
+    const double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void insertion_sort(double *a, size_t len)
+{
+    for (size_t i = 1; i < len; i++) {
+        const double x = a[i];
+        size_t j = i;
+        for (; j > 0 && x < a[j - 1]; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+static double median3(double a, double b, double c)
+{
+    if (a < b)
+        return b < c ? b : (a < c ? c : a);
+    return a < c ? a : (b < c ? c : b);
+}
+
+/* Puts the order statistics of ranks rk[0..nr-1] (ascending, each in
+ * [lo, hi]) of a in place: afterwards a[r] is the value a sorted a would
+ * hold there, for each listed r. Partitions around a median-of-three pivot
+ * (Hoare's scheme, which splits runs of ties evenly), keeps the ranks on
+ * each side, recurses into the left part and loops on the right; a range
+ * still unfinished after depth partitions is sorted instead. */
+static void select_ranks(double *a, size_t lo, size_t hi, const size_t *rk, size_t nr, int depth)
+{
+    while (nr > 0 && lo < hi) {
+        assert(rk[0] >= lo && rk[nr - 1] <= hi);
+        const size_t len = hi - lo + 1;
+        if (len <= SELECT_SMALL) {
+            insertion_sort(a + lo, len);
+            return;
+        }
+        if (depth-- <= 0) {
+            gsl_sort(a + lo, 1, len);
+            return;
+        }
+        const double x = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+        /* Signed indices: j may step below lo. x is in the range, so both
+         * scans stop inside it. */
+        ptrdiff_t i = (ptrdiff_t)lo, j = (ptrdiff_t)hi;
+        for (;;) {
+            while (a[i] < x)
+                i++;
+            while (x < a[j])
+                j--;
+            if (i <= j) {
+                swap2(&a[i], &a[j]);
+                i++;
+                j--;
+            }
+            if (i > j)
+                break;
+        }
+        /* Now a[lo..j] <= x, a[i..hi] >= x and a[j+1..i-1] == x. */
+        size_t nl = 0;
+        while (nl < nr && (ptrdiff_t)rk[nl] <= j)
+            nl++;
+        size_t nm = nl;
+        while (nm < nr && (ptrdiff_t)rk[nm] < i)
+            nm++;
+        if (nl > 0)
+            select_ranks(a, lo, (size_t)j, rk, nl, depth);
+        rk += nm;
+        nr -= nm;
+        lo = (size_t)i;
+    }
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The ranks gsl_stats_quantile_from_sorted_data reads for p. */
+static size_t quantile_lhs(size_t n, double p)
+{
+    const double index = p * (double)(n - 1);
+    return (size_t)index;
+}
+
+/* gsl_stats_quantile_from_sorted_data's interpolation, given the order
+ * statistics it reads (a = rank lhs, b = rank lhs + 1, unused when lhs is
+ * the last rank). The same expression in the same order, so bit-identical
+ * (ISO C mode compiles without floating-point contraction). */
+static double quantile_from(size_t n, double p, double a, double b)
+{
+    const double index = p * (double)(n - 1);
+    const size_t lhs = (size_t)index;
+    const double delta = index - (double)lhs;
+    if (lhs == n - 1)
+        return a;
+    return (1 - delta) * a + delta * b;
+}
+
+void map_quantiles_select(double *v, size_t n, const double *p, size_t np, double *out)
+{
+    assert(n >= 1 && np <= MAP_NPCT);
+    size_t rk[2 * MAP_NPCT];
+    size_t nr = 0;
+    for (size_t k = 0; k < np; k++) {
+        assert(p[k] >= 0.0 && p[k] <= 1.0);
+        const size_t lhs = quantile_lhs(n, p[k]);
+        rk[nr++] = lhs;
+        if (lhs + 1 < n)
+            rk[nr++] = lhs + 1;
+    }
+    qsort(rk, nr, sizeof *rk, cmp_size);
+    size_t u = 0;
+    for (size_t k = 0; k < nr; k++)
+        if (u == 0 || rk[k] != rk[u - 1])
+            rk[u++] = rk[k];
+    int depth = 8;
+    for (size_t s = n; s > 1; s >>= 1)
+        depth += 2;
+    select_ranks(v, 0, n - 1, rk, u, depth);
+    for (size_t k = 0; k < np; k++) {
+        const size_t lhs = quantile_lhs(n, p[k]);
+        out[k] = quantile_from(n, p[k], v[lhs], lhs + 1 < n ? v[lhs + 1] : 0.0);
+    }
+}
+
+double map_quantile_select(double *v, size_t n, double p)
+{
+    double q = 0.0;
+    map_quantiles_select(v, n, &p, 1, &q);
+    return q;
+}
+
+/* Copies column col of X into v (X->n doubles). */
+static void column_copy(const map_matrix *X, size_t col, double *v)
+{
+    const double *x = X->x + col;
+    for (size_t j = 0; j < X->n; j++)
+        v[j] = x[j * X->ld];
+}
+
+int map_column_quantile(const map_matrix *X, size_t col, double p, double *out, map_error *err)
+{
+    assert(X->n >= 1 && col < X->m);
+    double *v = map_mallocarray(X->n, sizeof *v);
+    if (!v)
+        return map_error_set(err, MAP_ENOMEM, "out of memory copying a column of %zu samples",
+                             X->n);
+    column_copy(X, col, v);
+    *out = map_quantile_select(v, X->n, p);
+    map_free(v);
+    return MAP_OK;
+}
+
+int map_value_stats(const map_matrix *X, map_valstat *out, map_error *err)
+{
+    assert(X->n >= 1);
+    double *v = map_mallocarray(X->n, sizeof *v);
+    map_colstat *cs = map_mallocarray(X->m ? X->m : 1, sizeof *cs);
+    if (!v || !cs) {
+        map_free(v);
+        map_free(cs);
+        return map_error_set(err, MAP_ENOMEM, "out of memory computing the statistics of %zu "
+                             "samples", X->n);
+    }
+    map_column_stats(X, cs);
+    double p[MAP_NPCT];
+    for (size_t k = 0; k < MAP_NPCT; k++)
+        p[k] = (double)k / 100.0;
+    for (size_t i = 0; i < X->m; i++) {
+        out[i].c = cs[i];
+        column_copy(X, i, v);
+        map_quantiles_select(v, X->n, p, MAP_NPCT, out[i].pct);
+    }
+    map_free(cs);
+    map_free(v);
+    return MAP_OK;
+}
+
+void map_dataset_column_stats(const map_dataset *ds, map_colstat *out)
+{
+    assert(ds->n >= 1);
+    if (ds->stats) {
+        for (size_t i = 0; i < ds->m; i++)
+            out[i] = ds->stats[i].c;
+        return;
+    }
+    const map_matrix X = map_dataset_matrix(ds);
+    map_column_stats(&X, out);
+}
+
+int map_dataset_quantile(const map_dataset *ds, size_t col, double pct, double *out,
+                         map_error *err)
+{
+    assert(col < ds->m && pct >= 0.0 && pct <= 100.0);
+    if (ds->stats && pct == floor(pct)) {
+        *out = ds->stats[col].pct[(size_t)pct];
+        return MAP_OK;
+    }
+    if (!ds->x)
+        return map_error_set(err, MAP_EUSAGE, "dataset '%s': its matrix is not loaded",
+                             ds->name ? ds->name : "?");
+    const map_matrix X = map_dataset_matrix(ds);
+    return map_column_quantile(&X, col, pct / 100.0, out, err);
 }

@@ -1,0 +1,194 @@
+/* test_stats.c — the quantiles by selection against the sorting reference:
+ * every order statistic gsl_stats_quantile_from_sorted_data reads on a
+ * sorted copy, bit for bit, on random data with and without ties, sorted and
+ * reversed data, n = 1, 2, tiny and large, every integer percentile and
+ * fractional ones; and map_value_stats against map_column_stats and sorting.
+ */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "map_stats.h"
+#include "map_test.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Fills v with n values of the given kind. */
+static void fill(double *v, size_t n, int kind)
+{
+    for (size_t j = 0; j < n; j++) {
+        const double u = (double)(next() >> 11) * 0x1.0p-53;
+        switch (kind) {
+        case 0: v[j] = u * 2.0 - 1.0; break;                    /* continuous */
+        case 1: v[j] = (double)(next() % 5) - 2.0; break;        /* 5 levels, many ties */
+        case 2: v[j] = (next() % 8) ? 0.5 : -1e300; break;       /* mostly one value */
+        case 3: v[j] = (double)j; break;                          /* sorted */
+        case 4: v[j] = (double)(n - j); break;                    /* reversed */
+        case 5: v[j] = 3.25; break;                               /* constant */
+        default: v[j] = (j % 2) ? INFINITY : u; break;            /* infinities */
+        }
+    }
+}
+
+/* Bitwise equality (so that -0 and 0, or two NaNs, are told apart / matched). */
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+static size_t np_all(double *p)
+{
+    size_t np = 0;
+    for (int k = 0; k <= 100; k++)
+        p[np++] = (double)k / 100.0;
+    return np;
+}
+
+static void check_one(const double *v, size_t n, const char *what)
+{
+    double *sorted = map_mallocarray(n, sizeof *sorted);
+    double *work = map_mallocarray(n, sizeof *work);
+    MAP_CHECK(sorted && work, "alloc");
+    if (!sorted || !work)
+        return;
+    memcpy(sorted, v, n * sizeof *v);
+    gsl_sort(sorted, 1, n);
+
+    /* All integer percentiles in one call. */
+    double p[MAP_NPCT], q[MAP_NPCT];
+    const size_t np = np_all(p);
+    memcpy(work, v, n * sizeof *v);
+    map_quantiles_select(work, n, p, np, q);
+    for (size_t k = 0; k < np; k++) {
+        const double ref = gsl_stats_quantile_from_sorted_data(sorted, 1, n, p[k]);
+        MAP_CHECK(same_bits(q[k], ref), "%s n=%zu q%zu: %.17g vs %.17g", what, n, k, q[k], ref);
+    }
+    /* Fractional and single percentiles, one call each, on fresh copies. */
+    static const double frac[] = {0.001, 0.025, 0.1234, 0.333, 0.5, 0.6789, 0.7, 0.8, 0.975,
+                                  0.999, 0.99999, 1.0, 0.0};
+    for (size_t k = 0; k < sizeof frac / sizeof frac[0]; k++) {
+        memcpy(work, v, n * sizeof *v);
+        const double got = map_quantile_select(work, n, frac[k]);
+        const double ref = gsl_stats_quantile_from_sorted_data(sorted, 1, n, frac[k]);
+        MAP_CHECK(same_bits(got, ref), "%s n=%zu p=%g: %.17g vs %.17g", what, n, frac[k], got,
+                  ref);
+    }
+    /* Probabilities out of order and repeated. */
+    const double mixed[] = {0.9, 0.1, 0.5, 0.1, 0.37, 1.0, 0.0};
+    double got[7];
+    memcpy(work, v, n * sizeof *v);
+    map_quantiles_select(work, n, mixed, 7, got);
+    for (size_t k = 0; k < 7; k++)
+        MAP_CHECK(same_bits(got[k], gsl_stats_quantile_from_sorted_data(sorted, 1, n, mixed[k])),
+                  "%s n=%zu mixed p=%g", what, n, mixed[k]);
+    /* The selection only permutes. */
+    gsl_sort(work, 1, n);
+    MAP_CHECK(memcmp(work, sorted, n * sizeof *v) == 0, "%s n=%zu: not a permutation", what, n);
+    map_free(sorted);
+    map_free(work);
+}
+
+static void test_select_vs_sort(void)
+{
+    static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 15, 16, 17, 33, 100, 101, 257, 1000, 4099,
+                                   100003};
+    static const char *const kinds[] = {"continuous", "ties", "one value", "sorted", "reversed",
+                                        "constant", "infinities"};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int kind = 0; kind < 7; kind++) {
+            const size_t n = sizes[s];
+            double *v = map_mallocarray(n, sizeof *v);
+            MAP_CHECK(v != NULL, "alloc");
+            if (!v)
+                return;
+            fill(v, n, kind);
+            check_one(v, n, kinds[kind]);
+            map_free(v);
+        }
+}
+
+/* Adversarial-ish input for median-of-three: the depth limit must still
+ * finish it (by sorting) with the right answers. */
+static void test_organ_pipe(void)
+{
+    const size_t n = 50000;
+    double *v = map_mallocarray(n, sizeof *v);
+    MAP_CHECK(v != NULL, "alloc");
+    if (!v)
+        return;
+    for (size_t j = 0; j < n; j++)
+        v[j] = (double)(j < n / 2 ? j : n - j);
+    check_one(v, n, "organ pipe");
+    map_free(v);
+}
+
+static void test_value_stats(void)
+{
+    const size_t n = 3001, m = 3;
+    double *x = map_mallocarray(n * m, sizeof *x);
+    double *col = map_mallocarray(n, sizeof *col);
+    map_valstat vs[3];
+    map_colstat cs[3];
+    MAP_CHECK(x && col, "alloc");
+    if (!x || !col)
+        return;
+    for (size_t j = 0; j < n; j++) {
+        x[j * m] = (double)(next() % 7);
+        x[j * m + 1] = (double)(next() >> 11) * 0x1.0p-53 * 100.0 - 30.0;
+        x[j * m + 2] = -2.5;
+    }
+    const map_matrix X = {n, m, m, x};
+    map_error err;
+    MAP_CHECK(map_value_stats(&X, vs, &err) == MAP_OK, "value stats");
+    map_column_stats(&X, cs);
+    for (size_t i = 0; i < m; i++) {
+        MAP_CHECK(memcmp(&vs[i].c, &cs[i], sizeof cs[i]) == 0, "column %zu: colstat differs", i);
+        double *sorted = NULL;
+        MAP_CHECK(map_column_sorted(&X, i, &sorted, &err) == MAP_OK, "sorted");
+        for (int k = 0; k <= 100; k++)
+            MAP_CHECK(same_bits(vs[i].pct[k], map_quantile_sorted(sorted, n, k / 100.0)),
+                      "column %zu q%d", i, k);
+        double q = 0.0;
+        MAP_CHECK(map_column_quantile(&X, i, 0.655, &q, &err) == MAP_OK
+                      && same_bits(q, map_quantile_sorted(sorted, n, 0.655)),
+                  "column %zu q65.5", i);
+        map_free(sorted);
+    }
+    /* A dataset with stored statistics answers from them, without x. */
+    map_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.n = n;
+    ds.m = m;
+    ds.stats = vs;
+    map_colstat back[3];
+    map_dataset_column_stats(&ds, back);
+    MAP_CHECK(memcmp(back, cs, sizeof cs) == 0, "stored column stats");
+    double q = 0.0;
+    MAP_CHECK(map_dataset_quantile(&ds, 1, 70.0, &q, &err) == MAP_OK && same_bits(q, vs[1].pct[70]),
+              "stored q70");
+    MAP_CHECK(map_dataset_quantile(&ds, 1, 70.5, &q, &err) == MAP_EUSAGE,
+              "q70.5 needs the matrix");
+    ds.x = x;
+    double *sorted = NULL;
+    MAP_CHECK(map_column_sorted(&X, 1, &sorted, &err) == MAP_OK, "sorted");
+    MAP_CHECK(map_dataset_quantile(&ds, 1, 70.5, &q, &err) == MAP_OK
+                  && same_bits(q, map_quantile_sorted(sorted, n, 70.5 / 100.0)),
+              "q70.5 by selection");
+    map_free(sorted);
+    map_free(col);
+    map_free(x);
+}
+
+int main(void)
+{
+    MAP_RUN(test_select_vs_sort);
+    MAP_RUN(test_organ_pipe);
+    MAP_RUN(test_value_stats);
+    return map_test_finish();
+}
