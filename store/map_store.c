@@ -1575,6 +1575,25 @@ int map_store_check(map_store *st, map_error *err)
         code = sql_fail(st, rc, err, "cannot check foreign keys");
     }
     sqlite3_finalize(sel);
+    if (code || st->version < 3)
+        return code;
+
+    /* Every dataset has one statistics row per value. */
+    code = prepare(st,
+                   "SELECT d.name FROM dataset d WHERE d.m != (SELECT count(*) FROM value_stat v "
+                   "WHERE v.dataset_id = d.id) ORDER BY d.name LIMIT 1", &sel, err);
+    if (code)
+        return code;
+    rc = sqlite3_step(sel);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(sel, 0);
+        code = map_error_set(err, MAP_ESTORE,
+                             "store '%s': integrity check failed: dataset '%s' lacks statistics",
+                             st->path, name ? (const char *)name : "?");
+    } else if (rc != SQLITE_DONE) {
+        code = sql_fail(st, rc, err, "cannot check the statistics");
+    }
+    sqlite3_finalize(sel);
     return code;
 }
 

@@ -102,8 +102,9 @@ typedef struct map_dataset_info {
 int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_error *err);
 void map_dataset_info_free(map_dataset_info *info, size_t count);
 
-/* Runs PRAGMA integrity_check and foreign_key_check; MAP_OK if both are
- * clean, else MAP_ESTORE with the first problem reported. */
+/* Runs PRAGMA integrity_check and foreign_key_check and (schema 3) checks
+ * that every dataset has its m statistics rows; MAP_OK if all are clean,
+ * else MAP_ESTORE with the first problem reported. */
 int map_store_check(map_store *st, map_error *err);
 
 /* ---- Sweeps -------------------------------------------------------------
