@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+/* fmin and fmax as glibc computes them on x86-64 (minsd/maxsd: x < y ? x : y,
+ * so fmin(+0, −0) is −0; a NaN argument ignored), inline: the library calls
+ * were most of the cost of the range pass. test_stats checks them against
+ * fmin/fmax. */
+static inline double min_of(double x, double y) { return x < y ? x : (y != y ? x : y); }
+static inline double max_of(double x, double y) { return x > y ? x : (y != y ? x : y); }
+
 void map_column_stats(const map_matrix *X, map_colstat *out)
 {
     /* Pass 1: ranges. Pass 2: Welford's mean and M2 of the values divided by
@@ -24,9 +31,9 @@ void map_column_stats(const map_matrix *X, map_colstat *out)
         const double *row = X->x + j * X->ld;
         for (size_t i = 0; i < X->m; i++) {
             const double v = row[i];
-            out[i].min = fmin(out[i].min, v);
-            out[i].max = fmax(out[i].max, v);
-            out[i].absmax = fmax(out[i].absmax, fabs(v));
+            out[i].min = min_of(out[i].min, v);
+            out[i].max = max_of(out[i].max, v);
+            out[i].absmax = max_of(out[i].absmax, fabs(v));
         }
     }
     for (size_t i = 0; i < X->m; i++) {

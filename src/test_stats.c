@@ -185,8 +185,41 @@ static void test_value_stats(void)
     map_free(x);
 }
 
+/* The C library's fmin/fmax, called as functions (what map_column_stats
+ * called before it inlined them): through pointers, so that the compiler
+ * does not fold or expand them its own way. */
+static double (*volatile lib_fmin)(double, double) = fmin;
+static double (*volatile lib_fmax)(double, double) = fmax;
+
+/* map_column_stats's ranges agree with the library's fmin/fmax bit for bit,
+ * signed zeros and NaN included (it inlines them). */
+static void test_ranges_like_fmin(void)
+{
+    static const double vals[] = {0.0, -0.0, 1.0, -1.0, NAN, INFINITY, -INFINITY, 2.5};
+    const size_t nv = sizeof vals / sizeof vals[0];
+    for (size_t a = 0; a < nv; a++)
+        for (size_t b = 0; b < nv; b++)
+            for (size_t c = 0; c < nv; c++) {
+                const double x[3] = {vals[a], vals[b], vals[c]};
+                const map_matrix X = {3, 1, 1, x};
+                map_colstat cs;
+                map_column_stats(&X, &cs);
+                double lo = INFINITY, hi = -INFINITY, am = 0.0;
+                for (size_t j = 0; j < 3; j++) {
+                    lo = lib_fmin(lo, x[j]);
+                    hi = lib_fmax(hi, x[j]);
+                    am = lib_fmax(am, fabs(x[j]));
+                }
+                MAP_CHECK(same_bits(cs.min, lo) && same_bits(cs.max, hi)
+                              && same_bits(cs.absmax, am),
+                          "ranges of %g %g %g: %g %g %g vs %g %g %g", x[0], x[1], x[2], cs.min,
+                          cs.max, cs.absmax, lo, hi, am);
+            }
+}
+
 int main(void)
 {
+    MAP_RUN(test_ranges_like_fmin);
     MAP_RUN(test_select_vs_sort);
     MAP_RUN(test_organ_pipe);
     MAP_RUN(test_value_stats);
