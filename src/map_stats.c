@@ -241,13 +241,105 @@ int map_column_quantile(const map_matrix *X, size_t col, double p, double *out, 
     return MAP_OK;
 }
 
+/* Buckets of the one-pass distribution of quantiles_bucketed, and the
+ * sample its splitters come from. */
+#define NBUCKET 256
+#define NSAMPLE 8192
+
+/* The columns at least this long take the bucketed path. */
+#define BUCKETED_MIN_N 65536
+
+/* The quantiles at p[0..np-1] of the n values v into out, as
+ * map_quantiles_select computes them, for many p at once: one pass puts
+ * each value into one of NBUCKET buckets between splitters taken from an
+ * evenly spaced sorted sample (a branch-free binary search; the bucket
+ * numbers kept in bk, n bytes), a second scatters the values into tmp (n
+ * doubles) bucket by bucket, so that every
+ * value of a bucket is below every value of the next; then each bucket that
+ * holds a needed rank is selected on its own (select_ranks), a small part
+ * of the data. v is left as it was; n >= BUCKETED_MIN_N. */
+static void quantiles_bucketed(const double *v, double *tmp, unsigned char *bk, size_t n,
+                               const double *p, size_t np, double *out)
+{
+    assert(n >= BUCKETED_MIN_N && n >= NSAMPLE && np <= MAP_NPCT);
+    /* Splitters: sp[b] for b < NBUCKET − 1; bucket(x) = #{b : sp[b] <= x}. */
+    double sample[NSAMPLE], sp[NBUCKET];
+    for (size_t k = 0; k < NSAMPLE; k++)
+        sample[k] = v[(size_t)((double)k * (double)n / NSAMPLE)];
+    gsl_sort(sample, 1, NSAMPLE);
+    for (size_t b = 0; b + 1 < NBUCKET; b++)
+        sp[b] = sample[(b + 1) * NSAMPLE / NBUCKET];
+    sp[NBUCKET - 1] = INFINITY; /* never read by the search below */
+
+    static_assert(NBUCKET == 256, "the search below takes 8 steps");
+    size_t count[NBUCKET + 1] = {0};
+    for (size_t j = 0; j < n; j++) {
+        const double x = v[j];
+        size_t b = 0;
+        b += sp[b + 127] <= x ? 128 : 0;
+        b += sp[b + 63] <= x ? 64 : 0;
+        b += sp[b + 31] <= x ? 32 : 0;
+        b += sp[b + 15] <= x ? 16 : 0;
+        b += sp[b + 7] <= x ? 8 : 0;
+        b += sp[b + 3] <= x ? 4 : 0;
+        b += sp[b + 1] <= x ? 2 : 0;
+        b += sp[b] <= x ? 1 : 0;
+        bk[j] = (unsigned char)b;
+        count[b + 1]++;
+    }
+    size_t start[NBUCKET + 1], at[NBUCKET];
+    start[0] = 0;
+    for (size_t b = 0; b < NBUCKET; b++) {
+        start[b + 1] = start[b] + count[b + 1];
+        at[b] = start[b];
+    }
+    for (size_t j = 0; j < n; j++)
+        tmp[at[bk[j]]++] = v[j];
+    /* The ranks needed, ascending and distinct, then bucket by bucket. */
+    size_t rk[2 * MAP_NPCT];
+    size_t nr = 0;
+    for (size_t k = 0; k < np; k++) {
+        const size_t lhs = quantile_lhs(n, p[k]);
+        rk[nr++] = lhs;
+        if (lhs + 1 < n)
+            rk[nr++] = lhs + 1;
+    }
+    qsort(rk, nr, sizeof *rk, cmp_size);
+    size_t u = 0;
+    for (size_t k = 0; k < nr; k++)
+        if (u == 0 || rk[k] != rk[u - 1])
+            rk[u++] = rk[k];
+    for (size_t k = 0, b = 0; k < u;) {
+        while (start[b + 1] <= rk[k])
+            b++;
+        size_t local[2 * MAP_NPCT];
+        size_t nl = 0;
+        for (; k < u && rk[k] < start[b + 1]; k++)
+            local[nl++] = rk[k] - start[b];
+        const size_t len = start[b + 1] - start[b];
+        int depth = 8;
+        for (size_t s = len; s > 1; s >>= 1)
+            depth += 2;
+        select_ranks(tmp + start[b], 0, len - 1, local, nl, depth);
+    }
+    for (size_t k = 0; k < np; k++) {
+        const size_t lhs = quantile_lhs(n, p[k]);
+        out[k] = quantile_from(n, p[k], tmp[lhs], lhs + 1 < n ? tmp[lhs + 1] : 0.0);
+    }
+}
+
 int map_value_stats(const map_matrix *X, map_valstat *out, map_error *err)
 {
     assert(X->n >= 1);
+    const int bucketed = X->n >= BUCKETED_MIN_N;
     double *v = map_mallocarray(X->n, sizeof *v);
+    double *tmp = bucketed ? map_mallocarray(X->n, sizeof *tmp) : NULL;
+    unsigned char *bk = bucketed ? map_malloc(X->n) : NULL;
     map_colstat *cs = map_mallocarray(X->m ? X->m : 1, sizeof *cs);
-    if (!v || !cs) {
+    if (!v || !cs || (bucketed && (!tmp || !bk))) {
         map_free(v);
+        map_free(tmp);
+        map_free(bk);
         map_free(cs);
         return map_error_set(err, MAP_ENOMEM, "out of memory computing the statistics of %zu "
                              "samples", X->n);
@@ -259,9 +351,14 @@ int map_value_stats(const map_matrix *X, map_valstat *out, map_error *err)
     for (size_t i = 0; i < X->m; i++) {
         out[i].c = cs[i];
         column_copy(X, i, v);
-        map_quantiles_select(v, X->n, p, MAP_NPCT, out[i].pct);
+        if (bucketed)
+            quantiles_bucketed(v, tmp, bk, X->n, p, MAP_NPCT, out[i].pct);
+        else
+            map_quantiles_select(v, X->n, p, MAP_NPCT, out[i].pct);
     }
     map_free(cs);
+    map_free(bk);
+    map_free(tmp);
     map_free(v);
     return MAP_OK;
 }

@@ -128,6 +128,50 @@ static void test_organ_pipe(void)
     map_free(v);
 }
 
+/* map_value_stats against map_column_stats and sorting, on n rows (small:
+ * selection; from 65536: the bucketed path) of five kinds of column. */
+static void value_stats_case(size_t n)
+{
+    enum { m = 5 };
+    double *x = map_mallocarray(n * m, sizeof *x);
+    map_valstat vs[m];
+    map_colstat cs[m];
+    MAP_CHECK(x != NULL, "alloc");
+    if (!x)
+        return;
+    for (size_t j = 0; j < n; j++) {
+        x[j * m] = (double)(next() % 7);
+        x[j * m + 1] = (double)(next() >> 11) * 0x1.0p-53 * 100.0 - 30.0;
+        x[j * m + 2] = -2.5;
+        x[j * m + 3] = (double)j * 0.5;                       /* sorted */
+        x[j * m + 4] = (next() % 50) ? 1.0 : (double)(j % 13); /* mostly one value */
+    }
+    const map_matrix X = {n, m, m, x};
+    map_error err;
+    MAP_CHECK(map_value_stats(&X, vs, &err) == MAP_OK, "value stats");
+    map_column_stats(&X, cs);
+    for (size_t i = 0; i < m; i++) {
+        MAP_CHECK(memcmp(&vs[i].c, &cs[i], sizeof cs[i]) == 0, "n=%zu column %zu: colstat", n, i);
+        double *sorted = NULL;
+        MAP_CHECK(map_column_sorted(&X, i, &sorted, &err) == MAP_OK, "sorted");
+        for (int k = 0; sorted && k <= 100; k++)
+            MAP_CHECK(same_bits(vs[i].pct[k], map_quantile_sorted(sorted, n, k / 100.0)),
+                      "n=%zu column %zu q%d: %.17g vs %.17g", n, i, k, vs[i].pct[k],
+                      map_quantile_sorted(sorted, n, k / 100.0));
+        map_free(sorted);
+    }
+    map_free(x);
+}
+
+static void test_value_stats_large(void)
+{
+    value_stats_case(1);
+    value_stats_case(2);
+    value_stats_case(65535);
+    value_stats_case(65536);
+    value_stats_case(300007);
+}
+
 static void test_value_stats(void)
 {
     const size_t n = 3001, m = 3;
@@ -223,5 +267,6 @@ int main(void)
     MAP_RUN(test_select_vs_sort);
     MAP_RUN(test_organ_pipe);
     MAP_RUN(test_value_stats);
+    MAP_RUN(test_value_stats_large);
     return map_test_finish();
 }
