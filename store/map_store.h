@@ -5,8 +5,10 @@
  * by a newer mapsolve is refused. The store runs in WAL mode, uses prepared
  * statements only, and every write is one transaction: on any error nothing
  * is changed. The reward matrix is stored as packed little-endian doubles in
- * chunked BLOBs so that loading is a sequence of memcpy's into one buffer the
- * solver reads in place.
+ * chunked BLOBs so that loading is a sequence of incremental BLOB reads into
+ * one buffer the solver reads in place. Each dataset also keeps its
+ * per-value statistics (map_valstat, map_stats.h), computed once when it is
+ * stored, so that describe needs no matrix and solve no pass for them.
  *
  * The store knows nothing of the solver. A map_store handle is not shared
  * between threads (open one per thread; SQLite serialises writers).
