@@ -17,48 +17,68 @@
 static inline double min_of(double x, double y) { return x < y ? x : (y != y ? x : y); }
 static inline double max_of(double x, double y) { return x > y ? x : (y != y ? x : y); }
 
+/* Columns a block of map_column_stats works on at once. */
+#define STATS_BLOCK 8
+
+/* map_column_stats of the w <= STATS_BLOCK columns c0 … c0 + w − 1 of X.
+ * The accumulators live in local arrays the matrix cannot alias, so they
+ * stay in registers; each column sees exactly the operations, in the same
+ * order, of the one-column-at-a-time loop. */
+static void column_stats_block(const map_matrix *X, size_t c0, size_t w, map_colstat *out)
+{
+    double lo[STATS_BLOCK], hi[STATS_BLOCK], am[STATS_BLOCK];
+    double mean[STATS_BLOCK], m2[STATS_BLOCK];
+    for (size_t i = 0; i < w; i++) {
+        lo[i] = INFINITY;
+        hi[i] = -INFINITY;
+        am[i] = 0.0;
+        mean[i] = 0.0;
+        m2[i] = 0.0;
+    }
+    const double *const x = X->x + c0;
+    const size_t n = X->n, ld = X->ld;
+    for (size_t j = 0; j < n; j++) {
+        const double *row = x + j * ld;
+        for (size_t i = 0; i < w; i++) {
+            const double v = row[i];
+            lo[i] = min_of(lo[i], v);
+            hi[i] = max_of(hi[i], v);
+            am[i] = max_of(am[i], fabs(v));
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        const double *row = x + j * ld;
+        const double inv = 1.0 / (double)(j + 1);
+        for (size_t i = 0; i < w; i++) {
+            const double a = am[i];
+            const double v = a > 0.0 ? row[i] / a : 0.0;
+            const double d = v - mean[i];
+            mean[i] += d * inv;
+            m2[i] += d * (v - mean[i]);
+        }
+    }
+    for (size_t i = 0; i < w; i++) {
+        map_colstat *o = &out[c0 + i];
+        const double a = am[i];
+        o->min = lo[i];
+        o->max = hi[i];
+        o->absmax = a;
+        o->sd = n ? a * sqrt(fmax(0.0, m2[i]) / (double)n) : 0.0;
+        o->mean = mean[i] * a;
+        /* The mean of identical values must be exactly that value. */
+        if (o->min == o->max)
+            o->mean = o->min;
+    }
+}
+
 void map_column_stats(const map_matrix *X, map_colstat *out)
 {
     /* Pass 1: ranges. Pass 2: Welford's mean and M2 of the values divided by
      * the column's largest magnitude, so that neither differences nor
-     * squares overflow for values near ±DBL_MAX. */
-    for (size_t i = 0; i < X->m; i++) {
-        out[i].min = INFINITY;
-        out[i].max = -INFINITY;
-        out[i].absmax = 0.0;
-    }
-    for (size_t j = 0; j < X->n; j++) {
-        const double *row = X->x + j * X->ld;
-        for (size_t i = 0; i < X->m; i++) {
-            const double v = row[i];
-            out[i].min = min_of(out[i].min, v);
-            out[i].max = max_of(out[i].max, v);
-            out[i].absmax = max_of(out[i].absmax, fabs(v));
-        }
-    }
-    for (size_t i = 0; i < X->m; i++) {
-        out[i].mean = 0.0;
-        out[i].sd = 0.0; /* M2 of the scaled values during the pass */
-    }
-    for (size_t j = 0; j < X->n; j++) {
-        const double *row = X->x + j * X->ld;
-        const double inv = 1.0 / (double)(j + 1);
-        for (size_t i = 0; i < X->m; i++) {
-            const double a = out[i].absmax;
-            const double v = a > 0.0 ? row[i] / a : 0.0;
-            const double d = v - out[i].mean;
-            out[i].mean += d * inv;
-            out[i].sd += d * (v - out[i].mean);
-        }
-    }
-    for (size_t i = 0; i < X->m; i++) {
-        const double a = out[i].absmax;
-        out[i].sd = X->n ? a * sqrt(fmax(0.0, out[i].sd) / (double)X->n) : 0.0;
-        out[i].mean *= a;
-        /* The mean of identical values must be exactly that value. */
-        if (out[i].min == out[i].max)
-            out[i].mean = out[i].min;
-    }
+     * squares overflow for values near ±DBL_MAX. Both passes per block of
+     * up to STATS_BLOCK columns. */
+    for (size_t c0 = 0; c0 < X->m; c0 += STATS_BLOCK)
+        column_stats_block(X, c0, X->m - c0 < STATS_BLOCK ? X->m - c0 : STATS_BLOCK, out);
 }
 
 int map_column_sorted(const map_matrix *X, size_t col, double **out, map_error *err)

@@ -261,8 +261,73 @@ static void test_ranges_like_fmin(void)
             }
 }
 
+/* map_column_stats as it was written before it worked in blocks of columns
+ * (library fmin/fmax, accumulators in out): the reference its blocked form
+ * must match bit for bit. */
+static void column_stats_reference(const map_matrix *X, map_colstat *out)
+{
+    for (size_t i = 0; i < X->m; i++) {
+        out[i].min = INFINITY;
+        out[i].max = -INFINITY;
+        out[i].absmax = 0.0;
+    }
+    for (size_t j = 0; j < X->n; j++)
+        for (size_t i = 0; i < X->m; i++) {
+            const double v = X->x[j * X->ld + i];
+            out[i].min = lib_fmin(out[i].min, v);
+            out[i].max = lib_fmax(out[i].max, v);
+            out[i].absmax = lib_fmax(out[i].absmax, fabs(v));
+        }
+    for (size_t i = 0; i < X->m; i++)
+        out[i].mean = out[i].sd = 0.0;
+    for (size_t j = 0; j < X->n; j++) {
+        const double inv = 1.0 / (double)(j + 1);
+        for (size_t i = 0; i < X->m; i++) {
+            const double a = out[i].absmax;
+            const double v = a > 0.0 ? X->x[j * X->ld + i] / a : 0.0;
+            const double d = v - out[i].mean;
+            out[i].mean += d * inv;
+            out[i].sd += d * (v - out[i].mean);
+        }
+    }
+    for (size_t i = 0; i < X->m; i++) {
+        const double a = out[i].absmax;
+        out[i].sd = X->n ? a * sqrt(fmax(0.0, out[i].sd) / (double)X->n) : 0.0;
+        out[i].mean *= a;
+        if (out[i].min == out[i].max)
+            out[i].mean = out[i].min;
+    }
+}
+
+static void test_column_stats_blocks(void)
+{
+    static const size_t widths[] = {1, 3, 7, 8, 9, 16, 17};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        const size_t m = widths[w], n = 1001, ld = m + 2; /* a stride wider than m */
+        double *x = map_mallocarray(n * ld, sizeof *x);
+        map_colstat *got = map_mallocarray(m, sizeof *got), *ref = map_mallocarray(m, sizeof *ref);
+        MAP_CHECK(x && got && ref, "alloc");
+        if (x && got && ref) {
+            for (size_t k = 0; k < n * ld; k++) {
+                const size_t col = k % ld;
+                const double u = (double)(next() >> 11) * 0x1.0p-53;
+                x[k] = col % 4 == 0 ? u * 1e300 : col % 4 == 1 ? -7.0 : col % 4 == 2 ? u - 0.5
+                                                                       : (double)(next() % 3);
+            }
+            const map_matrix X = {n, m, ld, x};
+            map_column_stats(&X, got);
+            column_stats_reference(&X, ref);
+            MAP_CHECK(memcmp(got, ref, m * sizeof *got) == 0, "m=%zu: blocked stats differ", m);
+        }
+        map_free(x);
+        map_free(got);
+        map_free(ref);
+    }
+}
+
 int main(void)
 {
+    MAP_RUN(test_column_stats_blocks);
     MAP_RUN(test_ranges_like_fmin);
     MAP_RUN(test_select_vs_sort);
     MAP_RUN(test_organ_pipe);
