@@ -276,7 +276,7 @@ static int cmd_describe(int argc, char **argv)
     map_value_summary *sum = NULL;
     rc = open_for_read(map_store_default_path(db), pos[0], &st, &err);
     if (!rc)
-        rc = map_store_get_dataset(st, pos[0], 0, &ds, &err);
+        rc = map_store_get_dataset(st, pos[0], MAP_LOAD_NO_MATRIX, &ds, &err);
     map_store_close(st);
     if (!rc)
         rc = map_app_describe(ds, &sum, &err);

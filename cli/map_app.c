@@ -144,40 +144,48 @@ int map_app_describe(const map_dataset *ds, map_value_summary **out, map_error *
     if (ds->n == 0)
         return map_error_set(err, MAP_EDATA, "dataset '%s' has no samples",
                              ds->name ? ds->name : "?");
-    const map_matrix X = map_dataset_matrix(ds);
-    map_colstat *st = map_mallocarray(ds->m ? ds->m : 1, sizeof *st);
+    /* The stored statistics when the store supplied them (the matrix need
+     * not be loaded), else computed from ds->x by selection. */
+    map_valstat *own = NULL;
+    const map_valstat *vs = ds->stats;
     map_value_summary *sum = map_calloc(ds->m ? ds->m : 1, sizeof *sum);
-    if (!st || !sum) {
-        map_free(st);
-        map_free(sum);
+    if (!sum)
         return map_error_set(err, MAP_ENOMEM, "out of memory describing '%s'", ds->name);
+    if (!vs) {
+        if (!ds->x) {
+            map_free(sum);
+            return map_error_set(err, MAP_EUSAGE, "dataset '%s': neither its statistics nor "
+                                 "its matrix are loaded", ds->name ? ds->name : "?");
+        }
+        own = map_mallocarray(ds->m ? ds->m : 1, sizeof *own);
+        const map_matrix X = map_dataset_matrix(ds);
+        const int rc = own ? map_value_stats(&X, own, err)
+                           : map_error_set(err, MAP_ENOMEM, "out of memory describing '%s'",
+                                           ds->name);
+        if (rc) {
+            map_free(own);
+            map_free(sum);
+            return rc;
+        }
+        vs = own;
     }
-    map_column_stats(&X, st);
-    int rc = MAP_OK;
-    for (size_t i = 0; i < ds->m && rc == MAP_OK; i++) {
-        double *sorted = NULL;
-        rc = map_column_sorted(&X, i, &sorted, err);
-        if (rc)
-            break;
+    /* The percentiles at p = NN / 100.0 are the ones at 0.10, 0.25, … (the
+     * same doubles). */
+    for (size_t i = 0; i < ds->m; i++) {
         map_value_summary *s = &sum[i];
         s->name = ds->values[i];
         s->n = ds->n;
-        s->mean = st[i].mean;
-        s->sd = st[i].sd;
-        s->min = st[i].min;
-        s->max = st[i].max;
-        s->q10 = map_quantile_sorted(sorted, ds->n, 0.10);
-        s->q25 = map_quantile_sorted(sorted, ds->n, 0.25);
-        s->q50 = map_quantile_sorted(sorted, ds->n, 0.50);
-        s->q75 = map_quantile_sorted(sorted, ds->n, 0.75);
-        s->q90 = map_quantile_sorted(sorted, ds->n, 0.90);
-        map_free(sorted);
+        s->mean = vs[i].c.mean;
+        s->sd = vs[i].c.sd;
+        s->min = vs[i].c.min;
+        s->max = vs[i].c.max;
+        s->q10 = vs[i].pct[10];
+        s->q25 = vs[i].pct[25];
+        s->q50 = vs[i].pct[50];
+        s->q75 = vs[i].pct[75];
+        s->q90 = vs[i].pct[90];
     }
-    map_free(st);
-    if (rc) {
-        map_free(sum);
-        return rc;
-    }
+    map_free(own);
     *out = sum;
     return MAP_OK;
 }
@@ -240,7 +248,8 @@ int map_app_load(map_store *st, const char *name, const map_solve_opts *so, map_
     return map_store_get_dataset(st, name, flags, ds, err);
 }
 
-/* Parses spec for ds and computes ds's column statistics. On success *pal
+/* Parses spec for ds and takes ds's column statistics (stored or computed:
+ * map_dataset_column_stats). On success *pal
  * (map_palette_free), *items (pal->k zeroed entries, map_free) and *st
  * (ds->m entries, map_free) are new; on failure all three are NULL. */
 static int palette_setup(const map_dataset *ds, const char *spec, map_palette **pal,
@@ -266,8 +275,7 @@ static int palette_setup(const map_dataset *ds, const char *spec, map_palette **
         *st = NULL;
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     }
-    const map_matrix X = map_dataset_matrix(ds);
-    map_column_stats(&X, *st);
+    map_dataset_column_stats(ds, *st);
     return MAP_OK;
 }
 
@@ -1111,8 +1119,7 @@ static int column_stats(const map_dataset *ds, map_colstat **st, map_error *err)
     *st = map_mallocarray(ds->m, sizeof **st);
     if (!*st)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
-    const map_matrix X = map_dataset_matrix(ds);
-    map_column_stats(&X, *st);
+    map_dataset_column_stats(ds, *st);
     return MAP_OK;
 }
 

@@ -67,8 +67,11 @@ typedef struct map_value_summary {
     double min, q10, q25, q50, q75, q90, max; /* type-7 percentiles */
 } map_value_summary;
 
-/* Summaries of every value of ds (ds->n >= 1). *out is a new array of ds->m
- * entries whose names borrow from ds (free the array with map_free). */
+/* Summaries of every value of ds (ds->n >= 1): read from ds->stats when the
+ * store supplied them (ds->x may then be NULL: MAP_LOAD_NO_MATRIX), else
+ * computed from ds->x (map_value_stats: selection, no sort). *out is a new
+ * array of ds->m entries whose names borrow from ds (free the array with
+ * map_free). MAP_EUSAGE when ds has neither. */
 int map_app_describe(const map_dataset *ds, map_value_summary **out, map_error *err);
 
 /* ---- options shared by solve, feasible and adjust ----------------------- */

@@ -185,11 +185,10 @@ int map_palette_resolve(map_palette *pal, const map_dataset *ds, map_error *err)
     if (ds->n == 0)
         return map_error_set(err, MAP_EDATA, "palette: dataset '%s' has no samples",
                              ds->name ? ds->name : "?");
-    const map_matrix X = map_dataset_matrix(ds);
     map_colstat *st = map_mallocarray(ds->m, sizeof *st);
     if (!st)
         return map_error_set(err, MAP_ENOMEM, "out of memory resolving the palette");
-    map_column_stats(&X, st);
+    map_dataset_column_stats(ds, st);
     int rc = MAP_OK;
     for (size_t i = 0; i < pal->k && rc == MAP_OK; i++) {
         map_palette_item *it = &pal->items[i];
@@ -200,14 +199,11 @@ int map_palette_resolve(map_palette *pal, const map_dataset *ds, map_error *err)
         case MAP_TARGET_MEAN:
             it->target = st[it->col].mean;
             break;
-        case MAP_TARGET_QUANTILE: {
-            double *sorted = NULL;
-            rc = map_column_sorted(&X, it->col, &sorted, err);
-            if (rc == MAP_OK)
-                it->target = map_quantile_sorted(sorted, ds->n, it->arg / 100.0);
-            map_free(sorted);
+        case MAP_TARGET_QUANTILE:
+            /* An integer NN from the stored percentiles, else by selection
+             * on a copy of the column: the same double either way. */
+            rc = map_dataset_quantile(ds, it->col, it->arg, &it->target, err);
             break;
-        }
         }
     }
     map_free(st);

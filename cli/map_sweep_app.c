@@ -67,11 +67,10 @@ static int choose_values(const map_dataset *ds, const char *const *names, size_t
 {
     if (k == 0 || k > MAP_MAX_K)
         return map_error_set(err, MAP_EDATA, "a sweep needs 1 to %d values (%zu given)", MAP_MAX_K, k);
-    map_matrix X = map_dataset_matrix(ds);
     map_colstat *cs = map_mallocarray(ds->m, sizeof *cs);
     if (!cs)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
-    map_column_stats(&X, cs);
+    map_dataset_column_stats(ds, cs);
     int rc = MAP_OK;
     for (size_t i = 0; i < k && !rc; i++) {
         const long c = map_dataset_value_index(ds, names[i]);

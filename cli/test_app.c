@@ -4,9 +4,12 @@
  * allocation failures at every step. */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "map_app.h"
+#include "map_palette.h"
+#include "map_stats.h"
 #include "map_output.h"
 #include "map_test.h"
 
@@ -578,6 +581,78 @@ static void test_describe(void)
     map_dataset_free(ds);
 }
 
+/* A dataset with the statistics the store keeps (ds->stats) gives the same
+ * describe summaries and the same palette targets, bit for bit, as the
+ * same dataset computing them from its matrix; describe needs no matrix
+ * then, and a fractional percentile is still selected from the matrix. */
+static void test_stored_stats(void)
+{
+    enum { n = 997, m = 3 };
+    static double x[n * m];
+    uint64_t s = 12345;
+    for (size_t j = 0; j < n; j++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        x[j * m] = (double)(s >> 60);                   /* 16 levels: ties */
+        x[j * m + 1] = (double)(s >> 11) * 0x1.0p-53 - 0.25;
+        x[j * m + 2] = j % 2 ? 1e-3 * (double)j : -2.0;
+    }
+    static const char *const names[] = {"a", "b", "c"};
+    map_dataset *plain = make("plain", n, m, x, names);
+    map_dataset *kept = make("kept", n, m, x, names);
+    map_error err;
+    if (!plain || !kept) {
+        map_dataset_free(plain);
+        map_dataset_free(kept);
+        return;
+    }
+    kept->stats = map_mallocarray(m, sizeof *kept->stats);
+    const map_matrix X = map_dataset_matrix(kept);
+    MAP_CHECK(kept->stats && map_value_stats(&X, kept->stats, &err) == MAP_OK, "stats");
+
+    map_value_summary *s1 = NULL, *s2 = NULL;
+    MAP_CHECK(map_app_describe(plain, &s1, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(map_app_describe(kept, &s2, &err) == MAP_OK, "%s", err.msg);
+    for (size_t i = 0; s1 && s2 && i < m; i++) {
+        MAP_CHECK(s1[i].n == s2[i].n && strcmp(s1[i].name, s2[i].name) == 0, "value %zu", i);
+        MAP_CHECK(memcmp(&s1[i].mean, &s2[i].mean, sizeof(double) * 9) == 0,
+                  "value %zu: stored and computed summaries differ", i);
+    }
+    /* The independent reference: sorting. */
+    for (size_t i = 0; s1 && i < m; i++) {
+        double *sorted = NULL;
+        MAP_CHECK(map_column_sorted(&X, i, &sorted, &err) == MAP_OK, "sort");
+        MAP_CHECK(sorted && s1[i].q25 == map_quantile_sorted(sorted, n, 0.25)
+                      && s1[i].q90 == map_quantile_sorted(sorted, n, 0.90)
+                      && s1[i].min == sorted[0] && s1[i].max == sorted[n - 1],
+                  "value %zu against sorting", i);
+        map_free(sorted);
+    }
+    map_free(s1);
+    map_free(s2);
+
+    const char *spec = "a=q70,b=mean,c=q33.3";
+    map_palette *p1 = NULL, *p2 = NULL;
+    MAP_CHECK(map_palette_parse_for(spec, plain, &p1, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(map_palette_parse_for(spec, kept, &p2, &err) == MAP_OK, "%s", err.msg);
+    for (size_t i = 0; p1 && p2 && i < 3; i++)
+        MAP_CHECK(memcmp(&p1->items[i].target, &p2->items[i].target, sizeof(double)) == 0,
+                  "target %zu: %.17g vs %.17g", i, p1->items[i].target, p2->items[i].target);
+    map_palette_free(p1);
+    map_palette_free(p2);
+
+    /* Without the matrix: describe works, a fractional percentile cannot. */
+    map_free(kept->x);
+    kept->x = NULL;
+    MAP_CHECK(map_app_describe(kept, &s2, &err) == MAP_OK, "describe without x: %s", err.msg);
+    map_free(s2);
+    MAP_CHECK(map_palette_parse_for("a=q70", kept, &p2, &err) == MAP_OK, "q70 without x");
+    map_palette_free(p2);
+    MAP_CHECK(map_palette_parse_for("c=q33.3", kept, &p2, &err) != MAP_OK && !p2,
+              "q33.3 needs x");
+    map_dataset_free(plain);
+    map_dataset_free(kept);
+}
+
 static void test_json_strings(void)
 {
     /* Names with quotes, control characters and invalid UTF-8 still give
@@ -780,6 +855,7 @@ int main(void)
     MAP_RUN(test_tables);
     MAP_RUN(test_table_writer);
     MAP_RUN(test_describe);
+    MAP_RUN(test_stored_stats);
     MAP_RUN(test_json_strings);
     MAP_RUN(test_out_of_memory);
     return map_test_finish();

@@ -890,19 +890,13 @@ int map_sweep_kind_bounds(map_sweep_kind kind, const map_matrix *X, size_t k, co
     map_column_stats(X, cs); /* the same mean as a palette's "mean" */
     int rc = MAP_OK;
     for (size_t i = 0; !rc && i < k; i++) {
-        double *sorted = NULL;
-        rc = map_column_sorted(X, cols[i], &sorted, err);
-        if (rc)
-            break;
-        const size_t n = X->n;
         if (kind == MAP_SWEEP_AGGRESSIVE) {
-            lo[i] = map_quantile_sorted(sorted, n, 0.80);
-            hi[i] = sorted[n - 1];
+            rc = map_column_quantile(X, cols[i], 0.80, &lo[i], err);
+            hi[i] = cs[cols[i]].max;
         } else {
             lo[i] = cs[cols[i]].mean;
-            hi[i] = map_quantile_sorted(sorted, n, 0.70);
+            rc = map_column_quantile(X, cols[i], 0.70, &hi[i], err);
         }
-        map_free(sorted);
     }
     map_free(cs);
     return rc;

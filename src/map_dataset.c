@@ -30,6 +30,7 @@ void map_dataset_free(map_dataset *ds)
     free_strings(ds->prompts, ds->prompts ? ds->n : 0);
     free_strings(ds->text_names, ds->ntext);
     free_strings(ds->text, ds->text ? ds->n * ds->ntext : 0);
+    map_free(ds->stats);
     map_free(ds);
 }
 

@@ -35,6 +35,11 @@ typedef struct map_dataset {
     char **text_names; /* ntext names, or NULL */
     char **text;       /* n * ntext cells row-major, or NULL (may be NULL even
                           when ntext > 0 if the store was asked not to load text) */
+
+    struct map_valstat *stats; /* m per-value statistics of x (map_stats.h) as the
+                                  store keeps them, or NULL: then they are computed
+                                  from x when needed. Whoever changes x after
+                                  setting them frees and clears them. */
 } map_dataset;
 
 /* Allocates an empty dataset (all fields zero). NULL on out-of-memory. */

@@ -24,6 +24,17 @@
  * sweep refers to dataset(id), its children to sweep(id), all with
  * ON DELETE CASCADE.
  *
+ * Schema version 3 adds the per-value statistics, computed once when a
+ * dataset is stored (and, by the migration, for the datasets stored
+ * before), so that describe needs no matrix and solve no pass over it:
+ *   value_stat    one row per value (dataset_id, idx): stats, a BLOB of
+ *                 STAT_DOUBLES packed little-endian doubles — mean, sd,
+ *                 min, max, absmax (map_colstat) then the type-7 quantiles
+ *                 q0, q1, …, q100 — bit-exact as map_value_stats computed
+ *                 them.
+ * New databases use 64 KiB pages: the matrix chunks are long overflow
+ * chains, and larger pages mean fewer page reads per chunk.
+ *
  * Every SQL text here is a constant; user data only ever reaches SQLite
  * through sqlite3_bind_*.
  */
@@ -31,20 +42,39 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "map_stats.h"
+
 struct map_store {
     sqlite3 *db;
-    char *path;   /* as given to open, for messages */
-    int readonly; /* opened with map_store_open_readonly */
+    char *path;      /* as given to open, for messages */
+    int readonly;    /* opened with map_store_open_readonly */
+    int64_t version; /* schema version after open (a read-only handle may
+                        read an older one: see MIN_READ_VERSION) */
 };
+
+/* The oldest schema a read-only handle reads as it is (without value_stat:
+ * the statistics are then computed from the matrix). */
+#define MIN_READ_VERSION 2
+
+/* Doubles per value_stat row: the 5 of map_colstat, then q0 … q100. */
+#define STAT_DOUBLES (5 + MAP_NPCT)
+
+static int backfill_stats(map_store *st, map_error *err);
+static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, size_t m,
+                      double *x, map_error *err);
+static int read_shape(const map_store *st, sqlite3_stmt *sel, int col, const char *name,
+                      size_t *n, size_t *m, size_t *ntext, map_error *err);
 
 /* Written into the header (PRAGMA application_id) so that another
  * application's database is recognised and refused: "MAPS". */
@@ -199,6 +229,17 @@ static void swap_doubles(unsigned char *dst, const unsigned char *src, size_t co
             dst[8 * k + b] = src[8 * k + 7 - b];
 }
 
+/* swap_doubles on one buffer. */
+static void swap_in_place(unsigned char *p, size_t count)
+{
+    for (size_t k = 0; k < count; k++)
+        for (size_t b = 0; b < 4; b++) {
+            const unsigned char t = p[8 * k + b];
+            p[8 * k + b] = p[8 * k + 7 - b];
+            p[8 * k + 7 - b] = t;
+        }
+}
+
 static size_t matrix_chunk_rows(size_t m)
 {
     assert(m > 0);
@@ -282,10 +323,25 @@ static const char *const migrations[] = {
     "  margin REAL,"
     "  iterations INTEGER NOT NULL,"
     "  PRIMARY KEY (sweep_id, row)) WITHOUT ROWID;",
+
+    /* 2 -> 3: per-value statistics (filled for existing datasets by
+     * backfill_stats, in the same transaction). IF NOT EXISTS: a database
+     * set back to version 2 by hand may still have the table. */
+    "CREATE TABLE IF NOT EXISTS value_stat ("
+    "  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL CHECK (idx >= 0),"
+    "  stats BLOB NOT NULL,"
+    "  PRIMARY KEY (dataset_id, idx)) WITHOUT ROWID;",
 };
+
+/* What each migration does besides its SQL, in the same transaction (NULL:
+ * nothing). */
+static int (*const migration_steps[])(map_store *, map_error *) = {NULL, NULL, backfill_stats};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == MAP_STORE_SCHEMA_VERSION,
                "one migration per schema version");
+_Static_assert(sizeof migration_steps / sizeof migration_steps[0] == MAP_STORE_SCHEMA_VERSION,
+               "one step per schema version");
 _Static_assert(MAP_STORE_APP_ID == 1296126035, "application_id in migration 1");
 
 /* Reads the header fields that say whose database this is. Reading them is
@@ -345,10 +401,14 @@ static int migrate(map_store *st, map_error *err)
             rollback(st);
             return code;
         }
-        if (version >= MAP_STORE_SCHEMA_VERSION)
+        if (version >= MAP_STORE_SCHEMA_VERSION) {
+            st->version = version;
             return commit(st, err);
+        }
 
         code = exec_sql(st, migrations[version], err, "cannot migrate the schema");
+        if (!code && migration_steps[version])
+            code = migration_steps[version](st, err);
         if (!code) {
             char sql[64];
             snprintf(sql, sizeof sql, "PRAGMA user_version = %" PRId64, version + 1);
@@ -457,11 +517,21 @@ static int open_common(const char *path, int readonly, int immutable, map_store 
         code = check_header(st, version, app_id, ntables, err);
     if (!code && !readonly && sqlite3_db_readonly(st->db, "main") == 1)
         code = map_error_set(err, MAP_ESTORE, "store '%s': the file is not writable", path);
-    if (!code && readonly && (app_id != MAP_STORE_APP_ID || version != MAP_STORE_SCHEMA_VERSION))
+    if (!code)
+        st->version = version;
+    if (!code && readonly && (app_id != MAP_STORE_APP_ID || version < MIN_READ_VERSION))
         code = map_error_set(err, MAP_ESTORE,
                              "store '%s': schema version %" PRId64 " needs migrating to %d; "
                              "open it read-write once", path, version, MAP_STORE_SCHEMA_VERSION);
 
+    /* A fresh file gets the larger pages before anything is written to it
+     * (WAL mode below writes its header). */
+    if (!code && !readonly && version == 0 && ntables == 0)
+        code = exec_sql(st, "PRAGMA page_size = 65536", err, "cannot set the page size");
+    /* No memory-mapped I/O (mmap_size stays 0): the pages of a mapped file
+     * that a load touches count in the process's resident memory, which
+     * would then hold the matrix twice; the incremental BLOB reads copy
+     * from the file into the matrix without it. */
     if (!code && !readonly) {
         /* journal_mode answers with the mode in force; anything but "wal"
          * (for an on-disk file) means WAL could not be enabled. */
@@ -550,6 +620,156 @@ static int check_writable(const map_store *st, map_error *err)
     if (st->readonly)
         return map_error_set(err, MAP_EUSAGE, "store '%s' was opened read-only", st->path);
     return MAP_OK;
+}
+
+/* ------------------------------------------------------------ statistics */
+
+/* Packs one value's statistics into STAT_DOUBLES little-endian doubles. */
+static void pack_stats(const map_valstat *vs, double *out)
+{
+    out[0] = vs->c.mean;
+    out[1] = vs->c.sd;
+    out[2] = vs->c.min;
+    out[3] = vs->c.max;
+    out[4] = vs->c.absmax;
+    memcpy(out + 5, vs->pct, sizeof vs->pct);
+    if (!host_is_little_endian())
+        swap_in_place((unsigned char *)out, STAT_DOUBLES);
+}
+
+static void unpack_stats(const unsigned char *data, map_valstat *vs)
+{
+    double v[STAT_DOUBLES];
+    memcpy(v, data, sizeof v);
+    if (!host_is_little_endian())
+        swap_in_place((unsigned char *)v, STAT_DOUBLES);
+    vs->c.mean = v[0];
+    vs->c.sd = v[1];
+    vs->c.min = v[2];
+    vs->c.max = v[3];
+    vs->c.absmax = v[4];
+    memcpy(vs->pct, v + 5, sizeof vs->pct);
+}
+
+/* Inserts the m rows of value_stat of dataset id (inside the caller's
+ * write transaction). */
+static int put_stats(map_store *st, int64_t id, const map_valstat *vs, size_t m, map_error *err)
+{
+    sqlite3_stmt *ins = NULL;
+    int code = prepare(st, "INSERT INTO value_stat (dataset_id, idx, stats) VALUES (?1, ?2, ?3)",
+                       &ins, err);
+    for (size_t i = 0; !code && i < m; i++) {
+        double packed[STAT_DOUBLES];
+        pack_stats(&vs[i], packed);
+        int rc = sqlite3_bind_int64(ins, 1, id);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 2, (int64_t)i);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_blob(ins, 3, packed, (int)sizeof packed, SQLITE_TRANSIENT);
+        code = rc == SQLITE_OK ? step_done(st, ins, err, "cannot store the statistics")
+                               : sql_fail(st, rc, err, "cannot bind the statistics");
+    }
+    sqlite3_finalize(ins);
+    return code;
+}
+
+/* Computes the statistics of the n x m matrix x into a new *out (m
+ * entries, map_free). */
+static int compute_stats(const double *x, size_t n, size_t m, map_valstat **out, map_error *err)
+{
+    *out = map_mallocarray(m, sizeof **out);
+    if (!*out)
+        return nomem(err);
+    const map_matrix X = {n, m, m, x};
+    const int code = map_value_stats(&X, *out, err);
+    if (code) {
+        map_free(*out);
+        *out = NULL;
+    }
+    return code;
+}
+
+/* Loads the statistics of dataset ds (row id) into a new ds->stats. A store
+ * older than version 3, or a dataset without any value_stat row, leaves
+ * ds->stats NULL (they are computed from the matrix when needed); rows that
+ * do not match the shape are MAP_ESTORE. */
+static int get_stats(map_store *st, map_dataset *ds, int64_t id, map_error *err)
+{
+    assert(!ds->stats);
+    if (st->version < 3)
+        return MAP_OK;
+    map_valstat *vs = map_mallocarray(ds->m, sizeof *vs);
+    if (!vs)
+        return nomem(err);
+    sqlite3_stmt *sel = NULL;
+    int code = prepare(st, "SELECT idx, stats FROM value_stat WHERE dataset_id = ?1 ORDER BY idx",
+                       &sel, err);
+    size_t got = 0;
+    if (!code) {
+        int rc = sqlite3_bind_int64(sel, 1, id);
+        if (rc != SQLITE_OK)
+            code = sql_fail(st, rc, err, "cannot bind");
+        while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+            const unsigned char *data = sqlite3_column_blob(sel, 1);
+            const int bytes = sqlite3_column_bytes(sel, 1);
+            if (got >= ds->m || sqlite3_column_int64(sel, 0) != (int64_t)got
+                || sqlite3_column_type(sel, 1) != SQLITE_BLOB
+                || bytes != (int)(STAT_DOUBLES * sizeof(double)))
+                code = corrupt(st, ds->name, "its statistics do not match its shape", err);
+            else if (!data)
+                code = nomem(err);
+            else
+                unpack_stats(data, &vs[got++]);
+        }
+        if (!code && rc != SQLITE_DONE)
+            code = sql_fail(st, rc, err, "cannot read the statistics");
+        if (!code && got != 0 && got != ds->m)
+            code = corrupt(st, ds->name, "statistics are missing", err);
+    }
+    sqlite3_finalize(sel);
+    if (code || got == 0) {
+        map_free(vs);
+        return code;
+    }
+    ds->stats = vs;
+    return MAP_OK;
+}
+
+/* Migration 3's step: computes and stores the statistics of every dataset
+ * that has none, loading one matrix at a time. */
+static int backfill_stats(map_store *st, map_error *err)
+{
+    sqlite3_stmt *sel = NULL;
+    int code = prepare(st,
+                       "SELECT id, name, n, m, ntext FROM dataset d WHERE NOT EXISTS "
+                       "(SELECT 1 FROM value_stat v WHERE v.dataset_id = d.id) ORDER BY id",
+                       &sel, err);
+    int rc = SQLITE_DONE;
+    while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        const int64_t id = sqlite3_column_int64(sel, 0);
+        const char *name = (const char *)sqlite3_column_text(sel, 1);
+        size_t n = 0, m = 0, ntext = 0;
+        code = read_shape(st, sel, 2, name ? name : "?", &n, &m, &ntext, err);
+        double *x = NULL;
+        if (!code) {
+            x = map_mallocarray(n * m, sizeof *x);
+            if (!x)
+                code = nomem(err);
+        }
+        if (!code)
+            code = get_matrix(st, name ? name : "?", id, n, m, x, err);
+        map_valstat *vs = NULL;
+        if (!code)
+            code = compute_stats(x, n, m, &vs, err);
+        map_free(x);
+        if (!code)
+            code = put_stats(st, id, vs, m, err);
+        map_free(vs);
+    }
+    if (!code && rc != SQLITE_DONE)
+        code = sql_fail(st, rc, err, "cannot list datasets to migrate");
+    sqlite3_finalize(sel);
+    return code;
 }
 
 /* ------------------------------------------------------------------ put */
@@ -801,10 +1021,16 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
     int code = check_writable(st, err);
     if (!code)
         code = validate_dataset(ds, err);
+    /* The statistics are computed before the write lock is taken. */
+    map_valstat *vs = NULL;
+    if (!code)
+        code = compute_stats(ds->x, ds->n, ds->m, &vs, err);
     if (!code)
         code = begin_write(st, err);
-    if (code)
+    if (code) {
+        map_free(vs);
         return code;
+    }
 
     int64_t id = 0;
     code = find_id(st, ds->name, &id, err);
@@ -825,6 +1051,9 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
                              "VALUES (?1, ?2, ?3)", id, ds->text_names, ds->ntext, err);
     if (!code)
         code = put_matrix(st, id, ds, err);
+    if (!code)
+        code = put_stats(st, id, vs, ds->m, err);
+    map_free(vs);
     if (!code)
         code = put_texts(st, id, ds, err);
     if (code) {
@@ -879,46 +1108,75 @@ static const char sql_values[] =
 static const char sql_text_names[] =
     "SELECT idx, name FROM text_column WHERE dataset_id = ?1 ORDER BY idx";
 
+/* Asks the kernel to fault in the buffer [p, p + bytes) in one call
+ * (MADV_POPULATE_WRITE, Linux 5.14+) rather than one fault per 4 KiB page as
+ * the reads first touch it: a hint, whose failure (older kernels) changes
+ * nothing. (Huge pages were tried: on a fragmented host the compaction they
+ * need cost more than the faults they save.) */
+static void prefault(void *p, size_t bytes)
+{
+#if defined(MADV_POPULATE_WRITE)
+    const uintptr_t page = 4096;
+    const uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    const uintptr_t hi = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, (size_t)(hi - lo), MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* Fills x (n * m doubles) from the matrix chunks, checking that they are
- * numbered 0, 1, ..., hold whole rows and cover exactly n rows. */
+ * numbered 0, 1, ..., hold whole rows and cover exactly n rows. Each chunk
+ * is read with incremental BLOB I/O straight into its place in x: the
+ * query reads only the chunks' sizes (length() does not load a BLOB), and
+ * sqlite3_blob_read copies the pages into x with no buffer in between. */
 static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, size_t m,
                       double *x, map_error *err)
 {
     sqlite3_stmt *sel = NULL;
     int code = prepare(st,
-                       "SELECT chunk, nrows, data FROM matrix_chunk WHERE dataset_id = ?1 "
-                       "ORDER BY chunk", &sel, err);
+                       "SELECT rowid, chunk, nrows, typeof(data) = 'blob', length(data) "
+                       "FROM matrix_chunk WHERE dataset_id = ?1 ORDER BY chunk", &sel, err);
     if (code)
         return code;
     const int little = host_is_little_endian();
+    prefault(x, n * m * sizeof(double));
+    sqlite3_blob *blob = NULL;
     size_t row = 0, chunk = 0;
     int rc = sqlite3_bind_int64(sel, 1, id);
     if (rc != SQLITE_OK)
         code = sql_fail(st, rc, err, "cannot bind");
     while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
         char detail[160];
-        const int64_t k = sqlite3_column_int64(sel, 0);
-        const int64_t rows = sqlite3_column_int64(sel, 1);
-        if (k != (int64_t)chunk || sqlite3_column_type(sel, 2) != SQLITE_BLOB || rows <= 0
+        const int64_t rowid = sqlite3_column_int64(sel, 0);
+        const int64_t k = sqlite3_column_int64(sel, 1);
+        const int64_t rows = sqlite3_column_int64(sel, 2);
+        if (k != (int64_t)chunk || !sqlite3_column_int(sel, 3) || rows <= 0
             || (uint64_t)rows > n - row) {
             snprintf(detail, sizeof detail, "matrix chunk %zu is out of place", chunk);
             code = corrupt(st, dsname, detail, err);
             break;
         }
-        const void *data = sqlite3_column_blob(sel, 2);
-        const size_t bytes = (size_t)sqlite3_column_bytes(sel, 2);
+        const int64_t bytes = sqlite3_column_int64(sel, 4);
         const size_t want = (size_t)rows * m * sizeof(double);
-        if (bytes != want) {
-            snprintf(detail, sizeof detail, "matrix chunk %zu has %zu bytes, expected %zu", chunk,
-                     bytes, want);
+        if (bytes < 0 || (uint64_t)bytes != want || want > INT_MAX) {
+            snprintf(detail, sizeof detail, "matrix chunk %zu has %" PRId64 " bytes, expected %zu",
+                     chunk, bytes, want);
             code = corrupt(st, dsname, detail, err);
-        } else if (!data) {
-            code = nomem(err); /* a non-empty blob came back NULL */
-        } else if (little) {
-            memcpy(x + row * m, data, bytes);
-        } else {
-            swap_doubles((unsigned char *)(x + row * m), data, (size_t)rows * m);
+            break;
         }
+        rc = blob ? sqlite3_blob_reopen(blob, rowid)
+                  : sqlite3_blob_open(st->db, "main", "matrix_chunk", "data", rowid, 0, &blob);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_blob_read(blob, x + row * m, (int)want, 0);
+        if (rc != SQLITE_OK) {
+            code = sql_fail(st, rc, err, "cannot read the matrix");
+            break;
+        }
+        if (!little)
+            swap_in_place((unsigned char *)(x + row * m), (size_t)rows * m);
         row += (size_t)rows;
         chunk++;
     }
@@ -929,6 +1187,7 @@ static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, s
         snprintf(detail, sizeof detail, "the matrix has %zu rows, expected %zu", row, n);
         code = corrupt(st, dsname, detail, err);
     }
+    sqlite3_blob_close(blob);
     sqlite3_finalize(sel);
     return code;
 }
@@ -1127,7 +1386,9 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags, map_d
         code = get_names(st, sql_values, name, id, ds->m, &ds->values, err);
     if (!code && ds->ntext > 0)
         code = get_names(st, sql_text_names, name, id, ds->ntext, &ds->text_names, err);
-    if (!code) {
+    if (!code)
+        code = get_stats(st, ds, id, err);
+    if (!code && !((flags & MAP_LOAD_NO_MATRIX) && ds->stats)) {
         ds->x = map_mallocarray(ds->n * ds->m, sizeof *ds->x);
         code = ds->x ? get_matrix(st, name, id, ds->n, ds->m, ds->x, err) : nomem(err);
     }
@@ -1333,6 +1594,25 @@ int map_store_check(map_store *st, map_error *err)
                              "deleted dataset", st->path, table ? (const char *)table : "?");
     } else if (rc != SQLITE_DONE) {
         code = sql_fail(st, rc, err, "cannot check foreign keys");
+    }
+    sqlite3_finalize(sel);
+    if (code || st->version < 3)
+        return code;
+
+    /* Every dataset has one statistics row per value. */
+    code = prepare(st,
+                   "SELECT d.name FROM dataset d WHERE d.m != (SELECT count(*) FROM value_stat v "
+                   "WHERE v.dataset_id = d.id) ORDER BY d.name LIMIT 1", &sel, err);
+    if (code)
+        return code;
+    rc = sqlite3_step(sel);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(sel, 0);
+        code = map_error_set(err, MAP_ESTORE,
+                             "store '%s': integrity check failed: dataset '%s' lacks statistics",
+                             st->path, name ? (const char *)name : "?");
+    } else if (rc != SQLITE_DONE) {
+        code = sql_fail(st, rc, err, "cannot check the statistics");
     }
     sqlite3_finalize(sel);
     return code;

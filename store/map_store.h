@@ -5,8 +5,10 @@
  * by a newer mapsolve is refused. The store runs in WAL mode, uses prepared
  * statements only, and every write is one transaction: on any error nothing
  * is changed. The reward matrix is stored as packed little-endian doubles in
- * chunked BLOBs so that loading is a sequence of memcpy's into one buffer the
- * solver reads in place.
+ * chunked BLOBs so that loading is a sequence of incremental BLOB reads into
+ * one buffer the solver reads in place. Each dataset also keeps its
+ * per-value statistics (map_valstat, map_stats.h), computed once when it is
+ * stored, so that describe needs no matrix and solve no pass for them.
  *
  * The store knows nothing of the solver. A map_store handle is not shared
  * between threads (open one per thread; SQLite serialises writers).
@@ -21,7 +23,7 @@
 
 typedef struct map_store map_store;
 
-#define MAP_STORE_SCHEMA_VERSION 2
+#define MAP_STORE_SCHEMA_VERSION 3
 
 /* Resolves the database path: explicit (the --db argument) if non-NULL, else
  * $MAPSOLVE_DB if set and non-empty, else "mapsolve.db". Returns a pointer to
@@ -36,14 +38,18 @@ int map_store_open(const char *path, map_store **out, map_error *err);
 
 /* Opens an existing database read-only; never creates or migrates. Fails
  * with MAP_ESTORE if the file is missing, is not a mapsolve database or its
- * schema is not exactly MAP_STORE_SCHEMA_VERSION. Writes through the handle
- * fail with MAP_EUSAGE. */
+ * schema is older than version 2 or newer than MAP_STORE_SCHEMA_VERSION.
+ * (A version-2 database is read as it is: its datasets have no stored
+ * statistics, so map_store_get_dataset leaves ds->stats NULL.) Writes
+ * through the handle fail with MAP_EUSAGE. */
 int map_store_open_readonly(const char *path, map_store **out, map_error *err);
 
 /* Closes the handle. NULL is a no-op. */
 void map_store_close(map_store *st);
 
-/* Stores ds under ds->name in one transaction. If the name is taken:
+/* Stores ds under ds->name in one transaction, together with its per-value
+ * statistics (map_value_stats of ds->x: computed here, before the write
+ * lock is taken; ds->stats is ignored). If the name is taken:
  * replace != 0 replaces it (in the same transaction), else MAP_EDATA with a
  * message naming the dataset. ds->name, values, x, n, m must be set
  * (MAP_EDATA otherwise); prompt_name and prompts are both set or both NULL;
@@ -53,12 +59,18 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
 
 /* What to load besides the matrix and the value names. */
 enum {
-    MAP_LOAD_PROMPTS = 1u << 0, /* the prompt column */
-    MAP_LOAD_TEXT = 1u << 1     /* the text columns */
+    MAP_LOAD_PROMPTS = 1u << 0,  /* the prompt column */
+    MAP_LOAD_TEXT = 1u << 1,     /* the text columns */
+    MAP_LOAD_NO_MATRIX = 1u << 2 /* not the matrix (x stays NULL) when the
+                                    statistics are stored; without them the
+                                    matrix is loaded all the same */
 };
 
-/* Loads the dataset called name: metadata, value names, text column names
- * and the matrix, plus prompts and text cells as flags ask. Unknown name:
+/* Loads the dataset called name: metadata, value names, text column names,
+ * the stored per-value statistics (ds->stats, m entries; NULL for a dataset
+ * of a version-2 store read read-only) and the matrix, plus prompts and
+ * text cells as flags ask. The matrix is read chunk by chunk with
+ * incremental BLOB I/O straight into ds->x (no intermediate buffer). Unknown name:
  * MAP_EUSAGE, message "no dataset named 'NAME' in PATH"; stored data that
  * does not match its shape: MAP_ESTORE. On success the caller owns *out
  * (map_dataset_free); on failure *out is NULL. */
@@ -92,8 +104,9 @@ typedef struct map_dataset_info {
 int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_error *err);
 void map_dataset_info_free(map_dataset_info *info, size_t count);
 
-/* Runs PRAGMA integrity_check and foreign_key_check; MAP_OK if both are
- * clean, else MAP_ESTORE with the first problem reported. */
+/* Runs PRAGMA integrity_check and foreign_key_check and (schema 3) checks
+ * that every dataset has its m statistics rows; MAP_OK if all are clean,
+ * else MAP_ESTORE with the first problem reported. */
 int map_store_check(map_store *st, map_error *err);
 
 /* ---- Sweeps -------------------------------------------------------------

@@ -2,7 +2,9 @@
  * awkward names, chunking, replace/remove, listing, refusal of bad files,
  * concurrent reading in WAL mode and allocation-failure injection; sweeps:
  * round trips, batch atomicity (also under SIGKILL), the v1 → v2 migration
- * and the cascade from datasets.
+ * and the cascade from datasets; the per-value statistics (schema 3): stored
+ * exactly, loaded without the matrix, tampering found, and the v2 → v3
+ * migration that computes them.
  *
  * Each test works in a fresh temporary directory under $TMPDIR (or /tmp)
  * that is removed at the end. Raw sqlite3 calls are used only to inspect or
@@ -23,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "map_test.h"
+#include "map_stats.h"
 #include "map_store.h"
 
 /* ------------------------------------------------------------- fixtures */
@@ -1203,7 +1206,8 @@ static void test_migration_v1(void)
               "read-only open of v1 refused: %d %s", rc, err.msg);
 
     st = open_ok(path);
-    MAP_CHECK(raw_int(path, "PRAGMA user_version") == 2, "migrated to version 2");
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == MAP_STORE_SCHEMA_VERSION,
+              "migrated to the current version (2, then 3)");
     map_dataset *back = get_ok(st, "old", MAP_LOAD_PROMPTS | MAP_LOAD_TEXT);
     MAP_CHECK(same_dataset(ds, back), "dataset intact after migration");
     map_dataset_free(back);
@@ -1215,6 +1219,138 @@ static void test_migration_v1(void)
     MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 10, "rows kept on reopen");
     map_store_close(st);
     map_dataset_free(ds);
+}
+
+/* ------------------------------------------------------- statistics (v3) */
+
+/* Whether vs (m entries) is bit for bit what map_value_stats computes from
+ * ds's matrix: an independent computation of the same statistics. */
+static int stats_match(const map_dataset *ds, const map_valstat *vs)
+{
+    if (!vs)
+        return 0;
+    map_valstat *ref = map_mallocarray(ds->m, sizeof *ref);
+    const map_matrix X = map_dataset_matrix(ds);
+    map_error err;
+    int ok = ref && map_value_stats(&X, ref, &err) == MAP_OK
+             && memcmp(ref, vs, ds->m * sizeof *ref) == 0;
+    /* And the quantiles against sorting. */
+    for (size_t i = 0; ok && i < ds->m; i++) {
+        double *sorted = NULL;
+        ok = map_column_sorted(&X, i, &sorted, &err) == MAP_OK;
+        for (int k = 0; ok && k <= 100; k++) {
+            const double q = map_quantile_sorted(sorted, ds->n, k / 100.0);
+            ok = memcmp(&q, &vs[i].pct[k], sizeof q) == 0;
+        }
+        map_free(sorted);
+    }
+    map_free(ref);
+    return ok;
+}
+
+/* put stores the statistics; get returns them, with or without the
+ * matrix; tampered statistics are reported, missing ones found by check. */
+static void test_stats_stored(void)
+{
+    const char *path = tmp_path("stats.db");
+    map_store *st = open_ok(path);
+    map_dataset *ds = make_dataset("s", 70001, 3, 1, 0);
+    for (size_t j = 0; j < ds->n; j++)
+        ds->x[j * 3 + 2] = (double)(j % 4); /* many ties */
+    put_ok(st, ds, 0);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM value_stat") == 3, "3 statistics rows");
+    MAP_CHECK(raw_int(path, "PRAGMA page_size") == 65536, "64 KiB pages in a new database");
+
+    map_dataset *back = get_ok(st, "s", 0);
+    MAP_CHECK(back && back->x && stats_match(ds, back->stats), "stored statistics exact");
+    map_dataset_free(back);
+    back = get_ok(st, "s", MAP_LOAD_NO_MATRIX | MAP_LOAD_PROMPTS);
+    MAP_CHECK(back && !back->x && back->prompts && stats_match(ds, back->stats),
+              "statistics without the matrix");
+    MAP_CHECK(back && back->n == ds->n && back->m == 3 && strcmp(back->values[1], "value_1") == 0,
+              "shape and names without the matrix");
+    map_dataset_free(back);
+
+    map_error err;
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check: %s", err.msg);
+    MAP_CHECK(raw_exec(path, "UPDATE value_stat SET stats = X'00' WHERE idx = 1") == SQLITE_OK,
+              "tamper");
+    map_dataset *out = NULL;
+    int rc = map_store_get_dataset(st, "s", 0, &out, &err);
+    MAP_CHECK(rc == MAP_ESTORE && !out && contains(err.msg, "statistics"), "short stats: %d %s",
+              rc, err.msg);
+    MAP_CHECK(raw_exec(path, "DELETE FROM value_stat WHERE idx = 2") == SQLITE_OK, "tamper");
+    rc = map_store_check(st, &err);
+    MAP_CHECK(rc == MAP_ESTORE && contains(err.msg, "lacks statistics"), "check finds it: %d %s",
+              rc, err.msg);
+    /* Without any statistics rows the dataset loads, matrix and all. */
+    MAP_CHECK(raw_exec(path, "DELETE FROM value_stat") == SQLITE_OK, "tamper");
+    back = get_ok(st, "s", MAP_LOAD_NO_MATRIX);
+    MAP_CHECK(back && !back->stats && back->x && same_dataset(ds, back),
+              "no statistics: the matrix instead");
+    map_dataset_free(back);
+    /* Replacing the dataset stores them again. */
+    put_ok(st, ds, 1);
+    back = get_ok(st, "s", MAP_LOAD_NO_MATRIX);
+    MAP_CHECK(back && !back->x && stats_match(ds, back->stats), "statistics after replace");
+    map_dataset_free(back);
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check after replace: %s", err.msg);
+    map_dataset_free(ds);
+    map_store_close(st);
+}
+
+/* A version-2 database (as mapsolve 2 left it: no value_stat table) is read
+ * as it is through a read-only handle (statistics computed from the
+ * matrix), and opening it read-write migrates it to version 3, computing
+ * the statistics of every dataset in the migration. */
+static void test_migration_v2(void)
+{
+    const char *path = tmp_path("v2.db");
+    map_store *st = open_ok(path);
+    map_dataset *a = make_dataset("a", 1000, 2, 1, 1);
+    map_dataset *b = make_dataset("b", 70000, 3, 0, 0);
+    put_ok(st, a, 0);
+    put_ok(st, b, 0);
+    const int64_t id = sweep_create_ok(st, "a", 4);
+    map_error err;
+    MAP_CHECK(sweep_append_range(st, id, 0, 4, &err) == MAP_OK, "append: %s", err.msg);
+    map_store_close(st);
+    MAP_CHECK(raw_exec(path, "DROP TABLE value_stat; PRAGMA user_version = 2") == SQLITE_OK,
+              "downgrade to v2");
+
+    map_store *ro = NULL;
+    MAP_CHECK(map_store_open_readonly(path, &ro, &err) == MAP_OK, "read-only open of v2: %s",
+              err.msg);
+    if (ro) {
+        map_dataset *back = get_ok(ro, "b", MAP_LOAD_NO_MATRIX);
+        MAP_CHECK(back && !back->stats && back->x && same_dataset(b, back),
+                  "v2 read as it is: the matrix, no statistics");
+        map_dataset_free(back);
+        MAP_CHECK(map_store_check(ro, &err) == MAP_OK, "check v2: %s", err.msg);
+        map_store_close(ro);
+    }
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == 2, "read-only open did not migrate");
+
+    st = open_ok(path);
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == 3, "migrated to version 3");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM value_stat") == 5, "statistics backfilled");
+    map_dataset *back = get_ok(st, "a", MAP_LOAD_NO_MATRIX);
+    MAP_CHECK(back && !back->x && stats_match(a, back->stats), "a's statistics");
+    map_dataset_free(back);
+    back = get_ok(st, "b", MAP_LOAD_PROMPTS | MAP_LOAD_TEXT);
+    MAP_CHECK(back && same_dataset(b, back) && stats_match(b, back->stats), "b intact, with stats");
+    map_dataset_free(back);
+    back = get_ok(st, "a", MAP_LOAD_PROMPTS | MAP_LOAD_TEXT);
+    MAP_CHECK(back && same_dataset(a, back), "a intact");
+    map_dataset_free(back);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 4, "sweep rows kept");
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check: %s", err.msg);
+    map_store_close(st);
+    st = open_ok(path); /* no second migration */
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM value_stat") == 5, "still 5 rows");
+    map_store_close(st);
+    map_dataset_free(a);
+    map_dataset_free(b);
 }
 
 /* Removing or replacing a dataset removes its sweeps and their rows. */
@@ -1284,6 +1420,8 @@ int main(void)
     MAP_RUN(test_sweep_alloc_failures);
     MAP_RUN(test_migration_v1);
     MAP_RUN(test_sweep_cascade);
+    MAP_RUN(test_stats_stored);
+    MAP_RUN(test_migration_v2);
     tmp_teardown();
     return map_test_finish();
 }
