@@ -89,4 +89,10 @@ static inline void map_rows_view_of(const map_problem *pb, map_rows_view *g)
 /* The data row at position pos of the view. */
 static inline size_t map_rows_at(const map_rows_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
 
+/* map_margin under per-prompt normalisation (pb->groups with K > 1): the
+ * same outputs and certified bounds, by cutting planes over d alone
+ * (map_margin_prompt.c). *rounds (may be NULL) receives the rounds used. */
+int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *margin,
+                      double *direction, int *rounds, map_error *err);
+
 #endif
