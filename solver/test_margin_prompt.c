@@ -272,8 +272,10 @@ static void test_dataset(const char *path, const char *const *values, size_t nva
     char name[160];
     snprintf(name, sizeof name, "%s (%zu prompts, %zu singletons)", strrchr(path, '/') + 1, K,
              singles);
+    const double t0 = now_s();
     palettes(&g, rng, count, &t, name);
     report(&t, name);
+    fprintf(stderr, "  (%.1f s with the reference LP)\n", now_s() - t0);
     gsl_rng_free(rng);
     map_free(order);
     map_free(start);
@@ -285,11 +287,11 @@ static void test_datasets(void)
     static const char *const SYN[4] = {"helpful", "harmless", "humor", "concise"};
     static const char *const HH[6] = {"humor",     "gpt2-helpful", "gpt2-harmless",
                                       "diversity", "coherence",    "perplexity"};
-    test_dataset(MAP_SOURCE_ROOT "/datasets/synthetic.csv", SYN, 4, 48);
+    test_dataset(MAP_SOURCE_ROOT "/datasets/synthetic.csv", SYN, 4, 24);
     const char *shared = getenv("MAP_SHARED");
     char path[4096];
     snprintf(path, sizeof path, "%s/datasets/map-llama2chat-hh.csv", shared ? shared : "../shared");
-    test_dataset(path, HH, 6, 48);
+    test_dataset(path, HH, 6, 24);
 }
 
 /* 10,000 prompts × 16 samples × 3 values: the per-prompt margin against the
@@ -337,6 +339,54 @@ static void test_timing(void)
     }
     fprintf(stderr, "10000x16x3 total: global %.4f s, per-prompt %.4f s, ratio %.2f\n", tg, tp,
             tp / tg);
+    /* The verdict and the solve (map_solve_palette) on the same rows. */
+    map_solver_ws *ws = map_solver_ws_new(3, 3);
+    for (int r = 0; r < 2; r++) {
+        double c[3];
+        for (size_t i = 0; i < 3; i++)
+            c[i] = g.cs[i].mean + (r ? 0.3 : 0.05) * g.cs[i].sd;
+        const map_problem pg = {X, 3, cols, c, scale, absmax, NULL};
+        const map_problem pp = {X, 3, cols, c, scale, absmax, &grp};
+        map_result rg, rp;
+        map_error err;
+        const double t0 = now_s();
+        MAP_CHECK(map_solve_palette(&pg, NULL, NULL, NULL, ws, &rg, &err) == MAP_OK, "%s", err.msg);
+        const double t1 = now_s();
+        MAP_CHECK(map_solve_palette(&pp, NULL, NULL, NULL, ws, &rp, &err) == MAP_OK, "%s", err.msg);
+        const double t2 = now_s();
+        fprintf(stderr,
+                "10000x16x3 solve_palette shift %+.2f: global %.4f s (%s), per-prompt %.4f s (%s), "
+                "ratio %.2f\n",
+                r ? 0.3 : 0.05, t1 - t0, map_solve_status_name(rg.status), t2 - t1,
+                map_solve_status_name(rp.status), (t2 - t1) / (t1 - t0));
+    }
+    map_solver_ws_free(ws);
+    gdata_free(&g);
+    /* Six values: the rounds the cutting planes need in a 5-simplex. */
+    gdata_random(&g, rng, 10000, 6, 0.0, 16, 1);
+    const size_t cols6[6] = {0, 1, 2, 3, 4, 5};
+    double c6[6], scale6[6], absmax6[6];
+    for (size_t i = 0; i < 6; i++) {
+        scale6[i] = g.cs[i].sd;
+        absmax6[i] = g.cs[i].absmax;
+        c6[i] = g.cs[i].mean + 0.2 * g.cs[i].sd;
+    }
+    const map_groups grp6 = {g.K, g.start, g.order};
+    const map_matrix X6 = {g.n, g.m, g.m, g.x};
+    const map_problem pg6 = {X6, 6, cols6, c6, scale6, absmax6, NULL};
+    const map_problem pp6 = {X6, 6, cols6, c6, scale6, absmax6, &grp6};
+    double vg6 = NAN, vp6 = NAN;
+    int rounds6 = 0;
+    map_error err6;
+    const double t0 = now_s();
+    MAP_CHECK(map_margin(&pg6, NULL, &vg6, NULL, &err6) == MAP_OK, "global k=6: %s", err6.msg);
+    const double t1 = now_s();
+    MAP_CHECK(map_margin_prompt(&pp6, NULL, &vp6, NULL, &rounds6, &err6) == MAP_OK, "k=6: %s",
+              err6.msg);
+    const double t2 = now_s();
+    MAP_CHECK(vp6 <= vg6 + 1e-12, "per-prompt margin %.17g above the global %.17g", vp6, vg6);
+    fprintf(stderr, "10000x16x6 k=6: global %.4f s (v* %.6f), per-prompt %.4f s (v* %.6f, %d rounds), ratio %.2f\n",
+            t1 - t0, vg6, t2 - t1, vp6, rounds6, (t2 - t1) / (t1 - t0));
     gdata_free(&g);
     gsl_rng_free(rng);
 }
