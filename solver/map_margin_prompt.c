@@ -32,7 +32,10 @@
 
 /* Level parameter of the stabilised step: the next d must bring the model to
  * lower + MAP_LEVEL_ALPHA · (upper − lower). */
-#define MAP_LEVEL_ALPHA 0.3
+#define MAP_LEVEL_ALPHA 0.7
+
+/* Rows ahead that the packing loop asks the cache for. */
+#define MAP_PREFETCH 16
 
 /* The prompts of two or more samples, packed once: their rows' a_j in
  * prompt order (k entries each, contiguous), prompt g holding rows
@@ -44,29 +47,46 @@ typedef struct prompt_rows {
     double lin[MAP_MAX_K];
 } prompt_rows;
 
+/* The row of a prompt (rows a0 … a1, K_ entries each) that direction de
+ * rates highest (the first of equals). Fixed widths let the compiler unroll
+ * the inner product of the common palettes. */
+#define MAP_ARGMAX(name, K_)                                                              \
+    static const double *name(const double *a0, const double *a1, const double *de,      \
+                              size_t kk)                                                  \
+    {                                                                                     \
+        const size_t k_ = (K_) ? (size_t)(K_) : kk;                                       \
+        const double *arg = a0;                                                           \
+        double best = -INFINITY;                                                          \
+        for (const double *row = a0; row < a1; row += k_) {                               \
+            double v = 0.0;                                                               \
+            for (size_t i = 0; i < k_; i++)                                               \
+                v += de[i] * row[i];                                                      \
+            if (v > best) {                                                               \
+                best = v;                                                                 \
+                arg = row;                                                                \
+            }                                                                             \
+        }                                                                                 \
+        return arg;                                                                       \
+    }
+MAP_ARGMAX(argmax_2, 2)
+MAP_ARGMAX(argmax_3, 3)
+MAP_ARGMAX(argmax_4, 4)
+MAP_ARGMAX(argmax_k, 0)
+
 /* One pass at nd directions d[0..nd−1] (k entries each, d ≥ 0, Σd = 1):
  * s[e] = lin + (1/K) Σ_g a_{j*(g)} for direction e, the subgradient of f
- * there. Returns nothing; f(d_e) = s[e]ᵀd_e. */
+ * there (so f(d_e) = s[e]ᵀd_e). */
 static void prompt_pass(const prompt_rows *pr, size_t nd, const double *d, double *s)
 {
     const size_t k = pr->k;
+    const double *(*argmax)(const double *, const double *, const double *, size_t) =
+        k == 2 ? argmax_2 : k == 3 ? argmax_3 : k == 4 ? argmax_4 : argmax_k;
     double acc[(MAP_MAX_K + 1) * MAP_MAX_K];
     memset(acc, 0, nd * k * sizeof *acc);
     for (size_t q = 0; q < pr->G; q++) {
         const double *a0 = pr->a + pr->gs[q] * k, *a1 = pr->a + pr->gs[q + 1] * k;
         for (size_t e = 0; e < nd; e++) {
-            const double *de = d + e * k;
-            const double *arg = a0;
-            double best = -INFINITY;
-            for (const double *row = a0; row < a1; row += k) {
-                double v = 0.0;
-                for (size_t i = 0; i < k; i++)
-                    v += de[i] * row[i];
-                if (v > best) {
-                    best = v;
-                    arg = row;
-                }
-            }
+            const double *arg = argmax(a0, a1, d + e * k, k);
             double *ae = acc + e * k;
             for (size_t i = 0; i < k; i++)
                 ae[i] += arg[i];
@@ -159,6 +179,11 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
         double *dst = sz > 1 ? pr.a + pr.gs[G] * k : NULL;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
             const double *row = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
+#if defined(__GNUC__)
+            /* The rows of a prompt may lie anywhere: fetch ahead. */
+            if (g.order && pos + MAP_PREFETCH < pb->data.n)
+                __builtin_prefetch(pb->data.x + g.order[pos + MAP_PREFETCH] * pb->data.ld);
+#endif
             for (size_t i = 0; i < k; i++) {
                 const double a = (row[pb->cols[i]] - pb->target[i]) / pb->scale[i];
                 if (dst)
