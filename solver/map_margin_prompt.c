@@ -268,7 +268,7 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
         }
     }
 
-    int round = 0, polished = 0;
+    int round = 0, polished = 0, kelley = 0;
     for (; round < fp->lp_max_rounds; round++) {
         /* Master: the model's minimum and the witness lower bound. */
         if (polished ? glp_exact(ms.lp, &parm) != 0 || glp_get_status(ms.lp) != GLP_OPT
@@ -298,7 +298,7 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
          * level step fails), else the level step from dbest. */
         const double model = glp_get_obj_val(ms.lp);
         const double lev = fmax(lower, model) + MAP_LEVEL_ALPHA * (upper - fmax(lower, model));
-        int use_level = upper - fmax(lower, model) > 1e3 * MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper));
+        int use_level = !kelley && upper - fmax(lower, model) > 1e3 * MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper));
         if (use_level) {
             for (size_t i = 0; i < k; i++) {
                 glp_set_row_bnds(lv.lp, (int)(2 + 2 * i), GLP_LO, -dbest[i], 0.0);
@@ -318,6 +318,9 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
             d[i] = dsum > 0.0 ? d[i] / dsum : 1.0 / (double)k;
         prompt_pass(&pr, 1, d, s);
         const double up = dot(k, s, d);
+        /* A level step the model predicted (f(d) at or below the level)
+         * suggests the model is exact around there: try its minimiser next. */
+        kelley = use_level && up <= lev;
         if (up < upper) {
             upper = up;
             memcpy(dbest, d, k * sizeof *d);
