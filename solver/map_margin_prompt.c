@@ -19,7 +19,11 @@
  * Kelley's iterates are stabilised by a level step: the next d is the point
  * of the model's level set {model ≤ lower + α (upper − lower)} nearest (L1)
  * to the best d so far. f is piecewise linear, so once the cuts of the pieces
- * around the minimiser are in, the model is exact there and the bounds meet.
+ * around the minimiser are in, the model is exact there and a Kelley step
+ * (the model's minimiser) closes the gap: one is taken after each level step
+ * that f confirmed (f(d) ≤ level) and once the gap is below 1e3 times the
+ * resolution. Measured (test_margin_prompt): 15 rounds at 10,000 prompts ×
+ * 16 samples × 3 values, 46 with 6 values; ≤ 27 on the tests' smaller data.
  * GLPK glue for this method (with map_feasible.c).
  */
 #include <float.h>
@@ -45,6 +49,7 @@ typedef struct prompt_rows {
     size_t *gs;
     double *a;
     double lin[MAP_MAX_K];
+    double *acc; /* (k + 1) * k scratch of the pass */
 } prompt_rows;
 
 /* The row of a prompt (rows a0 … a1, K_ entries each) that direction de
@@ -73,7 +78,7 @@ MAP_ARGMAX(argmax_3, 3)
 MAP_ARGMAX(argmax_4, 4)
 MAP_ARGMAX(argmax_k, 0)
 
-/* One pass at nd directions d[0..nd−1] (k entries each, d ≥ 0, Σd = 1):
+/* One pass at nd ≤ k + 1 directions d[0..nd−1] (k entries each, d ≥ 0, Σd = 1):
  * s[e] = lin + (1/K) Σ_g a_{j*(g)} for direction e, the subgradient of f
  * there (so f(d_e) = s[e]ᵀd_e). */
 static void prompt_pass(const prompt_rows *pr, size_t nd, const double *d, double *s)
@@ -81,7 +86,8 @@ static void prompt_pass(const prompt_rows *pr, size_t nd, const double *d, doubl
     const size_t k = pr->k;
     const double *(*argmax)(const double *, const double *, const double *, size_t) =
         k == 2 ? argmax_2 : k == 3 ? argmax_3 : k == 4 ? argmax_4 : argmax_k;
-    double acc[(MAP_MAX_K + 1) * MAP_MAX_K];
+    double *acc = pr->acc;
+    MAP_ASSERT(nd <= k + 1);
     memset(acc, 0, nd * k * sizeof *acc);
     for (size_t q = 0; q < pr->G; q++) {
         const double *a0 = pr->a + pr->gs[q] * k, *a1 = pr->a + pr->gs[q + 1] * k;
@@ -167,12 +173,18 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
     }
     if (maxcuts > SIZE_MAX / 16 / MAP_MAX_K || nm > SIZE_MAX / 16 / MAP_MAX_K)
         return map_error_set(err, MAP_ENOMEM, "out of memory for the margin (%zu samples)", nm);
-    char *mem = map_malloc((maxcuts * k + nm * k) * sizeof(double) + (pr.G + 1) * sizeof(size_t));
+    /* One allocation: the cuts, the packed rows, the seeds, their cuts and the
+     * pass's scratch ((k + 1) * k each), the prompts' offsets. */
+    const size_t nseed = k > 1 ? k + 1 : 1, sk = (k + 1) * k;
+    char *mem = map_malloc((maxcuts * k + nm * k + 3 * sk) * sizeof(double)
+                           + (pr.G + 1) * sizeof(size_t));
     if (!mem)
         return map_error_set(err, MAP_ENOMEM, "out of memory for the margin (%zu samples)", nm);
     double *cuts = (double *)mem;
     pr.a = cuts + maxcuts * k;
-    pr.gs = (size_t *)(pr.a + nm * k);
+    double *seeds = pr.a + nm * k, *sseed = seeds + sk;
+    pr.acc = sseed + sk;
+    pr.gs = (size_t *)(pr.acc + sk);
     pr.gs[0] = 0;
     for (size_t q = 0, G = 0; q < K; q++) {
         const size_t sz = g.start[q + 1] - g.start[q];
@@ -245,8 +257,6 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
     double d[MAP_MAX_K], dbest[MAP_MAX_K] = {0}, s[MAP_MAX_K];
     double upper = INFINITY, lower = -INFINITY;
     size_t ncuts = 0;
-    const size_t nseed = k > 1 ? k + 1 : 1;
-    double seeds[(MAP_MAX_K + 1) * MAP_MAX_K], sseed[(MAP_MAX_K + 1) * MAP_MAX_K];
     for (size_t v = 0; v < nseed; v++)
         for (size_t i = 0; i < k; i++)
             seeds[v * k + i] = v == 0 ? 1.0 / (double)k : (double)(i + 1 == v);
@@ -294,8 +304,9 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
         }
         if (upper - lower <= MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper)))
             break;
-        /* Next d: the model's minimiser when the model is nearly exact (or the
-         * level step fails), else the level step from dbest. */
+        /* Next d: the level step from dbest, or the model's minimiser (Kelley)
+         * when the model is nearly exact, when the last level step landed where
+         * the model predicted, or when the level LP fails. */
         const double model = glp_get_obj_val(ms.lp);
         const double lev = fmax(lower, model) + MAP_LEVEL_ALPHA * (upper - fmax(lower, model));
         int use_level = !kelley && upper - fmax(lower, model) > 1e3 * MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper));
