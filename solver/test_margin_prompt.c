@@ -148,6 +148,14 @@ static void check_margin(const gdata *g, size_t k, const size_t *cols, const dou
         MAP_CHECK(map_certificate_check(&pb, dir, &cg) == 1, "%s: margin %g (LP %g), certificate gap %g",
                   what, v, ref, cg);
     }
+    /* The verdict on it (quick exit, margin, certificate) agrees with the LP. */
+    map_result res;
+    int attainable = 0;
+    MAP_CHECK(map_palette_verdict(&pb, NULL, &res, &attainable, &err) == MAP_OK, "%s: %s", what,
+              err.msg);
+    if (fabs(ref) > 1e-7)
+        MAP_CHECK(attainable == (ref > 0.0) && (ref > 0.0 || res.status == MAP_SOLVE_INFEASIBLE),
+                  "%s: verdict %s, LP margin %g", what, map_solve_status_name(res.status), ref);
     t->neg += v < -1e-12;
     t->pos += v > 1e-12;
     t->zero += fabs(v) <= 1e-12;
@@ -234,6 +242,23 @@ static void test_random(void)
 }
 
 /* Every prompt one sample: f is linear and the margin is min_i of the mean. */
+/* 500 prompts × 16 samples × 3 values (rows scattered): a size at which
+ * the full per-prompt LP is still quick. */
+static void test_larger(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 99);
+    gdata g;
+    gdata_random(&g, rng, 500, 3, 0.0, 16, 1);
+    tally t = {0};
+    const double t0 = now_s();
+    palettes(&g, rng, 24, &t, "500x16x3");
+    report(&t, "500x16x3");
+    fprintf(stderr, "  (%.1f s with the reference LP)\n", now_s() - t0);
+    gdata_free(&g);
+    gsl_rng_free(rng);
+}
+
 static void test_singletons(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -401,6 +426,7 @@ int main(void)
 {
     MAP_RUN(test_random);
     MAP_RUN(test_singletons);
+    MAP_RUN(test_larger);
     MAP_RUN(test_datasets);
     MAP_RUN(test_timing);
     return map_test_finish();
