@@ -316,7 +316,7 @@ static void test_datasets(void)
     const char *shared = getenv("MAP_SHARED");
     char path[4096];
     snprintf(path, sizeof path, "%s/datasets/map-llama2chat-hh.csv", shared ? shared : "../shared");
-    test_dataset(path, HH, 6, 24);
+    test_dataset(path, HH, 6, 12);
 }
 
 /* 10,000 prompts × 16 samples × 3 values: the per-prompt margin against the
