@@ -90,8 +90,12 @@ static inline void map_rows_view_of(const map_problem *pb, map_rows_view *g)
 static inline size_t map_rows_at(const map_rows_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
 
 /* map_margin under per-prompt normalisation (pb->groups with K > 1): the
- * same outputs and certified bounds, by cutting planes over d alone
- * (map_margin_prompt.c). *rounds (may be NULL) receives the rounds used. */
+ * same outputs (*margin; direction, may be NULL, normalised as in
+ * map_result) from bounds certified in our arithmetic, by cutting planes over
+ * d alone (map_margin_prompt.c). One pass over the data per round, plus one
+ * that packs the rows of the prompts of two or more samples (n·k doubles,
+ * allocated per call and freed). *rounds (may be NULL) receives the rounds
+ * used. MAP_OK, or MAP_ENOMEM when memory or GLPK fails. */
 int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *margin,
                       double *direction, int *rounds, map_error *err);
 
