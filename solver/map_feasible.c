@@ -222,6 +222,8 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     int rc = map_problem_check(pb, err);
     if (rc)
         return rc;
+    if (pb->groups && pb->groups->ngroups > 1) /* per prompt: cutting planes over d alone */
+        return map_margin_prompt(pb, fp, margin, direction, NULL, err);
     map_rows_view g;
     map_rows_view_of(pb, &g);
     const size_t k = pb->k, n = pb->data.n, K = g.K;

@@ -160,4 +160,14 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
  * map_solve_palette leaves it there for an optimal result. */
 static inline const double *map_solver_ws_final_cov(const map_solver_ws *ws) { return ws->cur_m2; }
 
+/* map_margin under per-prompt normalisation (pb->groups with K > 1): the
+ * same outputs (*margin; direction, may be NULL, normalised as in
+ * map_result) from bounds certified in our arithmetic, by cutting planes over
+ * d alone (map_margin_prompt.c). One pass over the data per round, plus one
+ * that packs the rows of the prompts of two or more samples (n·k doubles,
+ * allocated per call and freed). *rounds (may be NULL) receives the rounds
+ * used. MAP_OK, or MAP_ENOMEM when memory or GLPK fails. */
+int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *margin,
+                      double *direction, int *rounds, map_error *err);
+
 #endif
