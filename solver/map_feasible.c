@@ -8,9 +8,12 @@
  * With a_j = ((r_j − c) / scale) restricted to the k palette values,
  *     v* = min_{d ≥ 0, Σd = 1} max_j dᵀa_j = max_{q ∈ Δ} min_i (Σ_j q_j a_j)_i.
  * Under per-prompt normalisation (K groups) the attainable set is the
- * average of the groups' hulls and max_j becomes (1/K) Σ_g max_{j ∈ G_g}; the
- * LP gets one epigraph variable t_g per group. Global normalisation is the
- * case K = 1.
+ * average of the groups' hulls and max_j becomes (1/K) Σ_g max_{j ∈ G_g}.
+ * For K > 1, map_margin hands the problem to map_margin_prompt.c (cutting
+ * planes over d alone, never a column per prompt); the LP here keeps its
+ * grouped form (one epigraph variable t_g per group of two or more samples)
+ * but now meets one group only: all rows, or a single prompt's rows in the
+ * grouping's order. Global normalisation is the case K = 1.
  * The LP over all n samples has n rows; only the few samples on the active
  * face matter, so we solve it over a working set S of samples, then one pass
  * over the data finds the samples the current d rates highest and adds them.

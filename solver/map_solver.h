@@ -211,7 +211,9 @@ typedef struct map_feas_params {
 void map_feas_params_default(map_feas_params *p);
 
 /* Computes the scaled margin v* of pb's palette exactly (to rounding) by a
- * cutting-plane LP over the samples. On return *margin = v*, and direction
+ * cutting-plane LP over the samples (globally: rows of the LP are samples),
+ * or, under per-prompt normalisation with K > 1 prompts, by cutting planes
+ * over d alone (an LP in k + 1 columns, one row per cut). On return *margin = v*, and direction
  * (k entries, may be NULL) the minimising d of the dual form, in the values'
  * own units (d_i / scale_i normalised as in map_result). One or more passes
  * over the data; allocates LP storage (not in the evaluation loop). */
