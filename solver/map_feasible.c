@@ -214,6 +214,24 @@ static void add_row(lp_state *st, const map_problem *pb, size_t j, int tcol)
     st->nrows++;
 }
 
+void map_margin_report(const map_problem *pb, double upper, double lower, const double *dbest,
+                       double *margin, double *direction)
+{
+    /* The certified upper bound, unless the bounds are still far apart. */
+    *margin = lower > -INFINITY && upper - lower > MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper))
+                  ? 0.5 * (upper + lower)
+                  : upper;
+    if (lower > 0.0 && *margin < lower)
+        *margin = lower;
+    if (direction) {
+        double mx = 0.0;
+        for (size_t i = 0; i < pb->k; i++)
+            mx = fmax(mx, dbest[i]);
+        for (size_t i = 0; i < pb->k; i++)
+            direction[i] = mx > 0.0 ? dbest[i] / mx / pb->scale[i] : 0.0;
+    }
+}
+
 int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin, double *direction,
                map_error *err)
 {
@@ -387,21 +405,8 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
             add_row(&st, pb, top[c], tcol[topg[c]]);
         }
     }
-    if (rc == MAP_OK) {
-        /* Report the certified upper bound unless the bounds are far apart. */
-        *margin = lower > -INFINITY && upper - lower > MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper))
-                      ? 0.5 * (upper + lower)
-                      : upper;
-        if (lower > 0.0 && *margin < lower)
-            *margin = lower;
-        if (direction) {
-            double mx = 0.0;
-            for (size_t i = 0; i < k; i++)
-                mx = fmax(mx, dbest[i]);
-            for (size_t i = 0; i < k; i++)
-                direction[i] = mx > 0.0 ? dbest[i] / mx / pb->scale[i] : 0.0;
-        }
-    }
+    if (rc == MAP_OK)
+        map_margin_report(pb, upper, lower, dbest, margin, direction);
     if (lp)
         glp_delete_prob(lp);
     map_free(mem);

@@ -358,21 +358,8 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
     }
     if (rounds_out)
         *rounds_out = round;
-    if (rc == MAP_OK) {
-        /* Report the certified upper bound unless the bounds are far apart. */
-        *margin = lower > -INFINITY && upper - lower > MAP_MARGIN_RESOLUTION * fmax(1.0, fabs(upper))
-                      ? 0.5 * (upper + lower)
-                      : upper;
-        if (lower > 0.0 && *margin < lower)
-            *margin = lower;
-        if (direction) {
-            double mx = 0.0;
-            for (size_t i = 0; i < k; i++)
-                mx = fmax(mx, dbest[i]);
-            for (size_t i = 0; i < k; i++)
-                direction[i] = mx > 0.0 ? dbest[i] / mx / pb->scale[i] : 0.0;
-        }
-    }
+    if (rc == MAP_OK)
+        map_margin_report(pb, upper, lower, dbest, margin, direction);
     glp_delete_prob(ms.lp);
     glp_delete_prob(lv.lp);
     map_free(mem);

@@ -170,4 +170,12 @@ static inline const double *map_solver_ws_final_cov(const map_solver_ws *ws) { r
 int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *margin,
                       double *direction, int *rounds, map_error *err);
 
+/* The margin and direction that map_margin and map_margin_prompt report from
+ * their certified bounds: the upper bound (f at dbest), or the midpoint when
+ * the bounds did not meet to MAP_MARGIN_RESOLUTION, never below a positive
+ * lower bound; direction (may be NULL) is dbest (sd-scaled, on the simplex)
+ * in the values' own units, normalised to max_i d_i·scale_i = 1. */
+void map_margin_report(const map_problem *pb, double upper, double lower, const double *dbest,
+                       double *margin, double *direction);
+
 #endif
