@@ -72,9 +72,10 @@ static inline double score_row(const map_problem *pb, const double *row, const d
     return s;
 }
 
-/* Inserts row j with score v into the descending list of the best cuts
- * (at most maxcuts); returns the score a row must now exceed to enter. */
-static double keep_cut(size_t j, double v, size_t *top, size_t *topg, double *topv,
+/* Inserts row j of group q with score v into the descending list of the
+ * best cuts (at most maxcuts; when full, v must beat the last entry); returns
+ * the score a row must now exceed to enter. */
+static double keep_cut(size_t j, size_t q, double v, size_t *top, size_t *topg, double *topv,
                        size_t maxcuts, size_t *cnt, double floor)
 {
     size_t at = *cnt < maxcuts ? (*cnt)++ : *cnt - 1;
@@ -86,7 +87,7 @@ static double keep_cut(size_t j, double v, size_t *top, size_t *topg, double *to
     }
     topv[at] = v;
     top[at] = j;
-    topg[at] = 0;
+    topg[at] = q;
     return *cnt < maxcuts ? floor : fmax(floor, topv[*cnt - 1]);
 }
 
@@ -111,7 +112,7 @@ static double scan_global(const map_problem *pb, const double *coef, const unsig
         const double v = b + (DOT);                                                            \
         bq = v > bq ? v : bq;                                                                  \
         if (v > bar && !in_s[j])                                                               \
-            bar = keep_cut(j, v, top, topg, topv, maxcuts, &cnt, tval);                        \
+            bar = keep_cut(j, 0, v, top, topg, topv, maxcuts, &cnt, tval);                        \
     }
     if (k == 2) {
         const size_t c0 = pb->cols[0], c1 = pb->cols[1];
@@ -163,18 +164,8 @@ static double scan(const map_problem *pb, const map_rows_view *g, const double *
             }
             if (g->K > 1 || single || in_s[j] || !(s > tval[q]))
                 continue;
-            if (cnt < maxcuts || s > topv[cnt - 1]) {
-                size_t at = cnt < maxcuts ? cnt++ : cnt - 1;
-                while (at > 0 && topv[at - 1] < s) {
-                    topv[at] = topv[at - 1];
-                    top[at] = top[at - 1];
-                    topg[at] = topg[at - 1];
-                    at--;
-                }
-                topv[at] = s;
-                top[at] = j;
-                topg[at] = q;
-            }
+            if (cnt < maxcuts || s > topv[cnt - 1])
+                keep_cut(j, q, s, top, topg, topv, maxcuts, &cnt, -INFINITY);
         }
         best[q] = bq;
         sum += bq;
