@@ -500,6 +500,18 @@ static int find_collinear(const map_dataset *ds, const map_colstat *st, const ap
 
 /* The optional analyses of an optimal solve: sensitivity, bootstrap and
  * hold-out (the latter also for other verdicts). */
+/* fp (NULL: the defaults) with want_margin set as given. */
+static map_feas_params feas_with_margin(const map_feas_params *fp, int want_margin)
+{
+    map_feas_params out;
+    if (fp)
+        out = *fp;
+    else
+        map_feas_params_default(&out);
+    out.want_margin = want_margin;
+    return out;
+}
+
 static int analyses(const map_dataset *ds, const app_problem *ap, const map_solve_opts *so,
                     const map_solver_params *par, const map_feas_params *fp, const size_t *all,
                     map_solver_ws *ws, map_solve_report *rep, map_error *err)
@@ -550,12 +562,7 @@ static int analyses(const map_dataset *ds, const app_problem *ap, const map_solv
             if (!rep->ho_train_levels || !rep->ho_test_levels)
                 rc = map_error_set(err, MAP_ENOMEM, "out of memory");
             /* The hold-out split's margin is never reported: not asked for. */
-            map_feas_params hfp;
-            if (fp)
-                hfp = *fp;
-            else
-                map_feas_params_default(&hfp);
-            hfp.want_margin = 0;
+            const map_feas_params hfp = feas_with_margin(fp, 0);
             if (!rc)
                 rc = map_holdout(pb, par, &hfp, so->holdout, so->seed, m, all, rw, ws,
                                  rep->ho_train_levels, rep->ho_test_levels, &rep->ho, err);
@@ -1022,12 +1029,7 @@ int map_app_adjust_dataset_opts(const map_dataset *ds, const char *spec, const m
         }
         /* adjust reports the margin of the palette solved (its whole point is
          * where the palette lies against the boundary). */
-        map_feas_params afp;
-        if (fp)
-            afp = *fp;
-        else
-            map_feas_params_default(&afp);
-        afp.want_margin = 1;
+        const map_feas_params afp = feas_with_margin(fp, 1);
         rc = solve_problem(ds, st, &ap, so, par, &afp, rep->solve, err);
     }
     map_free(st);

@@ -206,10 +206,11 @@ static double quantile_from(size_t n, double p, double a, double b)
     return (1 - delta) * a + delta * b;
 }
 
-void map_quantiles_select(double *v, size_t n, const double *p, size_t np, double *out)
+/* The order statistics (0-based ranks) that the type-7 quantiles p[0..np)
+ * of n values interpolate between, ascending and distinct, into rk (room for
+ * 2·np); returns how many. */
+static size_t needed_ranks(size_t n, const double *p, size_t np, size_t *rk)
 {
-    assert(n >= 1 && np <= MAP_NPCT);
-    size_t rk[2 * MAP_NPCT];
     size_t nr = 0;
     for (size_t k = 0; k < np; k++) {
         assert(p[k] >= 0.0 && p[k] <= 1.0);
@@ -223,6 +224,14 @@ void map_quantiles_select(double *v, size_t n, const double *p, size_t np, doubl
     for (size_t k = 0; k < nr; k++)
         if (u == 0 || rk[k] != rk[u - 1])
             rk[u++] = rk[k];
+    return u;
+}
+
+void map_quantiles_select(double *v, size_t n, const double *p, size_t np, double *out)
+{
+    assert(n >= 1 && np <= MAP_NPCT);
+    size_t rk[2 * MAP_NPCT];
+    const size_t u = needed_ranks(n, p, np, rk);
     int depth = 8;
     for (size_t s = n; s > 1; s >>= 1)
         depth += 2;
@@ -317,18 +326,7 @@ static void quantiles_bucketed(const double *v, double *tmp, unsigned char *bk, 
         tmp[at[bk[j]]++] = v[j];
     /* The ranks needed, ascending and distinct, then bucket by bucket. */
     size_t rk[2 * MAP_NPCT];
-    size_t nr = 0;
-    for (size_t k = 0; k < np; k++) {
-        const size_t lhs = quantile_lhs(n, p[k]);
-        rk[nr++] = lhs;
-        if (lhs + 1 < n)
-            rk[nr++] = lhs + 1;
-    }
-    qsort(rk, nr, sizeof *rk, cmp_size);
-    size_t u = 0;
-    for (size_t k = 0; k < nr; k++)
-        if (u == 0 || rk[k] != rk[u - 1])
-            rk[u++] = rk[k];
+    const size_t u = needed_ranks(n, p, np, rk);
     for (size_t k = 0, b = 0; k < u;) {
         while (start[b + 1] <= rk[k])
             b++;
