@@ -1,0 +1,116 @@
+/* bench_ingest.c — times map_ingest_read (parse only, no store) on a
+ * generated 10^6-row CSV of 6 values printed with %.6f, with and without a
+ * prompt column, and on any CSV files named on the command line. Prints
+ * rows/s (best of 3); not a pass/fail test.
+ *
+ * Usage: bench_ingest [ROWS [FILE [PROMPT_COLUMN]]].
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "map_common.h"
+#include "map_dataset.h"
+#include "map_ingest.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Writes n rows of 6 uniform values in [-1, 1) as %.6f (and a prompt key
+ * "p<i mod 5000>" first when with_prompt) to path. Returns 0 or -1. */
+static int generate(const char *path, size_t n, int with_prompt)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    fputs(with_prompt ? "prompt,a,b,c,d,e,f\n" : "a,b,c,d,e,f\n", f);
+    uint64_t s = 88172645463325252u;
+    for (size_t i = 0; i < n; i++) {
+        if (with_prompt)
+            fprintf(f, "p%zu,", i % 5000);
+        for (int j = 0; j < 6; j++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            const double v = (double)(s >> 11) * 0x1.0p-52 - 1.0;
+            fprintf(f, j < 5 ? "%.6f," : "%.6f\n", v);
+        }
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Ingests path three times; prints the best rows/s. Returns 0 or -1. */
+static int run(const char *label, const char *path, const char *prompt)
+{
+    map_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.path = path;
+    o.format = MAP_FMT_CSV;
+    o.prompt_column = prompt;
+    double best = 1e30;
+    size_t n = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        map_dataset *ds = NULL;
+        map_error err;
+        const double t0 = now();
+        if (map_ingest_read(&o, &ds, &err) != 0) {
+            fprintf(stderr, "bench_ingest: %s\n", err.msg);
+            return -1;
+        }
+        const double t = now() - t0;
+        best = t < best ? t : best;
+        n = ds->n;
+        map_dataset_free(ds);
+    }
+    printf("  %-28s %9zu rows  %8.1f ms  %10.0f rows/s\n", label, n, 1e3 * best,
+           (double)n / best);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = 1000000;
+    if (argc > 1) {
+        long v;
+        if (map_parse_long(argv[1], 1, LONG_MAX, &v) != 0) {
+            fprintf(stderr, "bench_ingest: bad row count '%s'\n", argv[1]);
+            return 2;
+        }
+        n = (size_t)v;
+    }
+    if (argc > 2) {
+        printf("ingest (parse only, best of 3):\n");
+        return run(argv[2], argv[2], argc > 3 ? argv[3] : NULL) ? EXIT_FAILURE : EXIT_SUCCESS;
+    }
+    const char *base = getenv("TMPDIR");
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/mapsolve-bench-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    char plain[PATH_MAX + 32], prompted[PATH_MAX + 32];
+    snprintf(plain, sizeof plain, "%s/plain.csv", dir);
+    snprintf(prompted, sizeof prompted, "%s/prompted.csv", dir);
+    int rc = EXIT_SUCCESS;
+    if (generate(plain, n, 0) != 0 || generate(prompted, n, 1) != 0) {
+        perror("bench_ingest: writing the CSV");
+        rc = EXIT_FAILURE;
+    } else {
+        printf("ingest (parse only, best of 3), %zu rows x 6 values (%%.6f):\n", n);
+        if (run("6 values", plain, NULL) != 0 || run("prompt + 6 values", prompted, "prompt") != 0)
+            rc = EXIT_FAILURE;
+    }
+    unlink(plain);
+    unlink(prompted);
+    rmdir(dir);
+    return rc;
+}
