@@ -18,6 +18,7 @@
 
 #include "map_hash.h"
 #include "map_ingest_internal.h"
+#include "map_number.h"
 
 #define DEFAULT_MAX_FIELD_BYTES ((size_t)64 * 1024 * 1024)
 #define DEFAULT_MAX_COLUMNS ((size_t)4096)
@@ -449,7 +450,7 @@ int map_reader_cell_text(map_reader *rd, size_t col, const char *s, size_t len, 
     switch (rd->role[col]) {
     case MAP_ROLE_VALUE: {
         double v;
-        if (map_parse_double(s, &v) == 0) {
+        if (map_number_parse(s, len, &v) == 0) {
             rd->x[rd->n * rd->m + rd->slot[col]] = v;
             return 0;
         }
