@@ -94,7 +94,7 @@ static map_ingest_limits resolve_limits(map_ingest_limits lim)
 
 /* ---- byte source ------------------------------------------------------- */
 
-int map_source_read(map_source *src, const unsigned char **data, size_t *len, map_error *err)
+int map_source_read(map_source *src, unsigned char **data, size_t *len, map_error *err)
 {
     *data = src->buf;
     *len = 0;

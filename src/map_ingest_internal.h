@@ -32,9 +32,10 @@ typedef struct map_source {
 } map_source;
 
 /* Reads the next chunk: *data points into src->buf (valid until the next
- * call), *len is 0 at the end of the input. Returns 0, or MAP_EDATA with
- * "read error: <strerror>" in err. */
-int map_source_read(map_source *src, const unsigned char **data, size_t *len, map_error *err);
+ * call; already hashed, so the caller may overwrite it, as the CSV reader
+ * does to NUL-terminate fields in place), *len is 0 at the end of the input.
+ * Returns 0, or MAP_EDATA with "read error: <strerror>" in err. */
+int map_source_read(map_source *src, unsigned char **data, size_t *len, map_error *err);
 
 /* How a location is written in messages. */
 typedef enum map_where {
@@ -126,6 +127,12 @@ void map_reader_row_end(map_reader *rd);
  * the header and at least one row. They return 0, MAP_EDATA or MAP_ENOMEM
  * with a message (no file name) in err. */
 int map_read_csv(map_reader *rd, map_source *src, map_error *err);
+
+/* Test hook: with on == 0 map_read_csv feeds every line to libcsv (no fast
+ * path for lines without quotes); on != 0, the default, restores the fast
+ * path. Both give the same datasets and messages; tests compare them. Not
+ * thread-safe; tests only. */
+void map_read_csv_fast_lines(int on);
 int map_read_json(map_reader *rd, map_source *src, map_error *err);
 int map_read_jsonl(map_reader *rd, map_source *src, map_error *err);
 

@@ -7,6 +7,15 @@
  * and a record starts in the first piece with a byte other than CR or LF
  * after the previous record ended. LF, CRLF and a lone CR each end a line,
  * as they each end a record for libcsv.
+ *
+ * Fast path: a complete line (its CR or LF in the chunk) that starts a
+ * record and holds no '"' is split at its commas here, without libcsv: each
+ * field is NUL-terminated in place in the chunk and handed to the same field
+ * and record callbacks. For such a line libcsv (CSV_STRICT, no space
+ * trimming) would call them with exactly the same fields, so values,
+ * messages and locations do not depend on which path read a line. Lines with
+ * quotes (which may span lines) and lines cut by the end of a chunk go
+ * through libcsv as before.
  */
 #include <assert.h>
 #include <string.h>
@@ -37,6 +46,11 @@ typedef struct csv_ctx {
     int has_pending;
     map_error pending;
 } csv_ctx;
+
+/* Whether plain lines bypass libcsv (map_read_csv_fast_lines). */
+static int fast_lines = 1;
+
+void map_read_csv_fast_lines(int on) { fast_lines = on != 0; }
 
 /* RFC 4180: spaces are part of a field; nothing is trimmed. */
 static int no_space(unsigned char c)
@@ -172,6 +186,29 @@ static void on_row(int c, void *data)
     cx->at_row_start = 1;
 }
 
+/* Feeds the complete line [b, t), which starts a record, holds no '"' and
+ * ends at t (its CR or LF, which the caller has saved), to the callbacks as
+ * libcsv would: the fields between commas, then the end of the record.
+ * Overwrites each comma and *t with a NUL. */
+static void feed_plain_line(csv_ctx *cx, unsigned char *b, unsigned char *t)
+{
+    assert(cx->at_row_start && b < t);
+    cx->at_row_start = 0;
+    cx->row_line = cx->line;
+    unsigned char *f = b;
+    for (unsigned char *c = b;; c++) {
+        if (c == t || *c == ',') {
+            const int last = c == t;
+            *c = '\0';
+            on_field(f, (size_t)(c - f), cx);
+            if (last || cx->failed)
+                break;
+            f = c + 1;
+        }
+    }
+    on_row('\n', cx);
+}
+
 /* The error for a libcsv failure at the current position. */
 static int parse_error(csv_ctx *cx, const struct csv_parser *p, size_t line)
 {
@@ -211,7 +248,7 @@ int map_read_csv(map_reader *rd, map_source *src, map_error *err)
     int rc = 0;
 
     for (;;) {
-        const unsigned char *data;
+        unsigned char *data;
         size_t len;
         if ((rc = map_source_read(src, &data, &len, err)))
             goto done;
@@ -219,23 +256,38 @@ int map_read_csv(map_reader *rd, map_source *src, map_error *err)
             break;
         const unsigned char *const end = data + len;
         while (data < end) {
-            const unsigned char *q = data;
-            while (q < end && *q != '\n' && *q != '\r')
-                q++;
+            unsigned char *q = data;
+            int quote = 0;
+            for (; q < end; q++) {
+                const unsigned char c = *q;
+                if (c == '\n' || c == '\r')
+                    break;
+                quote |= c == '"';
+            }
             const int has_term = q < end;
             const size_t piece = (size_t)(q - data) + (has_term ? 1 : 0);
-            if (cx.at_row_start && q > data) {
-                cx.at_row_start = 0;
-                cx.row_line = cx.line;
-            }
-            const size_t fed = csv_parse(&p, data, piece, on_field, on_row, &cx);
-            if (cx.failed) {
-                rc = err->code;
-                goto done;
-            }
-            if (fed < piece) {
-                rc = parse_error(&cx, &p, cx.line);
-                goto done;
+            const unsigned char term = has_term ? *q : 0;
+            if (fast_lines && has_term && !quote && cx.at_row_start && q > data) {
+                feed_plain_line(&cx, data, q);
+                if (cx.failed) {
+                    rc = err->code;
+                    goto done;
+                }
+                *q = term;
+            } else {
+                if (cx.at_row_start && q > data) {
+                    cx.at_row_start = 0;
+                    cx.row_line = cx.line;
+                }
+                const size_t fed = csv_parse(&p, data, piece, on_field, on_row, &cx);
+                if (cx.failed) {
+                    rc = err->code;
+                    goto done;
+                }
+                if (fed < piece) {
+                    rc = parse_error(&cx, &p, cx.line);
+                    goto done;
+                }
             }
             if (p.entry_pos > rd->lim.max_field_bytes) {
                 rd->row_loc = cx.row_line;

@@ -14,6 +14,7 @@
 #include "map_dataset.h"
 #include "map_hash.h"
 #include "map_ingest.h"
+#include "map_ingest_internal.h"
 #include "map_test.h"
 
 static char tmpdir[256];
@@ -151,6 +152,142 @@ static int same_strings(char *const *a, char *const *b, size_t n)
         if (strcmp(a[i], b[i]) != 0)
             return 0;
     return 1;
+}
+
+/* ---- the CSV fast path against libcsv ---------------------------------- */
+
+/* Ingests path with o twice, with and without the CSV fast path for lines
+ * without quotes, and checks that both give the same code, message and
+ * dataset (values bit for bit, prompts and text). Returns the code. */
+static int same_both_ways(const map_ingest_opts *o, const char *what)
+{
+    map_dataset *ds[2] = {NULL, NULL};
+    map_error err[2];
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+        map_read_csv_fast_lines(k == 0);
+        rc[k] = map_ingest_read(o, &ds[k], &err[k]);
+    }
+    map_read_csv_fast_lines(1);
+    MAP_CHECK(rc[0] == rc[1], "%s: rc %d (fast) vs %d (libcsv): %s / %s", what, rc[0], rc[1],
+              rc[0] ? err[0].msg : "", rc[1] ? err[1].msg : "");
+    if (rc[0] == rc[1] && rc[0] != 0)
+        MAP_CHECK(strcmp(err[0].msg, err[1].msg) == 0, "%s: '%s' (fast) vs '%s' (libcsv)", what,
+                  err[0].msg, err[1].msg);
+    if (rc[0] == 0 && rc[1] == 0) {
+        const map_dataset *a = ds[0], *b = ds[1];
+        int same = a->n == b->n && a->m == b->m && a->ntext == b->ntext &&
+                   strcmp(a->hash, b->hash) == 0 &&
+                   memcmp(a->x, b->x, a->n * a->m * sizeof *a->x) == 0 &&
+                   same_strings(a->values, b->values, a->m) &&
+                   (a->prompts == NULL) == (b->prompts == NULL);
+        if (same && a->prompts)
+            same = same_strings(a->prompts, b->prompts, a->n);
+        if (same && a->ntext)
+            same = same_strings(a->text, b->text, a->n * a->ntext);
+        MAP_CHECK(same, "%s: the datasets differ", what);
+    }
+    map_dataset_free(ds[0]);
+    map_dataset_free(ds[1]);
+    return rc[0];
+}
+
+static unsigned long rnd_state = 12345;
+
+static unsigned rnd_below(unsigned n)
+{
+    rnd_state = rnd_state * 6364136223846793005u + 1442695040888963407u;
+    return (unsigned)((rnd_state >> 33) % n);
+}
+
+/* Random small CSV files over an alphabet of digits, signs, points,
+ * exponents, commas, quotes, spaces, NUL and every line ending, with a
+ * header of 1..4 columns (a prompt column 'p' and a text column 't' now and
+ * then) and a small field limit now and then: the fast path and libcsv must
+ * agree on every one, errors included. Then large files whose lines cross
+ * the chunk boundaries at every offset. */
+static void test_csv_fast_path_same(void)
+{
+    static const char *const alphabet[] = {
+        "0", "1", "7", "-", "+", ".", "e", "5", "x", ",", ",", ",", "\"", " ", "\n", "\n",
+        "\r\n", "\r", "\n\n", "\"\"", "nan", "a", "0.25", "-1.5e3",
+    };
+    static const char *const headers[] = {"a", "a,b", "p,a,b", "a,t,b", "p,a,b,c,t", "\"a\",b"};
+    static const char *const t[] = {"t"};
+    char buf[512];
+    int failures = 0;
+    for (int k = 0; k < 6000 && failures < 5; k++) {
+        const int h = (int)rnd_below(sizeof headers / sizeof headers[0]);
+        size_t o = (size_t)snprintf(buf, sizeof buf, "%s\n", headers[h]);
+        const unsigned rows = rnd_below(6);
+        for (unsigned r = 0; r < rows; r++) {
+            /* Mostly well-formed rows of numbers, some of random tokens. */
+            if (rnd_below(3)) {
+                const unsigned cols = 1 + rnd_below(5);
+                for (unsigned c = 0; c < cols && o < 400; c++)
+                    o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%u.%u", c ? "," : "",
+                                          rnd_below(100), rnd_below(1000));
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "%s",
+                                      rnd_below(4) ? "\n" : "\r\n");
+            } else {
+                const unsigned toks = rnd_below(12);
+                for (unsigned i = 0; i < toks && o < 480; i++) {
+                    const char *tok = alphabet[rnd_below(sizeof alphabet / sizeof alphabet[0])];
+                    o += (size_t)snprintf(buf + o, sizeof buf - o, "%s", tok);
+                }
+            }
+        }
+        if (rnd_below(20) == 0 && o > 0)
+            buf[rnd_below((unsigned)o)] = '\0';
+        map_ingest_opts op = opts_for(write_tmp("fast.csv", buf, (long)o));
+        if (h == 2 || h == 4)
+            op.prompt_column = "p";
+        if (h == 3 || h == 4) {
+            op.text_columns = t;
+            op.ntext = 1;
+        }
+        if (rnd_below(4) == 0)
+            op.limits.max_field_bytes = 1 + rnd_below(6);
+        char what[64];
+        snprintf(what, sizeof what, "random file %d", k);
+        const int before = map_test_failures;
+        same_both_ways(&op, what);
+        if (map_test_failures != before) {
+            failures++;
+            fprintf(stderr, "  input: ");
+            for (size_t i = 0; i < o; i++)
+                fprintf(stderr, (unsigned char)buf[i] < 0x20 || buf[i] == '\\' ? "\\x%02x" : "%c",
+                        (unsigned char)buf[i]);
+            fputc('\n', stderr);
+        }
+    }
+
+    /* Lines of 1..3 numbers and now and then a quoted field, about 200 KB, so
+     * that lines cross the 64 KiB chunk boundaries in every phase; with an
+     * error near the end (a bad cell, a ragged row) and without. */
+    for (int k = 0; k < 8; k++) {
+        const size_t cap = 200000 + (size_t)k * 7919;
+        char *big = malloc(cap + 64);
+        if (!big)
+            return;
+        size_t o = (size_t)snprintf(big, cap, "a,b,c\n");
+        while (o < cap) {
+            const unsigned q = rnd_below(50);
+            o += (size_t)snprintf(big + o, cap + 64 - o, q == 0 ? "\"%u\",%u.5,-%u\r\n"
+                                                          : "%u,%u.5,-%u\n",
+                                  rnd_below(100000), rnd_below(1000), rnd_below(10));
+        }
+        if (k % 3 == 1)
+            o += (size_t)snprintf(big + o, 64, "1,x,3\n");
+        else if (k % 3 == 2)
+            o += (size_t)snprintf(big + o, 64, "1,2\n");
+        map_ingest_opts op = opts_for(write_tmp("fast-big.csv", big, (long)o));
+        char what[64];
+        snprintf(what, sizeof what, "large file %d", k);
+        const int rc = same_both_ways(&op, what);
+        MAP_CHECK((rc == 0) == (k % 3 == 0), "%s: rc %d", what, rc);
+        free(big);
+    }
 }
 
 /* ---- the MAP reference files ------------------------------------------- */
@@ -785,6 +922,7 @@ int main(int argc, char **argv)
     MAP_RUN(test_csv_basic);
     MAP_RUN(test_csv_line_endings);
     MAP_RUN(test_csv_errors);
+    MAP_RUN(test_csv_fast_path_same);
     MAP_RUN(test_limits);
     MAP_RUN(test_json);
     MAP_RUN(test_jsonl);
