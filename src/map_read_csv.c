@@ -9,7 +9,7 @@
  * as they each end a record for libcsv.
  *
  * Fast path: a complete line (its CR or LF in the chunk) that starts a
- * record and holds no '"' is split at its commas here, without libcsv: each
+ * record and holds no '"' and no NUL is split at its commas here, without libcsv: each
  * field is NUL-terminated in place in the chunk and handed to the same field
  * and record callbacks. For such a line libcsv (CSV_STRICT, no space
  * trimming) would call them with exactly the same fields, so values,
@@ -94,15 +94,14 @@ static void free_header(csv_ctx *cx)
     cx->nhdr = cx->hdr_cap = 0;
 }
 
-/* libcsv field callback: s holds len bytes and a NUL (CSV_APPEND_NULL). */
-static void on_field(void *s, size_t len, void *data)
+/* Takes the next field of the current record: text holds len bytes and a
+ * NUL; may_have_nul == 0 promises that no NUL occurs before text[len]. */
+static void take_field(csv_ctx *cx, const char *text, size_t len, int may_have_nul)
 {
-    csv_ctx *cx = data;
     if (cx->failed)
         return;
     map_reader *rd = cx->rd;
     const size_t col = cx->field++;
-    const char *text = s ? (const char *)s : "";
     rd->row_loc = cx->row_line;
 
     if (len > rd->lim.max_field_bytes) {
@@ -112,7 +111,7 @@ static void on_field(void *s, size_t len, void *data)
                                  rd->lim.max_field_bytes));
         return;
     }
-    if (memchr(text, '\0', len)) {
+    if (may_have_nul && memchr(text, '\0', len)) {
         fail(cx, map_reader_fail(rd, cx->err, col, "NUL byte in field"));
         return;
     }
@@ -153,6 +152,12 @@ static void on_field(void *s, size_t len, void *data)
     }
 }
 
+/* libcsv field callback: s holds len bytes and a NUL (CSV_APPEND_NULL). */
+static void on_field(void *s, size_t len, void *data)
+{
+    take_field(data, s ? (const char *)s : "", len, 1);
+}
+
 /* libcsv record callback. */
 static void on_row(int c, void *data)
 {
@@ -187,7 +192,7 @@ static void on_row(int c, void *data)
 }
 
 /* Feeds the complete line [b, t), which starts a record, holds no '"' and
- * ends at t (its CR or LF, which the caller has saved), to the callbacks as
+ * no NUL and ends at t (its CR or LF, which the caller has saved), to the callbacks as
  * libcsv would: the fields between commas, then the end of the record.
  * Overwrites each comma and *t with a NUL. */
 static void feed_plain_line(csv_ctx *cx, unsigned char *b, unsigned char *t)
@@ -200,7 +205,7 @@ static void feed_plain_line(csv_ctx *cx, unsigned char *b, unsigned char *t)
         if (c == t || *c == ',') {
             const int last = c == t;
             *c = '\0';
-            on_field(f, (size_t)(c - f), cx);
+            take_field(cx, (const char *)f, (size_t)(c - f), 0);
             if (last || cx->failed)
                 break;
             f = c + 1;
@@ -257,17 +262,17 @@ int map_read_csv(map_reader *rd, map_source *src, map_error *err)
         const unsigned char *const end = data + len;
         while (data < end) {
             unsigned char *q = data;
-            int quote = 0;
+            int special = 0; /* a quote or a NUL: the line goes to libcsv */
             for (; q < end; q++) {
                 const unsigned char c = *q;
                 if (c == '\n' || c == '\r')
                     break;
-                quote |= c == '"';
+                special |= (c == '"') | (c == '\0');
             }
             const int has_term = q < end;
             const size_t piece = (size_t)(q - data) + (has_term ? 1 : 0);
             const unsigned char term = has_term ? *q : 0;
-            if (fast_lines && has_term && !quote && cx.at_row_start && q > data) {
+            if (fast_lines && has_term && !special && cx.at_row_start && q > data) {
                 feed_plain_line(&cx, data, q);
                 if (cx.failed) {
                     rc = err->code;
