@@ -8,14 +8,22 @@
  * after the previous record ended. LF, CRLF and a lone CR each end a line,
  * as they each end a record for libcsv.
  *
- * Fast path: a complete line (its CR or LF in the chunk) that starts a
- * record and holds no '"' and no NUL is split at its commas here, without libcsv: each
- * field is NUL-terminated in place in the chunk and handed to the same field
- * and record callbacks. For such a line libcsv (CSV_STRICT, no space
- * trimming) would call them with exactly the same fields, so values,
- * messages and locations do not depend on which path read a line. Lines with
- * quotes (which may span lines) and lines cut by the end of a chunk go
- * through libcsv as before.
+ * Plain lines: a complete line (its CR or LF in the chunk) that starts a
+ * record and holds no '"' and no NUL is split at its commas here, without
+ * libcsv: each field is NUL-terminated in place in the chunk and handed to
+ * the same field and record callbacks. For such a line libcsv (CSV_STRICT,
+ * no space trimming) would call them with exactly the same fields, so
+ * values, messages and locations do not depend on which path read a line.
+ * Lines with quotes (which may span lines) and lines cut by the end of a
+ * chunk go through libcsv.
+ *
+ * Two threads: a chunk without any '"' has a record end at every LF, so
+ * after the record cut by the previous chunk it is split at an LF near its
+ * middle; the main thread reads the first part, a second thread the second
+ * part into a fork of the reader (map_reader_fork), whose rows are then
+ * appended. If the second part fails in any way it is read again in order by
+ * the main thread, which produces the message and location that reading in
+ * order gives.
  */
 #include <assert.h>
 #include <pthread.h>
