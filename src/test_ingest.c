@@ -357,6 +357,22 @@ static void test_csv_split_same(void)
         }
     }
     free(buf);
+
+    /* The second thread fails on a row: after 1.58 MB of blank lines (no
+     * rows before its part) the rows exceed max_rows inside its part. */
+    char *big = malloc((size_t)4 << 20);
+    if (!big)
+        return;
+    size_t o = (size_t)snprintf(big, 64, "a,b\n");
+    memset(big + o, '\n', (size_t)1580000); /* past the middle of chunk 2 */
+    o += 1580000;
+    for (int r = 0; r < 40000; r++)
+        o += (size_t)snprintf(big + o, 64, "%d,%d.25\n", r, r);
+    map_ingest_opts op = opts_for(write_tmp("split-blank.csv", big, (long)o));
+    op.limits.max_rows = 1000;
+    const int rc = same_both_ways(&op, "blank lines, then too many rows", 2);
+    MAP_CHECK(rc == MAP_EDATA, "blank lines, then too many rows: rc %d", rc);
+    free(big);
 }
 
 /* ---- the MAP reference files ------------------------------------------- */
