@@ -298,10 +298,10 @@ static void test_csv_fast_path_same(void)
 }
 
 /* Files of about 2.5 MB without quotes (so that the reader splits its 1 MiB
- * chunks between two threads), each with one twist: line endings, blank
- * lines, and errors (a bad cell, a ragged row, a NUL, too many rows, a long
- * field) at rows in the first and second part of different chunks. Modes 1
- * and 2 must give what libcsv alone gives, messages included. */
+ * chunks between two threads), each with one twist: line endings (LF, CRLF,
+ * CR, mixed), blank lines, and errors (a bad cell, a ragged row, a NUL, too many rows, a long
+ * field) at rows in the first and second part of different chunks. Mode 2
+ * must give what libcsv alone gives, messages included. */
 static void test_csv_split_same(void)
 {
     static const char *const t[] = {"t"};
@@ -322,6 +322,10 @@ static void test_csv_split_same(void)
             const char *eol = variant == 1 ? "\r\n" : variant == 3 ? "\r" : "\n";
             size_t o = (size_t)snprintf(buf, cap, "p,a,t,b,c%s", eol);
             for (long r = 0; r < ROWS; r++) {
+                /* Mixed line endings from variant 2 on. */
+                static const char *const mixed[] = {"\n", "\r\n", "\n", "\r"};
+                if (variant >= 2 && variant != 3)
+                    eol = mixed[r % 4];
                 if (variant == 2 && r % 97 == 0)
                     o += (size_t)snprintf(buf + o, cap - o, "%s", r % 2 ? "\n" : "\r\n\r\n");
                 if (r == bad && variant == 4)
@@ -347,13 +351,11 @@ static void test_csv_split_same(void)
                 op.limits.max_rows = (size_t)bad;
             if (variant == 8)
                 op.limits.max_field_bytes = 20;
-            for (int mode = 1; mode <= 2; mode++) {
-                char what[80];
-                snprintf(what, sizeof what, "variant %d, bad row %ld, mode %d", variant, bad,
-                         mode);
-                const int rc = same_both_ways(&op, what, mode);
-                MAP_CHECK((rc == 0) == (bad < 0 || variant < 4), "%s: rc %d", what, rc);
-            }
+            char what[80];
+            snprintf(what, sizeof what, "variant %d, bad row %ld", variant, bad);
+            const int rc = same_both_ways(&op, what, 2);
+            MAP_CHECK((rc == 0) == (bad < 0 || variant < 4), "%s: rc %d", what, rc);
+            unlink(op.path);
         }
     }
     free(buf);
