@@ -208,10 +208,10 @@ static void on_row(int c, void *data)
 }
 
 /* Feeds the complete line [b, t), which starts a record, holds no '"' and
- * no NUL and ends at t (its CR or LF, which the caller has saved), to the callbacks as
- * libcsv would: the fields between commas, then the end of the record.
- * Each comma is a NUL while its field is taken and restored after, failure
- * or not (the line may be read again); *t is left a NUL. */
+ * no NUL and ends at t (its CR or LF, which the caller has saved), to the
+ * callbacks as libcsv would: the fields between commas, then the end of the
+ * record. Each comma is a NUL while its field is taken and restored after,
+ * failure or not (the line may be read again); *t is left a NUL. */
 static void feed_plain_line(csv_ctx *cx, unsigned char *b, unsigned char *t)
 {
     assert(cx->at_row_start && b < t);

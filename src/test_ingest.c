@@ -157,8 +157,9 @@ static int same_strings(char *const *a, char *const *b, size_t n)
 /* ---- the CSV fast path against libcsv ---------------------------------- */
 
 /* Ingests path with o twice, in CSV reader mode `mode` (map_read_csv_mode:
- * 1 one thread, 2 two) and with libcsv alone (mode 0), and checks that both give the same code, message and
- * dataset (values bit for bit, prompts and text). Returns the code. */
+ * 1 one thread, 2 two) and with libcsv alone (mode 0), and checks that both
+ * give the same code, message and dataset (values bit for bit, prompts and
+ * text). Returns the code of the first. */
 static int same_both_ways(const map_ingest_opts *o, const char *what, int mode)
 {
     map_dataset *ds[2] = {NULL, NULL};
