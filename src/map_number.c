@@ -8,7 +8,8 @@
  *    once, to nearest: the correctly rounded result, the bits strtod gives.
  *    An exponent in 23..37 also works while w * 10^(e-22) stays an exact
  *    integer <= 2^53. Needs double arithmetic in double precision
- *    (FLT_EVAL_METHOD 0: SSE2 on x86-64, AArch64); elsewhere it is skipped.
+ *    (FLT_EVAL_METHOD 0: SSE2 on x86-64, AArch64); elsewhere it is skipped,
+ *    as it is when MAP_NUMBER_NO_CLINGER is defined (the number_el test).
  * 2. Eisel–Lemire (D. Lemire, "Number parsing at a gigabyte per second",
  *    2021; the form in Go's strconv/eisel_lemire.go): w times a 128-bit
  *    truncated 10^e (map_number_pow10.h) gives the 53-bit result and its
@@ -27,20 +28,6 @@
 #include "map_number_pow10.h"
 
 #define TWO_53 ((uint64_t)1 << 53)
-
-/* Exactly representable powers of ten. */
-static const double pow10_exact[23] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* Exactly representable powers of ten as integers (for the extended path). */
-static const uint64_t pow10_int[16] = {
-    1u,           10u,           100u,           1000u,           10000u,
-    100000u,      1000000u,      10000000u,      100000000u,      1000000000u,
-    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
-    1000000000000000u,
-};
 
 /* The high and low 64 bits of a * b. */
 static void mul_64x64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
@@ -79,7 +66,21 @@ static int clz64(uint64_t x)
  * the correctly rounded magnitude, or 0 when the condition does not hold. */
 static int clinger(uint64_t w, long e10, double *out)
 {
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && !defined(MAP_NUMBER_NO_CLINGER)
+    /* Exactly representable powers of ten. */
+    static const double pow10_exact[23] = {
+        1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    };
+
+    /* The same as integers, for exponents past 22. */
+    static const uint64_t pow10_int[16] = {
+        1u,           10u,           100u,           1000u,           10000u,
+        100000u,      1000000u,      10000000u,      100000000u,      1000000000u,
+        10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+        1000000000000000u,
+    };
+
     if (w > TWO_53 || e10 < -22 || e10 > 22 + 15)
         return 0;
     if (e10 > 22) {
