@@ -18,6 +18,7 @@
 
 #include "map_hash.h"
 #include "map_ingest_internal.h"
+#include "map_number.h"
 
 #define DEFAULT_MAX_FIELD_BYTES ((size_t)64 * 1024 * 1024)
 #define DEFAULT_MAX_COLUMNS ((size_t)4096)
@@ -93,7 +94,7 @@ static map_ingest_limits resolve_limits(map_ingest_limits lim)
 
 /* ---- byte source ------------------------------------------------------- */
 
-int map_source_read(map_source *src, const unsigned char **data, size_t *len, map_error *err)
+int map_source_read(map_source *src, unsigned char **data, size_t *len, map_error *err)
 {
     *data = src->buf;
     *len = 0;
@@ -365,16 +366,26 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
 
 /* ---- rows and cells ---------------------------------------------------- */
 
-int map_reader_row_begin(map_reader *rd, size_t loc, map_error *err)
+static void free_strings(char **v, size_t count)
 {
-    assert(rd->have_header && !rd->row_open);
-    rd->row_loc = loc;
-    if (rd->n >= rd->lim.max_rows)
-        return map_reader_fail(rd, err, NO_COLUMN,
-                               "more than %zu data rows (max_rows; raise it with --max-rows)",
-                               rd->lim.max_rows);
-    if (rd->n == rd->cap) {
-        size_t cap = rd->cap ? rd->cap * 2 : 1024;
+    if (!v)
+        return;
+    for (size_t i = 0; i < count; i++)
+        map_free(v[i]);
+    map_free(v);
+}
+
+/* Grows the row arrays to hold at least need rows (need <= max_rows).
+ * Returns 0 or MAP_ENOMEM. */
+static int reserve_rows(map_reader *rd, size_t need, map_error *err)
+{
+    assert(need <= rd->lim.max_rows);
+    if (need > rd->cap) {
+        size_t cap = rd->cap ? rd->cap : 1024;
+        while (cap < need && cap <= SIZE_MAX / 2)
+            cap *= 2;
+        if (cap < need)
+            cap = need;
         if (cap > rd->lim.max_rows)
             cap = rd->lim.max_rows;
         if (cap > SIZE_MAX / sizeof(double) / rd->m)
@@ -400,6 +411,22 @@ int map_reader_row_begin(map_reader *rd, size_t loc, map_error *err)
         }
         rd->cap = cap;
     }
+    return 0;
+}
+
+int map_reader_row_begin(map_reader *rd, size_t loc, map_error *err)
+{
+    assert(rd->have_header && !rd->row_open);
+    rd->row_loc = loc;
+    if (rd->n >= rd->lim.max_rows)
+        return map_reader_fail(rd, err, NO_COLUMN,
+                               "more than %zu data rows (max_rows; raise it with --max-rows)",
+                               rd->lim.max_rows);
+    if (rd->n == rd->cap) {
+        const int rc = reserve_rows(rd, rd->n + 1, err);
+        if (rc)
+            return rc;
+    }
     if (rd->has_prompt)
         rd->prompts[rd->n] = NULL;
     for (size_t t = 0; t < rd->ntext; t++)
@@ -413,6 +440,49 @@ void map_reader_row_end(map_reader *rd)
     assert(rd->row_open);
     rd->row_open = 0;
     rd->n++;
+}
+
+void map_reader_fork(const map_reader *rd, map_reader *child)
+{
+    assert(rd->have_header && !rd->row_open);
+    *child = *rd;
+    child->n = child->cap = 0;
+    child->row_open = 0;
+    child->x = NULL;
+    child->prompts = NULL;
+    child->text = NULL;
+}
+
+int map_reader_append(map_reader *rd, map_reader *child, map_error *err)
+{
+    assert(!rd->row_open && !child->row_open && child->m == rd->m && child->ntext == rd->ntext);
+    if (child->n > rd->lim.max_rows - rd->n)
+        return map_reader_fail(rd, err, NO_COLUMN,
+                               "more than %zu data rows (max_rows; raise it with --max-rows)",
+                               rd->lim.max_rows);
+    if (child->n == 0)
+        return 0;
+    const int rc = reserve_rows(rd, rd->n + child->n, err);
+    if (rc)
+        return rc;
+    memcpy(rd->x + rd->n * rd->m, child->x, child->n * rd->m * sizeof *rd->x);
+    if (rd->has_prompt)
+        memcpy(rd->prompts + rd->n, child->prompts, child->n * sizeof *rd->prompts);
+    if (rd->ntext)
+        memcpy(rd->text + rd->n * rd->ntext, child->text,
+               child->n * rd->ntext * sizeof *rd->text);
+    rd->n += child->n;
+    child->n = 0; /* the strings moved: map_reader_drop frees only the arrays */
+    return 0;
+}
+
+void map_reader_drop(map_reader *child)
+{
+    const size_t rows = child->n + (child->row_open ? 1 : 0);
+    map_free(child->x);
+    free_strings(child->prompts, child->prompts ? rows : 0);
+    free_strings(child->text, child->text ? rows * child->ntext : 0);
+    memset(child, 0, sizeof *child);
 }
 
 /* Stores a copy of s into the prompt or text cell for col. */
@@ -449,7 +519,7 @@ int map_reader_cell_text(map_reader *rd, size_t col, const char *s, size_t len, 
     switch (rd->role[col]) {
     case MAP_ROLE_VALUE: {
         double v;
-        if (map_parse_double(s, &v) == 0) {
+        if (map_number_parse(s, len, &v) == 0) {
             rd->x[rd->n * rd->m + rd->slot[col]] = v;
             return 0;
         }
@@ -568,14 +638,6 @@ int map_reader_cell_other(map_reader *rd, size_t col, const char *kind, map_erro
 
 /* ---- assembly ---------------------------------------------------------- */
 
-static void free_strings(char **v, size_t count)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < count; i++)
-        map_free(v[i]);
-    map_free(v);
-}
 
 static void reader_free(map_reader *rd)
 {

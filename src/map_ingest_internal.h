@@ -17,8 +17,9 @@
 #include "map_hash.h"
 #include "map_ingest.h"
 
-/* Bytes read (and hashed) per read call. */
-#define MAP_INGEST_CHUNK ((size_t)64 * 1024)
+/* Bytes read (and hashed) per read call: large enough that the CSV reader
+ * can split a chunk between two threads. */
+#define MAP_INGEST_CHUNK ((size_t)1024 * 1024)
 
 /* An open input: every byte read is added to the hash, and a UTF-8 byte
  * order mark at the very start is hashed but not returned. */
@@ -32,9 +33,10 @@ typedef struct map_source {
 } map_source;
 
 /* Reads the next chunk: *data points into src->buf (valid until the next
- * call), *len is 0 at the end of the input. Returns 0, or MAP_EDATA with
- * "read error: <strerror>" in err. */
-int map_source_read(map_source *src, const unsigned char **data, size_t *len, map_error *err);
+ * call; already hashed, so the caller may overwrite it, as the CSV reader
+ * does to NUL-terminate fields in place), *len is 0 at the end of the input.
+ * Returns 0, or MAP_EDATA with "read error: <strerror>" in err. */
+int map_source_read(map_source *src, unsigned char **data, size_t *len, map_error *err);
 
 /* How a location is written in messages. */
 typedef enum map_where {
@@ -122,10 +124,32 @@ int map_reader_cell_other(map_reader *rd, size_t col, const char *kind, map_erro
 /* Closes the open row (every needed cell must have been stored). */
 void map_reader_row_end(map_reader *rd);
 
+/* Starts *child (an output parameter) as a reader with no rows that shares
+ * rd's header (not copied: rd keeps it and must outlive child), so that
+ * another thread can read rows into it while rd is in use. Free child with
+ * map_reader_drop, never as a whole reader. */
+void map_reader_fork(const map_reader *rd, map_reader *child);
+
+/* Moves child's closed rows after rd's (child keeps none). Returns 0,
+ * MAP_EDATA when rd would exceed max_rows (nothing moved; the message
+ * names rd's current row_loc, so callers re-read the rows to name the right
+ * one) or MAP_ENOMEM (nothing moved). */
+int map_reader_append(map_reader *rd, map_reader *child, map_error *err);
+
+/* Frees what a forked child owns (its rows and their strings, an open row
+ * included) and clears it; the shared header stays with the parent. */
+void map_reader_drop(map_reader *child);
+
 /* The format readers. Each reads all of src into rd; on success rd holds
  * the header and at least one row. They return 0, MAP_EDATA or MAP_ENOMEM
  * with a message (no file name) in err. */
 int map_read_csv(map_reader *rd, map_source *src, map_error *err);
+
+/* Test and benchmark hook: mode 0 feeds every CSV line to libcsv; 1 reads
+ * lines without quotes directly (feed_plain_line) in one thread; 2, the
+ * default, also splits large chunks between two threads. All modes give the
+ * same datasets and messages; tests compare them. Not thread-safe. */
+void map_read_csv_mode(int mode);
 int map_read_json(map_reader *rd, map_source *src, map_error *err);
 int map_read_jsonl(map_reader *rd, map_source *src, map_error *err);
 

@@ -241,7 +241,7 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
     size_t len = 0, cap = 0;
     int rc = 0;
     for (;;) {
-        const unsigned char *data;
+        unsigned char *data;
         size_t got;
         if ((rc = map_source_read(src, &data, &got, err)))
             goto fail;
@@ -327,12 +327,13 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
     size_t line = 1;
     int rc = 0;
     for (;;) {
-        const unsigned char *data;
+        unsigned char *chunk;
         size_t got;
-        if ((rc = map_source_read(src, &data, &got, err)))
+        if ((rc = map_source_read(src, &chunk, &got, err)))
             goto done;
         if (got == 0)
             break;
+        const unsigned char *data = chunk;
         const unsigned char *const end = data + got;
         while (data < end) {
             const unsigned char *nl = memchr(data, '\n', (size_t)(end - data));

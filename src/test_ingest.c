@@ -14,6 +14,7 @@
 #include "map_dataset.h"
 #include "map_hash.h"
 #include "map_ingest.h"
+#include "map_ingest_internal.h"
 #include "map_test.h"
 
 static char tmpdir[256];
@@ -151,6 +152,230 @@ static int same_strings(char *const *a, char *const *b, size_t n)
         if (strcmp(a[i], b[i]) != 0)
             return 0;
     return 1;
+}
+
+/* ---- the CSV fast path against libcsv ---------------------------------- */
+
+/* Ingests path with o twice, in CSV reader mode `mode` (map_read_csv_mode:
+ * 1 one thread, 2 two) and with libcsv alone (mode 0), and checks that both
+ * give the same code, message and dataset (values bit for bit, prompts and
+ * text). Returns the code of the first. */
+static int same_both_ways(const map_ingest_opts *o, const char *what, int mode)
+{
+    map_dataset *ds[2] = {NULL, NULL};
+    map_error err[2];
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+        map_read_csv_mode(k == 0 ? mode : 0);
+        rc[k] = map_ingest_read(o, &ds[k], &err[k]);
+    }
+    map_read_csv_mode(2);
+    MAP_CHECK(rc[0] == rc[1], "%s: rc %d (fast) vs %d (libcsv): %s / %s", what, rc[0], rc[1],
+              rc[0] ? err[0].msg : "", rc[1] ? err[1].msg : "");
+    if (rc[0] == rc[1] && rc[0] != 0)
+        MAP_CHECK(strcmp(err[0].msg, err[1].msg) == 0, "%s: '%s' (fast) vs '%s' (libcsv)", what,
+                  err[0].msg, err[1].msg);
+    if (rc[0] == 0 && rc[1] == 0) {
+        const map_dataset *a = ds[0], *b = ds[1];
+        int same = a->n == b->n && a->m == b->m && a->ntext == b->ntext &&
+                   strcmp(a->hash, b->hash) == 0 &&
+                   memcmp(a->x, b->x, a->n * a->m * sizeof *a->x) == 0 &&
+                   same_strings(a->values, b->values, a->m) &&
+                   (a->prompts == NULL) == (b->prompts == NULL);
+        if (same && a->prompts)
+            same = same_strings(a->prompts, b->prompts, a->n);
+        if (same && a->ntext)
+            same = same_strings(a->text, b->text, a->n * a->ntext);
+        MAP_CHECK(same, "%s: the datasets differ", what);
+    }
+    map_dataset_free(ds[0]);
+    map_dataset_free(ds[1]);
+    return rc[0];
+}
+
+static unsigned long rnd_state = 12345;
+
+static unsigned rnd_below(unsigned n)
+{
+    rnd_state = rnd_state * 6364136223846793005u + 1442695040888963407u;
+    return (unsigned)((rnd_state >> 33) % n);
+}
+
+/* Random small CSV files over an alphabet of digits, signs, points,
+ * exponents, commas, quotes, spaces, NUL and every line ending, with a
+ * header of 1..4 columns (a prompt column 'p' and a text column 't' now and
+ * then) and a small field limit now and then: the fast path and libcsv must
+ * agree on every one, errors included. Then large files whose lines cross
+ * the chunk boundaries at every offset. */
+static void test_csv_fast_path_same(void)
+{
+    static const char *const alphabet[] = {
+        "0", "1", "7", "-", "+", ".", "e", "5", "x", ",", ",", ",", "\"", " ", "\n", "\n",
+        "\r\n", "\r", "\n\n", "\"\"", "nan", "a", "0.25", "-1.5e3",
+    };
+    static const char *const headers[] = {"a", "a,b", "p,a,b", "a,t,b", "p,a,b,c,t", "\"a\",b"};
+    static const char *const t[] = {"t"};
+    char buf[512];
+    int failures = 0;
+    for (int k = 0; k < 6000 && failures < 5; k++) {
+        const int h = (int)rnd_below(sizeof headers / sizeof headers[0]);
+        size_t o = (size_t)snprintf(buf, sizeof buf, "%s\n", headers[h]);
+        const unsigned rows = rnd_below(6);
+        for (unsigned r = 0; r < rows; r++) {
+            /* Mostly well-formed rows of numbers, some of random tokens. */
+            if (rnd_below(3)) {
+                const unsigned cols = 1 + rnd_below(5);
+                for (unsigned c = 0; c < cols && o < 400; c++)
+                    o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%u.%u", c ? "," : "",
+                                          rnd_below(100), rnd_below(1000));
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "%s",
+                                      rnd_below(4) ? "\n" : "\r\n");
+            } else {
+                const unsigned toks = rnd_below(12);
+                for (unsigned i = 0; i < toks && o < 480; i++) {
+                    const char *tok = alphabet[rnd_below(sizeof alphabet / sizeof alphabet[0])];
+                    o += (size_t)snprintf(buf + o, sizeof buf - o, "%s", tok);
+                }
+            }
+        }
+        if (rnd_below(20) == 0 && o > 0)
+            buf[rnd_below((unsigned)o)] = '\0';
+        /* A new file each time: truncating one (ext4 auto_da_alloc) waits for
+         * the disk. */
+        char name[32];
+        snprintf(name, sizeof name, "fast-%d.csv", k);
+        map_ingest_opts op = opts_for(write_tmp(name, buf, (long)o));
+        if (h == 2 || h == 4)
+            op.prompt_column = "p";
+        if (h == 3 || h == 4) {
+            op.text_columns = t;
+            op.ntext = 1;
+        }
+        if (rnd_below(4) == 0)
+            op.limits.max_field_bytes = 1 + rnd_below(6);
+        char what[64];
+        snprintf(what, sizeof what, "random file %d", k);
+        const int before = map_test_failures;
+        same_both_ways(&op, what, 2);
+        unlink(op.path);
+        if (map_test_failures != before) {
+            failures++;
+            fprintf(stderr, "  input: ");
+            for (size_t i = 0; i < o; i++)
+                fprintf(stderr, (unsigned char)buf[i] < 0x20 || buf[i] == '\\' ? "\\x%02x" : "%c",
+                        (unsigned char)buf[i]);
+            fputc('\n', stderr);
+        }
+    }
+
+    /* Lines of 1..3 numbers and now and then a quoted field, about 200 KB, so
+     * that lines cross the 64 KiB chunk boundaries in every phase; with an
+     * error near the end (a bad cell, a ragged row) and without. */
+    for (int k = 0; k < 8; k++) {
+        const size_t cap = 200000 + (size_t)k * 7919;
+        char *big = malloc(cap + 64);
+        if (!big)
+            return;
+        size_t o = (size_t)snprintf(big, cap, "a,b,c\n");
+        while (o < cap) {
+            const unsigned q = rnd_below(50);
+            o += (size_t)snprintf(big + o, cap + 64 - o, q == 0 ? "\"%u\",%u.5,-%u\r\n"
+                                                          : "%u,%u.5,-%u\n",
+                                  rnd_below(100000), rnd_below(1000), rnd_below(10));
+        }
+        if (k % 3 == 1)
+            o += (size_t)snprintf(big + o, 64, "1,x,3\n");
+        else if (k % 3 == 2)
+            o += (size_t)snprintf(big + o, 64, "1,2\n");
+        char name[32];
+        snprintf(name, sizeof name, "fast-big-%d.csv", k);
+        map_ingest_opts op = opts_for(write_tmp(name, big, (long)o));
+        char what[64];
+        snprintf(what, sizeof what, "large file %d", k);
+        const int rc = same_both_ways(&op, what, 2);
+        MAP_CHECK((rc == 0) == (k % 3 == 0), "%s: rc %d", what, rc);
+        free(big);
+    }
+}
+
+/* Files of about 2.5 MB without quotes (so that the reader splits its 1 MiB
+ * chunks between two threads), each with one twist: line endings (LF, CRLF,
+ * CR, mixed), blank lines, and errors (a bad cell, a ragged row, a NUL, too many rows, a long
+ * field) at rows in the first and second part of different chunks. Mode 2
+ * must give what libcsv alone gives, messages included. */
+static void test_csv_split_same(void)
+{
+    static const char *const t[] = {"t"};
+    enum { ROWS = 60000 };
+    /* Chunks hold about 25000 rows: rows in the first and second halves. */
+    static const long bad_rows[] = {-1, 9000, 21000, 38000};
+    const size_t cap = (size_t)ROWS * 64 + 1024;
+    char *buf = malloc(cap);
+    if (!buf)
+        return;
+    for (int variant = 0; variant < 9; variant++) {
+        for (size_t b = 0; b < sizeof bad_rows / sizeof bad_rows[0]; b++) {
+            const long bad = bad_rows[b];
+            if (variant >= 4 && bad < 0)
+                continue;
+            if (variant < 4 && bad >= 0)
+                continue;
+            const char *eol = variant == 1 ? "\r\n" : variant == 3 ? "\r" : "\n";
+            size_t o = (size_t)snprintf(buf, cap, "p,a,t,b,c%s", eol);
+            for (long r = 0; r < ROWS; r++) {
+                /* Mixed line endings from variant 2 on. */
+                static const char *const mixed[] = {"\n", "\r\n", "\n", "\r"};
+                if (variant >= 2 && variant != 3)
+                    eol = mixed[r % 4];
+                if (variant == 2 && r % 97 == 0)
+                    o += (size_t)snprintf(buf + o, cap - o, "%s", r % 2 ? "\n" : "\r\n\r\n");
+                if (r == bad && variant == 4)
+                    o += (size_t)snprintf(buf + o, cap - o, "k%ld,1.5,x,oops,3%s", r, eol);
+                else if (r == bad && variant == 5)
+                    o += (size_t)snprintf(buf + o, cap - o, "k%ld,1.5,x,2%s", r, eol);
+                else if (r == bad && variant == 6)
+                    o += (size_t)snprintf(buf + o, cap - o, "k%ld,1.5,x%cy,2,3%s", r, 0, eol);
+                else if (r == bad && variant == 8)
+                    o += (size_t)snprintf(buf + o, cap - o, "k%ld,1.5,%s,2,3%s", r,
+                                          "a-text-cell-longer-than-the-limit", eol);
+                else
+                    o += (size_t)snprintf(buf + o, cap - o, "k%ld,%ld.%03ld,w%ld,-%ld.5,%ldE-3%s",
+                                          r % 1000, r, r % 1000, r % 7, r % 100, r, eol);
+            }
+            char name[48];
+            snprintf(name, sizeof name, "split-%d-%zu.csv", variant, b);
+            map_ingest_opts op = opts_for(write_tmp(name, buf, (long)o));
+            op.prompt_column = "p";
+            op.text_columns = t;
+            op.ntext = 1;
+            if (variant == 7)
+                op.limits.max_rows = (size_t)bad;
+            if (variant == 8)
+                op.limits.max_field_bytes = 20;
+            char what[80];
+            snprintf(what, sizeof what, "variant %d, bad row %ld", variant, bad);
+            const int rc = same_both_ways(&op, what, 2);
+            MAP_CHECK((rc == 0) == (bad < 0 || variant < 4), "%s: rc %d", what, rc);
+            unlink(op.path);
+        }
+    }
+    free(buf);
+
+    /* The second thread fails on a row: after 1.58 MB of blank lines (no
+     * rows before its part) the rows exceed max_rows inside its part. */
+    char *big = malloc((size_t)4 << 20);
+    if (!big)
+        return;
+    size_t o = (size_t)snprintf(big, 64, "a,b\n");
+    memset(big + o, '\n', (size_t)1580000); /* past the middle of chunk 2 */
+    o += 1580000;
+    for (int r = 0; r < 40000; r++)
+        o += (size_t)snprintf(big + o, 64, "%d,%d.25\n", r, r);
+    map_ingest_opts op = opts_for(write_tmp("split-blank.csv", big, (long)o));
+    op.limits.max_rows = 1000;
+    const int rc = same_both_ways(&op, "blank lines, then too many rows", 2);
+    MAP_CHECK(rc == MAP_EDATA, "blank lines, then too many rows: rc %d", rc);
+    free(big);
 }
 
 /* ---- the MAP reference files ------------------------------------------- */
@@ -785,6 +1010,8 @@ int main(int argc, char **argv)
     MAP_RUN(test_csv_basic);
     MAP_RUN(test_csv_line_endings);
     MAP_RUN(test_csv_errors);
+    MAP_RUN(test_csv_fast_path_same);
+    MAP_RUN(test_csv_split_same);
     MAP_RUN(test_limits);
     MAP_RUN(test_json);
     MAP_RUN(test_jsonl);
