@@ -8,9 +8,13 @@
 # to completion. And, with WAL, commands that read (solve, describe,
 # datasets) work while an ingest writes, and see the store as it was.
 #
-# The kill points are found by watching the database's -wal file grow, so
-# they do not depend on the machine's speed; a kill that comes after the
-# ingest finished is retried with a larger file.
+# No kill point depends on the machine's speed: the read-phase kill falls
+# while the ingest waits on a FIFO the test holds open; the write-phase kills
+# freeze the ingest with SIGSTOP once the database's -wal file has grown past
+# the point, check that it is stopped and has not committed, and only then
+# SIGKILL it (should it have committed between the check and the signal, the
+# case is run again with a larger file). The reads during a write run
+# against an ingest frozen the same way.
 #
 # Environment: MAPSOLVE_BIN (the binary). Needs jq and sqlite3. Prints
 # "N passed, M failed" last.
@@ -106,52 +110,76 @@ intact() {
     check "first: the same answer" jqo '. == $s[0]' --slurpfile s "$WORK/first-solve.json"
 }
 
-# kill_when WHAT ARGS...: starts `mapsolve ARGS...` and SIGKILLs it when WHAT
-# holds: "read" (0.2 s in, before any write), "wal:BYTES" (the -wal file has
-# grown past BYTES). Sets KILLED=1 if it was killed before it finished.
+proc_state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
+listing() { "$BIN" datasets --json --db "$DB" 2>/dev/null | jq -c '[.[] | {name, n, m, values, hash}]'; }
+
+# stop_now PID: SIGSTOP, then waits (bounded by count, not time) until the
+# kernel reports the process stopped. Returns 0 when it is.
+stop_now() {
+    kill -STOP "$1" 2>/dev/null || return 1
+    for _ in $(seq 1 500); do
+        [ "$(proc_state "$1")" = T ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+# kill_when wal:BYTES ARGS...: starts `mapsolve ARGS...` (an ingest) and kills
+# it inside its write transaction. Once the -wal file has grown past BYTES
+# the ingest is frozen with SIGSTOP; if it is then stopped, has written past
+# BYTES and has not committed (the listing is the one from before it
+# started), it is SIGKILLed there: the kill point is certain, whatever the
+# machine's speed. Otherwise (it committed between the check and the
+# signal) it is let go to finish. Sets KILLED=1 when it was killed.
 KILLED=0
 kill_when() {
     local what=$1
     shift
+    local bytes=${what#wal:}
     KILLED=0
     # A -wal file left by an earlier kill would look like progress.
     sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
+    local before
+    before=$(listing)
     "$BIN" "$@" >"$OUT" 2>"$ERR" &
     BGPID=$!
     local limit=$((SECONDS + 120))
-    case $what in
-        read) sleep 0.2 ;;
-        wal:*)
-            local bytes=${what#wal:}
-            while kill -0 "$BGPID" 2>/dev/null && [ "$(wal_size)" -le "$bytes" ] && [ $SECONDS -lt $limit ]; do
-                sleep 0.01
-            done
-            ;;
-    esac
-    if kill -9 "$BGPID" 2>/dev/null; then
-        wait "$BGPID" 2>/dev/null
-        RC=$?
+    while kill -0 "$BGPID" 2>/dev/null && [ "$(wal_size)" -le "$bytes" ] && [ $SECONDS -lt $limit ]; do
+        sleep 0.01
+    done
+    if stop_now "$BGPID" && [ "$(wal_size)" -gt "$bytes" ] && [ "$(listing)" = "$before" ]; then
+        kill -9 "$BGPID" 2>/dev/null
         KILLED=1
     else
-        wait "$BGPID" 2>/dev/null
-        RC=$?
+        kill -CONT "$BGPID" 2>/dev/null
     fi
+    wait "$BGPID" 2>/dev/null
+    RC=$?
     BGPID=
 }
 
-# Generates the big file; doubles it until an ingest takes long enough that
-# the kill points are inside it (the write phase past 8 MB of WAL).
+# Killed while reading: the ingest reads from a FIFO that the test holds
+# open, so it cannot have seen the end of its input, let alone written: the
+# kill certainly falls while it reads. Writing 1 MB into the FIFO returns
+# only once the ingest has taken all but a pipe buffer of it.
 ROWS=1000000
 big "$WORK/big.csv" $ROWS
-for attempt in 1 2 3; do
-    CASE="kill while reading ($ROWS rows)"
-    kill_when read ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
-    [ "$KILLED" -eq 1 ] && break
-    run remove big --db "$DB"
-    ROWS=$((ROWS * 2))
-    big "$WORK/big.csv" $ROWS
-done
-check "the ingest was killed (exit 137)" [ "$KILLED" -eq 1 ] && [ "$RC" -eq 137 ]
+CASE="kill while reading (from a FIFO held open)"
+rm -f "$WORK/in.csv"
+mkfifo "$WORK/in.csv"
+exec 9<>"$WORK/in.csv"
+"$BIN" ingest "$WORK/in.csv" --name big --prompt-column prompt --db "$DB" >"$OUT" 2>"$ERR" &
+BGPID=$!
+head -c 1000000 "$WORK/big.csv" >&9
+still=0
+kill -0 "$BGPID" 2>/dev/null && still=1
+kill -9 "$BGPID" 2>/dev/null
+wait "$BGPID" 2>/dev/null
+RC=$?
+BGPID=
+exec 9>&-
+rm -f "$WORK/in.csv"
+check "the ingest was still reading when killed (exit 137)" [ "$still" -eq 1 ] && [ "$RC" -eq 137 ]
 intact "$BASE_STATE" "$WORK/listing.json"
 
 for point in 4000000 24000000; do
@@ -196,7 +224,6 @@ check "big: the same statistics as before the kill" jqo '. == $d[0]' --slurpfile
 # the writer is stopped and has not committed (no big2 in the listing); if
 # it committed between the -wal check and the signal, the case is run again
 # under another name (the check itself, not the timing, decides).
-proc_state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
 CASE="read while writing"
 frozen=0
 for attempt in 1 2 3; do
