@@ -107,7 +107,7 @@ static void test_against_long_double(void)
     const double target[3] = {1e6, 2e6, 3e6};
     const double scale[3] = {1, 1, 1};
     const double lambda[3] = {1000.0, 3.0, 0.0};
-    map_problem pb = {{n, m, m, x}, m, cols, target, scale, NULL, NULL};
+    map_problem pb = {{n, m, m, x, NULL}, m, cols, target, scale, NULL, NULL};
     map_solver_ws *ws = map_solver_ws_new(m, m);
     MAP_CHECK(ws != NULL, "workspace");
     if (!ws) {
@@ -233,7 +233,7 @@ static void test_threads_identical(void)
     const double target[5] = {0.5, 1.0, 0.2, 0.9, 0.0};
     const double scale[5] = {1, 1, 1, 1, 1};
     const double lambda[5] = {2.5, 0.7, 3.0, 1.5, 0.0};
-    map_problem pb = {{n, m, m, x}, 4, cols, target, scale, NULL, NULL};
+    map_problem pb = {{n, m, m, x, NULL}, 4, cols, target, scale, NULL, NULL};
     map_problem pg = pb;
     pg.groups = &grp;
     map_problem p2 = pb;
@@ -306,7 +306,7 @@ static void test_wide_stats(void)
         scols[i] = m - 1 - i;
     const size_t cols[2] = {4, 7};
     const double lambda[2] = {3.0, -1.0};
-    const map_matrix X = {n, m, m, x};
+    const map_matrix X = {n, m, m, x, NULL};
     map_solver_ws *ws = map_solver_ws_new(2, m);
     MAP_CHECK(ws != NULL, "workspace");
     if (!ws) {
@@ -336,7 +336,7 @@ static void test_small_inline(void)
     double x[12] = {0.1, 2.0, 0.3, 1.5, -0.2, 0.7, 0.9, 0.4, 0.0, 1.1, 0.6, -0.5};
     const size_t cols[2] = {0, 1};
     const double target[2] = {0.2, 1.0}, scale[2] = {1, 1}, lambda[2] = {1.5, 0.25};
-    map_problem pb = {{6, 2, 2, x}, 2, cols, target, scale, NULL, NULL};
+    map_problem pb = {{6, 2, 2, x, NULL}, 2, cols, target, scale, NULL, NULL};
     map_solver_ws *a = map_solver_ws_new(2, 2), *b = map_solver_ws_new(2, 2);
     MAP_CHECK(a && b && map_solver_ws_set_threads(b, 3) == MAP_OK, "workspaces");
     eval_out ea, eb;
