@@ -1494,7 +1494,6 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags, map_d
     if (!code)
         code = get_stats(st, ds, id, err);
     if (!code && !((flags & MAP_LOAD_NO_MATRIX) && ds->stats)) {
-        ds->x = map_mallocarray(ds->n * ds->m, sizeof *ds->x);
         if (ds->precision == MAP_PRECISION_SINGLE) {
             ds->xf = map_mallocarray(ds->n * ds->m, sizeof *ds->xf);
             code = ds->xf ? get_matrix(st, name, id, ds->n, ds->m, ds->xf, sizeof *ds->xf, err)
