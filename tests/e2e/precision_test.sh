@@ -165,6 +165,54 @@ for kind in aggressive conservative; do
     check "$kind: some palettes of each verdict or all one" [ "$(cut -d, -f2 "$WORK/vs.csv" | tail -n +2 | sort -u | wc -l)" -ge 1 ]
 done
 
+# ------------------------------------------------- every reader of the matrix
+CASE=readers
+# humor, gpt2-helpful and gpt2-harmless (and coherence, perplexity) are
+# float32 numbers, so every command on them answers the same on d and s,
+# to the last digit; only what involves diversity (not float-exact) may
+# differ, and is left out of the comparison.
+strip() { jq -S 'walk(if type == "object" then del(.diversity, .level_diversity, .dataset) else . end)' "$1"; }
+P=humor=q70,gpt2-helpful=q60,gpt2-harmless=q60
+P99=humor=q99,gpt2-helpful=q99,gpt2-harmless=q99
+while IFS= read -r args; do
+    [ -n "$args" ] || continue
+    set -f
+    # shellcheck disable=SC2086
+    set -- $args
+    set +f
+    cmd=$1
+    shift
+    "$BIN" "$cmd" d "$@" --json --db "$DB" >"$WORK/rd.json" 2>/dev/null
+    rd=$?
+    "$BIN" "$cmd" s "$@" --json --db "$DB" >"$WORK/rs.json" 2>/dev/null
+    RC=$?
+    check "$cmd $*: same exit status" [ "$rd" -eq "$RC" ]
+    check "$cmd $*: non-empty" [ -s "$WORK/rs.json" ]
+    check "$cmd $*: same answer" cmp -s <(strip "$WORK/rd.json") <(strip "$WORK/rs.json")
+done <<EOF_ARGS
+solve --palette $P
+solve --palette $P --normalize prompt
+solve --palette $P --sensitivity --bootstrap 20 --seed 3
+solve --palette $P --holdout 0.3 --seed 2
+solve --palette $P --method lbfgs
+solve --palette $P --margin
+feasible --palette $P99
+feasible --palette $P99 --normalize prompt
+adjust --palette $P99
+adjust --palette $P99 --mode greedy --priority gpt2-harmless
+frontier --values humor,gpt2-helpful --kl 0.5,1,2 --points 5
+frontier --values humor,gpt2-helpful --kl 0.5,1 --points 5 --normalize prompt
+region --values humor,gpt2-helpful --points 12 --polygon
+region --values humor,gpt2-helpful --points 12 --normalize prompt
+EOF_ARGS
+"$BIN" sweep d --lambdas 50 --scale 5 --values humor,gpt2-helpful,gpt2-harmless --db "$DB" >"$WORK/ld.csv" 2>/dev/null
+"$BIN" sweep s --lambdas 50 --scale 5 --values humor,gpt2-helpful,gpt2-harmless --db "$DB" >"$WORK/ls.csv" 2>/dev/null
+check "sweep --lambdas: same rows" cmp -s "$WORK/ld.csv" "$WORK/ls.csv"
+"$BIN" sweep d --grid humor=q70:q99:8,gpt2-helpful=q70:q99:8,gpt2-harmless=q70:q99:4 --db "$DB" >"$WORK/gd.csv" 2>/dev/null
+"$BIN" sweep s --grid humor=q70:q99:8,gpt2-helpful=q70:q99:8,gpt2-harmless=q70:q99:4 --db "$DB" >"$WORK/gs.csv" 2>/dev/null
+check "sweep --grid across the boundary: both verdicts" [ "$(cut -d, -f2 "$WORK/gs.csv" | tail -n +2 | sort -u | wc -l)" -ge 2 ]
+check "sweep --grid: same rows" cmp -s "$WORK/gd.csv" "$WORK/gs.csv"
+
 # ------------------------------------------------------ export round trip
 CASE=export
 run export ps --out "$WORK/ps.csv" --db "$DB"
