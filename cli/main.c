@@ -87,7 +87,7 @@ static int open_for_read(const char *db, const char *name, map_store **st, map_e
 static int cmd_ingest(int argc, char **argv)
 {
     const char *db = NULL, *name = NULL, *values = NULL, *prompt = NULL, *texts = NULL;
-    const char *format = NULL;
+    const char *format = NULL, *precision = NULL;
     int replace = 0, json = 0;
     long max_field = 64L * 1024 * 1024, max_cols = 4096, max_rows = 100000000L, max_values = 64;
     long max_json = 1L << 30;
@@ -104,6 +104,9 @@ static int cmd_ingest(int argc, char **argv)
          "from the extension; csv for stdin", 0, &format, 0, 0, 0, 0, 0},
         {"replace", MAP_OPT_FLAG, NULL, "replace a dataset of the same name", NULL, 0, &replace,
          0, 0, 0, 0, 0},
+        {"precision", MAP_OPT_STRING, "P",
+         "single (float32 rewards: half the memory; sums still in double) or double", "double",
+         0, &precision, 0, 0, 0, 0, 0},
         {"json", MAP_OPT_FLAG, NULL, "print a JSON summary on stdout", NULL, 0, &json, 0, 0, 0,
          0, 0},
         {"max-field-bytes", MAP_OPT_LONG, "N", "longest CSV field or JSON string", "67108864",
@@ -126,7 +129,8 @@ static int cmd_ingest(int argc, char **argv)
         1, 1, opts, sizeof opts / sizeof opts[0],
         "Without --values every column whose cells are all numbers is a value, except\n"
         "the prompt and text columns; any other non-numeric column is an error.\n"
-        "--json prints {name, n, m, values, source, hash, same_content_as, replaced}."};
+        "--json prints {name, n, m, values, source, hash, same_content_as, replaced,\n"
+        "precision}."};
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
@@ -147,6 +151,12 @@ static int cmd_ingest(int argc, char **argv)
     if (format && map_format_parse(format, &io.format) != 0) {
         map_error_set(&err, MAP_EUSAGE,
                       "ingest: unknown format '%s' for --format (auto, csv, json, jsonl)", format);
+        return map_cli_fail(&err, spec.name);
+    }
+    map_precision prec = MAP_PRECISION_DOUBLE;
+    if (precision && map_precision_parse(precision, &prec) != 0) {
+        map_error_set(&err, MAP_EUSAGE,
+                      "ingest: unknown precision '%s' for --precision (single, double)", precision);
         return map_cli_fail(&err, spec.name);
     }
     if (map_app_check_name(name, &err))
@@ -174,6 +184,8 @@ static int cmd_ingest(int argc, char **argv)
          * perhaps created): bad input leaves no trace. */
         rc = map_app_ingest_read(&io, name, &ds, &err);
         if (!rc)
+            ds->precision = prec;
+        if (!rc)
             rc = map_store_open(map_store_default_path(db), &st, &err);
         if (!rc)
             rc = map_app_ingest_store(st, ds, replace, &rep, &err);
@@ -192,7 +204,8 @@ static int cmd_ingest(int argc, char **argv)
     fprintf(stderr, "ingested %s: %zu samples x %zu values (", rep.name, rep.n, rep.m);
     for (size_t i = 0; i < rep.m; i++)
         fprintf(stderr, "%s%s", i ? ", " : "", rep.values[i]);
-    fprintf(stderr, ") from %s\n", rep.source);
+    fprintf(stderr, ") from %s%s\n", rep.source,
+            rep.precision == MAP_PRECISION_SINGLE ? " in single precision" : "");
     rc = json ? emit_json(map_json_ingest(&rep)) : MAP_OK;
     map_ingest_report_free(&rep);
     return rc;
@@ -215,7 +228,8 @@ static int cmd_datasets(int argc, char **argv)
         "file and creation time (ISO 8601, UTC).",
         0, 0, opts, sizeof opts / sizeof opts[0],
         "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
-        "text_columns}, ...]."};
+        "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
+        "line after the table."};
     size_t npos = 0;
     int done = 0;
     int rc = map_cli_parse(&spec, argc, argv, NULL, &npos, &done);
@@ -261,8 +275,9 @@ static int cmd_describe(int argc, char **argv)
         "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
         "min, the 10/25/50/75/90th percentiles (type 7) and max.",
         1, 1, opts, sizeof opts / sizeof opts[0],
-        "--json prints {dataset, n, values: [{name, n, mean, sd, min, q10, q25, q50, q75,\n"
-        "q90, max}, ...]}."};
+        "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
+        "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
+        "for a dataset stored in single precision."};
     const char *pos[1];
     size_t npos = 0;
     int done = 0;
@@ -285,9 +300,11 @@ static int cmd_describe(int argc, char **argv)
         return map_cli_fail(&err, spec.name);
     }
     if (json)
-        rc = emit_json(map_json_describe(ds->name, ds->n, sum, ds->m));
+        rc = emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
     else if ((rc = map_print_describe(stdout, sum, ds->m)) != 0)
         fputs("mapsolve: out of memory\n", stderr);
+    else if (ds->precision == MAP_PRECISION_SINGLE)
+        fputs("precision: single (float32)\n", stdout);
     map_free(sum);
     map_dataset_free(ds);
     return rc;

@@ -67,6 +67,7 @@ static int fill_ingest_report(const map_dataset *ds, map_ingest_report *rep, map
     rep->source = map_strdup(ds->source ? ds->source : "");
     rep->hash = map_strdup(ds->hash ? ds->hash : "");
     rep->n = ds->n;
+    rep->precision = ds->precision;
     rep->values = map_calloc(ds->m ? ds->m : 1, sizeof *rep->values);
     int ok = rep->name && rep->source && rep->hash && rep->values;
     if (rep->values) {
@@ -152,7 +153,7 @@ int map_app_describe(const map_dataset *ds, map_value_summary **out, map_error *
     if (!sum)
         return map_error_set(err, MAP_ENOMEM, "out of memory describing '%s'", ds->name);
     if (!vs) {
-        if (!ds->x) {
+        if (!ds->x && !ds->xf) {
             map_free(sum);
             return map_error_set(err, MAP_EUSAGE, "dataset '%s': neither its statistics nor "
                                  "its matrix are loaded", ds->name ? ds->name : "?");
@@ -472,9 +473,11 @@ static int find_collinear(const map_dataset *ds, const map_colstat *st, const ap
     if (!cp)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     double d[MAP_MAX_K];
+    const map_matrix X = map_dataset_matrix(ds);
+    assert(X.ld == m);
     for (size_t j = 0; j < n; j++) {
         for (size_t i = 0; i < kp; i++)
-            d[i] = ds->x[j * m + ap->cols[i]] - st[ap->cols[i]].mean;
+            d[i] = map_matrix_at(&X, j, ap->cols[i]) - st[ap->cols[i]].mean;
         for (size_t i = 0; i < kp; i++)
             for (size_t l = i; l < kp; l++)
                 cp[i * kp + l] += d[i] * d[l];
@@ -1273,14 +1276,13 @@ static int hull_rows(const map_dataset *ds, const app_problem *ap, frontier_ctx 
         rc = map_upper_hull(&X, ap->cols[0], ap->cols[1], vertex, count, &count, err);
     }
     for (size_t v = 0; v < count && !rc; v++) {
-        const double *r = X.x + vertex[v] * X.ld;
         map_cell *c = ctx->cells;
         *c++ = cell_count(ctx->sum->rows);
         *c++ = cell_number(INFINITY);
         for (size_t i = 0; i < 2 * ctx->k + 1; i++)
             *c++ = cell_empty();
         for (size_t j = 0; j < ctx->m; j++)
-            *c++ = cell_number(r[j]);
+            *c++ = cell_number(map_matrix_at(&X, vertex[v], j));
         *c++ = cell_number(log((double)ds->n));
         *c++ = cell_number(1.0);
         *c++ = cell_text("vertex");

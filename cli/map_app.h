@@ -29,6 +29,7 @@ typedef struct map_ingest_report {
     char **values;    /* m value names */
     char *same_as;    /* another dataset with the same content hash, or NULL */
     int replaced;     /* a dataset of that name existed and was replaced */
+    map_precision precision; /* as stored (ds->precision) */
 } map_ingest_report;
 
 /* Checks a dataset name: non-empty, at most 200 bytes, no control
@@ -48,7 +49,8 @@ int map_app_ingest(const map_ingest_opts *opts, const char *name, int replace, m
  * store before the input is known to be good (the CLI does not create a
  * database for a bad file):
  * map_app_ingest_read checks name, reads and validates opts->path and names
- * the dataset (*out: free with map_dataset_free);
+ * the dataset (*out: free with map_dataset_free; its precision is DOUBLE:
+ * set (*out)->precision before storing to keep it in single precision);
  * map_app_ingest_store looks up the content hash and stores ds (borrowed). */
 int map_app_ingest_read(const map_ingest_opts *opts, const char *name, map_dataset **out,
                         map_error *err);

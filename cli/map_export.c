@@ -22,8 +22,11 @@ int map_app_export_dataset(const map_dataset *ds, FILE *out, map_error *err)
             map_csv_text(w, ds->prompts[j]);
         for (size_t t = 0; t < ntext; t++)
             map_csv_text(w, ds->text[j * ds->ntext + t]);
-        /* A write error is sticky: stop at the first one. */
-        if (map_csv_numbers(w, ds->x + j * ds->m, ds->m) || map_csv_end_row(w))
+        /* A write error is sticky: stop at the first one. A float matrix
+         * is written with 9 digits: enough to read back the same float. */
+        if ((ds->xf ? map_csv_floats(w, ds->xf + j * ds->m, ds->m)
+                    : map_csv_numbers(w, ds->x + j * ds->m, ds->m))
+            || map_csv_end_row(w))
             break;
     }
     const int rc = map_csv_writer_finish(w, err);

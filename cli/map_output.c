@@ -189,6 +189,7 @@ char *map_json_ingest(const map_ingest_report *rep)
     jset(o, "hash", jstr(rep->hash), &ok);
     jset(o, "same_content_as", jstr(rep->same_as), &ok);
     jset(o, "replaced", json_boolean(rep->replaced), &ok);
+    jset(o, "precision", jstr(map_precision_name(rep->precision)), &ok);
     return dump(o, ok);
 }
 
@@ -210,6 +211,7 @@ char *map_json_datasets(const map_dataset_info *info, size_t count)
         jset(o, "created", d->created ? jstr(when) : json_null(), &ok);
         jset(o, "prompt_column", jstr(d->prompt_name), &ok);
         jset(o, "text_columns", jsize(d->ntext), &ok);
+        jset(o, "precision", jstr(map_precision_name(d->precision)), &ok);
         jpush(a, o, &ok);
     }
     if (!a)
@@ -217,12 +219,16 @@ char *map_json_datasets(const map_dataset_info *info, size_t count)
     return dump(a, ok);
 }
 
-char *map_json_describe(const char *dataset, size_t n, const map_value_summary *sum, size_t m)
+/* The describe object; "precision" only when precision is non-NULL. */
+static char *json_describe(const char *dataset, size_t n, const char *precision,
+                           const map_value_summary *sum, size_t m)
 {
     int ok = 1;
     json_t *root = json_object();
     jset(root, "dataset", jstr(dataset), &ok);
     jset(root, "n", jsize(n), &ok);
+    if (precision)
+        jset(root, "precision", jstr(precision), &ok);
     json_t *a = json_array();
     for (size_t i = 0; i < m; i++) {
         const map_value_summary *s = &sum[i];
@@ -242,6 +248,17 @@ char *map_json_describe(const char *dataset, size_t n, const map_value_summary *
     }
     jset(root, "values", a, &ok);
     return dump(root, ok);
+}
+
+char *map_json_describe(const char *dataset, size_t n, const map_value_summary *sum, size_t m)
+{
+    return json_describe(dataset, n, NULL, sum, m);
+}
+
+char *map_json_describe_prec(const char *dataset, size_t n, map_precision precision,
+                             const map_value_summary *sum, size_t m)
+{
+    return json_describe(dataset, n, map_precision_name(precision), sum, m);
 }
 
 /* The solve diagnostics shared by solve and adjust: kl, ess, max_weight,
@@ -638,8 +655,19 @@ int map_print_datasets(FILE *out, const map_dataset_info *info, size_t count)
         table_add(&t, "%s", when);
         map_free(joined);
     }
-    const int rc = table_print(&t, out);
+    int rc = table_print(&t, out);
     table_free(&t);
+    /* Precision is not a column (the table's columns are fixed): the
+     * single-precision datasets, if any, are named on one line below it. */
+    size_t nsingle = 0;
+    for (size_t i = 0; !rc && i < count; i++)
+        if (info[i].precision == MAP_PRECISION_SINGLE && nsingle++ == 0)
+            fputs("single precision (float32):", out);
+    for (size_t i = 0, at = 0; !rc && nsingle && i < count; i++)
+        if (info[i].precision == MAP_PRECISION_SINGLE)
+            fprintf(out, "%s%s", at++ ? ", " : " ", info[i].name);
+    if (!rc && nsingle)
+        fputc('\n', out);
     return rc;
 }
 

@@ -21,14 +21,19 @@ void map_format_time(int64_t t, char buf[32]);
 /* Each map_json_* returns a new NUL-terminated JSON text ending in a newline
  * (free with map_free), or NULL when out of memory. */
 
-/* {"name","n","m","values":[...],"source","hash","same_content_as","replaced"} */
+/* {"name","n","m","values":[...],"source","hash","same_content_as","replaced","precision"} */
 char *map_json_ingest(const map_ingest_report *rep);
 
-/* [{"name","n","m","values","source","hash","created","prompt_column","text_columns"}, ...] */
+/* [{"name","n","m","values","source","hash","created","prompt_column","text_columns",
+ *   "precision"}, ...] with precision "double" or "single" */
 char *map_json_datasets(const map_dataset_info *info, size_t count);
 
 /* {"dataset","n","values":[{"name","n","mean","sd","min","q10","q25","q50","q75","q90","max"}]} */
 char *map_json_describe(const char *dataset, size_t n, const map_value_summary *sum, size_t m);
+
+/* map_json_describe with "precision" ("double" or "single") after "n". */
+char *map_json_describe_prec(const char *dataset, size_t n, map_precision precision,
+                             const map_value_summary *sum, size_t m);
 
 /* One object: dataset, n, status, values [{name, spec, target, lambda, level,
  * constant}], levels {value: level for every dataset value}, kl, ess,
@@ -61,6 +66,7 @@ char *map_json_adjust(const map_adjust_report *rep);
 /* Human renderings (aligned columns, units) written to out. Return MAP_OK,
  * or MAP_ENOMEM (nothing or part of the table written). */
 int map_print_datasets(FILE *out, const map_dataset_info *info, size_t count);
+/* (After the table, one line naming the single-precision datasets, if any.) */
 int map_print_describe(FILE *out, const map_value_summary *sum, size_t m);
 int map_print_solve(FILE *out, const map_solve_report *rep);
 int map_print_feasible(FILE *out, const map_feasible_report *rep);

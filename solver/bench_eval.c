@@ -134,7 +134,7 @@ int main(int argc, char **argv)
     unsigned long long st = 1;
     for (size_t j = 0; j < n * m; j++)
         x[j] = uniform(&st) * 2.0 - 1.0 + (double)(j % m);
-    const map_matrix X = {n, m, m, x};
+    const map_matrix X = {n, m, m, x, NULL};
     const size_t cols[6] = {0, 1, 2, 3, 4, 5};
     const double target[6] = {0.1, 1.1, 2.0, 3.0, 4.0, 5.0};
     const double scale[6] = {1, 1, 1, 1, 1, 1};
@@ -208,7 +208,7 @@ int main(int argc, char **argv)
         }
         start[K] = K * per;
         const map_groups grp = {K, start, order};
-        map_problem pg = {{K * per, m, m, x}, 6, cols, target, scale, NULL, &grp};
+        map_problem pg = {{K * per, m, m, x, NULL}, 6, cols, target, scale, NULL, &grp};
         double best_g[2] = {INFINITY, INFINITY};
         for (int r = 0; r < 4 * reps; r++)
             for (int t = 0; t < 2; t++) {

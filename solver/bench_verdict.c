@@ -64,7 +64,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < k; i++)
             x[j * k + i] = R.x[src * R.ld + i] + 1e-6 * rs[i].sd * gsl_ran_gaussian(rng, 1.0);
     }
-    const map_matrix X = {n, k, k, x};
+    const map_matrix X = {n, k, k, x, NULL};
     map_colstat cs[3];
     map_column_stats(&X, cs);
     double *sorted[3];

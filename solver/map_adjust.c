@@ -105,7 +105,7 @@ int map_adjust_greedy(const map_problem *pb, const size_t *order, const map_feas
          * minimum constrains nothing) and c_i (not attainable). */
         double lo = -INFINITY, hi = pb->target[i];
         for (size_t j = 0; j < pb->data.n; j++) {
-            const double r = pb->data.x[j * pb->data.ld + pb->cols[i]];
+            const double r = map_matrix_at(&pb->data, j, pb->cols[i]);
             lo = lo == -INFINITY || r < lo ? r : lo;
         }
         while (hi - lo > tol * pb->scale[i]) {

@@ -249,24 +249,36 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
 {
     double *restrict s = scr->s;
     double *restrict r = scr->r;
-    const double *const x = X->x;
     const size_t ld = X->ld;
     double smax = -INFINITY, smin = INFINITY;
-    for (size_t j = 0; j < nb; j++) {
-        const double *row = x + (idx ? idx[b + j] : b + j) * ld;
-        /* The row a block ahead, so that it arrives while this block's
-         * weights and sums are computed (the memory is idle then). */
-        if (b + j + MAP_PREFETCH < end)
-            __builtin_prefetch(x + (idx ? idx[b + j + MAP_PREFETCH] : b + j + MAP_PREFETCH) * ld);
-        double sj = 0.0;
-        for (size_t i = 0; i < k; i++)
-            sj += lambda[i] * (row[cols[i]] - center[i]);
-        s[j] = sj;
-        smax = sj > smax ? sj : smax;
-        smin = sj < smin ? sj : smin;
-        for (size_t i = 0; i < p; i++)
-            r[i * MAP_BLOCK + j] = row[scols[i]];
+    /* The gather: the one place that reads the matrix, once per element
+     * type. Float elements are widened to double as they are read, so the
+     * scores and every sum after this are the double arithmetic of the
+     * double path on the (float) data. */
+#define MAP_GATHER(x)                                                                               \
+    for (size_t j = 0; j < nb; j++) {                                                               \
+        const __typeof__(*(x)) *row = (x) + (idx ? idx[b + j] : b + j) * ld;                        \
+        /* The row a block ahead, so that it arrives while this block's                             \
+         * weights and sums are computed (the memory is idle then). */                              \
+        if (b + j + MAP_PREFETCH < end)                                                             \
+            __builtin_prefetch((x) + (idx ? idx[b + j + MAP_PREFETCH] : b + j + MAP_PREFETCH) * ld); \
+        double sj = 0.0;                                                                            \
+        for (size_t i = 0; i < k; i++)                                                              \
+            sj += lambda[i] * ((double)row[cols[i]] - center[i]);                                   \
+        s[j] = sj;                                                                                  \
+        smax = sj > smax ? sj : smax;                                                               \
+        smin = sj < smin ? sj : smin;                                                               \
+        for (size_t i = 0; i < p; i++)                                                              \
+            r[i * MAP_BLOCK + j] = (double)row[scols[i]];                                           \
     }
+    if (X->xf) {
+        const float *const xf = X->xf;
+        MAP_GATHER(xf)
+    } else {
+        const double *const x = X->x;
+        MAP_GATHER(x)
+    }
+#undef MAP_GATHER
     /* Pad to whole lanes with zero weights (exp of about −1000) and zero
      * values: they add +0. */
     const size_t nbp = (nb + MAP_LANES - 1) / MAP_LANES * MAP_LANES;

@@ -56,19 +56,24 @@ static void score_coefs(const map_problem *pb, const double *d, double *coef)
     coef[0] = b;
 }
 
-static inline double dot_cols(const double *row, const size_t *cl, const double *a, size_t k)
-{
-    double v = 0.0;
-    for (size_t i = 0; i < k; i++)
-        v += a[i] * row[cl[i]];
-    return v;
-}
+/* Σ_i a_i row[cl_i], for a row of either element type (a macro: one body
+ * for both). */
+#define MAP_DOT_COLS(row, cl, a, k)                                                                \
+    __extension__({                                                                                \
+        double v_ = 0.0;                                                                           \
+        for (size_t i_ = 0; i_ < (k); i_++)                                                        \
+            v_ += (a)[i_] * (double)(row)[(cl)[i_]];                                               \
+        v_;                                                                                        \
+    })
 
-static inline double score_row(const map_problem *pb, const double *row, const double *coef)
+/* The score of sample j. */
+static inline double score_row(const map_problem *pb, size_t j, const double *coef)
 {
+    double a[MAP_MAX_K];
+    map_row_cols(pb, j, a);
     double s = coef[0];
     for (size_t i = 0; i < pb->k; i++)
-        s += coef[i + 1] * row[pb->cols[i]];
+        s += coef[i + 1] * a[i];
     return s;
 }
 
@@ -100,28 +105,36 @@ static double scan_global(const map_problem *pb, const double *coef, const unsig
                           size_t maxcuts, size_t *ntop)
 {
     const double *x = pb->data.x;
+    const float *xf = pb->data.xf;
     const size_t ld = pb->data.ld, n = pb->data.n, k = pb->k;
     const double b = coef[0];
     double bq = -INFINITY;
     size_t cnt = 0;
     /* A sample scores above the entry bar when its score (b + dot) > bar. */
     double bar = n > 1 ? tval : INFINITY;
-#define MAP_SCAN_ROW(DOT)                                                                      \
+    /* One loop per element type; float rewards are widened as read. */
+#define MAP_SCAN_ROWS(X, DOT)                                                                  \
     for (size_t j = 0; j < n; j++) {                                                           \
-        const double *row = x + j * ld;                                                        \
+        const __typeof__(*(X)) *row = (X) + j * ld;                                            \
         const double v = b + (DOT);                                                            \
         bq = v > bq ? v : bq;                                                                  \
         if (v > bar && !in_s[j])                                                               \
             bar = keep_cut(j, 0, v, top, topg, topv, maxcuts, &cnt, tval);                        \
     }
+#define MAP_SCAN_ROW(DOT)                                                                      \
+    if (xf) {                                                                                  \
+        MAP_SCAN_ROWS(xf, DOT)                                                                 \
+    } else {                                                                                   \
+        MAP_SCAN_ROWS(x, DOT)                                                                  \
+    }
     if (k == 2) {
         const size_t c0 = pb->cols[0], c1 = pb->cols[1];
         const double a0 = coef[1], a1 = coef[2];
-        MAP_SCAN_ROW(a0 * row[c0] + a1 * row[c1])
+        MAP_SCAN_ROW(a0 * (double)row[c0] + a1 * (double)row[c1])
     } else if (k == 3) {
         const size_t c0 = pb->cols[0], c1 = pb->cols[1], c2 = pb->cols[2];
         const double a0 = coef[1], a1 = coef[2], a2 = coef[3];
-        MAP_SCAN_ROW(a0 * row[c0] + a1 * row[c1] + a2 * row[c2])
+        MAP_SCAN_ROW(a0 * (double)row[c0] + a1 * (double)row[c1] + a2 * (double)row[c2])
     } else {
         size_t cl[MAP_MAX_K];
         double a[MAP_MAX_K];
@@ -129,9 +142,10 @@ static double scan_global(const map_problem *pb, const double *coef, const unsig
             cl[i] = pb->cols[i];
             a[i] = coef[i + 1];
         }
-        MAP_SCAN_ROW(dot_cols(row, cl, a, k))
+        MAP_SCAN_ROW(MAP_DOT_COLS(row, cl, a, k))
     }
 #undef MAP_SCAN_ROW
+#undef MAP_SCAN_ROWS
     best[0] = bq;
     *ntop = cnt;
     return bq;
@@ -157,7 +171,7 @@ static double scan(const map_problem *pb, const map_rows_view *g, const double *
         const int single = g->start[q + 1] - g->start[q] == 1;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             const size_t j = map_rows_at(g, pos);
-            const double s = score_row(pb, pb->data.x + j * pb->data.ld, coef);
+            const double s = score_row(pb, j, coef);
             if (s > bq) {
                 bq = s;
                 arg = j;
@@ -192,11 +206,12 @@ typedef struct lp_state {
  * objective is linear in d. */
 static void add_row(lp_state *st, const map_problem *pb, size_t j, int tcol)
 {
-    const double *row = pb->data.x + j * pb->data.ld;
+    double row[MAP_MAX_K];
+    map_row_cols(pb, j, row);
     const int r = glp_add_rows(st->lp, 1);
     for (size_t i = 0; i < pb->k; i++) {
         st->ind[i + 1] = (int)i + 1;
-        st->val[i + 1] = -((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
+        st->val[i + 1] = -((row[i] - pb->target[i]) / pb->scale[i]);
     }
     st->ind[pb->k + 1] = tcol;
     st->val[pb->k + 1] = 1.0;
@@ -264,9 +279,10 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     for (size_t q = 0; q < K; q++) {
         if (g.start[q + 1] - g.start[q] == 1) {
             tcol[q] = -1;
-            const double *row = pb->data.x + map_rows_at(&g, g.start[q]) * pb->data.ld;
+            double row[MAP_MAX_K];
+            map_row_cols(pb, map_rows_at(&g, g.start[q]), row);
             for (size_t i = 0; i < k; i++)
-                single_a[i] += (row[pb->cols[i]] - pb->target[i]) / pb->scale[i];
+                single_a[i] += (row[i] - pb->target[i]) / pb->scale[i];
         } else {
             tcol[q] = (int)(k + 1 + nt++);
         }
@@ -362,9 +378,10 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
                 wgt = rows[r] == first[q] ? 1.0 : 0.0;
             if (wgt == 0.0)
                 continue;
-            const double *row = pb->data.x + rows[r] * pb->data.ld;
+            double row[MAP_MAX_K];
+            map_row_cols(pb, rows[r], row);
             for (size_t i = 0; i < k; i++)
-                acc[i] += wgt * ((row[pb->cols[i]] - pb->target[i]) / pb->scale[i]);
+                acc[i] += wgt * ((row[i] - pb->target[i]) / pb->scale[i]);
         }
         if (mult_total > 0.0) {
             double lo = INFINITY;
@@ -425,10 +442,11 @@ int map_certificate_check(const map_problem *pb, const double *d, double *gap)
     for (size_t q = 0; q < g.K; q++) {
         double best = -INFINITY;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double *row = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
+            double row[MAP_MAX_K];
+            map_row_cols(pb, map_rows_at(&g, pos), row);
             double s = 0.0;
             for (size_t i = 0; i < pb->k; i++)
-                s += d[i] * row[pb->cols[i]];
+                s += d[i] * row[i];
             best = s > best ? s : best; /* not fmax: a library call per row */
         }
         sum += best;
@@ -455,9 +473,10 @@ static int unit_certificates(const map_problem *pb, double *gap)
         for (size_t i = 0; i < k; i++)
             mx[i] = -INFINITY;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double *row = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
+            double row[MAP_MAX_K];
+            map_row_cols(pb, map_rows_at(&g, pos), row);
             for (size_t i = 0; i < k; i++) {
-                const double v = row[pb->cols[i]];
+                const double v = row[i];
                 mx[i] = v > mx[i] ? v : mx[i];
             }
         }

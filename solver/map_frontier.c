@@ -103,7 +103,7 @@ void map_frontier_ws_free(map_frontier_ws *ws)
 /* The parts of a problem these functions read (target is ignored). */
 static int check_problem(const map_problem *pb, int need_scale, map_error *err)
 {
-    if (pb->data.n == 0 || pb->data.m == 0 || !pb->data.x)
+    if (pb->data.n == 0 || pb->data.m == 0 || !map_matrix_has_data(&pb->data))
         return map_error_set(err, MAP_EDATA, "the dataset has no samples");
     if (pb->k == 0)
         return map_error_set(err, MAP_EDATA, "no value is chosen");
@@ -151,10 +151,11 @@ static int check_workspace(const map_problem *pb, size_t p, const map_frontier_w
 
 static double row_score(const map_problem *pb, const double *u, size_t j)
 {
-    const double *row = pb->data.x + j * pb->data.ld;
+    double row[MAP_MAX_K];
+    map_row_cols(pb, j, row);
     double s = 0.0;
     for (size_t i = 0; i < pb->k; i++)
-        s += u[i] * row[pb->cols[i]];
+        s += u[i] * row[i];
     return s;
 }
 
@@ -514,10 +515,12 @@ static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, co
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             if (!(ws->score[pos] >= -ws->gtol[q]))
                 continue;
-            const double *r = pb->data.x + map_rows_at(g, pos) * pb->data.ld;
+            const size_t j = map_rows_at(g, pos);
             cnt++;
-            for (size_t i = 0; i < p; i++)
-                ws->levels[i] += wgt == 1.0 ? r[cols[i]] : wgt * r[cols[i]];
+            for (size_t i = 0; i < p; i++) {
+                const double r = map_matrix_at(&pb->data, j, cols[i]);
+                ws->levels[i] += wgt == 1.0 ? r : wgt * r;
+            }
         }
     }
     MAP_ASSERT(cnt == row->ray.face);
@@ -654,7 +657,7 @@ static double cross(const hull_pt *o, const hull_pt *x, const hull_pt *y)
 int map_upper_hull(const map_matrix *X, size_t col_a, size_t col_b, size_t *vertex, size_t cap,
                    size_t *count, map_error *err)
 {
-    if (X->n == 0 || !X->x)
+    if (X->n == 0 || !map_matrix_has_data(X))
         return map_error_set(err, MAP_EDATA, "the dataset has no samples");
     if (col_a >= X->m || col_b >= X->m)
         return map_error_set(err, MAP_EDATA, "hull column out of range");
@@ -663,8 +666,8 @@ int map_upper_hull(const map_matrix *X, size_t col_a, size_t col_b, size_t *vert
     if (!pt)
         return map_error_set(err, MAP_ENOMEM, "out of memory for the hull of %zu samples", n);
     for (size_t j = 0; j < n; j++) {
-        pt[j].a = X->x[j * X->ld + col_a];
-        pt[j].b = X->x[j * X->ld + col_b];
+        pt[j].a = map_matrix_at(X, j, col_a);
+        pt[j].b = map_matrix_at(X, j, col_b);
         pt[j].j = j;
         if (!isfinite(pt[j].a) || !isfinite(pt[j].b)) {
             map_free(pt);
@@ -713,9 +716,10 @@ static void column_ranges(const map_problem *pb, double *colmin, double *colmax,
         mean[i] = 0.0;
     }
     for (size_t j = 0; j < pb->data.n; j++) {
-        const double *r = pb->data.x + j * pb->data.ld;
+        double r[MAP_MAX_K];
+        map_row_cols(pb, j, r);
         for (size_t i = 0; i < k; i++) {
-            const double x = r[pb->cols[i]];
+            const double x = r[i];
             colmin[i] = fmin(colmin[i], x);
             colmax[i] = fmax(colmax[i], x);
             mean[i] += (x - mean[i]) / (double)(j + 1);
@@ -731,9 +735,10 @@ static void column_ranges(const map_problem *pb, double *colmin, double *colmax,
     for (size_t q = 0; q < g.K; q++) {
         const double w = 1.0 / ((double)(g.start[q + 1] - g.start[q]) * (double)g.K);
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double *r = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
+            double r[MAP_MAX_K];
+            map_row_cols(pb, map_rows_at(&g, pos), r);
             for (size_t i = 0; i < k; i++)
-                mean[i] += w * r[pb->cols[i]];
+                mean[i] += w * r[i];
         }
     }
 }

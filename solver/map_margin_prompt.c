@@ -190,14 +190,20 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
         const size_t sz = g.start[q + 1] - g.start[q];
         double *dst = sz > 1 ? pr.a + pr.gs[G] * k : NULL;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double *row = pb->data.x + map_rows_at(&g, pos) * pb->data.ld;
+            double row[MAP_MAX_K];
+            map_row_cols(pb, map_rows_at(&g, pos), row);
 #if defined(__GNUC__)
             /* The rows of a prompt may lie anywhere: fetch ahead. */
-            if (g.order && pos + MAP_PREFETCH < pb->data.n)
-                __builtin_prefetch(pb->data.x + g.order[pos + MAP_PREFETCH] * pb->data.ld);
+            if (g.order && pos + MAP_PREFETCH < pb->data.n) {
+                const size_t at = g.order[pos + MAP_PREFETCH] * pb->data.ld;
+                if (pb->data.xf)
+                    __builtin_prefetch(pb->data.xf + at);
+                else
+                    __builtin_prefetch(pb->data.x + at);
+            }
 #endif
             for (size_t i = 0; i < k; i++) {
-                const double a = (row[pb->cols[i]] - pb->target[i]) / pb->scale[i];
+                const double a = (row[i] - pb->target[i]) / pb->scale[i];
                 if (dst)
                     *dst++ = a;
                 else

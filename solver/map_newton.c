@@ -32,7 +32,7 @@ const char *map_solve_status_name(map_solve_status s)
 
 int map_problem_check(const map_problem *pb, map_error *err)
 {
-    if (pb->data.n == 0 || pb->data.m == 0 || !pb->data.x)
+    if (pb->data.n == 0 || pb->data.m == 0 || !map_matrix_has_data(&pb->data))
         return map_error_set(err, MAP_EDATA, "the dataset has no samples");
     if (pb->k == 0)
         return map_error_set(err, MAP_EDATA, "the palette names no value");

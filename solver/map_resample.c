@@ -84,10 +84,14 @@ map_resample_ws *map_resample_ws_new(const map_problem *pb, size_t B, size_t p)
     return rw;
 }
 
-/* Copies row j of X to row `at` of rw->buf. */
+/* Copies row j of X to row `at` of rw->buf (as doubles: a float matrix's
+ * resamples are held in double). */
 static void copy_row(map_resample_ws *rw, const map_matrix *X, size_t j, size_t at)
 {
-    memcpy(rw->buf + at * rw->m, X->x + j * X->ld, rw->m * sizeof *rw->buf);
+    if (X->xf)
+        map_matrix_row(X, j, rw->buf + at * rw->m);
+    else
+        memcpy(rw->buf + at * rw->m, X->x + j * X->ld, rw->m * sizeof *rw->buf);
 }
 
 /* Copies every row of group q of g to rw->buf from row `at`; returns the
@@ -149,7 +153,7 @@ int map_bootstrap(const map_problem *pb, const map_solver_params *par, const dou
                 copy_row(rw, X, gsl_rng_uniform_int(rng, X->n), rows++);
         }
         map_problem rp = *pb;
-        const map_matrix R = {rows, rw->m, rw->m, rw->buf};
+        const map_matrix R = {rows, rw->m, rw->m, rw->buf, NULL};
         rp.data = R;
         rp.groups = g ? &bg : NULL;
         double *lb = rw->lam_rep + used * k, mu[MAP_MAX_K];
@@ -240,8 +244,8 @@ int map_holdout(const map_problem *pb, const map_solver_params *par, const map_f
     const map_groups gtr = {ntrain, rw->start, rw->order};
     const map_groups gte = {ntest, rw->start2, rw->order};
     map_problem tr = *pb, te = *pb;
-    const map_matrix Rtr = {split, rw->m, rw->m, rw->buf};
-    const map_matrix Rte = {rows - split, rw->m, rw->m, rw->buf + split * rw->m};
+    const map_matrix Rtr = {split, rw->m, rw->m, rw->buf, NULL};
+    const map_matrix Rte = {rows - split, rw->m, rw->m, rw->buf + split * rw->m, NULL};
     tr.data = Rtr;
     te.data = Rte;
     tr.groups = g ? &gtr : NULL;

@@ -129,6 +129,19 @@ static inline void map_rows_view_of(const map_problem *pb, map_rows_view *g)
 /* The data row at position pos of the view. */
 static inline size_t map_rows_at(const map_rows_view *g, size_t pos) { return g->order ? g->order[pos] : pos; }
 
+/* The rewards of the k palette values of sample j, as doubles (of either
+ * element type of pb->data), into out[0 .. pb->k − 1]: out[i] = r_j,cols[i]. */
+static inline void map_row_cols(const map_problem *pb, size_t j, double *out)
+{
+    const size_t at = j * pb->data.ld;
+    if (pb->data.xf)
+        for (size_t i = 0; i < pb->k; i++)
+            out[i] = (double)pb->data.xf[at + pb->cols[i]];
+    else
+        for (size_t i = 0; i < pb->k; i++)
+            out[i] = pb->data.x[at + pb->cols[i]];
+}
+
 /* Options of map_newton_run beyond map_solver_params (NULL: none). */
 typedef struct map_newton_opts {
     int budget;            /* iterations at most (≤ par->max_iter); 0: par->max_iter */

@@ -107,7 +107,7 @@ static void test_against_long_double(void)
     const double target[3] = {1e6, 2e6, 3e6};
     const double scale[3] = {1, 1, 1};
     const double lambda[3] = {1000.0, 3.0, 0.0};
-    map_problem pb = {{n, m, m, x}, m, cols, target, scale, NULL, NULL};
+    map_problem pb = {{n, m, m, x, NULL}, m, cols, target, scale, NULL, NULL};
     map_solver_ws *ws = map_solver_ws_new(m, m);
     MAP_CHECK(ws != NULL, "workspace");
     if (!ws) {
@@ -233,7 +233,7 @@ static void test_threads_identical(void)
     const double target[5] = {0.5, 1.0, 0.2, 0.9, 0.0};
     const double scale[5] = {1, 1, 1, 1, 1};
     const double lambda[5] = {2.5, 0.7, 3.0, 1.5, 0.0};
-    map_problem pb = {{n, m, m, x}, 4, cols, target, scale, NULL, NULL};
+    map_problem pb = {{n, m, m, x, NULL}, 4, cols, target, scale, NULL, NULL};
     map_problem pg = pb;
     pg.groups = &grp;
     map_problem p2 = pb;
@@ -306,7 +306,7 @@ static void test_wide_stats(void)
         scols[i] = m - 1 - i;
     const size_t cols[2] = {4, 7};
     const double lambda[2] = {3.0, -1.0};
-    const map_matrix X = {n, m, m, x};
+    const map_matrix X = {n, m, m, x, NULL};
     map_solver_ws *ws = map_solver_ws_new(2, m);
     MAP_CHECK(ws != NULL, "workspace");
     if (!ws) {
@@ -336,7 +336,7 @@ static void test_small_inline(void)
     double x[12] = {0.1, 2.0, 0.3, 1.5, -0.2, 0.7, 0.9, 0.4, 0.0, 1.1, 0.6, -0.5};
     const size_t cols[2] = {0, 1};
     const double target[2] = {0.2, 1.0}, scale[2] = {1, 1}, lambda[2] = {1.5, 0.25};
-    map_problem pb = {{6, 2, 2, x}, 2, cols, target, scale, NULL, NULL};
+    map_problem pb = {{6, 2, 2, x, NULL}, 2, cols, target, scale, NULL, NULL};
     map_solver_ws *a = map_solver_ws_new(2, 2), *b = map_solver_ws_new(2, 2);
     MAP_CHECK(a && b && map_solver_ws_set_threads(b, 3) == MAP_OK, "workspaces");
     eval_out ea, eb;
@@ -349,6 +349,106 @@ static void test_small_inline(void)
     map_solver_ws_free(b);
 }
 
+/* A float matrix (map_matrix.xf) gives the very bits of the double matrix
+ * of the same values: the gather widens each float as it reads it, and
+ * every sum after it is the double arithmetic. Checked for the evaluation
+ * (global and per prompt, one and three threads), the levels, and the
+ * palette solve with its verdicts and margins (attainable, infeasible;
+ * Newton first and LP first), which read the matrix in the feasibility
+ * scans, the certificate check and the LP packing too. */
+static void test_float_matrix(void)
+{
+    const size_t n = 2 * MAP_CHUNK + 777, m = 4;
+    float *xf = malloc(n * m * sizeof *xf);
+    double *xd = malloc(n * m * sizeof *xd);
+    size_t *order = malloc(n * sizeof *order), *start = malloc((n + 1) * sizeof *start);
+    MAP_CHECK(xf && xd && order && start, "allocation");
+    if (!xf || !xd || !order || !start) {
+        free(xf);
+        free(xd);
+        free(order);
+        free(start);
+        return;
+    }
+    uint64_t st = 11;
+    for (size_t j = 0; j < n * m; j++) {
+        xf[j] = (float)(3.0 * uniform(&st) - 1.0 + (double)(j % m));
+        xd[j] = (double)xf[j];
+    }
+    size_t K = 0;
+    for (size_t pos = 0; pos < n; K++) {
+        start[K] = pos;
+        pos += 1 + (size_t)(uniform(&st) * 20.0);
+        if (pos > n)
+            pos = n;
+    }
+    start[K] = n;
+    for (size_t j = 0; j < n; j++)
+        order[j] = (j * 7919) % n; /* n is not a multiple of 7919: a permutation */
+    const map_groups grp = {K, start, order};
+    const size_t cols[3] = {0, 2, 3}, all[4] = {0, 1, 2, 3};
+    const double scale[3] = {1, 1, 1};
+    const double lambda[3] = {1.5, 0.25, 2.0};
+    /* Targets: attainable (near the means) and infeasible (past the maxima). */
+    const double targets[2][3] = {{0.7, 2.6, 3.9}, {1.9, 4.0, 5.0}};
+    map_solver_ws *ws = map_solver_ws_new(3, m);
+    MAP_CHECK(ws != NULL, "workspace");
+    for (unsigned threads = 1; ws && threads <= 3; threads += 2) {
+        MAP_CHECK(map_solver_ws_set_threads(ws, threads) == MAP_OK, "threads %u", threads);
+        for (int grouped = 0; grouped < 2; grouped++) {
+            map_problem pd = {{n, m, m, xd, NULL}, 3, cols, targets[0], scale, NULL,
+                              grouped ? &grp : NULL};
+            map_problem pf = pd;
+            pf.data.x = NULL;
+            pf.data.xf = xf;
+            eval_out a, b;
+            memset(&a, 0, sizeof a);
+            memset(&b, 0, sizeof b);
+            MAP_CHECK(map_evaluate(&pd, lambda, ws, &a.logz, a.mu, a.sigma, &a.ess, &a.wmax) == MAP_OK
+                          && map_evaluate(&pf, lambda, ws, &b.logz, b.mu, b.sigma, &b.ess, &b.wmax)
+                                 == MAP_OK,
+                      "evaluate");
+            MAP_CHECK(memcmp(&a, &b, sizeof a) == 0, "float = double evaluation (%u threads, %s)",
+                      threads, grouped ? "per prompt" : "global");
+            double la[4], lb[4];
+            MAP_CHECK(map_levels(&pd, lambda, 4, all, ws, la, NULL) == MAP_OK
+                          && map_levels(&pf, lambda, 4, all, ws, lb, NULL) == MAP_OK
+                          && memcmp(la, lb, sizeof la) == 0,
+                      "float = double levels");
+            for (int t = 0; t < 2; t++)
+                for (int lp_first = 0; lp_first < 2; lp_first++) {
+                    pd.target = pf.target = targets[t];
+                    map_solver_params par;
+                    map_solver_params_default(&par);
+                    map_feas_params fp;
+                    map_feas_params_default(&fp);
+                    fp.want_margin = lp_first;
+                    map_result ra, rb;
+                    memset(&ra, 0, sizeof ra);
+                    memset(&rb, 0, sizeof rb);
+                    map_error err;
+                    MAP_CHECK(map_solve_palette(&pd, &par, &fp, NULL, ws, &ra, &err) == MAP_OK
+                                  && map_solve_palette(&pf, &par, &fp, NULL, ws, &rb, &err) == MAP_OK,
+                              "solve palette");
+                    MAP_CHECK(ra.status == rb.status && (t == 0) == (ra.status == MAP_SOLVE_OPTIMAL)
+                                  && memcmp(ra.lambda, rb.lambda, sizeof ra.lambda) == 0
+                                  && memcmp(ra.level, rb.level, sizeof ra.level) == 0
+                                  && memcmp(&ra.margin, &rb.margin, sizeof ra.margin) == 0
+                                  && memcmp(ra.direction, rb.direction, sizeof ra.direction) == 0
+                                  && memcmp(&ra.cert_gap, &rb.cert_gap, sizeof ra.cert_gap) == 0,
+                              "float = double palette %d (%s, %s first): status %d / %d", t,
+                              grouped ? "per prompt" : "global", lp_first ? "LP" : "Newton",
+                              (int)ra.status, (int)rb.status);
+                }
+        }
+    }
+    map_solver_ws_free(ws);
+    free(xf);
+    free(xd);
+    free(order);
+    free(start);
+}
+
 int main(void)
 {
     MAP_RUN(test_exp_accuracy);
@@ -356,5 +456,6 @@ int main(void)
     MAP_RUN(test_threads_identical);
     MAP_RUN(test_wide_stats);
     MAP_RUN(test_small_inline);
+    MAP_RUN(test_float_matrix);
     return map_test_finish();
 }

@@ -26,7 +26,7 @@ static void fixture_init(fixture *f, double *x, size_t n, size_t m, size_t k, co
     f->n = n;
     f->m = m;
     f->x = x;
-    map_matrix X = {n, m, m, x};
+    map_matrix X = {n, m, m, x, NULL};
     map_column_stats(&X, f->cs);
     for (size_t i = 0; i < k; i++) {
         f->cols[i] = cols[i];

@@ -35,7 +35,7 @@ static void fixture_init(fixture *f, const double *x, size_t n, size_t m, size_t
     f->m = m;
     f->k = k;
     f->x = x;
-    map_matrix X = {n, m, m, x};
+    map_matrix X = {n, m, m, x, NULL};
     map_colstat cs[64];
     map_column_stats(&X, cs);
     for (size_t i = 0; i < k; i++) {
@@ -630,7 +630,7 @@ static void test_hull(void)
         if (integer && rep % 7 == 0) /* points on a line of slope −1 */
             for (size_t j = 0; j < n; j++)
                 x[2 * j + 1] = 10.0 - x[2 * j];
-        map_matrix X = {n, 2, 2, x};
+        map_matrix X = {n, 2, 2, x, NULL};
         size_t count;
         map_error err;
         MAP_CHECK(map_upper_hull(&X, 0, 1, got, 80, &count, &err) == MAP_OK, "%s", err.msg);
@@ -659,7 +659,7 @@ static void test_hull(void)
     fixture f;
     fixture_init(&f, y, n, 2, 2, cols);
     size_t *hv = malloc(n * sizeof *hv), count;
-    map_matrix Y = {n, 2, 2, y};
+    map_matrix Y = {n, 2, 2, y, NULL};
     map_error err;
     MAP_CHECK(map_upper_hull(&Y, 0, 1, hv, n, &count, &err) == MAP_OK, "hull");
     map_frontier_ws *ws = map_frontier_ws_new(n, 2, 2);

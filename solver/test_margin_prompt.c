@@ -85,7 +85,7 @@ static void gdata_random(gdata *g, gsl_rng *rng, size_t K, size_t m, double sing
         prev = g->order[at - 1];
         g->start[q + 1] = g->start[q] + sizes[q];
     }
-    map_matrix X = {n, m, m, g->x};
+    map_matrix X = {n, m, m, g->x, NULL};
     map_column_stats(&X, g->cs);
     free(sizes);
     free(perm);
@@ -116,7 +116,7 @@ static void check_margin(const gdata *g, size_t k, const size_t *cols, const dou
         absmax[i] = g->cs[cols[i]].absmax;
     }
     const map_groups grp = {g->K, g->start, g->order};
-    const map_matrix X = {g->n, g->m, g->m, g->x};
+    const map_matrix X = {g->n, g->m, g->m, g->x, NULL};
     const map_problem pb = {X, k, cols, c, scale, absmax, &grp};
     double v = NAN, dir[8] = {0}, v2 = NAN;
     int rounds = 0;
@@ -289,7 +289,7 @@ static void test_dataset(const char *path, const char *const *values, size_t nva
     MAP_CHECK(map_dataset_group_rows(ds, &order, &start, &K, &singles, &err) == MAP_OK, "%s",
               err.msg);
     gdata g = {.x = ds->x, .n = ds->n, .m = ds->m, .K = K, .start = start, .order = order};
-    map_matrix X = {ds->n, ds->m, ds->m, ds->x};
+    map_matrix X = {ds->n, ds->m, ds->m, ds->x, NULL};
     map_column_stats(&X, g.cs);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 13);
@@ -335,7 +335,7 @@ static void test_timing(void)
         absmax[i] = g.cs[i].absmax;
     }
     const map_groups grp = {g.K, g.start, g.order};
-    const map_matrix X = {g.n, g.m, g.m, g.x};
+    const map_matrix X = {g.n, g.m, g.m, g.x, NULL};
     const double shifts[4] = {-0.5, 0.3, 0.6, 1.0};
     double tg = 0.0, tp = 0.0;
     for (int r = 0; r < 4; r++) {
@@ -403,7 +403,7 @@ static void test_timing(void)
         c6[i] = g.cs[i].mean + 0.2 * g.cs[i].sd;
     }
     const map_groups grp6 = {g.K, g.start, g.order};
-    const map_matrix X6 = {g.n, g.m, g.m, g.x};
+    const map_matrix X6 = {g.n, g.m, g.m, g.x, NULL};
     const map_problem pg6 = {X6, 6, cols6, c6, scale6, absmax6, NULL};
     const map_problem pp6 = {X6, 6, cols6, c6, scale6, absmax6, &grp6};
     double vg6 = NAN, vp6 = NAN;

@@ -52,7 +52,7 @@ static void prob_init(prob *p, const double *x, size_t n, size_t m, size_t k, co
 {
     memset(p, 0, sizeof *p);
     p->k = k;
-    map_matrix X = {n, m, m, x};
+    map_matrix X = {n, m, m, x, NULL};
     map_colstat cs[8];
     map_column_stats(&X, cs);
     for (size_t i = 0; i < k; i++) {

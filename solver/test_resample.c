@@ -30,7 +30,7 @@ typedef struct one {
 /* The problem "level of r at least c" on x (n × 2). */
 static void one_init(one *o, const double *x, size_t n, double c)
 {
-    map_matrix X = {n, 2, 2, x};
+    map_matrix X = {n, 2, 2, x, NULL};
     map_colstat cs[2];
     map_column_stats(&X, cs);
     o->col = 0;
@@ -112,7 +112,7 @@ static void test_reproducible_and_excluded(void)
     draw(rng, n, x);
     gsl_rng_free(rng);
     map_colstat cs[2];
-    map_matrix X = {n, 2, 2, x};
+    map_matrix X = {n, 2, 2, x, NULL};
     map_column_stats(&X, cs);
     /* A target just below the sample maximum: many resamples miss the
      * maximum row, and there the palette is unattainable. */

@@ -30,7 +30,7 @@ static double *random_data(gsl_rng *rng, size_t n, size_t m)
 static void fill_problem(map_problem *pb, const double *x, size_t n, size_t m, size_t k, size_t *cols,
                          double *c, double *scale, double *absmax, map_colstat *cs)
 {
-    map_matrix X = {n, m, m, x};
+    map_matrix X = {n, m, m, x, NULL};
     map_column_stats(&X, cs);
     for (size_t i = 0; i < k; i++) {
         scale[i] = cs[cols[i]].sd;
@@ -175,7 +175,7 @@ static void test_merge(void)
     map_partial all = {m, 1, 0, -INFINITY, 0, 0, mean_all, m2_all};
     double c[4] = {0};
     double scale[4] = {1, 1, 1, 1};
-    map_problem pb = {{n, m, m, x}, m, cols, c, scale, NULL, NULL};
+    map_problem pb = {{n, m, m, x, NULL}, m, cols, c, scale, NULL, NULL};
     double logz, mu[4], sigma[16];
     MAP_CHECK(map_evaluate(&pb, lambda, ws, &logz, mu, sigma, NULL, NULL) == MAP_OK, "eval");
     /* Split at an odd row so the halves' blocks differ from the whole's. */

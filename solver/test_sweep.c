@@ -52,7 +52,7 @@ static void make_data(void)
             data[j * M + i] = (double)(i + 1) * v + 3.0 * (double)i;
         }
     }
-    const map_matrix X = {N, M, M, data};
+    const map_matrix X = {N, M, M, data, NULL};
     map_column_stats(&X, cs);
     for (size_t i = 0; i < K; i++) {
         scale[i] = cs[cols[i]].sd;
@@ -145,7 +145,7 @@ static void make_grid(void)
 {
     for (size_t i = 0; i < K; i++) {
         double *sorted = NULL;
-        const map_matrix X = {N, M, M, data};
+        const map_matrix X = {N, M, M, data, NULL};
         map_column_sorted(&X, cols[i], &sorted, NULL);
         gfrom[i] = cs[cols[i]].mean - 0.3 * cs[cols[i]].sd;
         gto[i] = map_quantile_sorted(sorted, N, 0.97);
@@ -275,7 +275,7 @@ static void test_warm_equals_cold(void)
  * starts): every verdict equals a single solve's. */
 static void test_random_verdicts(void)
 {
-    const map_matrix X = {N, M, M, data};
+    const map_matrix X = {N, M, M, data, NULL};
     for (int kind = 0; kind < 2; kind++) {
         double lo[K], hi[K];
         map_error err;
@@ -667,7 +667,7 @@ static void test_generators(void)
     MAP_CHECK(!bits_eq(a, b, K), "seeds differ");
 
     /* the kinds' bounds against direct quantiles */
-    const map_matrix X = {N, M, M, data};
+    const map_matrix X = {N, M, M, data, NULL};
     double l2[K], h2[K];
     MAP_CHECK(map_sweep_kind_bounds(MAP_SWEEP_AGGRESSIVE, &X, K, cols, l2, h2, &err) == MAP_OK,
               "aggressive bounds");

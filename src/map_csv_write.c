@@ -103,6 +103,24 @@ int map_csv_count(map_csv_writer *w, size_t x)
     return fprintf(w->out, "%zu", x) < 0 ? fail(w) : MAP_OK;
 }
 
+int map_csv_floats(map_csv_writer *w, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double v = (double)x[i];
+        int rc = begin_cell(w);
+        if (rc)
+            return rc;
+        if (isnan(v))
+            continue;
+        w->blank = 0;
+        errno = 0;
+        const int k = isinf(v) ? fputs(v > 0 ? "inf" : "-inf", w->out) : fprintf(w->out, "%.9g", v);
+        if (k < 0)
+            return fail(w);
+    }
+    return MAP_OK;
+}
+
 int map_csv_numbers(map_csv_writer *w, const double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -48,6 +48,12 @@ int map_csv_count(map_csv_writer *w, size_t x);
 /* n number cells. Returns as map_csv_text. */
 int map_csv_numbers(map_csv_writer *w, const double *x, size_t n);
 
+/* n number cells of float32 values, each with 9 significant digits
+ * ("%.9g"): strtod of the text rounded to float is the same float (the
+ * single-precision export). Non-finite values as map_csv_number. Returns
+ * as map_csv_text. */
+int map_csv_floats(map_csv_writer *w, const float *x, size_t n);
+
 /* Ends the current row. A row of one empty cell is written as "" so that it
  * is not a blank line (which readers skip); a row with no cell is a blank
  * line. Returns as map_csv_text. */

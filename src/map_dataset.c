@@ -26,6 +26,7 @@ void map_dataset_free(map_dataset *ds)
     map_free(ds->hash);
     free_strings(ds->values, ds->m);
     map_free(ds->x);
+    map_free(ds->xf);
     map_free(ds->prompt_name);
     free_strings(ds->prompts, ds->prompts ? ds->n : 0);
     free_strings(ds->text_names, ds->ntext);
@@ -36,8 +37,24 @@ void map_dataset_free(map_dataset *ds)
 
 map_matrix map_dataset_matrix(const map_dataset *ds)
 {
-    map_matrix mx = {ds->n, ds->m, ds->m, ds->x};
+    map_matrix mx = {ds->n, ds->m, ds->m, ds->xf ? NULL : ds->x, ds->xf};
     return mx;
+}
+
+const char *map_precision_name(map_precision p)
+{
+    return p == MAP_PRECISION_SINGLE ? "single" : "double";
+}
+
+int map_precision_parse(const char *s, map_precision *out)
+{
+    if (s && strcmp(s, "double") == 0)
+        *out = MAP_PRECISION_DOUBLE;
+    else if (s && strcmp(s, "single") == 0)
+        *out = MAP_PRECISION_SINGLE;
+    else
+        return -1;
+    return 0;
 }
 
 long map_dataset_value_index(const map_dataset *ds, const char *name)

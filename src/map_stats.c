@@ -35,23 +35,20 @@ static void column_stats_block(const map_matrix *X, size_t c0, size_t w, map_col
         mean[i] = 0.0;
         m2[i] = 0.0;
     }
-    const double *const x = X->x + c0;
-    const size_t n = X->n, ld = X->ld;
+    const size_t n = X->n;
     for (size_t j = 0; j < n; j++) {
-        const double *row = x + j * ld;
         for (size_t i = 0; i < w; i++) {
-            const double v = row[i];
+            const double v = map_matrix_at(X, j, c0 + i);
             lo[i] = min_of(lo[i], v);
             hi[i] = max_of(hi[i], v);
             am[i] = max_of(am[i], fabs(v));
         }
     }
     for (size_t j = 0; j < n; j++) {
-        const double *row = x + j * ld;
         const double inv = 1.0 / (double)(j + 1);
         for (size_t i = 0; i < w; i++) {
             const double a = am[i];
-            const double v = a > 0.0 ? row[i] / a : 0.0;
+            const double v = a > 0.0 ? map_matrix_at(X, j, c0 + i) / a : 0.0;
             const double d = v - mean[i];
             mean[i] += d * inv;
             m2[i] += d * (v - mean[i]);
@@ -87,7 +84,7 @@ int map_column_sorted(const map_matrix *X, size_t col, double **out, map_error *
     if (!v)
         return map_error_set(err, MAP_ENOMEM, "out of memory sorting a column of %zu samples", X->n);
     for (size_t j = 0; j < X->n; j++)
-        v[j] = X->x[j * X->ld + col];
+        v[j] = map_matrix_at(X, j, col);
     gsl_sort(v, 1, X->n);
     *out = v;
     return MAP_OK;
@@ -252,6 +249,12 @@ double map_quantile_select(double *v, size_t n, double p)
 /* Copies column col of X into v (X->n doubles). */
 static void column_copy(const map_matrix *X, size_t col, double *v)
 {
+    if (X->xf) {
+        const float *x = X->xf + col;
+        for (size_t j = 0; j < X->n; j++)
+            v[j] = (double)x[j * X->ld];
+        return;
+    }
     const double *x = X->x + col;
     for (size_t j = 0; j < X->n; j++)
         v[j] = x[j * X->ld];
@@ -401,7 +404,7 @@ int map_dataset_quantile(const map_dataset *ds, size_t col, double pct, double *
         *out = ds->stats[col].pct[(size_t)pct];
         return MAP_OK;
     }
-    if (!ds->x)
+    if (!ds->x && !ds->xf)
         return map_error_set(err, MAP_EUSAGE, "dataset '%s': its matrix is not loaded",
                              ds->name ? ds->name : "?");
     const map_matrix X = map_dataset_matrix(ds);

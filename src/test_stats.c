@@ -146,7 +146,7 @@ static void value_stats_case(size_t n)
         x[j * m + 3] = (double)j * 0.5;                       /* sorted */
         x[j * m + 4] = (next() % 50) ? 1.0 : (double)(j % 13); /* mostly one value */
     }
-    const map_matrix X = {n, m, m, x};
+    const map_matrix X = {n, m, m, x, NULL};
     map_error err;
     MAP_CHECK(map_value_stats(&X, vs, &err) == MAP_OK, "value stats");
     map_column_stats(&X, cs);
@@ -187,7 +187,7 @@ static void test_value_stats(void)
         x[j * m + 1] = (double)(next() >> 11) * 0x1.0p-53 * 100.0 - 30.0;
         x[j * m + 2] = -2.5;
     }
-    const map_matrix X = {n, m, m, x};
+    const map_matrix X = {n, m, m, x, NULL};
     map_error err;
     MAP_CHECK(map_value_stats(&X, vs, &err) == MAP_OK, "value stats");
     map_column_stats(&X, cs);
@@ -245,7 +245,7 @@ static void test_ranges_like_fmin(void)
         for (size_t b = 0; b < nv; b++)
             for (size_t c = 0; c < nv; c++) {
                 const double x[3] = {vals[a], vals[b], vals[c]};
-                const map_matrix X = {3, 1, 1, x};
+                const map_matrix X = {3, 1, 1, x, NULL};
                 map_colstat cs;
                 map_column_stats(&X, &cs);
                 double lo = INFINITY, hi = -INFINITY, am = 0.0;
@@ -314,7 +314,7 @@ static void test_column_stats_blocks(void)
                 x[k] = col % 4 == 0 ? u * 1e300 : col % 4 == 1 ? -7.0 : col % 4 == 2 ? u - 0.5
                                                                        : (double)(next() % 3);
             }
-            const map_matrix X = {n, m, ld, x};
+            const map_matrix X = {n, m, ld, x, NULL};
             map_column_stats(&X, got);
             column_stats_reference(&X, ref);
             MAP_CHECK(memcmp(got, ref, m * sizeof *got) == 0, "m=%zu: blocked stats differ", m);

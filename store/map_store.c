@@ -32,6 +32,12 @@
  *                 min, max, absmax (map_colstat) then the type-7 quantiles
  *                 q0, q1, …, q100 — bit-exact as map_value_stats computed
  *                 them.
+ * Version 3 also gives dataset a precision column ('double' or 'single'):
+ * a single-precision dataset's matrix_chunk BLOBs hold packed little-endian
+ * IEEE float32 instead of doubles (same chunking), and its value_stat rows
+ * describe those float values. The column is added by migration 3's step
+ * (and, for a version-3 database written before it existed, on the first
+ * read-write open); without it every dataset is double.
  * New databases use 64 KiB pages: the matrix chunks are long overflow
  * chains, and larger pages mean fewer page reads per chunk.
  *
@@ -61,6 +67,7 @@ struct map_store {
     int readonly;    /* opened with map_store_open_readonly */
     int64_t version; /* schema version after open (a read-only handle may
                         read an older one: see MIN_READ_VERSION) */
+    int has_precision; /* dataset has its precision column */
 };
 
 /* The oldest schema a read-only handle reads as it is (without value_stat:
@@ -70,9 +77,10 @@ struct map_store {
 /* Doubles per value_stat row: the 5 of map_colstat, then q0 … q100. */
 #define STAT_DOUBLES (5 + MAP_NPCT)
 
-static int backfill_stats(map_store *st, map_error *err);
+static int migrate_step3(map_store *st, map_error *err);
+static int add_precision_column(map_store *st, map_error *err);
 static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, size_t m,
-                      double *x, map_error *err);
+                      void *x, size_t elem, map_error *err);
 static int read_shape(const map_store *st, sqlite3_stmt *sel, int col, const char *name,
                       size_t *n, size_t *m, size_t *ntext, map_error *err);
 
@@ -229,14 +237,15 @@ static void swap_doubles(unsigned char *dst, const unsigned char *src, size_t co
             dst[8 * k + b] = src[8 * k + 7 - b];
 }
 
-/* swap_doubles on one buffer. */
-static void swap_in_place(unsigned char *p, size_t count)
+/* Reverses the bytes of each of count elements of elem bytes in place (8:
+ * swap_doubles on one buffer; 4: floats). */
+static void swap_in_place(unsigned char *p, size_t count, size_t elem)
 {
     for (size_t k = 0; k < count; k++)
-        for (size_t b = 0; b < 4; b++) {
-            const unsigned char t = p[8 * k + b];
-            p[8 * k + b] = p[8 * k + 7 - b];
-            p[8 * k + 7 - b] = t;
+        for (size_t b = 0; b < elem / 2; b++) {
+            const unsigned char t = p[elem * k + b];
+            p[elem * k + b] = p[elem * k + elem - 1 - b];
+            p[elem * k + elem - 1 - b] = t;
         }
 }
 
@@ -336,7 +345,7 @@ static const char *const migrations[] = {
 
 /* What each migration does besides its SQL, in the same transaction (NULL:
  * nothing). */
-static int (*const migration_steps[])(map_store *, map_error *) = {NULL, NULL, backfill_stats};
+static int (*const migration_steps[])(map_store *, map_error *) = {NULL, NULL, migrate_step3};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == MAP_STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -445,6 +454,32 @@ void map_store_close(map_store *st)
         (void)sqlite3_close(st->db);
     map_free(st->path);
     map_free(st);
+}
+
+/* Sets st->has_precision. A read-write handle on a version-3 database
+ * written before the column existed adds it (one short write transaction,
+ * taken only then). */
+static int find_precision_column(map_store *st, int readonly, map_error *err)
+{
+    int64_t has = 0;
+    int code = MAP_OK;
+    if (st->version >= 3) {
+        code = query_int(st, "SELECT count(*) FROM pragma_table_info('dataset') "
+                             "WHERE name = 'precision'", &has, err,
+                         "cannot read the dataset table's columns");
+        if (!code && !has && !readonly) {
+            code = begin_write(st, err);
+            if (!code)
+                code = add_precision_column(st, err);
+            if (!code)
+                code = commit(st, err);
+            else
+                rollback(st);
+            has = !code;
+        }
+    }
+    st->has_precision = !code && has;
+    return code;
 }
 
 static int open_common(const char *path, int readonly, int immutable, map_store **out, map_error *err)
@@ -572,6 +607,8 @@ static int open_common(const char *path, int readonly, int immutable, map_store 
      * up-to-date one must not wait for another connection's writer. */
     if (!code && !readonly && version < MAP_STORE_SCHEMA_VERSION)
         code = migrate(st, err);
+    if (!code)
+        code = find_precision_column(st, readonly, err);
 
     if (code) {
         map_store_close(st);
@@ -634,7 +671,7 @@ static void pack_stats(const map_valstat *vs, double *out)
     out[4] = vs->c.absmax;
     memcpy(out + 5, vs->pct, sizeof vs->pct);
     if (!host_is_little_endian())
-        swap_in_place((unsigned char *)out, STAT_DOUBLES);
+        swap_in_place((unsigned char *)out, STAT_DOUBLES, sizeof(double));
 }
 
 static void unpack_stats(const unsigned char *data, map_valstat *vs)
@@ -642,7 +679,7 @@ static void unpack_stats(const unsigned char *data, map_valstat *vs)
     double v[STAT_DOUBLES];
     memcpy(v, data, sizeof v);
     if (!host_is_little_endian())
-        swap_in_place((unsigned char *)v, STAT_DOUBLES);
+        swap_in_place((unsigned char *)v, STAT_DOUBLES, sizeof(double));
     vs->c.mean = v[0];
     vs->c.sd = v[1];
     vs->c.min = v[2];
@@ -673,15 +710,14 @@ static int put_stats(map_store *st, int64_t id, const map_valstat *vs, size_t m,
     return code;
 }
 
-/* Computes the statistics of the n x m matrix x into a new *out (m
+/* Computes the statistics of the matrix X (either element type) into a new *out (m
  * entries, map_free). */
-static int compute_stats(const double *x, size_t n, size_t m, map_valstat **out, map_error *err)
+static int compute_stats(const map_matrix *X, map_valstat **out, map_error *err)
 {
-    *out = map_mallocarray(m, sizeof **out);
+    *out = map_mallocarray(X->m, sizeof **out);
     if (!*out)
         return nomem(err);
-    const map_matrix X = {n, m, m, x};
-    const int code = map_value_stats(&X, *out, err);
+    const int code = map_value_stats(X, *out, err);
     if (code) {
         map_free(*out);
         *out = NULL;
@@ -735,8 +771,25 @@ static int get_stats(map_store *st, map_dataset *ds, int64_t id, map_error *err)
     return MAP_OK;
 }
 
-/* Migration 3's step: computes and stores the statistics of every dataset
- * that has none, loading one matrix at a time. */
+/* Gives the dataset table its precision column unless it has it (a
+ * database set back by hand, or a version-3 one written before the column
+ * existed). Inside the caller's write transaction. */
+static int add_precision_column(map_store *st, map_error *err)
+{
+    int64_t has = 0;
+    int code = query_int(st, "SELECT count(*) FROM pragma_table_info('dataset') "
+                             "WHERE name = 'precision'", &has, err,
+                         "cannot read the dataset table's columns");
+    if (!code && !has)
+        code = exec_sql(st, "ALTER TABLE dataset ADD COLUMN precision TEXT NOT NULL "
+                            "DEFAULT 'double' CHECK (precision IN ('double', 'single'))",
+                        err, "cannot add the precision column");
+    return code;
+}
+
+/* Computes and stores the statistics of every dataset that has none,
+ * loading one matrix at a time (all such datasets predate the precision
+ * column, so they are double). */
 static int backfill_stats(map_store *st, map_error *err)
 {
     sqlite3_stmt *sel = NULL;
@@ -757,10 +810,12 @@ static int backfill_stats(map_store *st, map_error *err)
                 code = nomem(err);
         }
         if (!code)
-            code = get_matrix(st, name ? name : "?", id, n, m, x, err);
+            code = get_matrix(st, name ? name : "?", id, n, m, x, sizeof *x, err);
         map_valstat *vs = NULL;
-        if (!code)
-            code = compute_stats(x, n, m, &vs, err);
+        if (!code) {
+            const map_matrix X = {n, m, m, x, NULL};
+            code = compute_stats(&X, &vs, err);
+        }
         map_free(x);
         if (!code)
             code = put_stats(st, id, vs, m, err);
@@ -770,6 +825,13 @@ static int backfill_stats(map_store *st, map_error *err)
         code = sql_fail(st, rc, err, "cannot list datasets to migrate");
     sqlite3_finalize(sel);
     return code;
+}
+
+/* Migration 3's step: the precision column, then the statistics. */
+static int migrate_step3(map_store *st, map_error *err)
+{
+    int code = add_precision_column(st, err);
+    return code ? code : backfill_stats(st, err);
 }
 
 /* ------------------------------------------------------------------ put */
@@ -787,8 +849,10 @@ static int validate_dataset(const map_dataset *ds, map_error *err)
     if (ds->n > (size_t)INT64_MAX || ds->m > (size_t)INT64_MAX || ds->ntext > (size_t)INT64_MAX
         || ds->m > SIZE_MAX / sizeof(double) / ds->n)
         return map_error_set(err, MAP_EDATA, "dataset '%s' is too large", name);
-    if (!ds->x)
+    if (!ds->x && !(ds->xf && ds->precision == MAP_PRECISION_SINGLE))
         return map_error_set(err, MAP_EDATA, "dataset '%s' has no reward matrix", name);
+    if (ds->precision != MAP_PRECISION_DOUBLE && ds->precision != MAP_PRECISION_SINGLE)
+        return map_error_set(err, MAP_EDATA, "dataset '%s': unknown precision", name);
     if (!ds->values)
         return map_error_set(err, MAP_EDATA, "dataset '%s' has no value names", name);
     for (size_t i = 0; i < ds->m; i++)
@@ -851,14 +915,18 @@ static int put_chunk(map_store *st, sqlite3_stmt *ins, int64_t id, int64_t col, 
     return step_done(st, ins, err, "cannot store a chunk");
 }
 
-static int put_matrix(map_store *st, int64_t id, const map_dataset *ds, map_error *err)
+/* Stores the matrix as chunks of packed little-endian doubles, or of
+ * floats when xf is non-NULL (the single-precision copy of ds->x). */
+static int put_matrix(map_store *st, int64_t id, const map_dataset *ds, const float *xf,
+                      map_error *err)
 {
     const size_t per = matrix_chunk_rows(ds->m);
+    const size_t elem = xf ? sizeof(float) : sizeof(double);
     const int little = host_is_little_endian();
     unsigned char *swapped = NULL;
     if (!little) {
         const size_t rows = per < ds->n ? per : ds->n;
-        swapped = map_mallocarray(rows * ds->m, sizeof(double));
+        swapped = map_mallocarray(rows * ds->m, elem);
         if (!swapped)
             return nomem(err);
     }
@@ -870,13 +938,13 @@ static int put_matrix(map_store *st, int64_t id, const map_dataset *ds, map_erro
         const size_t rows = ds->n - row < per ? ds->n - row : per;
         assert(rows > 0 && rows <= per);
         const size_t count = rows * ds->m;
-        const double *src = ds->x + row * ds->m;
-        const void *data = src;
+        const void *data = xf ? (const void *)(xf + row * ds->m) : (const void *)(ds->x + row * ds->m);
         if (!little) {
-            swap_doubles(swapped, (const unsigned char *)src, count);
+            memcpy(swapped, data, count * elem);
+            swap_in_place(swapped, count, elem);
             data = swapped;
         }
-        code = put_chunk(st, ins, id, 0, 0, chunk, rows, data, count * sizeof(double), err);
+        code = put_chunk(st, ins, id, 0, 0, chunk, rows, data, count * elem, err);
     }
     sqlite3_finalize(ins);
     map_free(swapped);
@@ -987,7 +1055,7 @@ static int put_row(map_store *st, const map_dataset *ds, int64_t *id, map_error 
     sqlite3_stmt *ins = NULL;
     int code = prepare(st,
                        "INSERT INTO dataset (name, source, hash, created, n, m, prompt_name, "
-                       "ntext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &ins, err);
+                       "ntext, precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &ins, err);
     if (code)
         return code;
     int rc = sqlite3_bind_text(ins, 1, ds->name, -1, SQLITE_STATIC);
@@ -1005,6 +1073,8 @@ static int put_row(map_store *st, const map_dataset *ds, int64_t *id, map_error 
         rc = bind_nullable_text(ins, 7, ds->prompt_name);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(ins, 8, (int64_t)ds->ntext);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(ins, 9, map_precision_name(ds->precision), -1, SQLITE_STATIC);
     code = rc == SQLITE_OK ? step_done(st, ins, err, "cannot store the dataset")
                            : sql_fail(st, rc, err, "cannot bind");
     if (!code)
@@ -1021,14 +1091,41 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
     int code = check_writable(st, err);
     if (!code)
         code = validate_dataset(ds, err);
-    /* The statistics are computed before the write lock is taken. */
+    if (!code && ds->precision == MAP_PRECISION_SINGLE && !st->has_precision)
+        code = map_error_set(err, MAP_ESTORE, "store '%s' has no precision column", st->path);
+    /* A single-precision dataset is rounded to float32 first (unless it
+     * already is: a loaded one); its statistics are those of the floats, the
+     * values the solver will read. Both before the write lock is taken. */
+    float *rounded = NULL;
+    const float *xf = NULL;
+    if (!code && ds->precision == MAP_PRECISION_SINGLE) {
+        if (ds->xf) {
+            xf = ds->xf;
+        } else {
+            rounded = map_mallocarray(ds->n * ds->m, sizeof *rounded);
+            if (!rounded)
+                code = nomem(err);
+            for (size_t k = 0; !code && k < ds->n * ds->m; k++) {
+                rounded[k] = (float)ds->x[k];
+                if (isinf(rounded[k]) && isfinite(ds->x[k]))
+                    code = map_error_set(err, MAP_EDATA,
+                                         "dataset '%s': value '%s' of sample %zu (%.17g) is "
+                                         "beyond single precision's range", ds->name,
+                                         ds->values[k % ds->m], k / ds->m + 1, ds->x[k]);
+            }
+            xf = rounded;
+        }
+    }
     map_valstat *vs = NULL;
-    if (!code)
-        code = compute_stats(ds->x, ds->n, ds->m, &vs, err);
+    if (!code) {
+        const map_matrix X = {ds->n, ds->m, ds->m, xf ? NULL : ds->x, xf};
+        code = compute_stats(&X, &vs, err);
+    }
     if (!code)
         code = begin_write(st, err);
     if (code) {
         map_free(vs);
+        map_free(rounded);
         return code;
     }
 
@@ -1050,7 +1147,8 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
         code = put_names(st, "INSERT INTO text_column (dataset_id, idx, name) "
                              "VALUES (?1, ?2, ?3)", id, ds->text_names, ds->ntext, err);
     if (!code)
-        code = put_matrix(st, id, ds, err);
+        code = put_matrix(st, id, ds, xf, err);
+    map_free(rounded);
     if (!code)
         code = put_stats(st, id, vs, ds->m, err);
     map_free(vs);
@@ -1133,8 +1231,10 @@ static void prefault(void *p, size_t bytes)
  * query reads only the chunks' sizes (length() does not load a BLOB), and
  * sqlite3_blob_read copies the pages into x with no buffer in between. */
 static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, size_t m,
-                      double *x, map_error *err)
+                      void *xv, size_t elem, map_error *err)
 {
+    assert(elem == sizeof(double) || elem == sizeof(float));
+    unsigned char *const x = xv;
     sqlite3_stmt *sel = NULL;
     int code = prepare(st,
                        "SELECT rowid, chunk, nrows, typeof(data) = 'blob', length(data) "
@@ -1142,7 +1242,7 @@ static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, s
     if (code)
         return code;
     const int little = host_is_little_endian();
-    prefault(x, n * m * sizeof(double));
+    prefault(x, n * m * elem);
     sqlite3_blob *blob = NULL;
     size_t row = 0, chunk = 0;
     int rc = sqlite3_bind_int64(sel, 1, id);
@@ -1160,7 +1260,7 @@ static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, s
             break;
         }
         const int64_t bytes = sqlite3_column_int64(sel, 4);
-        const size_t want = (size_t)rows * m * sizeof(double);
+        const size_t want = (size_t)rows * m * elem;
         if (bytes < 0 || (uint64_t)bytes != want || want > INT_MAX) {
             snprintf(detail, sizeof detail, "matrix chunk %zu has %" PRId64 " bytes, expected %zu",
                      chunk, bytes, want);
@@ -1170,13 +1270,13 @@ static int get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, s
         rc = blob ? sqlite3_blob_reopen(blob, rowid)
                   : sqlite3_blob_open(st->db, "main", "matrix_chunk", "data", rowid, 0, &blob);
         if (rc == SQLITE_OK)
-            rc = sqlite3_blob_read(blob, x + row * m, (int)want, 0);
+            rc = sqlite3_blob_read(blob, x + row * m * elem, (int)want, 0);
         if (rc != SQLITE_OK) {
             code = sql_fail(st, rc, err, "cannot read the matrix");
             break;
         }
         if (!little)
-            swap_in_place((unsigned char *)(x + row * m), (size_t)rows * m);
+            swap_in_place(x + row * m * elem, (size_t)rows * m, elem);
         row += (size_t)rows;
         chunk++;
     }
@@ -1316,8 +1416,11 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
     *id = 0;
     sqlite3_stmt *sel = NULL;
     int code = prepare(st,
-                       "SELECT id, source, hash, created, n, m, ntext, prompt_name "
-                       "FROM dataset WHERE name = ?1", &sel, err);
+                       st->has_precision
+                           ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
+                             "precision FROM dataset WHERE name = ?1"
+                           : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
+                             "'double' FROM dataset WHERE name = ?1", &sel, err);
     if (code)
         return code;
     map_dataset *ds = NULL;
@@ -1351,6 +1454,8 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
     if (!code) {
         *id = sqlite3_column_int64(sel, 0);
         ds->created = sqlite3_column_int64(sel, 3);
+        if (map_precision_parse((const char *)sqlite3_column_text(sel, 8), &ds->precision))
+            code = corrupt(st, name, "its precision is unknown", err);
         ds->n = n;
         ds->m = m;
         ds->ntext = ntext;
@@ -1389,8 +1494,15 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags, map_d
     if (!code)
         code = get_stats(st, ds, id, err);
     if (!code && !((flags & MAP_LOAD_NO_MATRIX) && ds->stats)) {
-        ds->x = map_mallocarray(ds->n * ds->m, sizeof *ds->x);
-        code = ds->x ? get_matrix(st, name, id, ds->n, ds->m, ds->x, err) : nomem(err);
+        if (ds->precision == MAP_PRECISION_SINGLE) {
+            ds->xf = map_mallocarray(ds->n * ds->m, sizeof *ds->xf);
+            code = ds->xf ? get_matrix(st, name, id, ds->n, ds->m, ds->xf, sizeof *ds->xf, err)
+                          : nomem(err);
+        } else {
+            ds->x = map_mallocarray(ds->n * ds->m, sizeof *ds->x);
+            code = ds->x ? get_matrix(st, name, id, ds->n, ds->m, ds->x, sizeof *ds->x, err)
+                         : nomem(err);
+        }
     }
     if (!code)
         code = get_texts(st, ds, id, flags, err);
@@ -1488,6 +1600,8 @@ static int list_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, in
         code = column_strdup(sel, 8, &info->prompt_name, err);
     if (!code)
         info->created = sqlite3_column_int64(sel, 4);
+    if (!code && map_precision_parse((const char *)sqlite3_column_text(sel, 9), &info->precision))
+        code = corrupt(st, info->name, "its precision is unknown", err);
     if (code)
         info->m = 0; /* no values array yet */
     return code;
@@ -1507,8 +1621,11 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
         return code;
     sqlite3_stmt *sel = NULL;
     code = prepare(st,
-                   "SELECT id, name, source, hash, created, n, m, ntext, prompt_name "
-                   "FROM dataset ORDER BY name", &sel, err);
+                   st->has_precision
+                       ? "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
+                         "precision FROM dataset ORDER BY name"
+                       : "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
+                         "'double' FROM dataset ORDER BY name", &sel, err);
     map_dataset_info *info = NULL;
     int64_t *ids = NULL;
     size_t len = 0, cap = 0;

@@ -4,8 +4,8 @@
  * (PRAGMA user_version) and is migrated forward on open; a database written
  * by a newer mapsolve is refused. The store runs in WAL mode, uses prepared
  * statements only, and every write is one transaction: on any error nothing
- * is changed. The reward matrix is stored as packed little-endian doubles in
- * chunked BLOBs so that loading is a sequence of incremental BLOB reads into
+ * is changed. The reward matrix is stored as packed little-endian doubles
+ * (or floats, for a dataset of single precision) in chunked BLOBs so that loading is a sequence of incremental BLOB reads into
  * one buffer the solver reads in place. Each dataset also keeps its
  * per-value statistics (map_valstat, map_stats.h), computed once when it is
  * stored, so that describe needs no matrix and solve no pass for them.
@@ -48,8 +48,11 @@ int map_store_open_readonly(const char *path, map_store **out, map_error *err);
 void map_store_close(map_store *st);
 
 /* Stores ds under ds->name in one transaction, together with its per-value
- * statistics (map_value_stats of ds->x: computed here, before the write
- * lock is taken; ds->stats is ignored). If the name is taken:
+ * statistics (map_value_stats of the matrix as stored: computed here, before
+ * the write lock is taken; ds->stats is ignored). ds->precision chooses
+ * how the matrix is stored: DOUBLE stores ds->x; SINGLE stores ds->xf when
+ * set, else ds->x rounded to float32 (a temporary copy of n*m floats), and
+ * the statistics are those of the float values. If the name is taken:
  * replace != 0 replaces it (in the same transaction), else MAP_EDATA with a
  * message naming the dataset. ds->name, values, x, n, m must be set
  * (MAP_EDATA otherwise); prompt_name and prompts are both set or both NULL;
@@ -69,8 +72,10 @@ enum {
 /* Loads the dataset called name: metadata, value names, text column names,
  * the stored per-value statistics (ds->stats, m entries; NULL for a dataset
  * of a version-2 store read read-only) and the matrix, plus prompts and
- * text cells as flags ask. The matrix is read chunk by chunk with
- * incremental BLOB I/O straight into ds->x (no intermediate buffer). Unknown name:
+ * text cells as flags ask, and ds->precision. The matrix is read chunk by
+ * chunk with incremental BLOB I/O straight into ds->x, or for a dataset of
+ * single precision into ds->xf (ds->x stays NULL: no double copy), with no
+ * intermediate buffer. Unknown name:
  * MAP_EUSAGE, message "no dataset named 'NAME' in PATH"; stored data that
  * does not match its shape: MAP_ESTORE. On success the caller owns *out
  * (map_dataset_free); on failure *out is NULL. */
@@ -97,6 +102,7 @@ typedef struct map_dataset_info {
     char **values;     /* m names */
     char *prompt_name; /* NULL if none */
     size_t ntext;
+    map_precision precision; /* how the matrix is stored */
 } map_dataset_info;
 
 /* Lists all datasets ordered by name. *out is an array of *count entries;

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1399,6 +1400,129 @@ static void test_default_path(void)
     map_dataset_info_free(NULL, 0);
 }
 
+/* Single precision: the matrix is stored as 4-byte floats (half the BLOB
+ * bytes) and loaded into ds->xf (no double copy), bit-exactly the floats
+ * of the rounded values; the statistics are those of the floats; the
+ * listing says the precision; a loaded single dataset stores again
+ * unchanged; a value beyond float's range is refused; a version-3 database
+ * without the precision column reads as double and gains the column on a
+ * read-write open. */
+static void test_single_precision(void)
+{
+    const char *path = tmp_path("single.db");
+    map_store *st = open_ok(path);
+    map_dataset *ds = make_dataset("f", 70001, 3, 1, 1);
+    for (size_t k = 0; k < ds->n * ds->m; k += 7)
+        ds->x[k] = 1.0 / 3.0 + (double)k; /* not representable in float */
+    ds->x[1] = FLT_TRUE_MIN;
+    ds->x[2] = -0.0;
+    ds->precision = MAP_PRECISION_SINGLE;
+    put_ok(st, ds, 0);
+    map_dataset *dd = make_dataset("d", 10, 2, 0, 0);
+    put_ok(st, dd, 0);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM dataset WHERE name = 'f' AND precision = "
+                            "'single'") == 1, "precision column says single");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM dataset WHERE name = 'd' AND precision = "
+                            "'double'") == 1, "and double by default");
+    MAP_CHECK(raw_int(path, "SELECT sum(length(data)) FROM matrix_chunk c JOIN dataset d ON "
+                            "d.id = c.dataset_id WHERE d.name = 'f'")
+                  == (int64_t)(ds->n * ds->m * sizeof(float)), "4 bytes a value");
+
+    /* The reference: the values rounded to float here, and a double
+     * dataset of them for the statistics. */
+    float *want = malloc(ds->n * ds->m * sizeof *want);
+    map_dataset *rd = make_dataset("r", ds->n, ds->m, 0, 0);
+    for (size_t k = 0; want && k < ds->n * ds->m; k++) {
+        want[k] = (float)ds->x[k];
+        rd->x[k] = (double)want[k];
+    }
+    map_dataset *back = get_ok(st, "f", MAP_LOAD_PROMPTS | MAP_LOAD_TEXT);
+    MAP_CHECK(back && !back->x && back->xf && back->precision == MAP_PRECISION_SINGLE,
+              "loaded as floats only");
+    MAP_CHECK(back && back->xf && want
+                  && memcmp(back->xf, want, ds->n * ds->m * sizeof *want) == 0,
+              "floats bit-exact");
+    MAP_CHECK(back && back->xf && signbit(back->xf[2]) && back->xf[1] == FLT_TRUE_MIN,
+              "-0 and the float subnormal kept");
+    MAP_CHECK(back && stats_match(rd, back->stats), "statistics of the float values");
+    MAP_CHECK(back && back->stats && back->stats[0].c.mean != 0.0, "statistics present");
+    const map_matrix X = back ? map_dataset_matrix(back) : (map_matrix){0, 0, 0, NULL, NULL};
+    MAP_CHECK(back && X.xf == back->xf && !X.x && map_matrix_at(&X, 5, 1) == rd->x[5 * 3 + 1],
+              "matrix view of the floats");
+    /* Stored again from the loaded floats (x NULL): the same BLOBs. */
+    if (back) {
+        set_string(&back->name, "f2");
+        put_ok(st, back, 0);
+    }
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM matrix_chunk a JOIN matrix_chunk b ON "
+                            "a.chunk = b.chunk AND a.data = b.data WHERE a.dataset_id = "
+                            "(SELECT id FROM dataset WHERE name = 'f') AND b.dataset_id = "
+                            "(SELECT id FROM dataset WHERE name = 'f2')")
+                  == raw_int(path, "SELECT count(*) FROM matrix_chunk WHERE dataset_id = "
+                                   "(SELECT id FROM dataset WHERE name = 'f')"),
+              "re-stored floats identical");
+    map_dataset_free(back);
+    back = get_ok(st, "f", MAP_LOAD_NO_MATRIX);
+    MAP_CHECK(back && !back->x && !back->xf && back->precision == MAP_PRECISION_SINGLE,
+              "no matrix: neither array, precision known");
+    map_dataset_free(back);
+
+    map_dataset_info *info = NULL;
+    size_t count = 0;
+    map_error err;
+    MAP_CHECK(map_store_list(st, &info, &count, &err) == MAP_OK && count == 3, "list");
+    for (size_t i = 0; info && i < count; i++)
+        MAP_CHECK(info[i].precision
+                      == (strcmp(info[i].name, "d") == 0 ? MAP_PRECISION_DOUBLE
+                                                         : MAP_PRECISION_SINGLE),
+                  "listed precision of %s", info[i].name);
+    map_dataset_info_free(info, count);
+
+    /* Beyond float's range: refused, nothing stored. */
+    ds->x[4] = 1e300;
+    set_string(&ds->name, "big");
+    int rc = map_store_put_dataset(st, ds, 0, &err);
+    MAP_CHECK(rc == MAP_EDATA && contains(err.msg, "single precision") && contains(err.msg, "value_1"),
+              "out of range: %d %s", rc, err.msg);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM dataset WHERE name = 'big'") == 0,
+              "nothing stored");
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check: %s", err.msg);
+    map_store_close(st);
+
+    /* A version-3 database from before the column: double, then upgraded. */
+    MAP_CHECK(raw_exec(path, "PRAGMA foreign_keys = ON; DELETE FROM dataset WHERE precision = 'single'; "
+                             "ALTER TABLE dataset DROP COLUMN precision") == SQLITE_OK,
+              "drop the column");
+    map_store *ro = NULL;
+    MAP_CHECK(map_store_open_readonly(path, &ro, &err) == MAP_OK, "read-only: %s", err.msg);
+    if (ro) {
+        back = get_ok(ro, "d", 0);
+        MAP_CHECK(back && back->x && back->precision == MAP_PRECISION_DOUBLE
+                      && same_dataset(dd, back), "read as double");
+        map_dataset_free(back);
+        map_store_close(ro);
+    }
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM pragma_table_info('dataset') WHERE name = "
+                            "'precision'") == 0, "read-only open added nothing");
+    st = open_ok(path);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM pragma_table_info('dataset') WHERE name = "
+                            "'precision'") == 1, "read-write open added the column");
+    ds->x[4] = 1.0;
+    set_string(&ds->name, "f");
+    put_ok(st, ds, 0);
+    back = get_ok(st, "f", 0);
+    MAP_CHECK(back && back->xf && back->precision == MAP_PRECISION_SINGLE, "single after upgrade");
+    map_dataset_free(back);
+    back = get_ok(st, "d", 0);
+    MAP_CHECK(back && back->x && same_dataset(dd, back), "double dataset intact");
+    map_dataset_free(back);
+    map_store_close(st);
+    free(want);
+    map_dataset_free(rd);
+    map_dataset_free(dd);
+    map_dataset_free(ds);
+}
+
 int main(void)
 {
     tmp_setup();
@@ -1422,6 +1546,7 @@ int main(void)
     MAP_RUN(test_sweep_cascade);
     MAP_RUN(test_stats_stored);
     MAP_RUN(test_migration_v2);
+    MAP_RUN(test_single_precision);
     tmp_teardown();
     return map_test_finish();
 }

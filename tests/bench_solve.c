@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     for (size_t j = 0; j < n * m; j++)
         big[j] = gsl_ran_gaussian(rng, 1.0);
     double lam[6] = {0.3, 0.2, 0.1, 0.05, 0.4, 0.1}, logz, mu[6], sigma[36];
-    map_problem pbig = {{n, m, m, big}, 6, cols, c, scale, NULL, NULL};
+    map_problem pbig = {{n, m, m, big, NULL}, 6, cols, c, scale, NULL, NULL};
     map_evaluate(&pbig, lam, ws, &logz, mu, sigma, NULL, NULL);
     const int passes = 20;
     t0 = now();

@@ -34,7 +34,7 @@ static void grouped_init(grouped *g, const double *x, size_t n, size_t m, size_t
     g->K = K;
     g->start = start;
     g->order = order;
-    map_matrix X = {n, m, m, x};
+    map_matrix X = {n, m, m, x, NULL};
     map_column_stats(&X, g->cs);
     size_t cols[8];
     double zero[8] = {0};
@@ -85,7 +85,7 @@ static void check_palette(const grouped *g, size_t k, const size_t *cols, const 
         absmax[i] = g->cs[cols[i]].absmax;
     }
     const map_groups grp = {g->K, g->start, g->order};
-    const map_matrix X = {g->n, g->m, g->m, g->x};
+    const map_matrix X = {g->n, g->m, g->m, g->x, NULL};
     const map_problem pb = {X, k, cols, c, scale, absmax, &grp};
     map_result res;
     map_error err;
