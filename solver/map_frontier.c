@@ -40,6 +40,22 @@ void map_frontier_params_default(map_frontier_params *p)
     p->standardise = 1;
 }
 
+/* par, or the defaults filled into *defaults when par is NULL. */
+static const map_frontier_params *params_or_default(const map_frontier_params *par,
+                                                    map_frontier_params *defaults)
+{
+    if (par)
+        return par;
+    map_frontier_params_default(defaults);
+    return defaults;
+}
+
+/* The face tolerance asked for, or the default 1e-12 for one ≤ 0 or NaN. */
+static double tie_or_default(double tie_rtol)
+{
+    return tie_rtol > 0.0 ? tie_rtol : 1e-12;
+}
+
 const char *map_ray_status_name(map_ray_status s)
 {
     switch (s) {
@@ -129,6 +145,14 @@ static int check_direction(size_t k, const double *u, map_error *err)
     return MAP_OK;
 }
 
+/* eps: a KL budget, ≥ 0 (+inf allowed), not NaN. */
+static int check_budget(double eps, map_error *err)
+{
+    if (!(eps >= 0.0))
+        return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
+    return MAP_OK;
+}
+
 static int check_workspace(const map_problem *pb, size_t p, const map_frontier_ws *ws, map_error *err)
 {
     if (pb->data.n > ws->nmax || pb->k > ws->kmax || p > ws->pmax)
@@ -157,6 +181,24 @@ static double face_tol(double smax, double smin, double tie_rtol)
     return tie_rtol * (fabs(smax) + (smax - smin));
 }
 
+/* The largest score uᵀr_j of group q (all samples when ungrouped) and, in
+ * *tol, its face tolerance; with score non-NULL the scores go to score[pos]
+ * as well (group order). One pass over the group's rows. */
+static double group_max(const map_problem *pb, const double *u, const map_rows_view *g, size_t q,
+                        double tie_rtol, double *score, double *tol)
+{
+    double smax = -INFINITY, smin = INFINITY;
+    for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
+        const double sc = row_score(pb, u, map_rows_at(g, pos));
+        if (score)
+            score[pos] = sc;
+        smax = fmax(smax, sc);
+        smin = fmin(smin, sc);
+    }
+    *tol = face_tol(smax, smin, tie_rtol);
+    return smax;
+}
+
 /* What a direction's cached scores imply beyond the scores themselves. */
 typedef struct dir_cache {
     map_rows_view g;
@@ -179,14 +221,8 @@ static void cache_scores(const map_problem *pb, const double *u, double tie_rtol
     dc->face = 0;
     double klsum = 0.0, inv_face = 0.0, inv_n = 0.0, wmax = 0.0, wmax0 = 0.0;
     for (size_t q = 0; q < g->K; q++) {
-        double smax = -INFINITY, smin = INFINITY;
-        for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
-            const double sc = row_score(pb, u, map_rows_at(g, pos));
-            ws->score[pos] = sc;
-            smax = fmax(smax, sc);
-            smin = fmin(smin, sc);
-        }
-        const double tol = face_tol(smax, smin, tie_rtol);
+        double tol;
+        const double smax = group_max(pb, u, g, q, tie_rtol, ws->score, &tol);
         size_t face = 0;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             ws->score[pos] -= smax;
@@ -219,20 +255,14 @@ int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *
     int rc = map_frontier_check_problem(pb, 0, err);
     if (rc || (rc = check_direction(pb->k, u, err)))
         return rc;
-    if (!(tie_rtol > 0.0))
-        tie_rtol = 1e-12;
+    tie_rtol = tie_or_default(tie_rtol);
     map_rows_view g;
     map_rows_view_of(pb, &g);
     double klsum = 0.0;
     size_t ftot = 0;
     for (size_t q = 0; q < g.K; q++) {
-        double smax = -INFINITY, smin = INFINITY;
-        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double sc = row_score(pb, u, map_rows_at(&g, pos));
-            smax = fmax(smax, sc);
-            smin = fmin(smin, sc);
-        }
-        const double tol = face_tol(smax, smin, tie_rtol);
+        double tol;
+        const double smax = group_max(pb, u, &g, q, tie_rtol, NULL, &tol);
         size_t f = 0;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++)
             f += row_score(pb, u, map_rows_at(&g, pos)) - smax >= -tol;
@@ -397,17 +427,14 @@ int map_kl_budget_t(const map_problem *pb, const double *u, double eps, const ma
                     map_frontier_ws *ws, map_ray_point *pt, map_error *err)
 {
     map_frontier_params defaults;
-    if (!par) {
-        map_frontier_params_default(&defaults);
-        par = &defaults;
-    }
+    par = params_or_default(par, &defaults);
     int rc = map_frontier_check_problem(pb, 0, err);
     if (rc || (rc = check_direction(pb->k, u, err)) || (rc = check_workspace(pb, 0, ws, err)))
         return rc;
-    if (!(eps >= 0.0))
-        return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
+    if ((rc = check_budget(eps, err)))
+        return rc;
     dir_cache dc;
-    cache_scores(pb, u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws, &dc);
+    cache_scores(pb, u, tie_or_default(par->tie_rtol), ws, &dc);
     ray_point(&dc, ws->score, eps, 0.0, 0.0, par, pt);
     if (pt->status == MAP_RAY_SATURATED)
         return map_error_set(err, MAP_NOT_ATTAINED,
@@ -466,10 +493,14 @@ static int next_composition(size_t k, size_t *a)
     return 1;
 }
 
-/* Validates and resolves the level columns (NULL: every column). */
+/* Checks that ws holds the problem, then validates and resolves the level
+ * columns (NULL: every column). */
 static int level_columns(const map_problem *pb, size_t *p, const size_t **cols, const map_frontier_ws *ws,
                          map_error *err)
 {
+    const int rc = check_workspace(pb, 0, ws, err);
+    if (rc)
+        return rc;
     if (!*cols) {
         *p = pb->data.m;
         if (*p > ws->pmax)
@@ -519,31 +550,40 @@ static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, co
     return MAP_OK;
 }
 
+/* Fills the row's levels (row_levels) and index, then hands it to emit:
+ * row_levels' error or emit's return, else MAP_OK. */
+static int emit_row(const map_problem *pb, map_frontier_row *row, size_t index, size_t p, const size_t *cols,
+                    const dir_cache *dc, map_frontier_ws *ws, map_frontier_emit emit, void *ctx, map_error *err)
+{
+    int rc = row_levels(pb, row, p, cols, dc, ws, err);
+    if (rc)
+        return rc;
+    row->index = index;
+    return emit(ctx, row);
+}
+
 int map_frontier_budget(const map_problem *pb, double eps, size_t npoints, size_t p,
                         const size_t *level_cols, const map_frontier_params *par, map_frontier_ws *ws,
                         map_frontier_emit emit, void *ctx, map_error *err)
 {
     map_frontier_params defaults;
-    if (!par) {
-        map_frontier_params_default(&defaults);
-        par = &defaults;
-    }
+    par = params_or_default(par, &defaults);
     int rc = map_frontier_check_problem(pb, par->standardise, err);
     if (rc)
         return rc;
     const size_t k = pb->k;
     if (k < 2)
         return map_error_set(err, MAP_EDATA, "a frontier needs at least two values (%zu chosen)", k);
-    if (!(eps >= 0.0))
-        return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
+    if ((rc = check_budget(eps, err)))
+        return rc;
     if (npoints == 0)
         return map_error_set(err, MAP_EDATA, "a frontier needs at least one point");
-    if ((rc = check_workspace(pb, 0, ws, err)) || (rc = level_columns(pb, &p, &level_cols, ws, err)))
+    if ((rc = level_columns(pb, &p, &level_cols, ws, err)))
         return rc;
     size_t h;
     if (map_simplex_grid_size(k, npoints, &h) == 0)
         return map_error_set(err, MAP_EDATA, "too many frontier points for %zu values", k);
-    const double tie = par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12;
+    const double tie = tie_or_default(par->tie_rtol);
     size_t a[MAP_MAX_K] = {0};
     a[0] = h;
     map_frontier_row row;
@@ -565,10 +605,7 @@ int map_frontier_budget(const map_problem *pb, double eps, size_t npoints, size_
         ray_point(&dc, ws->score, eps, 0.0, guess, par, &row.ray);
         if (row.ray.status != MAP_RAY_SATURATED && row.ray.t > 0.0)
             guess = row.ray.t;
-        if ((rc = row_levels(pb, &row, p, level_cols, &dc, ws, err)))
-            return rc;
-        row.index = index++;
-        if ((rc = emit(ctx, &row)))
+        if ((rc = emit_row(pb, &row, index++, p, level_cols, &dc, ws, emit, ctx, err)))
             return rc;
     } while (next_composition(k, a));
     return MAP_OK;
@@ -579,16 +616,13 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
                        map_frontier_emit emit, void *ctx, map_error *err)
 {
     map_frontier_params defaults;
-    if (!par) {
-        map_frontier_params_default(&defaults);
-        par = &defaults;
-    }
+    par = params_or_default(par, &defaults);
     int rc = map_frontier_check_problem(pb, 0, err);
     if (rc || (rc = check_direction(pb->k, u, err)))
         return rc;
     if (npoints < 2)
         return map_error_set(err, MAP_EDATA, "a curve needs at least two points");
-    if ((rc = check_workspace(pb, 0, ws, err)) || (rc = level_columns(pb, &p, &level_cols, ws, err)))
+    if ((rc = level_columns(pb, &p, &level_cols, ws, err)))
         return rc;
     const size_t k = pb->k;
     map_frontier_row row;
@@ -600,7 +634,7 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
     for (size_t i = 0; i < k; i++)
         row.weight[i] = row.u[i] = u[i] / usum;
     dir_cache dc;
-    cache_scores(pb, row.u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws, &dc);
+    cache_scores(pb, row.u, tie_or_default(par->tie_rtol), ws, &dc);
     if (!(kl_max > 0.0))
         kl_max = 0.9 * dc.kl_sup;
     double lo = 0.0, lo_kl = 0.0;
@@ -613,10 +647,7 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
             lo = row.ray.t;
             lo_kl = row.ray.kl;
         }
-        if ((rc = row_levels(pb, &row, p, level_cols, &dc, ws, err)))
-            return rc;
-        row.index = i;
-        if ((rc = emit(ctx, &row)))
+        if ((rc = emit_row(pb, &row, i, p, level_cols, &dc, ws, emit, ctx, err)))
             return rc;
     }
     return MAP_OK;
