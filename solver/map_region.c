@@ -18,6 +18,15 @@ void map_region_params_default(map_region_params *p)
     map_feas_params_default(&p->feas);
 }
 
+/* par, or the defaults filled into *defaults when par is NULL. */
+static const map_region_params *params_or_default(const map_region_params *par, map_region_params *defaults)
+{
+    if (par)
+        return par;
+    map_region_params_default(defaults);
+    return defaults;
+}
+
 typedef struct region_ctx {
     const map_problem *pb;
     const map_region_params *par;
@@ -62,6 +71,16 @@ static void column_ranges(const map_problem *pb, double *colmin, double *colmax,
     }
 }
 
+/* The scaled margin v*(c) of map_margin for the targets c (k entries) on pb's
+ * data and values; direction d may be NULL. */
+static int margin_of(const map_problem *pb, const map_feas_params *fp, const double *c, double *v, double *d,
+                     map_error *err)
+{
+    map_problem q = *pb;
+    q.target = c;
+    return map_margin(&q, fp, v, d, err);
+}
+
 /* v(s) = v*(c0 + s·dir) with targets below their value's minimum held there,
  * and a supergradient dv/ds from the LP's optimal d. */
 static int margin_at(const region_ctx *rc, const double *dir, double s, double *v, double *slope,
@@ -77,12 +96,10 @@ static int margin_at(const region_ctx *rc, const double *dir, double s, double *
         if (held[i])
             c[i] = rc->colmin[i];
     }
-    map_problem q = *pb;
-    q.target = c;
     for (size_t i = 0; i < k; i++)
         if (!isfinite(c[i]))
             return map_error_set(err, MAP_EDATA, "the region's step overflowed at value %zu", i + 1);
-    const int code = map_margin(&q, &rc->par->feas, v, d, err);
+    const int code = margin_of(pb, &rc->par->feas, c, v, d, err);
     if (code)
         return code;
     /* map_margin's direction is d_i/scale_i up to the factor 1/Σ d_i·scale_i. */
@@ -184,15 +201,12 @@ static int region_ray(const region_ctx *rc, const double *dir, map_region_row *r
     return code;
 }
 
-/* Validates c0 (or takes the reference levels: the means, per prompt their
- * average) and fills ctx; MAP_EDATA if c0 is not
- * attainable. */
+/* For a problem that map_frontier_check_problem(pb, 1) passed: validates c0
+ * (or takes the reference levels: the means, per prompt their average) and
+ * fills ctx; MAP_EDATA if c0 is not attainable. */
 static int region_setup(const map_problem *pb, const double *c0, const map_region_params *par,
                         region_ctx *rc, map_error *err)
 {
-    int code = map_frontier_check_problem(pb, 1, err);
-    if (code)
-        return code;
     rc->pb = pb;
     rc->par = par;
     double mean[MAP_MAX_K];
@@ -202,10 +216,9 @@ static int region_setup(const map_problem *pb, const double *c0, const map_regio
         if (!isfinite(rc->c0[i]))
             return map_error_set(err, MAP_EDATA, "base palette entry %zu is not finite", i + 1);
     }
-    map_problem q = *pb;
-    q.target = rc->c0;
     double v;
-    if ((code = map_margin(&q, &par->feas, &v, NULL, err)))
+    const int code = margin_of(pb, &par->feas, rc->c0, &v, NULL, err);
+    if (code)
         return code;
     if (v < -MAP_MARGIN_RESOLUTION)
         return map_error_set(err, MAP_EDATA, "the base palette is not attainable (scaled margin %.3g)", v);
@@ -216,10 +229,7 @@ int map_region_ray(const map_problem *pb, const double *c0, const double *dir, c
                    map_region_row *row, map_error *err)
 {
     map_region_params defaults;
-    if (!par) {
-        map_region_params_default(&defaults);
-        par = &defaults;
-    }
+    par = params_or_default(par, &defaults);
     region_ctx rc;
     int code = map_frontier_check_problem(pb, 1, err);
     if (code)
@@ -253,10 +263,7 @@ int map_region(const map_problem *pb, const double *c0, size_t ndir, const map_r
                map_region_emit emit, void *ctx, map_error *err)
 {
     map_region_params defaults;
-    if (!par) {
-        map_region_params_default(&defaults);
-        par = &defaults;
-    }
+    par = params_or_default(par, &defaults);
     int code = map_frontier_check_problem(pb, 1, err);
     if (code)
         return code;
