@@ -28,13 +28,12 @@
  *
  * Problems: these functions take a map_problem whose data, k, cols, scale and
  * absmax are read as in map_solve; its target is ignored (may be NULL).
- * scale is needed where a function says so (standardised directions, the
- * region's margin); elsewhere it may be NULL.
+ * scale is needed where a function says so (standardised directions; the
+ * region's margin, map_region.h); elsewhere it may be NULL.
  *
  * Reentrancy: no globals. Scratch lives in a caller-owned map_frontier_ws,
- * allocated once for (n, kmax, pmax); per-point loops do not allocate. The
- * region calls map_margin, which allocates its LP per call. Rows go to a
- * caller's callback one at a time, so a caller can stream them; the
+ * allocated once for (n, kmax, pmax); per-point loops do not allocate. Rows
+ * go to a caller's callback one at a time, so a caller can stream them; the
  * callback's return value stops the run (see map_frontier_emit).
  */
 #ifndef MAP_FRONTIER_H
