@@ -1,6 +1,7 @@
-/* map_frontier.c — Pareto frontiers along tilts λ = t·u and the boundary of
- * the attainable set around a base palette (MATH.md §6, §8); contracts in
- * map_frontier.h.
+/* map_frontier.c — KL-budget frontiers and direction curves along tilts
+ * λ = t·u (MATH.md §8): the t of a KL budget on one ray, KL_sup, and the
+ * tables built from them; contracts in map_frontier.h. The hull of the ε → ∞
+ * frontier is map_hull.c, the attainable region map_region.c.
  *
  * Along one direction every quantity depends on the samples only through the
  * scalar scores d_j = uᵀr_j − max_l uᵀr_l ≤ 0, so they are computed once per
@@ -15,10 +16,10 @@
  */
 #include <float.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "map_frontier.h"
+#include "map_frontier_internal.h"
 #include "map_solver_internal.h"
 
 struct map_frontier_ws {
@@ -39,12 +40,20 @@ void map_frontier_params_default(map_frontier_params *p)
     p->standardise = 1;
 }
 
-void map_region_params_default(map_region_params *p)
+/* par, or the defaults filled into *defaults when par is NULL. */
+static const map_frontier_params *params_or_default(const map_frontier_params *par,
+                                                    map_frontier_params *defaults)
 {
-    p->step_rtol = 1e-10;
-    p->max_iter = 100;
-    p->standardise = 1;
-    map_feas_params_default(&p->feas);
+    if (par)
+        return par;
+    map_frontier_params_default(defaults);
+    return defaults;
+}
+
+/* The face tolerance asked for, or the default 1e-12 for one ≤ 0 or NaN. */
+static double tie_or_default(double tie_rtol)
+{
+    return tie_rtol > 0.0 ? tie_rtol : 1e-12;
 }
 
 const char *map_ray_status_name(map_ray_status s)
@@ -100,8 +109,7 @@ void map_frontier_ws_free(map_frontier_ws *ws)
 
 /* ---- Validation ------------------------------------------------------------ */
 
-/* The parts of a problem these functions read (target is ignored). */
-static int check_problem(const map_problem *pb, int need_scale, map_error *err)
+int map_frontier_check_problem(const map_problem *pb, int need_scale, map_error *err)
 {
     if (pb->data.n == 0 || pb->data.m == 0 || !map_matrix_has_data(&pb->data))
         return map_error_set(err, MAP_EDATA, "the dataset has no samples");
@@ -137,6 +145,14 @@ static int check_direction(size_t k, const double *u, map_error *err)
     return MAP_OK;
 }
 
+/* eps: a KL budget, ≥ 0 (+inf allowed), not NaN. */
+static int check_budget(double eps, map_error *err)
+{
+    if (!(eps >= 0.0))
+        return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
+    return MAP_OK;
+}
+
 static int check_workspace(const map_problem *pb, size_t p, const map_frontier_ws *ws, map_error *err)
 {
     if (pb->data.n > ws->nmax || pb->k > ws->kmax || p > ws->pmax)
@@ -165,6 +181,24 @@ static double face_tol(double smax, double smin, double tie_rtol)
     return tie_rtol * (fabs(smax) + (smax - smin));
 }
 
+/* The largest score uᵀr_j of group q (all samples when ungrouped) and, in
+ * *tol, its face tolerance; with score non-NULL the scores go to score[pos]
+ * as well (group order). One pass over the group's rows. */
+static double group_max(const map_problem *pb, const double *u, const map_rows_view *g, size_t q,
+                        double tie_rtol, double *score, double *tol)
+{
+    double smax = -INFINITY, smin = INFINITY;
+    for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
+        const double sc = row_score(pb, u, map_rows_at(g, pos));
+        if (score)
+            score[pos] = sc;
+        smax = fmax(smax, sc);
+        smin = fmin(smin, sc);
+    }
+    *tol = face_tol(smax, smin, tie_rtol);
+    return smax;
+}
+
 /* What a direction's cached scores imply beyond the scores themselves. */
 typedef struct dir_cache {
     map_rows_view g;
@@ -187,14 +221,8 @@ static void cache_scores(const map_problem *pb, const double *u, double tie_rtol
     dc->face = 0;
     double klsum = 0.0, inv_face = 0.0, inv_n = 0.0, wmax = 0.0, wmax0 = 0.0;
     for (size_t q = 0; q < g->K; q++) {
-        double smax = -INFINITY, smin = INFINITY;
-        for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
-            const double sc = row_score(pb, u, map_rows_at(g, pos));
-            ws->score[pos] = sc;
-            smax = fmax(smax, sc);
-            smin = fmin(smin, sc);
-        }
-        const double tol = face_tol(smax, smin, tie_rtol);
+        double tol;
+        const double smax = group_max(pb, u, g, q, tie_rtol, ws->score, &tol);
         size_t face = 0;
         for (size_t pos = g->start[q]; pos < g->start[q + 1]; pos++) {
             ws->score[pos] -= smax;
@@ -224,23 +252,17 @@ static void cache_scores(const map_problem *pb, const double *u, double tie_rtol
 int map_kl_sup(const map_problem *pb, const double *u, double tie_rtol, double *kl_sup, size_t *face,
                map_error *err)
 {
-    int rc = check_problem(pb, 0, err);
+    int rc = map_frontier_check_problem(pb, 0, err);
     if (rc || (rc = check_direction(pb->k, u, err)))
         return rc;
-    if (!(tie_rtol > 0.0))
-        tie_rtol = 1e-12;
+    tie_rtol = tie_or_default(tie_rtol);
     map_rows_view g;
     map_rows_view_of(pb, &g);
     double klsum = 0.0;
     size_t ftot = 0;
     for (size_t q = 0; q < g.K; q++) {
-        double smax = -INFINITY, smin = INFINITY;
-        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            const double sc = row_score(pb, u, map_rows_at(&g, pos));
-            smax = fmax(smax, sc);
-            smin = fmin(smin, sc);
-        }
-        const double tol = face_tol(smax, smin, tie_rtol);
+        double tol;
+        const double smax = group_max(pb, u, &g, q, tie_rtol, NULL, &tol);
         size_t f = 0;
         for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++)
             f += row_score(pb, u, map_rows_at(&g, pos)) - smax >= -tol;
@@ -405,17 +427,14 @@ int map_kl_budget_t(const map_problem *pb, const double *u, double eps, const ma
                     map_frontier_ws *ws, map_ray_point *pt, map_error *err)
 {
     map_frontier_params defaults;
-    if (!par) {
-        map_frontier_params_default(&defaults);
-        par = &defaults;
-    }
-    int rc = check_problem(pb, 0, err);
+    par = params_or_default(par, &defaults);
+    int rc = map_frontier_check_problem(pb, 0, err);
     if (rc || (rc = check_direction(pb->k, u, err)) || (rc = check_workspace(pb, 0, ws, err)))
         return rc;
-    if (!(eps >= 0.0))
-        return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
+    if ((rc = check_budget(eps, err)))
+        return rc;
     dir_cache dc;
-    cache_scores(pb, u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws, &dc);
+    cache_scores(pb, u, tie_or_default(par->tie_rtol), ws, &dc);
     ray_point(&dc, ws->score, eps, 0.0, 0.0, par, pt);
     if (pt->status == MAP_RAY_SATURATED)
         return map_error_set(err, MAP_NOT_ATTAINED,
@@ -474,10 +493,14 @@ static int next_composition(size_t k, size_t *a)
     return 1;
 }
 
-/* Validates and resolves the level columns (NULL: every column). */
+/* Checks that ws holds the problem, then validates and resolves the level
+ * columns (NULL: every column). */
 static int level_columns(const map_problem *pb, size_t *p, const size_t **cols, const map_frontier_ws *ws,
                          map_error *err)
 {
+    const int rc = check_workspace(pb, 0, ws, err);
+    if (rc)
+        return rc;
     if (!*cols) {
         *p = pb->data.m;
         if (*p > ws->pmax)
@@ -527,31 +550,40 @@ static int row_levels(const map_problem *pb, map_frontier_row *row, size_t p, co
     return MAP_OK;
 }
 
+/* Fills the row's levels (row_levels) and index, then hands it to emit:
+ * row_levels' error or emit's return, else MAP_OK. */
+static int emit_row(const map_problem *pb, map_frontier_row *row, size_t index, size_t p, const size_t *cols,
+                    const dir_cache *dc, map_frontier_ws *ws, map_frontier_emit emit, void *ctx, map_error *err)
+{
+    int rc = row_levels(pb, row, p, cols, dc, ws, err);
+    if (rc)
+        return rc;
+    row->index = index;
+    return emit(ctx, row);
+}
+
 int map_frontier_budget(const map_problem *pb, double eps, size_t npoints, size_t p,
                         const size_t *level_cols, const map_frontier_params *par, map_frontier_ws *ws,
                         map_frontier_emit emit, void *ctx, map_error *err)
 {
     map_frontier_params defaults;
-    if (!par) {
-        map_frontier_params_default(&defaults);
-        par = &defaults;
-    }
-    int rc = check_problem(pb, par->standardise, err);
+    par = params_or_default(par, &defaults);
+    int rc = map_frontier_check_problem(pb, par->standardise, err);
     if (rc)
         return rc;
     const size_t k = pb->k;
     if (k < 2)
         return map_error_set(err, MAP_EDATA, "a frontier needs at least two values (%zu chosen)", k);
-    if (!(eps >= 0.0))
-        return map_error_set(err, MAP_EDATA, "the KL budget %g is not a number ≥ 0", eps);
+    if ((rc = check_budget(eps, err)))
+        return rc;
     if (npoints == 0)
         return map_error_set(err, MAP_EDATA, "a frontier needs at least one point");
-    if ((rc = check_workspace(pb, 0, ws, err)) || (rc = level_columns(pb, &p, &level_cols, ws, err)))
+    if ((rc = level_columns(pb, &p, &level_cols, ws, err)))
         return rc;
     size_t h;
     if (map_simplex_grid_size(k, npoints, &h) == 0)
         return map_error_set(err, MAP_EDATA, "too many frontier points for %zu values", k);
-    const double tie = par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12;
+    const double tie = tie_or_default(par->tie_rtol);
     size_t a[MAP_MAX_K] = {0};
     a[0] = h;
     map_frontier_row row;
@@ -573,10 +605,7 @@ int map_frontier_budget(const map_problem *pb, double eps, size_t npoints, size_
         ray_point(&dc, ws->score, eps, 0.0, guess, par, &row.ray);
         if (row.ray.status != MAP_RAY_SATURATED && row.ray.t > 0.0)
             guess = row.ray.t;
-        if ((rc = row_levels(pb, &row, p, level_cols, &dc, ws, err)))
-            return rc;
-        row.index = index++;
-        if ((rc = emit(ctx, &row)))
+        if ((rc = emit_row(pb, &row, index++, p, level_cols, &dc, ws, emit, ctx, err)))
             return rc;
     } while (next_composition(k, a));
     return MAP_OK;
@@ -587,16 +616,13 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
                        map_frontier_emit emit, void *ctx, map_error *err)
 {
     map_frontier_params defaults;
-    if (!par) {
-        map_frontier_params_default(&defaults);
-        par = &defaults;
-    }
-    int rc = check_problem(pb, 0, err);
+    par = params_or_default(par, &defaults);
+    int rc = map_frontier_check_problem(pb, 0, err);
     if (rc || (rc = check_direction(pb->k, u, err)))
         return rc;
     if (npoints < 2)
         return map_error_set(err, MAP_EDATA, "a curve needs at least two points");
-    if ((rc = check_workspace(pb, 0, ws, err)) || (rc = level_columns(pb, &p, &level_cols, ws, err)))
+    if ((rc = level_columns(pb, &p, &level_cols, ws, err)))
         return rc;
     const size_t k = pb->k;
     map_frontier_row row;
@@ -608,7 +634,7 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
     for (size_t i = 0; i < k; i++)
         row.weight[i] = row.u[i] = u[i] / usum;
     dir_cache dc;
-    cache_scores(pb, row.u, par->tie_rtol > 0.0 ? par->tie_rtol : 1e-12, ws, &dc);
+    cache_scores(pb, row.u, tie_or_default(par->tie_rtol), ws, &dc);
     if (!(kl_max > 0.0))
         kl_max = 0.9 * dc.kl_sup;
     double lo = 0.0, lo_kl = 0.0;
@@ -621,362 +647,8 @@ int map_frontier_curve(const map_problem *pb, const double *u, double kl_max, si
             lo = row.ray.t;
             lo_kl = row.ray.kl;
         }
-        if ((rc = row_levels(pb, &row, p, level_cols, &dc, ws, err)))
+        if ((rc = emit_row(pb, &row, i, p, level_cols, &dc, ws, emit, ctx, err)))
             return rc;
-        row.index = i;
-        if ((rc = emit(ctx, &row)))
-            return rc;
-    }
-    return MAP_OK;
-}
-
-/* ---- Upper-right hull (k = 2) ------------------------------------------------- */
-
-typedef struct hull_pt {
-    double a, b;
-    size_t j;
-} hull_pt;
-
-/* a descending, then b descending, then sample index ascending. */
-static int hull_cmp(const void *x, const void *y)
-{
-    const hull_pt *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a > q->a ? -1 : 1;
-    if (p->b != q->b)
-        return p->b > q->b ? -1 : 1;
-    return (p->j > q->j) - (p->j < q->j);
-}
-
-/* > 0 when o → x → y turns left (counter-clockwise). */
-static double cross(const hull_pt *o, const hull_pt *x, const hull_pt *y)
-{
-    return (x->a - o->a) * (y->b - o->b) - (x->b - o->b) * (y->a - o->a);
-}
-
-int map_upper_hull(const map_matrix *X, size_t col_a, size_t col_b, size_t *vertex, size_t cap,
-                   size_t *count, map_error *err)
-{
-    if (X->n == 0 || !map_matrix_has_data(X))
-        return map_error_set(err, MAP_EDATA, "the dataset has no samples");
-    if (col_a >= X->m || col_b >= X->m)
-        return map_error_set(err, MAP_EDATA, "hull column out of range");
-    const size_t n = X->n;
-    hull_pt *pt = map_mallocarray(n, sizeof *pt);
-    if (!pt)
-        return map_error_set(err, MAP_ENOMEM, "out of memory for the hull of %zu samples", n);
-    for (size_t j = 0; j < n; j++) {
-        pt[j].a = map_matrix_at(X, j, col_a);
-        pt[j].b = map_matrix_at(X, j, col_b);
-        pt[j].j = j;
-        if (!isfinite(pt[j].a) || !isfinite(pt[j].b)) {
-            map_free(pt);
-            return map_error_set(err, MAP_EDATA, "sample %zu has a non-finite value", j + 1);
-        }
-    }
-    qsort(pt, n, sizeof *pt, hull_cmp);
-    /* Pareto staircase in place: a strictly decreasing, b strictly increasing. */
-    size_t s = 0;
-    double best_b = -INFINITY;
-    for (size_t j = 0; j < n; j++)
-        if (pt[j].b > best_b) {
-            best_b = pt[j].b;
-            pt[s++] = pt[j];
-        }
-    /* Monotone chain over the staircase, keeping strict left turns. */
-    size_t h = 0;
-    for (size_t j = 0; j < s; j++) {
-        while (h >= 2 && cross(&pt[h - 2], &pt[h - 1], &pt[j]) <= 0.0)
-            h--;
-        pt[h++] = pt[j];
-    }
-    for (size_t j = 0; j < h && j < cap; j++)
-        vertex[j] = pt[j].j;
-    *count = h;
-    map_free(pt);
-    return MAP_OK;
-}
-
-/* ---- Feasibility region ---------------------------------------------------------- */
-
-typedef struct region_ctx {
-    const map_problem *pb;
-    const map_region_params *par;
-    double c0[MAP_MAX_K];
-    double colmin[MAP_MAX_K], colmax[MAP_MAX_K];
-} region_ctx;
-
-/* Column minima, maxima and means of the k chosen values (one pass). */
-static void column_ranges(const map_problem *pb, double *colmin, double *colmax, double *mean)
-{
-    const size_t k = pb->k;
-    for (size_t i = 0; i < k; i++) {
-        colmin[i] = INFINITY;
-        colmax[i] = -INFINITY;
-        mean[i] = 0.0;
-    }
-    for (size_t j = 0; j < pb->data.n; j++) {
-        double r[MAP_MAX_K];
-        map_row_cols(pb, j, r);
-        for (size_t i = 0; i < k; i++) {
-            const double x = r[i];
-            colmin[i] = fmin(colmin[i], x);
-            colmax[i] = fmax(colmax[i], x);
-            mean[i] += (x - mean[i]) / (double)(j + 1);
-        }
-    }
-    if (!pb->groups)
-        return;
-    /* Per prompt the reference levels are the average of the prompts' means. */
-    map_rows_view g;
-    map_rows_view_of(pb, &g);
-    for (size_t i = 0; i < k; i++)
-        mean[i] = 0.0;
-    for (size_t q = 0; q < g.K; q++) {
-        const double w = 1.0 / ((double)(g.start[q + 1] - g.start[q]) * (double)g.K);
-        for (size_t pos = g.start[q]; pos < g.start[q + 1]; pos++) {
-            double r[MAP_MAX_K];
-            map_row_cols(pb, map_rows_at(&g, pos), r);
-            for (size_t i = 0; i < k; i++)
-                mean[i] += w * r[i];
-        }
-    }
-}
-
-/* v(s) = v*(c0 + s·dir) with targets below their value's minimum held there,
- * and a supergradient dv/ds from the LP's optimal d. */
-static int margin_at(const region_ctx *rc, const double *dir, double s, double *v, double *slope,
-                     map_error *err)
-{
-    const map_problem *pb = rc->pb;
-    const size_t k = pb->k;
-    double c[MAP_MAX_K], d[MAP_MAX_K];
-    int held[MAP_MAX_K];
-    for (size_t i = 0; i < k; i++) {
-        c[i] = rc->c0[i] + s * dir[i];
-        held[i] = c[i] < rc->colmin[i];
-        if (held[i])
-            c[i] = rc->colmin[i];
-    }
-    map_problem q = *pb;
-    q.target = c;
-    for (size_t i = 0; i < k; i++)
-        if (!isfinite(c[i]))
-            return map_error_set(err, MAP_EDATA, "the region's step overflowed at value %zu", i + 1);
-    const int code = map_margin(&q, &rc->par->feas, v, d, err);
-    if (code)
-        return code;
-    /* map_margin's direction is d_i/scale_i up to the factor 1/Σ d_i·scale_i. */
-    double norm = 0.0, g = 0.0;
-    for (size_t i = 0; i < k; i++) {
-        norm += d[i] * pb->scale[i];
-        if (!held[i])
-            g -= d[i] * dir[i];
-    }
-    *slope = norm > 0.0 ? g / norm : NAN;
-    return MAP_OK;
-}
-
-/* The boundary along dir from rc->c0 (attainable); see map_region_ray. */
-static int region_ray(const region_ctx *rc, const double *dir, map_region_row *row, map_error *err)
-{
-    const map_problem *pb = rc->pb;
-    const size_t k = pb->k;
-    const double res = MAP_MARGIN_RESOLUTION;
-    const double rtol = rc->par->step_rtol > 0.0 ? rc->par->step_rtol : 1e-10;
-    memcpy(row->dir, dir, k * sizeof *dir);
-    row->k = k;
-    row->evaluations = 0;
-    double bound = INFINITY;
-    for (size_t i = 0; i < k; i++)
-        if (dir[i] > 0.0)
-            bound = fmin(bound, fmax(0.0, (rc->colmax[i] - rc->c0[i]) / dir[i]));
-    if (isinf(bound)) {
-        row->bounded = 0;
-        row->step = INFINITY;
-        row->margin = NAN;
-        for (size_t i = 0; i < k; i++)
-            row->point[i] = dir[i] < 0.0 ? -INFINITY : rc->c0[i];
-        return MAP_OK;
-    }
-    row->bounded = 1;
-    /* Steps below rtol times the step that moves a value by one scale unit
-     * are not resolved (this ends the search when c0 is on the boundary). */
-    double unit_step = INFINITY;
-    for (size_t i = 0; i < k; i++)
-        if (dir[i] != 0.0)
-            unit_step = fmin(unit_step, pb->scale[i] / fabs(dir[i]));
-    /* Invariant: v(lo) ≥ −res (attainable), v(hi) < −res. Newton aims at
-     * v = −res/2, the middle of the boundary band. */
-    const double aim = -0.5 * res;
-    double lo = 0.0, hi = bound, v_lo = NAN;
-    double x = bound, v, g;
-    int code = margin_at(rc, dir, x, &v, &g, err);
-    row->evaluations++;
-    if (code)
-        return code;
-    int done = v >= -res; /* attainable at the bound: beyond it a target exceeds its maximum */
-    if (done) {
-        lo = x;
-        v_lo = v;
-    }
-    double prev = INFINITY;
-    while (!done) {
-        if (row->evaluations >= rc->par->max_iter) {
-            code = map_error_set(err, MAP_NOT_ATTAINED,
-                                 "the region boundary was not located to %g in %d margin evaluations", rtol,
-                                 row->evaluations);
-            break;
-        }
-        /* Newton unless it leaves the bracket or the last step did not halve
-         * the residual; then bisection. */
-        double next = g < 0.0 ? x - (v - aim) / g : NAN;
-        if (!(next > lo && next < hi) || fabs(v - aim) > 0.5 * prev)
-            next = 0.5 * (lo + hi);
-        prev = fabs(v - aim);
-        x = next;
-        if ((code = margin_at(rc, dir, x, &v, &g, err)))
-            return code;
-        row->evaluations++;
-        if (v >= -res) {
-            lo = x;
-            v_lo = v;
-            /* Concavity: the boundary lies in [x, x + v/|g|]. */
-            if (v <= 0.0 || (g < 0.0 && v / -g <= rtol * x))
-                done = 1;
-        } else {
-            hi = x;
-        }
-        if (hi - lo <= rtol * fmax(hi, unit_step))
-            done = 1;
-    }
-    row->step = lo;
-    for (size_t i = 0; i < k; i++)
-        row->point[i] = rc->c0[i] + lo * dir[i];
-    if (isnan(v_lo)) {
-        /* lo = 0 was never re-evaluated: v(c0). */
-        double g0;
-        const int c2 = margin_at(rc, dir, 0.0, &v_lo, &g0, err);
-        row->evaluations++;
-        if (c2)
-            return c2;
-    }
-    row->margin = v_lo;
-    return code;
-}
-
-/* Validates c0 (or takes the reference levels: the means, per prompt their
- * average) and fills ctx; MAP_EDATA if c0 is not
- * attainable. */
-static int region_setup(const map_problem *pb, const double *c0, const map_region_params *par,
-                        region_ctx *rc, map_error *err)
-{
-    int code = check_problem(pb, 1, err);
-    if (code)
-        return code;
-    rc->pb = pb;
-    rc->par = par;
-    double mean[MAP_MAX_K];
-    column_ranges(pb, rc->colmin, rc->colmax, mean);
-    for (size_t i = 0; i < pb->k; i++) {
-        rc->c0[i] = c0 ? c0[i] : mean[i];
-        if (!isfinite(rc->c0[i]))
-            return map_error_set(err, MAP_EDATA, "base palette entry %zu is not finite", i + 1);
-    }
-    map_problem q = *pb;
-    q.target = rc->c0;
-    double v;
-    if ((code = map_margin(&q, &par->feas, &v, NULL, err)))
-        return code;
-    if (v < -MAP_MARGIN_RESOLUTION)
-        return map_error_set(err, MAP_EDATA, "the base palette is not attainable (scaled margin %.3g)", v);
-    return MAP_OK;
-}
-
-int map_region_ray(const map_problem *pb, const double *c0, const double *dir, const map_region_params *par,
-                   map_region_row *row, map_error *err)
-{
-    map_region_params defaults;
-    if (!par) {
-        map_region_params_default(&defaults);
-        par = &defaults;
-    }
-    region_ctx rc;
-    int code = check_problem(pb, 1, err);
-    if (code)
-        return code;
-    double norm = 0.0;
-    for (size_t i = 0; i < pb->k; i++) {
-        if (!isfinite(dir[i]))
-            return map_error_set(err, MAP_EDATA, "direction component %zu is not finite", i + 1);
-        norm += dir[i] * dir[i];
-    }
-    if (!(norm > 0.0))
-        return map_error_set(err, MAP_EDATA, "the direction is zero");
-    if ((code = region_setup(pb, c0, par, &rc, err)))
-        return code;
-    memset(row, 0, sizeof *row);
-    row->angle = NAN;
-    norm = sqrt(norm);
-    for (size_t i = 0; i < pb->k; i++)
-        row->unit[i] = dir[i] / norm;
-    return region_ray(&rc, dir, row, err);
-}
-
-/* Exact zeros for components at rounding level, so that axis directions
- * have no spurious positive part. */
-static double snap(double x)
-{
-    return fabs(x) < 1e-12 ? 0.0 : x;
-}
-
-int map_region(const map_problem *pb, const double *c0, size_t ndir, const map_region_params *par,
-               map_region_emit emit, void *ctx, map_error *err)
-{
-    map_region_params defaults;
-    if (!par) {
-        map_region_params_default(&defaults);
-        par = &defaults;
-    }
-    int code = check_problem(pb, 1, err);
-    if (code)
-        return code;
-    const size_t k = pb->k;
-    if (k != 2 && k != 3)
-        return map_error_set(err, MAP_EDATA,
-                             "region directions are generated for 2 or 3 values (%zu chosen); "
-                             "use map_region_ray with directions of your own",
-                             k);
-    if (ndir == 0)
-        return map_error_set(err, MAP_EDATA, "a region needs at least one direction");
-    region_ctx rc;
-    if ((code = region_setup(pb, c0, par, &rc, err)))
-        return code;
-    const double two_pi = 2.0 * M_PI, golden = M_PI * (3.0 - sqrt(5.0));
-    map_region_row row;
-    for (size_t r = 0; r < ndir; r++) {
-        memset(&row, 0, sizeof row);
-        row.index = r;
-        if (k == 2) {
-            row.angle = two_pi * (double)r / (double)ndir;
-            row.unit[0] = snap(cos(row.angle));
-            row.unit[1] = snap(sin(row.angle));
-        } else {
-            const double z = 1.0 - (2.0 * (double)r + 1.0) / (double)ndir;
-            const double rad = sqrt(fmax(0.0, 1.0 - z * z));
-            const double phi = fmod(golden * (double)r, two_pi);
-            row.angle = NAN;
-            row.unit[0] = snap(rad * cos(phi));
-            row.unit[1] = snap(rad * sin(phi));
-            row.unit[2] = snap(z);
-        }
-        double dir[MAP_MAX_K];
-        for (size_t i = 0; i < k; i++)
-            dir[i] = par->standardise ? row.unit[i] * pb->scale[i] : row.unit[i];
-        if ((code = region_ray(&rc, dir, &row, err)))
-            return code;
-        if ((code = emit(ctx, &row)))
-            return code;
     }
     return MAP_OK;
 }
