@@ -470,52 +470,46 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
                          "precision FROM dataset ORDER BY name"
                        : "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
                          "'double' FROM dataset ORDER BY name", &sel, err);
-    map_dataset_info *info = NULL;
-    int64_t *ids = NULL;
-    size_t len = 0, cap = 0;
+    /* infos and ids grow together: ids.len <= infos.len, and an info is
+     * counted once pushed, even if list_row then fails (its strings are
+     * freed below). */
+    map_vec infos, ids;
+    map_vec_init(&infos, sizeof(map_dataset_info), 16);
+    map_vec_init(&ids, sizeof(int64_t), 16);
     int rc = SQLITE_DONE;
     while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        if (len == cap) {
-            const size_t want = cap ? 2 * cap : 16;
-            map_dataset_info *grown = map_reallocarray(info, want, sizeof *info);
-            if (!grown) {
-                code = store_nomem(err);
-                break;
-            }
-            info = grown;
-            int64_t *grown_ids = map_reallocarray(ids, want, sizeof *ids);
-            if (!grown_ids) {
-                code = store_nomem(err);
-                break;
-            }
-            ids = grown_ids;
-            cap = want;
+        map_dataset_info *in = map_vec_push(&infos);
+        int64_t *id = in ? map_vec_push(&ids) : NULL;
+        if (!id) {
+            code = store_nomem(err);
+            break;
         }
-        memset(&info[len], 0, sizeof info[len]);
-        code = list_row(st, sel, &info[len], &ids[len], err);
-        len++; /* counted even on failure: its strings are freed below */
+        code = list_row(st, sel, in, id, err);
     }
     if (!code && rc != SQLITE_DONE)
         code = store_sql_fail(st, rc, err, "cannot list datasets");
     sqlite3_finalize(sel);
 
+    map_dataset_info *const info = infos.data;
+    const int64_t *const row_id = ids.data;
+    const size_t len = infos.len;
     for (size_t k = 0; !code && k < len; k++) {
         const size_t m = info[k].m;
         info[k].m = 0; /* until values is filled, free nothing through it */
-        code = store_get_names(st, sql_values, info[k].name, ids[k], m, &info[k].values, err);
+        code = store_get_names(st, sql_values, info[k].name, row_id[k], m, &info[k].values, err);
         if (!code)
             info[k].m = m;
     }
-    map_free(ids);
+    map_vec_free(&ids);
     if (!code)
         code = store_commit(st, err);
     else
         store_rollback(st);
     if (code) {
-        map_dataset_info_free(info, len);
+        map_dataset_info_free(map_vec_release(&infos), len);
         return code;
     }
-    *out = info;
+    *out = map_vec_release(&infos);
     *count = len;
     return MAP_OK;
 }

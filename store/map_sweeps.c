@@ -347,33 +347,28 @@ static int sweep_info_row(map_store *st, sqlite3_stmt *sel, map_store_sweep_info
 static int list_sweeps(map_store *st, sqlite3_stmt *sel, map_store_sweep_info **out,
                        size_t *count, map_error *err)
 {
-    map_store_sweep_info *info = NULL;
-    size_t len = 0, cap = 0;
+    map_vec infos;
+    map_vec_init(&infos, sizeof(map_store_sweep_info), 8);
     int code = MAP_OK, rc;
     while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        if (len == cap) {
-            const size_t want = cap ? 2 * cap : 8;
-            map_store_sweep_info *grown = map_reallocarray(info, want, sizeof *info);
-            if (!grown) {
-                code = store_nomem(err);
-                break;
-            }
-            info = grown;
-            cap = want;
+        map_store_sweep_info *in = map_vec_push(&infos);
+        if (!in) {
+            code = store_nomem(err);
+            break;
         }
-        memset(&info[len], 0, sizeof info[len]);
-        code = sweep_info_row(st, sel, &info[len], err);
-        len++; /* counted even on failure: its strings are freed below */
+        /* counted once pushed, even on failure: its strings are freed below */
+        code = sweep_info_row(st, sel, in, err);
         if (code)
             break;
     }
     if (!code && rc != SQLITE_DONE)
         code = store_sql_fail(st, rc, err, "cannot list sweeps");
+    const size_t len = infos.len;
     if (code) {
-        map_store_sweep_info_free(info, len);
+        map_store_sweep_info_free(map_vec_release(&infos), len);
         return code;
     }
-    *out = info;
+    *out = map_vec_release(&infos);
     *count = len;
     return MAP_OK;
 }
