@@ -48,8 +48,9 @@ int map_store_check(map_store *st, map_error *err)
 
     /* Every dataset has one statistics row per value. */
     code = store_prepare(st,
-                         "SELECT d.name FROM dataset d WHERE d.m != (SELECT count(*) FROM value_stat v "
-                         "WHERE v.dataset_id = d.id) ORDER BY d.name LIMIT 1", &sel, err);
+                         "SELECT d.name FROM dataset d WHERE d.m != (SELECT count(*) "
+                         "FROM value_stat v WHERE v.dataset_id = d.id) ORDER BY d.name LIMIT 1",
+                         &sel, err);
     if (code)
         return code;
     rc = sqlite3_step(sel);

@@ -121,7 +121,8 @@ static int put_row(map_store *st, const map_dataset *ds, int64_t *id, map_error 
     sqlite3_stmt *ins = NULL;
     int code = store_prepare(st,
                              "INSERT INTO dataset (name, source, hash, created, n, m, prompt_name, "
-                             "ntext, precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &ins, err);
+                             "ntext, precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                             &ins, err);
     if (code)
         return code;
     int rc = sqlite3_bind_text(ins, 1, ds->name, -1, SQLITE_STATIC);
@@ -261,10 +262,10 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
     sqlite3_stmt *sel = NULL;
     int code = store_prepare(st,
                              st->has_precision
-                           ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                             "precision FROM dataset WHERE name = ?1"
-                           : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                             "'double' FROM dataset WHERE name = ?1", &sel, err);
+                                 ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
+                                   "precision FROM dataset WHERE name = ?1"
+                                 : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
+                                   "'double' FROM dataset WHERE name = ?1", &sel, err);
     if (code)
         return code;
     map_dataset *ds = NULL;
@@ -340,7 +341,8 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags, map_d
     if (!code && !((flags & MAP_LOAD_NO_MATRIX) && ds->stats)) {
         if (ds->precision == MAP_PRECISION_SINGLE) {
             ds->xf = map_mallocarray(ds->n * ds->m, sizeof *ds->xf);
-            code = ds->xf ? store_get_matrix(st, name, id, ds->n, ds->m, ds->xf, sizeof *ds->xf, err)
+            code = ds->xf ? store_get_matrix(st, name, id, ds->n, ds->m, ds->xf, sizeof *ds->xf,
+                                             err)
                           : store_nomem(err);
         } else {
             ds->x = map_mallocarray(ds->n * ds->m, sizeof *ds->x);
@@ -394,8 +396,8 @@ int map_store_find_hash(map_store *st, const char *hash, char **name_out, map_er
     if (!st || !hash)
         return map_error_set(err, MAP_EUSAGE, "no store or hash given");
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT name FROM dataset WHERE hash = ?1 ORDER BY name LIMIT 1", &sel,
-                             err);
+    int code = store_prepare(st, "SELECT name FROM dataset WHERE hash = ?1 ORDER BY name LIMIT 1",
+                             &sel, err);
     if (code)
         return code;
     int rc = sqlite3_bind_text(sel, 1, hash, -1, SQLITE_STATIC);
@@ -466,10 +468,10 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
     sqlite3_stmt *sel = NULL;
     code = store_prepare(st,
                          st->has_precision
-                       ? "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
-                         "precision FROM dataset ORDER BY name"
-                       : "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
-                         "'double' FROM dataset ORDER BY name", &sel, err);
+                             ? "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
+                               "precision FROM dataset ORDER BY name"
+                             : "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
+                               "'double' FROM dataset ORDER BY name", &sel, err);
     /* infos and ids grow together: ids.len <= infos.len, and an info is
      * counted once pushed, even if list_row then fails (its strings are
      * freed below). */

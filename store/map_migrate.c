@@ -211,7 +211,8 @@ _Static_assert(MAP_STORE_APP_ID == 1296126035, "application_id in migration 1");
 int store_read_header(map_store *st, int64_t *version, int64_t *app_id, int64_t *ntables,
                       map_error *err)
 {
-    int code = store_query_int(st, "PRAGMA user_version", version, err, "cannot read the schema version");
+    int code = store_query_int(st, "PRAGMA user_version", version, err,
+                               "cannot read the schema version");
     if (!code)
         code = store_query_int(st, "PRAGMA application_id", app_id, err, "cannot read the header");
     if (!code)

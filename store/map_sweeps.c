@@ -89,9 +89,9 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
     sqlite3_stmt *ins = NULL;
     if (!code)
         code = store_prepare(st,
-                             "INSERT INTO sweep (dataset_id, created, command, source, seed, k, nlevel, "
-                             "total_rows, complete) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)", &ins,
-                             err);
+                             "INSERT INTO sweep (dataset_id, created, command, source, seed, k, "
+                             "nlevel, total_rows, complete) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)", &ins, err);
     if (!code) {
         int rc = sqlite3_bind_int64(ins, 1, dsid);
         if (rc == SQLITE_OK)
@@ -131,7 +131,8 @@ static int sweep_shape(map_store *st, int64_t id, int *found, size_t *k, size_t 
                        size_t *total, map_error *err)
 {
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT k, nlevel, total_rows FROM sweep WHERE id = ?1", &sel, err);
+    int code = store_prepare(st, "SELECT k, nlevel, total_rows FROM sweep WHERE id = ?1", &sel,
+                             err);
     if (code)
         return code;
     *found = 0;
@@ -228,8 +229,8 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
     sqlite3_stmt *ins = NULL;
     if (!code)
         code = store_prepare(st,
-                             "INSERT INTO sweep_row (sweep_id, row, status, improves, target, lambda, "
-                             "level, kl, ess, margin, iterations) "
+                             "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
+                             "lambda, level, kl, ess, margin, iterations) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins, err);
     for (size_t i = 0; !code && i < count; i++)
         code = put_sweep_row(st, ins, id, &rows[i], k, nlevel, total, scratch, err);
@@ -337,7 +338,8 @@ static int sweep_info_row(map_store *st, sqlite3_stmt *sel, map_store_sweep_info
     if (!code)
         in->k = (size_t)k;
     if (!code)
-        code = store_get_names(st, sql_sweep_levels, label, in->id, (size_t)nl, &in->level_names, err);
+        code = store_get_names(st, sql_sweep_levels, label, in->id, (size_t)nl, &in->level_names,
+                               err);
     if (!code)
         in->nlevel = (size_t)nl;
     return code;
@@ -386,7 +388,8 @@ int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_inf
     if (code)
         return code;
     sqlite3_stmt *sel = NULL;
-    code = store_prepare(st, SWEEP_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id", &sel, err);
+    code = store_prepare(st, SWEEP_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id", &sel,
+                         err);
     if (!code) {
         const int rc = dataset ? sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC)
                                : sqlite3_bind_null(sel, 1);
@@ -462,8 +465,9 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
     sqlite3_stmt *sel = NULL;
     if (!code)
         code = store_prepare(st,
-                             "SELECT row, status, improves, target, lambda, level, kl, ess, margin, "
-                             "iterations FROM sweep_row WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
+                             "SELECT row, status, improves, target, lambda, level, kl, ess, "
+                             "margin, iterations FROM sweep_row "
+                             "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
                              &sel, err);
     if (!code) {
         int rc = sqlite3_bind_int64(sel, 1, id);

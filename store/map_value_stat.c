@@ -45,7 +45,8 @@ static void unpack_stats(const unsigned char *data, map_valstat *vs)
 int store_put_stats(map_store *st, int64_t id, const map_valstat *vs, size_t m, map_error *err)
 {
     sqlite3_stmt *ins = NULL;
-    int code = store_prepare(st, "INSERT INTO value_stat (dataset_id, idx, stats) VALUES (?1, ?2, ?3)",
+    int code = store_prepare(st,
+                             "INSERT INTO value_stat (dataset_id, idx, stats) VALUES (?1, ?2, ?3)",
                              &ins, err);
     for (size_t i = 0; !code && i < m; i++) {
         double packed[STAT_DOUBLES];
@@ -90,7 +91,8 @@ int store_get_stats(map_store *st, map_dataset *ds, int64_t id, map_error *err)
     if (!vs)
         return store_nomem(err);
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT idx, stats FROM value_stat WHERE dataset_id = ?1 ORDER BY idx",
+    int code = store_prepare(st,
+                             "SELECT idx, stats FROM value_stat WHERE dataset_id = ?1 ORDER BY idx",
                              &sel, err);
     size_t got = 0;
     if (!code) {
