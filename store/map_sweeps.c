@@ -243,7 +243,11 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
     return store_commit(st, err);
 }
 
-int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err)
+/* Runs sql, an UPDATE or DELETE of the one row of sweep id (bound to ?1;
+ * value to ?2 where has_value), in its own write transaction; what names
+ * the step in errors. A sweep that is not there is MAP_EUSAGE. */
+static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value, int value,
+                       const char *what, map_error *err)
 {
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
@@ -252,16 +256,16 @@ int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_er
         code = store_begin_write(st, err);
     if (code)
         return code;
-    sqlite3_stmt *upd = NULL;
-    code = store_prepare(st, "UPDATE sweep SET complete = ?2 WHERE id = ?1", &upd, err);
+    sqlite3_stmt *stmt = NULL;
+    code = store_prepare(st, sql, &stmt, err);
     if (!code) {
-        int rc = sqlite3_bind_int64(upd, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int(upd, 2, complete != 0);
-        code = rc == SQLITE_OK ? store_step_done(st, upd, err, "cannot update the sweep")
+        int rc = sqlite3_bind_int64(stmt, 1, id);
+        if (rc == SQLITE_OK && has_value)
+            rc = sqlite3_bind_int(stmt, 2, value);
+        code = rc == SQLITE_OK ? store_step_done(st, stmt, err, what)
                                : store_sql_fail(st, rc, err, "cannot bind");
     }
-    sqlite3_finalize(upd);
+    sqlite3_finalize(stmt);
     if (!code && sqlite3_changes(st->db) == 0)
         code = sweep_missing(st, id, err);
     if (code) {
@@ -269,6 +273,12 @@ int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_er
         return code;
     }
     return store_commit(st, err);
+}
+
+int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err)
+{
+    return sweep_write(st, id, "UPDATE sweep SET complete = ?2 WHERE id = ?1", 1, complete != 0,
+                       "cannot update the sweep", err);
 }
 
 void map_store_sweep_info_free(map_store_sweep_info *info, size_t count)
@@ -516,26 +526,6 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
 
 int map_store_sweep_remove(map_store *st, int64_t id, map_error *err)
 {
-    if (!st)
-        return map_error_set(err, MAP_EUSAGE, "no store given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
-    if (code)
-        return code;
-    sqlite3_stmt *del = NULL;
-    code = store_prepare(st, "DELETE FROM sweep WHERE id = ?1", &del, err);
-    if (!code) {
-        const int rc = sqlite3_bind_int64(del, 1, id);
-        code = rc == SQLITE_OK ? store_step_done(st, del, err, "cannot delete a sweep")
-                               : store_sql_fail(st, rc, err, "cannot bind");
-    }
-    sqlite3_finalize(del);
-    if (!code && sqlite3_changes(st->db) == 0)
-        code = sweep_missing(st, id, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return sweep_write(st, id, "DELETE FROM sweep WHERE id = ?1", 0, 0, "cannot delete a sweep",
+                       err);
 }
