@@ -385,28 +385,29 @@ static int list_sweeps(map_store *st, sqlite3_stmt *sel, map_store_sweep_info **
     return MAP_OK;
 }
 
-int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_info **out,
-                         size_t *count, map_error *err)
+/* Lists, in one read transaction, the sweeps of SWEEP_COLUMNS followed by
+ * where, with ?1 bound to id when by_id and otherwise to dataset (SQL NULL
+ * when NULL). With by_id, finding none is MAP_EUSAGE. The caller has set
+ * *out = NULL and *count = 0; they stay so on failure. */
+static int query_sweeps(map_store *st, const char *sql, int by_id, int64_t id,
+                        const char *dataset, map_store_sweep_info **out, size_t *count,
+                        map_error *err)
 {
-    if (!out || !count)
-        return map_error_set(err, MAP_EUSAGE, "map_store_sweep_list: no output");
-    *out = NULL;
-    *count = 0;
-    if (!st)
-        return map_error_set(err, MAP_EUSAGE, "no store given");
     int code = store_begin_read(st, err);
     if (code)
         return code;
     sqlite3_stmt *sel = NULL;
-    code = store_prepare(st, SWEEP_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id", &sel,
-                         err);
+    code = store_prepare(st, sql, &sel, err);
     if (!code) {
-        const int rc = dataset ? sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC)
-                               : sqlite3_bind_null(sel, 1);
+        const int rc = by_id     ? sqlite3_bind_int64(sel, 1, id)
+                       : dataset ? sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC)
+                                 : sqlite3_bind_null(sel, 1);
         code = rc == SQLITE_OK ? list_sweeps(st, sel, out, count, err)
                                : store_sql_fail(st, rc, err, "cannot bind");
     }
     sqlite3_finalize(sel);
+    if (!code && by_id && *count == 0)
+        code = sweep_missing(st, id, err);
     if (!code)
         code = store_commit(st, err);
     else
@@ -419,6 +420,19 @@ int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_inf
     return code;
 }
 
+int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_info **out,
+                         size_t *count, map_error *err)
+{
+    if (!out || !count)
+        return map_error_set(err, MAP_EUSAGE, "map_store_sweep_list: no output");
+    *out = NULL;
+    *count = 0;
+    if (!st)
+        return map_error_set(err, MAP_EUSAGE, "no store given");
+    return query_sweeps(st, SWEEP_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id", 0, 0,
+                        dataset, out, count, err);
+}
+
 int map_store_sweep_get(map_store *st, int64_t id, map_store_sweep_info **out, map_error *err)
 {
     if (!out)
@@ -426,31 +440,8 @@ int map_store_sweep_get(map_store *st, int64_t id, map_store_sweep_info **out, m
     *out = NULL;
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
-    int code = store_begin_read(st, err);
-    if (code)
-        return code;
-    sqlite3_stmt *sel = NULL;
-    map_store_sweep_info *info = NULL;
     size_t n = 0;
-    code = store_prepare(st, SWEEP_COLUMNS "WHERE s.id = ?1", &sel, err);
-    if (!code) {
-        const int rc = sqlite3_bind_int64(sel, 1, id);
-        code = rc == SQLITE_OK ? list_sweeps(st, sel, &info, &n, err)
-                               : store_sql_fail(st, rc, err, "cannot bind");
-    }
-    sqlite3_finalize(sel);
-    if (!code && n == 0)
-        code = sweep_missing(st, id, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
-    if (code) {
-        map_store_sweep_info_free(info, n);
-        return code;
-    }
-    *out = info;
-    return MAP_OK;
+    return query_sweeps(st, SWEEP_COLUMNS "WHERE s.id = ?1", 1, id, NULL, out, &n, err);
 }
 
 int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_sweep_row_fn fn,
