@@ -51,6 +51,22 @@ int store_prepare(map_store *st, const char *sql, sqlite3_stmt **stmt, map_error
     return MAP_OK;
 }
 
+/* store_prepare, then binds id to ?1; on failure *stmt is NULL. */
+int store_prepare_id(map_store *st, const char *sql, int64_t id, sqlite3_stmt **stmt,
+                     map_error *err)
+{
+    int code = store_prepare(st, sql, stmt, err);
+    if (code)
+        return code;
+    const int rc = sqlite3_bind_int64(*stmt, 1, id);
+    if (rc != SQLITE_OK) {
+        code = store_sql_fail(st, rc, err, "cannot bind");
+        sqlite3_finalize(*stmt);
+        *stmt = NULL;
+    }
+    return code;
+}
+
 /* Runs constant SQL (no user data) that returns no rows we need. */
 int store_exec(map_store *st, const char *sql, map_error *err, const char *what)
 {
@@ -142,12 +158,10 @@ int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t 
     if (!names)
         return store_nomem(err);
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, sql, &sel, err);
+    int code = store_prepare_id(st, sql, id, &sel, err);
     size_t got = 0;
     if (!code) {
-        int rc = sqlite3_bind_int64(sel, 1, id);
-        if (rc != SQLITE_OK)
-            code = store_sql_fail(st, rc, err, "cannot bind");
+        int rc = SQLITE_DONE;
         while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
             if (got >= count || sqlite3_column_int64(sel, 0) != (int64_t)got
                 || sqlite3_column_type(sel, 1) == SQLITE_NULL)

@@ -52,6 +52,9 @@ int store_corrupt(const map_store *st, const char *name, const char *detail, map
 
 /* Prepares constant SQL into *stmt (NULL on failure); the caller finalizes it. */
 int store_prepare(map_store *st, const char *sql, sqlite3_stmt **stmt, map_error *err);
+/* store_prepare, then binds id to ?1 (the row id most statements select by). */
+int store_prepare_id(map_store *st, const char *sql, int64_t id, sqlite3_stmt **stmt,
+                     map_error *err);
 /* Runs constant SQL that returns no rows we need; what names it in errors. */
 int store_exec(map_store *st, const char *sql, map_error *err, const char *what);
 /* Runs a constant query; *out = its first row's first column, 0 without rows. */

@@ -126,16 +126,15 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
     return code;
 }
 
-/* The shape of sweep id: *found = 0 when there is none. */
-static int sweep_shape(map_store *st, int64_t id, int *found, size_t *k, size_t *nlevel,
-                       size_t *total, map_error *err)
+/* The shape of sweep id; a sweep that is not there is MAP_EUSAGE. */
+static int sweep_shape(map_store *st, int64_t id, size_t *k, size_t *nlevel, size_t *total,
+                       map_error *err)
 {
     sqlite3_stmt *sel = NULL;
     int code = store_prepare(st, "SELECT k, nlevel, total_rows FROM sweep WHERE id = ?1", &sel,
                              err);
     if (code)
         return code;
-    *found = 0;
     int rc = sqlite3_bind_int64(sel, 1, id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(sel);
@@ -147,12 +146,13 @@ static int sweep_shape(map_store *st, int64_t id, int *found, size_t *k, size_t 
             code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is corrupt: "
                                  "its shape is invalid", st->path, id);
         } else {
-            *found = 1;
             *k = (size_t)k64;
             *nlevel = (size_t)l64;
             *total = (size_t)t64;
         }
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc == SQLITE_DONE) {
+        code = sweep_missing(st, id, err);
+    } else {
         code = store_sql_fail(st, rc, err, "cannot read a sweep");
     }
     sqlite3_finalize(sel);
@@ -215,11 +215,8 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
         code = store_begin_write(st, err);
     if (code)
         return code;
-    int found = 0;
     size_t k = 0, nlevel = 0, total = 0;
-    code = sweep_shape(st, id, &found, &k, &nlevel, &total, err);
-    if (!code && !found)
-        code = sweep_missing(st, id, err);
+    code = sweep_shape(st, id, &k, &nlevel, &total, err);
     unsigned char *scratch = NULL;
     if (!code && !store_host_is_little_endian()) {
         scratch = map_mallocarray(3 * (k > nlevel ? k : nlevel), sizeof(double));
@@ -452,11 +449,8 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
     int code = store_begin_read(st, err);
     if (code)
         return code;
-    int found = 0;
     size_t k = 0, nlevel = 0, total = 0;
-    code = sweep_shape(st, id, &found, &k, &nlevel, &total, err);
-    if (!code && !found)
-        code = sweep_missing(st, id, err);
+    code = sweep_shape(st, id, &k, &nlevel, &total, err);
     double *buf = NULL;
     if (!code) {
         buf = map_mallocarray(2 * k + nlevel, sizeof *buf);

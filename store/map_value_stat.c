@@ -91,14 +91,12 @@ int store_get_stats(map_store *st, map_dataset *ds, int64_t id, map_error *err)
     if (!vs)
         return store_nomem(err);
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st,
-                             "SELECT idx, stats FROM value_stat WHERE dataset_id = ?1 ORDER BY idx",
-                             &sel, err);
+    int code = store_prepare_id(st,
+                                "SELECT idx, stats FROM value_stat WHERE dataset_id = ?1 "
+                                "ORDER BY idx", id, &sel, err);
     size_t got = 0;
     if (!code) {
-        int rc = sqlite3_bind_int64(sel, 1, id);
-        if (rc != SQLITE_OK)
-            code = store_sql_fail(st, rc, err, "cannot bind");
+        int rc = SQLITE_DONE;
         while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
             const unsigned char *data = sqlite3_column_blob(sel, 1);
             const int bytes = sqlite3_column_bytes(sel, 1);
