@@ -1,0 +1,516 @@
+/* map_sweeps.c — the stored sweeps: creating one with its names, appending
+ * its rows (each once), marking it complete, listing, reading its rows from
+ * a given row on, and removing it.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "map_store_internal.h"
+#include "map_vec.h"
+
+/* ---------------------------------------------------------------- sweeps */
+
+static int sweep_missing(const map_store *st, int64_t id, map_error *err)
+{
+    return map_error_set(err, MAP_EUSAGE, "no sweep %" PRId64 " in %s", id, st->path);
+}
+
+/* NaN (which SQLite would store as NULL anyway) explicitly as NULL. */
+static int bind_real(sqlite3_stmt *stmt, int idx, double x)
+{
+    return isnan(x) ? sqlite3_bind_null(stmt, idx) : sqlite3_bind_double(stmt, idx, x);
+}
+
+static double column_real(sqlite3_stmt *stmt, int col)
+{
+    return sqlite3_column_type(stmt, col) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, col);
+}
+
+static int put_sweep_names(map_store *st, int64_t id, int role, const char *const *names,
+                           size_t count, map_error *err)
+{
+    sqlite3_stmt *ins = NULL;
+    int code = store_prepare(st, "INSERT INTO sweep_name (sweep_id, role, idx, name) "
+                           "VALUES (?1, ?2, ?3, ?4)", &ins, err);
+    for (size_t i = 0; !code && i < count; i++) {
+        int rc = sqlite3_bind_int64(ins, 1, id);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int(ins, 2, role);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 3, (int64_t)i);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 4, names[i], -1, SQLITE_STATIC);
+        code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store a sweep's names")
+                               : store_sql_fail(st, rc, err, "cannot bind a name");
+    }
+    sqlite3_finalize(ins);
+    return code;
+}
+
+static int validate_sweep_meta(const map_store_sweep_meta *m, map_error *err)
+{
+    if (!m || !m->dataset || !m->command || !m->source)
+        return map_error_set(err, MAP_EDATA, "a sweep needs a dataset, a command and a source");
+    if (m->k == 0 || m->nlevel == 0 || !m->values || !m->level_names)
+        return map_error_set(err, MAP_EDATA, "a sweep needs value and level names");
+    if (m->k > (size_t)INT64_MAX || m->nlevel > (size_t)INT64_MAX
+        || m->total_rows > (size_t)INT64_MAX || m->k > SIZE_MAX / sizeof(double)
+        || m->nlevel > SIZE_MAX / sizeof(double))
+        return map_error_set(err, MAP_EDATA, "the sweep is too large");
+    for (size_t i = 0; i < m->k; i++)
+        if (!m->values[i])
+            return map_error_set(err, MAP_EDATA, "sweep value %zu has no name", i + 1);
+    for (size_t i = 0; i < m->nlevel; i++)
+        if (!m->level_names[i])
+            return map_error_set(err, MAP_EDATA, "sweep level column %zu has no name", i + 1);
+    return MAP_OK;
+}
+
+int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int64_t *id,
+                           map_error *err)
+{
+    if (!st || !id)
+        return map_error_set(err, MAP_EUSAGE, "no store or output given");
+    *id = 0;
+    int code = store_check_writable(st, err);
+    if (!code)
+        code = validate_sweep_meta(meta, err);
+    if (!code)
+        code = store_begin_write(st, err);
+    if (code)
+        return code;
+    int64_t dsid = 0;
+    code = store_find_dataset_id(st, meta->dataset, &dsid, err);
+    if (!code && dsid == 0)
+        code = map_error_set(err, MAP_EUSAGE, "no dataset named '%s' in %s", meta->dataset,
+                             st->path);
+    sqlite3_stmt *ins = NULL;
+    if (!code)
+        code = store_prepare(st,
+                             "INSERT INTO sweep (dataset_id, created, command, source, seed, k, "
+                             "nlevel, total_rows, complete) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)", &ins, err);
+    if (!code) {
+        int rc = sqlite3_bind_int64(ins, 1, dsid);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 2, meta->created);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 3, meta->command, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 4, meta->source, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 5, (int64_t)meta->seed);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 6, (int64_t)meta->k);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 7, (int64_t)meta->nlevel);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 8, (int64_t)meta->total_rows);
+        code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store the sweep")
+                               : store_sql_fail(st, rc, err, "cannot bind");
+    }
+    sqlite3_finalize(ins);
+    const int64_t sid = code ? 0 : sqlite3_last_insert_rowid(st->db);
+    if (!code)
+        code = put_sweep_names(st, sid, 0, meta->values, meta->k, err);
+    if (!code)
+        code = put_sweep_names(st, sid, 1, meta->level_names, meta->nlevel, err);
+    if (!code)
+        code = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (!code)
+        *id = sid;
+    return code;
+}
+
+/* The shape of sweep id; a sweep that is not there is MAP_EUSAGE. */
+static int sweep_shape(map_store *st, int64_t id, size_t *k, size_t *nlevel, size_t *total,
+                       map_error *err)
+{
+    sqlite3_stmt *sel = NULL;
+    int code = store_prepare(st, "SELECT k, nlevel, total_rows FROM sweep WHERE id = ?1", &sel,
+                             err);
+    if (code)
+        return code;
+    int rc = sqlite3_bind_int64(sel, 1, id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(sel);
+    if (rc == SQLITE_ROW) {
+        const int64_t k64 = sqlite3_column_int64(sel, 0), l64 = sqlite3_column_int64(sel, 1);
+        const int64_t t64 = sqlite3_column_int64(sel, 2);
+        if (k64 <= 0 || l64 <= 0 || t64 < 0 || (uint64_t)k64 > SIZE_MAX / sizeof(double)
+            || (uint64_t)l64 > SIZE_MAX / sizeof(double) || (uint64_t)t64 > SIZE_MAX) {
+            code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is corrupt: "
+                                 "its shape is invalid", st->path, id);
+        } else {
+            *k = (size_t)k64;
+            *nlevel = (size_t)l64;
+            *total = (size_t)t64;
+        }
+    } else if (rc == SQLITE_DONE) {
+        code = sweep_missing(st, id, err);
+    } else {
+        code = store_sql_fail(st, rc, err, "cannot read a sweep");
+    }
+    sqlite3_finalize(sel);
+    return code;
+}
+
+static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map_store_sweep_row *r,
+                         size_t k, size_t nlevel, size_t total, unsigned char *scratch,
+                         map_error *err)
+{
+    if (r->row >= total)
+        return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu is past its last row "
+                             "(%zu rows)", id, r->row, total);
+    if (!r->status || !r->lambda || !r->level)
+        return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu lacks its status, "
+                             "lambda or levels", id, r->row);
+    const size_t big = k > nlevel ? k : nlevel;
+    unsigned char *s1 = scratch, *s2 = scratch + big * sizeof(double);
+    unsigned char *s3 = scratch + 2 * big * sizeof(double);
+    int rc = sqlite3_bind_int64(ins, 1, id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(ins, 2, (int64_t)r->row);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(ins, 3, r->status, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = r->improves < 0 ? sqlite3_bind_null(ins, 4) : sqlite3_bind_int(ins, 4, r->improves != 0);
+    if (rc == SQLITE_OK)
+        rc = store_bind_doubles(ins, 5, r->target, k, s1);
+    if (rc == SQLITE_OK)
+        rc = store_bind_doubles(ins, 6, r->lambda, k, s2);
+    if (rc == SQLITE_OK)
+        rc = store_bind_doubles(ins, 7, r->level, nlevel, s3);
+    if (rc == SQLITE_OK)
+        rc = bind_real(ins, 8, r->kl);
+    if (rc == SQLITE_OK)
+        rc = bind_real(ins, 9, r->ess);
+    if (rc == SQLITE_OK)
+        rc = bind_real(ins, 10, r->margin);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(ins, 11, r->iterations);
+    if (rc != SQLITE_OK)
+        return store_sql_fail(st, rc, err, "cannot bind a sweep row");
+    rc = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    if (rc == SQLITE_DONE)
+        return MAP_OK;
+    if (rc == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_CONSTRAINT)
+        return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu is already stored", id,
+                             r->row);
+    return store_sql_fail(st, rc, err, "cannot store a sweep row");
+}
+
+int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row *rows,
+                           size_t count, map_error *err)
+{
+    if (!st || (!rows && count))
+        return map_error_set(err, MAP_EUSAGE, "no store or rows given");
+    int code = store_check_writable(st, err);
+    if (!code)
+        code = store_begin_write(st, err);
+    if (code)
+        return code;
+    size_t k = 0, nlevel = 0, total = 0;
+    code = sweep_shape(st, id, &k, &nlevel, &total, err);
+    unsigned char *scratch = NULL;
+    if (!code && !store_host_is_little_endian()) {
+        scratch = map_mallocarray(3 * (k > nlevel ? k : nlevel), sizeof(double));
+        if (!scratch)
+            code = store_nomem(err);
+    }
+    sqlite3_stmt *ins = NULL;
+    if (!code)
+        code = store_prepare(st,
+                             "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
+                             "lambda, level, kl, ess, margin, iterations) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins, err);
+    for (size_t i = 0; !code && i < count; i++)
+        code = put_sweep_row(st, ins, id, &rows[i], k, nlevel, total, scratch, err);
+    sqlite3_finalize(ins);
+    map_free(scratch);
+    if (code) {
+        store_rollback(st);
+        return code;
+    }
+    return store_commit(st, err);
+}
+
+/* Runs sql, an UPDATE or DELETE of the one row of sweep id (bound to ?1;
+ * value to ?2 where has_value), in its own write transaction; what names
+ * the step in errors. A sweep that is not there is MAP_EUSAGE. */
+static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value, int value,
+                       const char *what, map_error *err)
+{
+    if (!st)
+        return map_error_set(err, MAP_EUSAGE, "no store given");
+    int code = store_check_writable(st, err);
+    if (!code)
+        code = store_begin_write(st, err);
+    if (code)
+        return code;
+    sqlite3_stmt *stmt = NULL;
+    code = store_prepare(st, sql, &stmt, err);
+    if (!code) {
+        int rc = sqlite3_bind_int64(stmt, 1, id);
+        if (rc == SQLITE_OK && has_value)
+            rc = sqlite3_bind_int(stmt, 2, value);
+        code = rc == SQLITE_OK ? store_step_done(st, stmt, err, what)
+                               : store_sql_fail(st, rc, err, "cannot bind");
+    }
+    sqlite3_finalize(stmt);
+    if (!code && sqlite3_changes(st->db) == 0)
+        code = sweep_missing(st, id, err);
+    if (code) {
+        store_rollback(st);
+        return code;
+    }
+    return store_commit(st, err);
+}
+
+int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err)
+{
+    return sweep_write(st, id, "UPDATE sweep SET complete = ?2 WHERE id = ?1", 1, complete != 0,
+                       "cannot update the sweep", err);
+}
+
+void map_store_sweep_info_free(map_store_sweep_info *info, size_t count)
+{
+    if (!info)
+        return;
+    for (size_t s = 0; s < count; s++) {
+        map_store_sweep_info *in = &info[s];
+        map_free(in->dataset);
+        map_free(in->command);
+        map_free(in->source);
+        for (size_t i = 0; in->values && i < in->k; i++)
+            map_free(in->values[i]);
+        map_free(in->values);
+        for (size_t i = 0; in->level_names && i < in->nlevel; i++)
+            map_free(in->level_names[i]);
+        map_free(in->level_names);
+    }
+    map_free(info);
+}
+
+static const char sql_sweep_values[] =
+    "SELECT idx, name FROM sweep_name WHERE sweep_id = ?1 AND role = 0 ORDER BY idx";
+static const char sql_sweep_levels[] =
+    "SELECT idx, name FROM sweep_name WHERE sweep_id = ?1 AND role = 1 ORDER BY idx";
+
+/* The columns list_sweeps reads, in this order. */
+#define SWEEP_COLUMNS                                                                         \
+    "SELECT s.id, d.name, s.created, s.command, s.source, s.seed, s.k, s.nlevel, "          \
+    "s.total_rows, s.complete, "                                                            \
+    "(SELECT count(*) FROM sweep_row r WHERE r.sweep_id = s.id), "                          \
+    "(SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sweep_row r0 WHERE r0.sweep_id = s.id "     \
+    "AND r0.row = 0) THEN 0 ELSE (SELECT min(a.row) + 1 FROM sweep_row a WHERE "             \
+    "a.sweep_id = s.id AND NOT EXISTS (SELECT 1 FROM sweep_row b WHERE b.sweep_id = s.id "   \
+    "AND b.row = a.row + 1)) END) "                                                         \
+    "FROM sweep s JOIN dataset d ON d.id = s.dataset_id "
+
+/* Reads the current row of sel (SWEEP_COLUMNS) into a zeroed info, names
+ * included. On failure whatever was allocated stays in info for the
+ * caller to free. */
+static int sweep_info_row(map_store *st, sqlite3_stmt *sel, map_store_sweep_info *in,
+                          map_error *err)
+{
+    in->id = sqlite3_column_int64(sel, 0);
+    char label[64];
+    snprintf(label, sizeof label, "sweep %" PRId64, in->id);
+    const int64_t k = sqlite3_column_int64(sel, 6), nl = sqlite3_column_int64(sel, 7);
+    const int64_t total = sqlite3_column_int64(sel, 8), stored = sqlite3_column_int64(sel, 10);
+    const int64_t next = sqlite3_column_int64(sel, 11);
+    if (k <= 0 || nl <= 0 || total < 0 || stored < 0 || next < 0 || k > 100000 || nl > 100000)
+        return map_error_set(err, MAP_ESTORE, "store '%s': %s is corrupt: its shape is invalid",
+                             st->path, label);
+    int code = store_column_strdup(sel, 1, &in->dataset, err);
+    if (!code)
+        code = store_column_strdup(sel, 3, &in->command, err);
+    if (!code)
+        code = store_column_strdup(sel, 4, &in->source, err);
+    if (code)
+        return code;
+    in->created = sqlite3_column_int64(sel, 2);
+    in->seed = (uint64_t)sqlite3_column_int64(sel, 5);
+    in->total_rows = (size_t)total;
+    in->complete = sqlite3_column_int64(sel, 9) != 0;
+    in->stored_rows = (size_t)stored;
+    in->next_row = (size_t)next;
+    code = store_get_names(st, sql_sweep_values, label, in->id, (size_t)k, &in->values, err);
+    if (!code)
+        in->k = (size_t)k;
+    if (!code)
+        code = store_get_names(st, sql_sweep_levels, label, in->id, (size_t)nl, &in->level_names,
+                               err);
+    if (!code)
+        in->nlevel = (size_t)nl;
+    return code;
+}
+
+/* Lists the sweeps that sel (bound by the caller) returns. */
+static int list_sweeps(map_store *st, sqlite3_stmt *sel, map_store_sweep_info **out,
+                       size_t *count, map_error *err)
+{
+    map_vec infos;
+    map_vec_init(&infos, sizeof(map_store_sweep_info), 8);
+    int code = MAP_OK, rc;
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        map_store_sweep_info *in = map_vec_push(&infos);
+        if (!in) {
+            code = store_nomem(err);
+            break;
+        }
+        /* counted once pushed, even on failure: its strings are freed below */
+        code = sweep_info_row(st, sel, in, err);
+        if (code)
+            break;
+    }
+    if (!code && rc != SQLITE_DONE)
+        code = store_sql_fail(st, rc, err, "cannot list sweeps");
+    const size_t len = infos.len;
+    if (code) {
+        map_store_sweep_info_free(map_vec_release(&infos), len);
+        return code;
+    }
+    *out = map_vec_release(&infos);
+    *count = len;
+    return MAP_OK;
+}
+
+/* Lists, in one read transaction, the sweeps of SWEEP_COLUMNS followed by
+ * where, with ?1 bound to id when by_id and otherwise to dataset (SQL NULL
+ * when NULL). With by_id, finding none is MAP_EUSAGE. The caller has set
+ * *out = NULL and *count = 0; they stay so on failure. */
+static int query_sweeps(map_store *st, const char *sql, int by_id, int64_t id,
+                        const char *dataset, map_store_sweep_info **out, size_t *count,
+                        map_error *err)
+{
+    int code = store_begin_read(st, err);
+    if (code)
+        return code;
+    sqlite3_stmt *sel = NULL;
+    code = store_prepare(st, sql, &sel, err);
+    if (!code) {
+        const int rc = by_id     ? sqlite3_bind_int64(sel, 1, id)
+                       : dataset ? sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC)
+                                 : sqlite3_bind_null(sel, 1);
+        code = rc == SQLITE_OK ? list_sweeps(st, sel, out, count, err)
+                               : store_sql_fail(st, rc, err, "cannot bind");
+    }
+    sqlite3_finalize(sel);
+    if (!code && by_id && *count == 0)
+        code = sweep_missing(st, id, err);
+    if (!code)
+        code = store_commit(st, err);
+    else
+        store_rollback(st);
+    if (code) {
+        map_store_sweep_info_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return code;
+}
+
+int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_info **out,
+                         size_t *count, map_error *err)
+{
+    if (!out || !count)
+        return map_error_set(err, MAP_EUSAGE, "map_store_sweep_list: no output");
+    *out = NULL;
+    *count = 0;
+    if (!st)
+        return map_error_set(err, MAP_EUSAGE, "no store given");
+    return query_sweeps(st, SWEEP_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id", 0, 0,
+                        dataset, out, count, err);
+}
+
+int map_store_sweep_get(map_store *st, int64_t id, map_store_sweep_info **out, map_error *err)
+{
+    if (!out)
+        return map_error_set(err, MAP_EUSAGE, "map_store_sweep_get: no output");
+    *out = NULL;
+    if (!st)
+        return map_error_set(err, MAP_EUSAGE, "no store given");
+    size_t n = 0;
+    return query_sweeps(st, SWEEP_COLUMNS "WHERE s.id = ?1", 1, id, NULL, out, &n, err);
+}
+
+int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_sweep_row_fn fn,
+                         void *ctx, map_error *err)
+{
+    if (!st || !fn)
+        return map_error_set(err, MAP_EUSAGE, "no store or callback given");
+    int code = store_begin_read(st, err);
+    if (code)
+        return code;
+    size_t k = 0, nlevel = 0, total = 0;
+    code = sweep_shape(st, id, &k, &nlevel, &total, err);
+    double *buf = NULL;
+    if (!code) {
+        buf = map_mallocarray(2 * k + nlevel, sizeof *buf);
+        if (!buf)
+            code = store_nomem(err);
+    }
+    sqlite3_stmt *sel = NULL;
+    if (!code)
+        code = store_prepare(st,
+                             "SELECT row, status, improves, target, lambda, level, kl, ess, "
+                             "margin, iterations FROM sweep_row "
+                             "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
+                             &sel, err);
+    if (!code) {
+        int rc = sqlite3_bind_int64(sel, 1, id);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(sel, 2, from_row > (size_t)INT64_MAX ? INT64_MAX
+                                                                          : (int64_t)from_row);
+        if (rc != SQLITE_OK)
+            code = store_sql_fail(st, rc, err, "cannot bind");
+        while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+            map_store_sweep_row r;
+            memset(&r, 0, sizeof r);
+            const int64_t row = sqlite3_column_int64(sel, 0);
+            const unsigned char *status = sqlite3_column_text(sel, 1);
+            double *target = buf, *lambda = buf + k, *level = buf + 2 * k;
+            const int t = store_column_doubles(sel, 3, target, k, 1);
+            if (row < 0 || !status || t < 0 || store_column_doubles(sel, 4, lambda, k, 0) != 0
+                || store_column_doubles(sel, 5, level, nlevel, 0) != 0) {
+                code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is "
+                                     "corrupt: row %" PRId64 " does not match its shape",
+                                     st->path, id, row);
+                break;
+            }
+            r.row = (size_t)row;
+            r.status = (const char *)status;
+            r.improves = sqlite3_column_type(sel, 2) == SQLITE_NULL
+                             ? -1 : sqlite3_column_int(sel, 2) != 0;
+            r.target = t == 1 ? NULL : target;
+            r.lambda = lambda;
+            r.level = level;
+            r.kl = column_real(sel, 6);
+            r.ess = column_real(sel, 7);
+            r.margin = column_real(sel, 8);
+            r.iterations = sqlite3_column_int(sel, 9);
+            code = fn(ctx, &r); /* non-zero: returned as is */
+        }
+        if (!code && rc != SQLITE_DONE)
+            code = store_sql_fail(st, rc, err, "cannot read sweep rows");
+    }
+    sqlite3_finalize(sel);
+    map_free(buf);
+    if (!code)
+        return store_commit(st, err);
+    store_rollback(st);
+    return code;
+}
+
+int map_store_sweep_remove(map_store *st, int64_t id, map_error *err)
+{
+    return sweep_write(st, id, "DELETE FROM sweep WHERE id = ?1", 0, 0, "cannot delete a sweep",
+                       err);
+}
