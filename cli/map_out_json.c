@@ -211,18 +211,25 @@ static json_t *jitems(const map_solve_item *items, size_t k, const double *reque
     return vals;
 }
 
+/* name, n, m, values, source and hash of a dataset into obj. */
+static void jset_dataset(json_t *obj, const char *name, size_t n, size_t m, char *const *values,
+                         const char *source, const char *hash, int *ok)
+{
+    jset(obj, "name", jstr(name), ok);
+    jset(obj, "n", jsize(n), ok);
+    jset(obj, "m", jsize(m), ok);
+    jset(obj, "values", jnames(values, m, ok), ok);
+    jset(obj, "source", jstr(source), ok);
+    jset(obj, "hash", jstr(hash), ok);
+}
+
 /* ---- result documents ----------------------------------------------------- */
 
 char *map_json_ingest(const map_ingest_report *rep)
 {
     int ok = 1;
     json_t *o = json_object();
-    jset(o, "name", jstr(rep->name), &ok);
-    jset(o, "n", jsize(rep->n), &ok);
-    jset(o, "m", jsize(rep->m), &ok);
-    jset(o, "values", jnames(rep->values, rep->m, &ok), &ok);
-    jset(o, "source", jstr(rep->source), &ok);
-    jset(o, "hash", jstr(rep->hash), &ok);
+    jset_dataset(o, rep->name, rep->n, rep->m, rep->values, rep->source, rep->hash, &ok);
     jset(o, "same_content_as", jstr(rep->same_as), &ok);
     jset(o, "replaced", json_boolean(rep->replaced), &ok);
     jset(o, "precision", jstr(map_precision_name(rep->precision)), &ok);
@@ -238,12 +245,7 @@ char *map_json_datasets(const map_dataset_info *info, size_t count)
         char when[32];
         map_format_time(d->created, when);
         json_t *o = json_object();
-        jset(o, "name", jstr(d->name), &ok);
-        jset(o, "n", jsize(d->n), &ok);
-        jset(o, "m", jsize(d->m), &ok);
-        jset(o, "values", jnames(d->values, d->m, &ok), &ok);
-        jset(o, "source", jstr(d->source), &ok);
-        jset(o, "hash", jstr(d->hash), &ok);
+        jset_dataset(o, d->name, d->n, d->m, d->values, d->source, d->hash, &ok);
         jset(o, "created", d->created ? jstr(when) : json_null(), &ok);
         jset(o, "prompt_column", jstr(d->prompt_name), &ok);
         jset(o, "text_columns", jsize(d->ntext), &ok);
@@ -443,6 +445,18 @@ static void add_boundary(json_t *root, const map_solve_item *items, size_t k, in
     jset(root, "boundary_values", b, ok);
 }
 
+/* The evidence for an unattained palette: certificate when infeasible,
+ * boundary_values when boundary, nothing otherwise. */
+static void add_evidence(json_t *root, const map_solve_item *items, size_t k, int infeasible,
+                         int boundary, int has_direction, const double *direction, double gap,
+                         int *ok)
+{
+    if (infeasible)
+        add_certificate(root, items, k, has_direction, direction, gap, ok);
+    if (boundary)
+        add_boundary(root, items, k, has_direction, direction, ok);
+}
+
 char *map_json_solve(const map_solve_report *rep)
 {
     const map_result *r = &rep->result;
@@ -452,11 +466,9 @@ char *map_json_solve(const map_solve_report *rep)
     jset(root, "values", jitems(rep->items, rep->k, NULL, NULL, 1, &ok), &ok);
     jset(root, "levels", jlevels(rep, &ok), &ok);
     add_diagnostics(root, rep, &ok);
-    if (r->status == MAP_SOLVE_INFEASIBLE)
-        add_certificate(root, rep->items, rep->k, r->has_direction, r->direction, r->cert_gap,
-                        &ok);
-    if (r->status == MAP_SOLVE_BOUNDARY)
-        add_boundary(root, rep->items, rep->k, r->has_direction, r->direction, &ok);
+    add_evidence(root, rep->items, rep->k, r->status == MAP_SOLVE_INFEASIBLE,
+                 r->status == MAP_SOLVE_BOUNDARY, r->has_direction, r->direction, r->cert_gap,
+                 &ok);
     add_analyses(root, rep, &ok);
     return dump(root, ok);
 }
@@ -469,11 +481,9 @@ char *map_json_feasible(const map_feasible_report *rep)
     jset(root, "margin", jreal(rep->margin), &ok);
     jset(root, "values", jitems(rep->items, rep->k, NULL, NULL, 0, &ok), &ok);
     jset_prompts(root, rep->normalize, rep->prompts, rep->singletons, &ok);
-    if (rep->verdict == MAP_VERDICT_INFEASIBLE)
-        add_certificate(root, rep->items, rep->k, rep->has_direction, rep->direction,
-                        rep->cert_gap, &ok);
-    if (rep->verdict == MAP_VERDICT_BOUNDARY)
-        add_boundary(root, rep->items, rep->k, rep->has_direction, rep->direction, &ok);
+    add_evidence(root, rep->items, rep->k, rep->verdict == MAP_VERDICT_INFEASIBLE,
+                 rep->verdict == MAP_VERDICT_BOUNDARY, rep->has_direction, rep->direction,
+                 rep->cert_gap, &ok);
     return dump(root, ok);
 }
 

@@ -189,6 +189,14 @@ static void num_or_dash(double v, char buf[32])
         snprintf(buf, 32, "%.6g", v);
 }
 
+/* The value, spec (marked when constant) and target cells of an item. */
+static void add_spec(table *t, const map_solve_item *it)
+{
+    table_add(t, "%s", it->name);
+    table_add(t, "%s%s", it->spec, it->constant ? " (constant)" : "");
+    table_add(t, "%.6g", it->target);
+}
+
 /* The lambda and level cells of a solved item. */
 static void add_lambda_level(table *t, const map_solve_item *it)
 {
@@ -246,6 +254,17 @@ static void print_boundary(FILE *out, const map_solve_item *items, size_t k, int
             fprintf(out, "%s%s", shown++ ? ", " : " ", it->name);
     }
     fputs(shown ? " (attainable only in the limit)\n" : " attainable only in the limit\n", out);
+}
+
+/* The evidence for an unattained palette: the certificate when infeasible,
+ * the boundary values when boundary, nothing otherwise. */
+static void print_evidence(FILE *out, const map_solve_item *items, size_t k, int infeasible,
+                           int boundary, int has_direction, const double *direction, double gap)
+{
+    if (infeasible)
+        print_certificate(out, items, k, has_direction, direction, gap);
+    if (boundary)
+        print_boundary(out, items, k, has_direction, direction);
 }
 
 /* status, KL, ESS, largest weight, iterations (with a finite λ) and margin
@@ -359,9 +378,7 @@ int map_print_solve(FILE *out, const map_solve_report *rep)
     table_cells(&t, head, 5);
     for (size_t i = 0; i < rep->k; i++) {
         const map_solve_item *it = &rep->items[i];
-        table_add(&t, "%s", it->name);
-        table_add(&t, "%s%s", it->spec, it->constant ? " (constant)" : "");
-        table_add(&t, "%.6g", it->target);
+        add_spec(&t, it);
         add_lambda_level(&t, it);
     }
     const int rc = table_flush(&t, out);
@@ -371,10 +388,8 @@ int map_print_solve(FILE *out, const map_solve_report *rep)
     fputc('\n', out);
     fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
     print_diagnostics(out, rep);
-    if (r->status == MAP_SOLVE_INFEASIBLE)
-        print_certificate(out, rep->items, rep->k, r->has_direction, r->direction, r->cert_gap);
-    if (r->status == MAP_SOLVE_BOUNDARY)
-        print_boundary(out, rep->items, rep->k, r->has_direction, r->direction);
+    print_evidence(out, rep->items, rep->k, r->status == MAP_SOLVE_INFEASIBLE,
+                   r->status == MAP_SOLVE_BOUNDARY, r->has_direction, r->direction, r->cert_gap);
     return print_analyses(out, rep);
 }
 
@@ -385,9 +400,7 @@ int map_print_feasible(FILE *out, const map_feasible_report *rep)
     table_cells(&t, head, 3);
     for (size_t i = 0; i < rep->k; i++) {
         const map_solve_item *it = &rep->items[i];
-        table_add(&t, "%s", it->name);
-        table_add(&t, "%s%s", it->spec, it->constant ? " (constant)" : "");
-        table_add(&t, "%.6g", it->target);
+        add_spec(&t, it);
     }
     const int rc = table_flush(&t, out);
     if (rc)
@@ -397,11 +410,9 @@ int map_print_feasible(FILE *out, const map_feasible_report *rep)
     fprintf(out, "%-15s %s\n", "verdict", map_verdict_name(rep->verdict));
     print_normalize(out, rep->normalize, rep->prompts, rep->singletons);
     print_margin(out, rep->margin);
-    if (rep->verdict == MAP_VERDICT_INFEASIBLE)
-        print_certificate(out, rep->items, rep->k, rep->has_direction, rep->direction,
-                          rep->cert_gap);
-    if (rep->verdict == MAP_VERDICT_BOUNDARY)
-        print_boundary(out, rep->items, rep->k, rep->has_direction, rep->direction);
+    print_evidence(out, rep->items, rep->k, rep->verdict == MAP_VERDICT_INFEASIBLE,
+                   rep->verdict == MAP_VERDICT_BOUNDARY, rep->has_direction, rep->direction,
+                   rep->cert_gap);
     return MAP_OK;
 }
 
