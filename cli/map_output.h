@@ -1,6 +1,8 @@
 /* map_output.h — rendering of command results: aligned human tables written
- * to a stream, and JSON documents returned as strings (the only file of
- * mapsolve that touches jansson). JSON numbers are written with 17
+ * to a stream (map_out_text.c), JSON documents returned as strings
+ * (map_out_json.c, the only file of mapsolve's cli/ that touches jansson),
+ * and the CSV / JSON Lines table writer (map_out_table.c); what they share
+ * is in map_out_common.c. JSON numbers are written with 17
  * significant digits so they read back exactly; non-finite numbers become
  * null; strings that are not valid UTF-8 have the bad bytes replaced by
  * U+FFFD. Field names are stable (documented in the CLI's --help).
@@ -17,6 +19,16 @@
 
 /* Unix time → "YYYY-MM-DDTHH:MM:SSZ" (UTC) in buf; "" for t == 0. */
 void map_format_time(int64_t t, char buf[32]);
+
+/* The name of the palette value at problem index pidx of rep (borrowed from
+ * rep), or "?" when no item has that index. */
+const char *map_out_value_name(const map_solve_report *rep, size_t pidx);
+
+/* The summary statistics of a describe report after n, in their order:
+ * their field names, and their values for s (written to v). */
+#define MAP_OUT_NSTATS 9
+extern const char *const map_out_stat_names[MAP_OUT_NSTATS];
+void map_out_stats(const map_value_summary *s, double v[MAP_OUT_NSTATS]);
 
 /* Each map_json_* returns a new NUL-terminated JSON text ending in a newline
  * (free with map_free), or NULL when out of memory. */
@@ -62,6 +74,12 @@ char *map_json_feasible(const map_feasible_report *rep);
  * violation, condition, iterations, margin (of the palette solved), and the
  * further fields of map_json_solve. */
 char *map_json_adjust(const map_adjust_report *rep);
+
+/* One table row as a compact JSON object {names[c]: cells[c], c < ncols}
+ * (numbers with 17 significant digits, non-finite numbers and
+ * MAP_CELL_EMPTY as null; no newline). A new string (free with map_free), or
+ * NULL when out of memory. */
+char *map_json_row(const char *const *names, const map_cell *cells, size_t ncols);
 
 /* Human renderings (aligned columns, units) written to out. Return MAP_OK,
  * or MAP_ENOMEM (nothing or part of the table written). */
