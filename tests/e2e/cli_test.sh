@@ -22,91 +22,13 @@ LLAMA_CSV=$DATA/map-llama2chat-hh.csv
 LLAMA_JSON=$DATA/map-llama2chat-hh.json
 VALUES=humor,gpt2-helpful,gpt2-harmless,diversity,coherence,perplexity
 
-if ! command -v jq >/dev/null 2>&1; then
-    echo "cli_test: jq is required (apt-get install jq)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-HAVE_SQLITE3=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE3=1
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-e2e.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
+. "$(dirname "$0")/../lib.sh"
+need cli_test jq
+make_work e2e
 DB=$WORK/main.db
 unset MAPSOLVE_DB
-
-PASS=0
-FAIL=0
-RC=0
-CASE=""
-
-# run ARGS...: runs the binary; sets RC, stdout in $OUT, stderr in $ERR.
-run() {
-    "$BIN" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-}
-
-# check DESCRIPTION COMMAND...: one assertion on the last run.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        {
-            echo "FAIL [$CASE] $desc"
-            echo "  exit status: $RC"
-            echo "  stdout: $(head -c 600 "$OUT")"
-            echo "  stderr: $(head -c 600 "$ERR")"
-        } >&2
-    fi
-}
-
-rc_is() { [ "$RC" -eq "$1" ]; }
-err_has() { grep -qF -- "$1" "$ERR"; }
-out_has() { grep -qF -- "$1" "$OUT"; }
-out_empty() { [ ! -s "$OUT" ]; }
-err_empty() { [ ! -s "$ERR" ]; }
-err_starts() { head -n 1 "$ERR" | grep -q '^mapsolve: '; }
-# jqt JQ-ARGS...: jq's verdict only (with -e: the last output is true).
-jqt() { jq "$@" >/dev/null 2>&1; }
-# jqo FILTER [jq args...]: jq -e on the last stdout (true → success).
-jqo() {
-    local f=$1
-    shift
-    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
-}
-
-# Store snapshots: the listing and, with sqlite3, the integrity check.
-snapshot() { "$BIN" datasets --json --db "$1" 2>/dev/null; }
-integrity_ok() {
-    [ "$HAVE_SQLITE3" -eq 0 ] || [ ! -e "$1" ] ||
-        [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = "ok" ]
-}
-
-# expect_bad CODE "FRAGMENT..." ARGS...: the command must fail with CODE,
-# print nothing on stdout, name each fragment on stderr ('|'-separated), and
-# leave $DB unchanged (and the integrity check clean).
-expect_bad() {
-    local code=$1 frags=$2
-    shift 2
-    local before after
-    before=$(snapshot "$DB")
-    run "$@" --db "$DB"
-    after=$(snapshot "$DB")
-    check "exit status $code" rc_is "$code"
-    check "nothing on stdout" out_empty
-    check "message starts with 'mapsolve: '" err_starts
-    local IFS='|' f
-    for f in $frags; do
-        check "stderr names '$f'" err_has "$f"
-    done
-    check "store unchanged" [ "$before" = "$after" ]
-    check "store integrity" integrity_ok "$DB"
-}
+# expect_bad compares the listing: sqlite3 is optional here.
+STORE_STATE=snapshot
 
 # ---------------------------------------------------------------- help
 CASE=help
@@ -792,5 +714,4 @@ run datasets --json --db "$DB"
 check "the five datasets are intact" jqo '[.[].name] == ["const","llama-csv","llama-json","opt-csv","opt-json"]'
 check "integrity" integrity_ok "$DB"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish
