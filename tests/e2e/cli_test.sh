@@ -30,57 +30,8 @@ unset MAPSOLVE_DB
 # expect_bad compares the listing: sqlite3 is optional here.
 STORE_STATE=snapshot
 
-# ---------------------------------------------------------------- help
-CASE=help
-for cmd in ingest datasets describe solve feasible adjust frontier region remove help; do
-    run "$cmd" --help
-    check "$cmd --help exits 0" rc_is 0
-    check "$cmd --help prints usage on stdout" out_has "Usage: mapsolve"
-    check "$cmd --help lists exit codes" out_has "Exit status"
-    check "$cmd --help prints nothing on stderr" err_empty
-done
-for cmd in ingest datasets describe solve feasible adjust frontier region remove; do
-    run "$cmd" --help
-    check "$cmd --help names --db" out_has "--db PATH"
-    run help "$cmd"
-    check "help $cmd exits 0" rc_is 0
-    check "help $cmd prints its usage" out_has "Usage: mapsolve $cmd"
-done
-run solve --help
-check "solve --help shows the tol default" out_has "(default: 1e-10)"
-check "solve --help shows the max-iter default" out_has "(default: 100)"
-check "solve --help explains qNN" out_has "qNN"
-run feasible --help
-check "feasible --help documents the exit status of boundary" out_has "1 for boundary"
-run adjust --help
-check "adjust --help shows the inset default" out_has "(default: 0.001)"
-check "adjust --help explains the inset" out_has "target = mean + (1 - inset)(adjusted - mean)"
-check "adjust --help names the modes" out_has "ray or greedy"
-run frontier --help
-check "frontier --help lists the columns" out_has "u_<v> for each chosen value, t, lambda_<v>"
-check "frontier --help explains saturated rows" out_has "saturated"
-run region --help
-check "region --help lists the columns" out_has "point, dir_<v>"
-run ingest --help
-check "ingest --help lists the reader limits" out_has "--max-field-bytes N"
-for args in --help -h help; do
-    run $args
-    check "mapsolve $args exits 0" rc_is 0
-    check "mapsolve $args lists the commands" out_has "solve"
-    check "mapsolve $args lists the exit codes" out_has "Exit status"
-done
-run --version
-check "--version exits 0" rc_is 0
-check "--version prints the version" jqt -Rne '[inputs] | .[0] | test("^mapsolve [0-9]+\\.[0-9]+\\.[0-9]+$")' "$OUT"
-run
-check "no arguments: exit 2" rc_is 2
-check "no arguments: usage on stderr" err_has "Usage: mapsolve"
-check "no arguments: nothing on stdout" out_empty
-run frobnicate
-check "unknown command: exit 2" rc_is 2
-check "unknown command named" err_has "'frobnicate'"
-run help frobnicate
-check "help of an unknown command: exit 2" rc_is 2
+# --help, help, --version and misuse of the command line are cases in
+# cli_cases.txt (run by cli_cases_test.sh).
 
 # ---------------------------------------------------------------- ingest
 CASE=ingest
