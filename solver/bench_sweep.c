@@ -16,8 +16,7 @@
 #include "map_sweep.h"
 #include "../tests/map_test_data.h" /* no test_inc for benchmarks here */
 
-static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence", "perplexity"};
+static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
 
 typedef struct tally {
     size_t rows;

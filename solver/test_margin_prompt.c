@@ -311,8 +311,7 @@ static void test_dataset(const char *path, const char *const *values, size_t nva
 static void test_datasets(void)
 {
     static const char *const SYN[4] = {"helpful", "harmless", "humor", "concise"};
-    static const char *const HH[6] = {"humor",     "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence",    "perplexity"};
+    static const char *const HH[6] = MAP_TEST_HH_VALUES;
     test_dataset(MAP_SOURCE_ROOT "/datasets/synthetic.csv", SYN, 4, 24);
     char path[4096];
     map_test_data_path(path, sizeof path, "map-llama2chat-hh.csv");

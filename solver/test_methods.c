@@ -254,8 +254,7 @@ static void test_sensitivity(void)
  * to 1e-6 (in units of the largest λ). Times each method. */
 static void test_real_hhh(void)
 {
-    static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                          "diversity", "coherence", "perplexity"};
+    static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
     const char *files[2] = {"map-opt1.3b-hh.csv", "map-llama2chat-hh.csv"};
     for (int f = 0; f < 2; f++) {
         char path[4096];

@@ -715,8 +715,7 @@ static void test_generators(void)
  * per-prompt normalisation (MATH.md §9). */
 static void test_real_data(void)
 {
-    static const char *const values[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                          "diversity", "coherence", "perplexity"};
+    static const char *const values[6] = MAP_TEST_HH_VALUES;
     char path[4096];
     map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     FILE *f = fopen(path, "r");

@@ -12,6 +12,10 @@
 
 #include "map_ingest.h"
 
+/* The real samples' six value columns, in file order, as an initializer:
+ *     static const char *const VALUES[6] = MAP_TEST_HH_VALUES; */
+#define MAP_TEST_HH_VALUES {"humor", "gpt2-helpful", "gpt2-harmless", "diversity", "coherence", "perplexity"}
+
 /* Writes "$MAP_SHARED/datasets/<file>" (MAP_SHARED defaulting to ../shared)
  * into path[size] (output, truncated to fit) and returns path. */
 static inline const char *map_test_data_path(char *path, size_t size, const char *file)

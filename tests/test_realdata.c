@@ -16,8 +16,7 @@
 #include "map_test.h"
 #include "map_test_data.h"
 
-static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence", "perplexity"};
+static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
 
 typedef struct real {
     map_dataset *ds;
