@@ -23,10 +23,10 @@ STORE_STATE=state
 HAVE_SQLITE3=0
 command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE3=1
 
-# need NAME TOOL...: stops the script as one failure when a tool is missing.
+# need TOOL...: stops the script as one failure when a tool is missing.
 need() {
-    local name=$1 tool
-    shift
+    local name tool
+    name=$(basename "$0" .sh)
     for tool in "$@"; do
         if ! command -v "$tool" >/dev/null 2>&1; then
             echo "$name: $tool is required" >&2
@@ -37,11 +37,14 @@ need() {
 }
 
 # make_work PREFIX: a scratch folder $WORK, removed at exit (after
-# cleanup_hook, when the script defines one); $OUT and $ERR in it.
+# cleanup_hook, when the script defines one); $OUT, $ERR and the store $DB
+# in it, and MAPSOLVE_DB unset so that only --db (or the script) picks one.
 make_work() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-$1.XXXXXX") || exit 1
     OUT=$WORK/stdout
     ERR=$WORK/stderr
+    DB=$WORK/main.db
+    unset MAPSOLVE_DB
     trap 'lib_cleanup' EXIT
 }
 lib_cleanup() {

@@ -23,10 +23,8 @@ LLAMA_JSON=$DATA/map-llama2chat-hh.json
 VALUES=humor,gpt2-helpful,gpt2-harmless,diversity,coherence,perplexity
 
 . "$(dirname "$0")/../lib.sh"
-need cli_test jq
+need jq
 make_work e2e
-DB=$WORK/main.db
-unset MAPSOLVE_DB
 # expect_bad compares the listing: sqlite3 is optional here.
 STORE_STATE=snapshot
 

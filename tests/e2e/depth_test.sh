@@ -21,10 +21,8 @@ LLAMA_CSV=$SHARED/datasets/map-llama2chat-hh.csv
 VALUES=humor,gpt2-helpful,gpt2-harmless,diversity,coherence,perplexity
 
 . "$(dirname "$0")/../lib.sh"
-need depth_test jq
+need jq
 make_work depth
-DB=$WORK/depth.db
-unset MAPSOLVE_DB
 RUN_TAIL=(--db "$DB")
 
 # ------------------------------------------------------------ per prompt

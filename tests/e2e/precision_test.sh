@@ -20,10 +20,8 @@ SHARED=${MAP_SHARED:?set MAP_SHARED to the shared folder}
 OPT_CSV=$SHARED/datasets/map-opt1.3b-hh.csv
 OPT_JSON=$SHARED/datasets/map-opt1.3b-hh.json
 . "$(dirname "$0")/../lib.sh"
-need precision_test jq
+need jq
 make_work prec
-DB=$WORK/p.db
-unset MAPSOLVE_DB
 
 # ------------------------------------------------------------------ ingest
 CASE=ingest

@@ -22,12 +22,10 @@ set -u
 
 BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
 . "$(dirname "$0")/../lib.sh"
-need crash_test jq sqlite3 sha256sum awk
+need jq sqlite3 sha256sum awk
 make_work crash
 BGPID=
 cleanup_hook() { [ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null; }
-DB=$WORK/crash.db
-unset MAPSOLVE_DB
 
 wal_size() { stat -c %s "$DB-wal" 2>/dev/null || echo 0; }
 

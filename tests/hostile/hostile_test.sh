@@ -15,11 +15,9 @@ set -u
 
 BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
 . "$(dirname "$0")/../lib.sh"
-need hostile_test jq sqlite3 sha256sum
+need jq sqlite3 sha256sum
 make_work hostile
 cleanup_hook() { chmod -R u+w "$WORK" 2>/dev/null; }
-DB=$WORK/main.db
-unset MAPSOLVE_DB
 
 # ---------------------------------------------------------------- set-up
 CASE=setup
