@@ -141,6 +141,8 @@ integrity_ok() {
     [ "$HAVE_SQLITE3" -eq 0 ] || [ ! -e "$1" ] ||
         [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = "ok" ]
 }
+# fk_ok DB: PRAGMA foreign_key_check finds nothing (needs sqlite3).
+fk_ok() { [ -z "$(sqlite3 "$1" 'PRAGMA foreign_key_check' 2>&1)" ]; }
 file_sum() { sha256sum <"$1"; }
 
 # expect_bad CODE "FRAGMENT|..." ARGS...: the command fails with CODE, prints
