@@ -7,12 +7,12 @@
 #include "map_export.h"
 #include "map_ingest.h"
 #include "map_test.h"
+#include "map_test_data.h"
 
 static void test_round_trip(void)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     static const char *const text[] = {"generated"};
     map_ingest_opts o = {0};
     o.path = path;

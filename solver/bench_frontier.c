@@ -12,6 +12,7 @@
 #include "map_frontier.h"
 #include "map_ingest.h"
 #include "map_stats.h"
+#include "../tests/map_test_data.h" /* no test_inc for benchmarks here */
 
 static double now(void)
 {
@@ -45,9 +46,8 @@ static int count_region(void *ctx, const map_region_row *row)
 
 int main(int argc, char **argv)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     const char *file = argc > 1 && argv[1][0] ? argv[1] : path;
     long npoints = 200;
     if (argc > 2 && map_parse_long(argv[2], 1, 1000000, &npoints) != 0) {
@@ -55,13 +55,9 @@ int main(int argc, char **argv)
         return 2;
     }
     static const char *const values[] = {"gpt2-helpful", "gpt2-harmless"};
-    map_ingest_opts o = {0};
-    o.path = file;
-    o.values = values;
-    o.nvalues = 2;
     map_dataset *ds = NULL;
     map_error err;
-    if (map_ingest_read(&o, &ds, &err)) {
+    if (map_test_data_read(file, values, 2, NULL, &ds, &err)) {
         fprintf(stderr, "bench_frontier: %s\n", err.msg);
         return 1;
     }

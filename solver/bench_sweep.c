@@ -14,9 +14,9 @@
 #include "map_solver.h"
 #include "map_stats.h"
 #include "map_sweep.h"
+#include "../tests/map_test_data.h" /* no test_inc for benchmarks here */
 
-static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence", "perplexity"};
+static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
 
 typedef struct tally {
     size_t rows;
@@ -46,22 +46,17 @@ static int count_row(void *ctx, const map_sweep_row *row)
 
 int main(int argc, char **argv)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     const char *file = argc > 1 ? argv[1] : path;
     long nrows = 10000;
     if (argc > 2 && (map_parse_long(argv[2], 1, 100000000L, &nrows) != 0)) {
         fprintf(stderr, "bench_sweep: bad row count '%s'\n", argv[2]);
         return 2;
     }
-    map_ingest_opts o = {0};
-    o.path = file;
-    o.values = VALUES;
-    o.nvalues = 6;
     map_dataset *ds = NULL;
     map_error err;
-    if (map_ingest_read(&o, &ds, &err)) {
+    if (map_test_data_read(file, VALUES, 6, NULL, &ds, &err)) {
         fprintf(stderr, "bench_sweep: %s\n", err.msg);
         return 1;
     }

@@ -18,6 +18,7 @@
 #include "map_ingest.h"
 #include "map_solver.h"
 #include "map_stats.h"
+#include "../tests/map_test_data.h" /* no test_inc for benchmarks here */
 
 static const char *const VALUES[3] = {"humor", "gpt2-helpful", "gpt2-harmless"};
 
@@ -30,9 +31,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     const char *file = argc > 1 && argv[1][0] ? argv[1] : path;
     long nrows = 10000000, npal = 4;
     if ((argc > 2 && map_parse_long(argv[2], 1, 1000000000L, &nrows) != 0) ||
@@ -40,13 +40,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_verdict: bad arguments\n");
         return 2;
     }
-    map_ingest_opts o = {0};
-    o.path = file;
-    o.values = VALUES;
-    o.nvalues = 3;
     map_dataset *ds = NULL;
     map_error err;
-    if (map_ingest_read(&o, &ds, &err)) {
+    if (map_test_data_read(file, VALUES, 3, NULL, &ds, &err)) {
         fprintf(stderr, "bench_verdict: %s\n", err.msg);
         return 1;
     }

@@ -18,6 +18,7 @@
 #include "map_solver.h"
 #include "map_stats.h"
 #include "map_test.h"
+#include "map_test_data.h"
 
 /* ---- Fixture and independent long-double computations ------------------- */
 
@@ -850,17 +851,12 @@ static void test_region(void)
 
 static void test_realdata(void)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     static const char *const values[] = {"gpt2-helpful", "gpt2-harmless", "humor"};
-    map_ingest_opts o = {0};
-    o.path = path;
-    o.values = values;
-    o.nvalues = 3;
     map_dataset *ds = NULL;
     map_error err;
-    MAP_CHECK(map_ingest_read(&o, &ds, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(map_test_data_read(path, values, 3, NULL, &ds, &err) == MAP_OK, "%s", err.msg);
     if (!ds)
         return;
     const size_t cols[] = {0, 1};

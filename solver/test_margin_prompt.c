@@ -21,6 +21,7 @@
 #include "map_solver_internal.h"
 #include "map_stats.h"
 #include "map_test.h"
+#include "map_test_data.h"
 
 typedef struct gdata {
     double *x;
@@ -310,12 +311,10 @@ static void test_dataset(const char *path, const char *const *values, size_t nva
 static void test_datasets(void)
 {
     static const char *const SYN[4] = {"helpful", "harmless", "humor", "concise"};
-    static const char *const HH[6] = {"humor",     "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence",    "perplexity"};
+    static const char *const HH[6] = MAP_TEST_HH_VALUES;
     test_dataset(MAP_SOURCE_ROOT "/datasets/synthetic.csv", SYN, 4, 24);
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-llama2chat-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-llama2chat-hh.csv");
     test_dataset(path, HH, 6, 12);
 }
 

@@ -18,6 +18,7 @@
 #include "map_solver.h"
 #include "map_stats.h"
 #include "map_test.h"
+#include "map_test_data.h"
 
 static double now(void)
 {
@@ -253,20 +254,14 @@ static void test_sensitivity(void)
  * to 1e-6 (in units of the largest λ). Times each method. */
 static void test_real_hhh(void)
 {
-    static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                          "diversity", "coherence", "perplexity"};
+    static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
     const char *files[2] = {"map-opt1.3b-hh.csv", "map-llama2chat-hh.csv"};
-    const char *shared = getenv("MAP_SHARED");
     for (int f = 0; f < 2; f++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/datasets/%s", shared ? shared : "../shared", files[f]);
-        map_ingest_opts o = {0};
-        o.path = path;
-        o.values = VALUES;
-        o.nvalues = 6;
+        map_test_data_path(path, sizeof path, files[f]);
         map_dataset *ds = NULL;
         map_error err;
-        MAP_CHECK(map_ingest_read(&o, &ds, &err) == MAP_OK, "load %s: %s", path, err.msg);
+        MAP_CHECK(map_test_data_read(path, VALUES, 6, NULL, &ds, &err) == MAP_OK, "load %s: %s", path, err.msg);
         if (!ds)
             continue;
         map_matrix X = map_dataset_matrix(ds);

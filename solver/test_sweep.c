@@ -17,6 +17,7 @@
 #include "map_stats.h"
 #include "map_sweep.h"
 #include "map_test.h"
+#include "map_test_data.h"
 
 /* ------------------------------------------------------------- fixtures */
 
@@ -714,25 +715,18 @@ static void test_generators(void)
  * per-prompt normalisation (MATH.md §9). */
 static void test_real_data(void)
 {
-    static const char *const values[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                          "diversity", "coherence", "perplexity"};
-    const char *shared = getenv("MAP_SHARED");
+    static const char *const values[6] = MAP_TEST_HH_VALUES;
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "skip test_real_data: %s not found\n", path);
         return;
     }
     fclose(f);
-    map_ingest_opts o = {0};
-    o.path = path;
-    o.values = values;
-    o.nvalues = 6;
-    o.prompt_column = "prompt";
     map_dataset *ds = NULL;
     map_error err;
-    if (map_ingest_read(&o, &ds, &err) != MAP_OK) {
+    if (map_test_data_read(path, values, 6, "prompt", &ds, &err) != MAP_OK) {
         MAP_CHECK(0, "read %s: %s", path, err.msg);
         return;
     }

@@ -17,9 +17,9 @@
 #include "map_ingest.h"
 #include "map_solver.h"
 #include "map_stats.h"
+#include "map_test_data.h"
 
-static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence", "perplexity"};
+static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
 
 static double now(void)
 {
@@ -30,18 +30,13 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-llama2chat-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-llama2chat-hh.csv");
     const char *file = argc > 1 && argv[1][0] ? argv[1] : path;
     const int per_cell = argc > 2 ? atoi(argv[2]) : 500;
-    map_ingest_opts o = {0};
-    o.path = file;
-    o.values = VALUES;
-    o.nvalues = 6;
     map_dataset *ds = NULL;
     map_error err;
-    if (map_ingest_read(&o, &ds, &err)) {
+    if (map_test_data_read(file, VALUES, 6, NULL, &ds, &err)) {
         fprintf(stderr, "bench_feasibility: %s\n", err.msg);
         return 1;
     }

@@ -14,9 +14,9 @@
 #include "map_ingest.h"
 #include "map_solver.h"
 #include "map_stats.h"
+#include "map_test_data.h"
 
-static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence", "perplexity"};
+static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
 
 static double now(void)
 {
@@ -27,18 +27,13 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/map-opt1.3b-hh.csv", shared ? shared : "../shared");
+    map_test_data_path(path, sizeof path, "map-opt1.3b-hh.csv");
     const char *file = argc > 1 ? argv[1] : path;
-    map_ingest_opts o = {0};
-    o.path = file;
-    o.values = VALUES;
-    o.nvalues = 6;
     map_dataset *ds = NULL;
     map_error err;
     double t0 = now();
-    if (map_ingest_read(&o, &ds, &err)) {
+    if (map_test_data_read(file, VALUES, 6, NULL, &ds, &err)) {
         fprintf(stderr, "bench_solve: %s\n", err.msg);
         return 1;
     }

@@ -14,9 +14,9 @@
 #include "map_solver.h"
 #include "map_stats.h"
 #include "map_test.h"
+#include "map_test_data.h"
 
-static const char *const VALUES[6] = {"humor", "gpt2-helpful", "gpt2-harmless",
-                                      "diversity", "coherence", "perplexity"};
+static const char *const VALUES[6] = MAP_TEST_HH_VALUES;
 
 typedef struct real {
     map_dataset *ds;
@@ -26,15 +26,10 @@ typedef struct real {
 
 static int load(const char *file, real *r)
 {
-    const char *shared = getenv("MAP_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/datasets/%s", shared ? shared : "../shared", file);
-    map_ingest_opts o = {0};
-    o.path = path;
-    o.values = VALUES;
-    o.nvalues = 6;
+    map_test_data_path(path, sizeof path, file);
     map_error err;
-    if (map_ingest_read(&o, &r->ds, &err) != MAP_OK) {
+    if (map_test_data_read(path, VALUES, 6, NULL, &r->ds, &err) != MAP_OK) {
         fprintf(stderr, "cannot load %s: %s\n", path, err.msg);
         return -1;
     }

@@ -22,143 +22,14 @@ LLAMA_CSV=$DATA/map-llama2chat-hh.csv
 LLAMA_JSON=$DATA/map-llama2chat-hh.json
 VALUES=humor,gpt2-helpful,gpt2-harmless,diversity,coherence,perplexity
 
-if ! command -v jq >/dev/null 2>&1; then
-    echo "cli_test: jq is required (apt-get install jq)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-HAVE_SQLITE3=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE3=1
+. "$(dirname "$0")/../lib.sh"
+need jq
+make_work e2e
+# expect_bad compares the listing: sqlite3 is optional here.
+STORE_STATE=snapshot
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-e2e.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-DB=$WORK/main.db
-unset MAPSOLVE_DB
-
-PASS=0
-FAIL=0
-RC=0
-CASE=""
-
-# run ARGS...: runs the binary; sets RC, stdout in $OUT, stderr in $ERR.
-run() {
-    "$BIN" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-}
-
-# check DESCRIPTION COMMAND...: one assertion on the last run.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        {
-            echo "FAIL [$CASE] $desc"
-            echo "  exit status: $RC"
-            echo "  stdout: $(head -c 600 "$OUT")"
-            echo "  stderr: $(head -c 600 "$ERR")"
-        } >&2
-    fi
-}
-
-rc_is() { [ "$RC" -eq "$1" ]; }
-err_has() { grep -qF -- "$1" "$ERR"; }
-out_has() { grep -qF -- "$1" "$OUT"; }
-out_empty() { [ ! -s "$OUT" ]; }
-err_empty() { [ ! -s "$ERR" ]; }
-err_starts() { head -n 1 "$ERR" | grep -q '^mapsolve: '; }
-# jqt JQ-ARGS...: jq's verdict only (with -e: the last output is true).
-jqt() { jq "$@" >/dev/null 2>&1; }
-# jqo FILTER [jq args...]: jq -e on the last stdout (true → success).
-jqo() {
-    local f=$1
-    shift
-    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
-}
-
-# Store snapshots: the listing and, with sqlite3, the integrity check.
-snapshot() { "$BIN" datasets --json --db "$1" 2>/dev/null; }
-integrity_ok() {
-    [ "$HAVE_SQLITE3" -eq 0 ] || [ ! -e "$1" ] ||
-        [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = "ok" ]
-}
-
-# expect_bad CODE "FRAGMENT..." ARGS...: the command must fail with CODE,
-# print nothing on stdout, name each fragment on stderr ('|'-separated), and
-# leave $DB unchanged (and the integrity check clean).
-expect_bad() {
-    local code=$1 frags=$2
-    shift 2
-    local before after
-    before=$(snapshot "$DB")
-    run "$@" --db "$DB"
-    after=$(snapshot "$DB")
-    check "exit status $code" rc_is "$code"
-    check "nothing on stdout" out_empty
-    check "message starts with 'mapsolve: '" err_starts
-    local IFS='|' f
-    for f in $frags; do
-        check "stderr names '$f'" err_has "$f"
-    done
-    check "store unchanged" [ "$before" = "$after" ]
-    check "store integrity" integrity_ok "$DB"
-}
-
-# ---------------------------------------------------------------- help
-CASE=help
-for cmd in ingest datasets describe solve feasible adjust frontier region remove help; do
-    run "$cmd" --help
-    check "$cmd --help exits 0" rc_is 0
-    check "$cmd --help prints usage on stdout" out_has "Usage: mapsolve"
-    check "$cmd --help lists exit codes" out_has "Exit status"
-    check "$cmd --help prints nothing on stderr" err_empty
-done
-for cmd in ingest datasets describe solve feasible adjust frontier region remove; do
-    run "$cmd" --help
-    check "$cmd --help names --db" out_has "--db PATH"
-    run help "$cmd"
-    check "help $cmd exits 0" rc_is 0
-    check "help $cmd prints its usage" out_has "Usage: mapsolve $cmd"
-done
-run solve --help
-check "solve --help shows the tol default" out_has "(default: 1e-10)"
-check "solve --help shows the max-iter default" out_has "(default: 100)"
-check "solve --help explains qNN" out_has "qNN"
-run feasible --help
-check "feasible --help documents the exit status of boundary" out_has "1 for boundary"
-run adjust --help
-check "adjust --help shows the inset default" out_has "(default: 0.001)"
-check "adjust --help explains the inset" out_has "target = mean + (1 - inset)(adjusted - mean)"
-check "adjust --help names the modes" out_has "ray or greedy"
-run frontier --help
-check "frontier --help lists the columns" out_has "u_<v> for each chosen value, t, lambda_<v>"
-check "frontier --help explains saturated rows" out_has "saturated"
-run region --help
-check "region --help lists the columns" out_has "point, dir_<v>"
-run ingest --help
-check "ingest --help lists the reader limits" out_has "--max-field-bytes N"
-for args in --help -h help; do
-    run $args
-    check "mapsolve $args exits 0" rc_is 0
-    check "mapsolve $args lists the commands" out_has "solve"
-    check "mapsolve $args lists the exit codes" out_has "Exit status"
-done
-run --version
-check "--version exits 0" rc_is 0
-check "--version prints the version" jqt -Rne '[inputs] | .[0] | test("^mapsolve [0-9]+\\.[0-9]+\\.[0-9]+$")' "$OUT"
-run
-check "no arguments: exit 2" rc_is 2
-check "no arguments: usage on stderr" err_has "Usage: mapsolve"
-check "no arguments: nothing on stdout" out_empty
-run frobnicate
-check "unknown command: exit 2" rc_is 2
-check "unknown command named" err_has "'frobnicate'"
-run help frobnicate
-check "help of an unknown command: exit 2" rc_is 2
+# --help, help, --version and misuse of the command line are cases in
+# cli_cases.txt (run by cli_cases_test.sh).
 
 # ---------------------------------------------------------------- ingest
 CASE=ingest
@@ -792,5 +663,4 @@ run datasets --json --db "$DB"
 check "the five datasets are intact" jqo '[.[].name] == ["const","llama-csv","llama-json","opt-csv","opt-json"]'
 check "integrity" integrity_ok "$DB"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

@@ -20,61 +20,10 @@ OPT_CSV=$SHARED/datasets/map-opt1.3b-hh.csv
 LLAMA_CSV=$SHARED/datasets/map-llama2chat-hh.csv
 VALUES=humor,gpt2-helpful,gpt2-harmless,diversity,coherence,perplexity
 
-if ! command -v jq >/dev/null 2>&1; then
-    echo "depth_test: jq is required (apt-get install jq)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-depth.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-DB=$WORK/depth.db
-unset MAPSOLVE_DB
-
-PASS=0
-FAIL=0
-RC=0
-CASE=""
-
-run() {
-    "$BIN" "$@" --db "$DB" >"$OUT" 2>"$ERR"
-    RC=$?
-}
-
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        {
-            echo "FAIL [$CASE] $desc"
-            echo "  exit status: $RC"
-            echo "  stdout: $(head -c 800 "$OUT")"
-            echo "  stderr: $(head -c 600 "$ERR")"
-        } >&2
-    fi
-}
-
-rc_is() { [ "$RC" -eq "$1" ]; }
-err_has() { grep -qF -- "$1" "$ERR"; }
-out_has() { grep -qF -- "$1" "$OUT"; }
-# jqo [jq options...] FILTER, or jqo FILTER [jq options...]: jq -e on the
-# last stdout (true → success).
-jqo() {
-    local f
-    if [ "${1#--}" != "$1" ]; then
-        f=${*: -1}
-        set -- "${@:1:$#-1}"
-    else
-        f=$1
-        shift
-    fi
-    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
-}
+. "$(dirname "$0")/../lib.sh"
+need jq
+make_work depth
+RUN_TAIL=(--db "$DB")
 
 # ------------------------------------------------------------ per prompt
 # A small grouped file: prompts p1 (3 samples), p2 (2), p3 (1), p4 (4).
@@ -303,5 +252,4 @@ check "per-prompt region: bounded rows have a step" jqo 'any(.[]; .step != null)
 run solve opt --palette humor=q70 --holdout 0.3 --bootstrap 10
 check "human output has both sections" out_has "bootstrap: 10 replicates"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

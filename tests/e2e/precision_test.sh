@@ -19,52 +19,9 @@ BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
 SHARED=${MAP_SHARED:?set MAP_SHARED to the shared folder}
 OPT_CSV=$SHARED/datasets/map-opt1.3b-hh.csv
 OPT_JSON=$SHARED/datasets/map-opt1.3b-hh.json
-if ! command -v jq >/dev/null 2>&1; then
-    echo "precision_test: jq is required" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-HAVE_SQLITE3=0
-command -v sqlite3 >/dev/null 2>&1 && HAVE_SQLITE3=1
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-prec.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-DB=$WORK/p.db
-unset MAPSOLVE_DB
-PASS=0
-FAIL=0
-RC=0
-CASE=""
-
-run() {
-    "$BIN" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-}
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        {
-            echo "FAIL [$CASE] $desc"
-            echo "  exit status: $RC"
-            echo "  stdout: $(head -c 600 "$OUT")"
-            echo "  stderr: $(head -c 600 "$ERR")"
-        } >&2
-    fi
-}
-rc_is() { [ "$RC" -eq "$1" ]; }
-err_has() { grep -qF -- "$1" "$ERR"; }
-out_empty() { [ ! -s "$OUT" ]; }
-jqo() {
-    local f=$1
-    shift
-    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
-}
+. "$(dirname "$0")/../lib.sh"
+need jq
+make_work prec
 
 # ------------------------------------------------------------------ ingest
 CASE=ingest
@@ -234,5 +191,4 @@ check "real data re-ingest: exit 0" rc_is 0
 run describe s2 --json --db "$DB"
 check "real data round trip: statistics identical" jqo '.values == $s[0].values' --slurpfile s "$WORK/s.describe"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

@@ -12,19 +12,9 @@ BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN}
 SHARED=${MAP_SHARED:?set MAP_SHARED}
 OPT_CSV=$SHARED/datasets/map-opt1.3b-hh.csv
 V6=humor,gpt2-helpful,gpt2-harmless,diversity,coherence,perplexity
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-sweep.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work sweep
 export MAPSOLVE_DB=$WORK/s.db
-PASS=0
-FAIL=0
-CASE=""
-check() {
-    local desc=$1
-    shift
-    if "$@"; then PASS=$((PASS + 1)); else FAIL=$((FAIL + 1)); echo "FAIL [$CASE] $desc" >&2; fi
-}
-# jq -e with the value discarded: the exit status is the test.
-jqe() { jq -e "$@" >/dev/null; }
 
 CASE=setup
 "$BIN" ingest "$OPT_CSV" --name opt --prompt-column prompt --text-columns generated 2>/dev/null
@@ -159,5 +149,4 @@ check "solve without --margin: optimal, margin null" jqe '.status == "optimal" a
 "$BIN" sweep opt --palettes "$WORK/pm.csv" --threads 1 --json >"$WORK/nm.jsonl" 2>/dev/null
 check "JSON Lines: margin null without --margin, a number with it" bash -c "jq -se 'all(has(\"margin\") and .margin == null)' '$WORK/nm.jsonl' >/dev/null && jq -se 'all(.margin | type == \"number\")' '$WORK/wm.jsonl' >/dev/null"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

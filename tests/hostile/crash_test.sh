@@ -21,57 +21,12 @@
 set -u
 
 BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
-for tool in jq sqlite3 sha256sum awk; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "crash_test: $tool is required" >&2
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-crash.XXXXXX") || exit 1
+. "$(dirname "$0")/../lib.sh"
+need jq sqlite3 sha256sum awk
+make_work crash
 BGPID=
-trap '[ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null; rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-DB=$WORK/crash.db
-unset MAPSOLVE_DB
+cleanup_hook() { [ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null; }
 
-PASS=0
-FAIL=0
-RC=0
-CASE=""
-
-run() {
-    "$BIN" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-}
-
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        {
-            echo "FAIL [$CASE] $desc"
-            echo "  exit status: $RC"
-            echo "  stdout: $(head -c 400 "$OUT")"
-            echo "  stderr: $(head -c 400 "$ERR")"
-        } >&2
-    fi
-}
-
-rc_is() { [ "$RC" -eq "$1" ]; }
-jqo() {
-    local f=$1
-    shift
-    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
-}
-state() { { sqlite3 "$1" .dump 'PRAGMA user_version' 2>&1; } | sha256sum; }
-integrity_ok() { [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = "ok" ]; }
-fk_ok() { [ -z "$(sqlite3 "$1" 'PRAGMA foreign_key_check' 2>&1)" ]; }
 wal_size() { stat -c %s "$DB-wal" 2>/dev/null || echo 0; }
 
 # big FILE ROWS: a CSV with a prompt column and four values.
@@ -314,5 +269,4 @@ run sweep sw --random 4000 --values p,q,r --threads 1 --db "$DB"
 check "resumed sweep = uninterrupted sweep" cmp -s "$OUT" "$WORK/sw-resumed.csv"
 check "integrity at the end of the sweep case" integrity_ok "$DB"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

@@ -14,109 +14,10 @@
 set -u
 
 BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
-for tool in jq sqlite3 sha256sum; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "hostile_test: $tool is required" >&2
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mapsolve-hostile.XXXXXX") || exit 1
-trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-DB=$WORK/main.db
-unset MAPSOLVE_DB
-
-PASS=0
-FAIL=0
-KNOWN=0
-RC=0
-CASE=""
-
-run() {
-    "$BIN" "$@" >"$OUT" 2>"$ERR"
-    RC=$?
-}
-
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        PASS=$((PASS + 1))
-    else
-        FAIL=$((FAIL + 1))
-        {
-            echo "FAIL [$CASE] $desc"
-            echo "  exit status: $RC"
-            echo "  stdout: $(head -c 400 "$OUT")"
-            echo "  stderr: $(head -c 400 "$ERR")"
-        } >&2
-    fi
-}
-
-# known DESCRIPTION COMMAND...: a check that fails because of a reported bug
-# in code this suite does not own; a failure is listed, not counted, and a
-# pass says the bug is fixed (turn it into a check).
-known() {
-    local desc=$1
-    shift
-    if "$@"; then
-        echo "FIXED? [$CASE] $desc now holds: make it a check" >&2
-        PASS=$((PASS + 1))
-    else
-        KNOWN=$((KNOWN + 1))
-        echo "KNOWN [$CASE] $desc" >&2
-    fi
-}
-
-rc_is() { [ "$RC" -eq "$1" ]; }
-rc_in() {
-    local c
-    for c in "$@"; do [ "$RC" -eq "$c" ] && return 0; done
-    return 1
-}
-no_crash() { [ "$RC" -ge 0 ] && [ "$RC" -le 5 ]; }
-err_has() { grep -qF -- "$1" "$ERR"; }
-err_starts() { head -n 1 "$ERR" | grep -q '^mapsolve: '; }
-out_empty() { [ ! -s "$OUT" ]; }
-jqo() {
-    local f=$1
-    shift
-    jq -e "$@" "$f" "$OUT" >/dev/null 2>&1
-}
-
-# The store's state: its SQL dump (every row of every table) and user_version.
-state() {
-    if [ -e "$1" ]; then
-        { sqlite3 "$1" .dump 'PRAGMA user_version' 2>&1; } | sha256sum
-    else
-        echo absent
-    fi
-}
-integrity_ok() { [ ! -e "$1" ] || [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = "ok" ]; }
-file_sum() { sha256sum <"$1"; }
-
-# expect_bad CODE "FRAGMENT|..." ARGS...: fails with CODE, nothing on stdout,
-# a "mapsolve: " message naming each fragment, and $DB unchanged and clean.
-expect_bad() {
-    local code=$1 frags=$2
-    shift 2
-    local before after
-    before=$(state "$DB")
-    run "$@" --db "$DB"
-    after=$(state "$DB")
-    check "exit status $code" rc_is "$code"
-    check "nothing on stdout" out_empty
-    check "message starts with 'mapsolve: '" err_starts
-    local IFS='|' f
-    for f in $frags; do
-        check "stderr names '$f'" err_has "$f"
-    done
-    check "store unchanged" [ "$before" = "$after" ]
-    check "store integrity" integrity_ok "$DB"
-}
+. "$(dirname "$0")/../lib.sh"
+need jq sqlite3 sha256sum
+make_work hostile
+cleanup_hook() { chmod -R u+w "$WORK" 2>/dev/null; }
 
 # ---------------------------------------------------------------- set-up
 CASE=setup
@@ -462,6 +363,4 @@ CASE=final
 check "the store holds the base dataset alone, as set up" [ "$(state "$DB")" = "$BASE_STATE" ]
 check "integrity" integrity_ok "$DB"
 
-[ "$KNOWN" -gt 0 ] && echo "($KNOWN known bugs, reported, not counted)" >&2
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish
