@@ -327,6 +327,7 @@ static void test_cancel(void)
     memset(&full, 0, sizeof full);
     map_sweep_config cfg;
     grid_config(&cfg, &full, 1);
+    cfg.chunk = 2; /* as below: warm starts follow the chunks */
     map_error err;
     run(&cfg, NULL, &err);
 
@@ -340,6 +341,13 @@ static void test_cancel(void)
             c.cancel = &cancel;
             c.cancel_after = 40;
             grid_config(&cfg, &c, threads);
+            /* Chunks of 2 rows: workers run at most the window (4 chunks a
+             * thread) ahead of the row being delivered, so when the flag is
+             * set at row start + 40 no more than start + 40 + 2·12 + 2 rows
+             * can have been computed: the early stop is certain, whatever
+             * the machine's speed (with chunks of 16 the window covered the
+             * whole grid, and a fast run finished before it saw the flag). */
+            cfg.chunk = 2;
             cfg.cancel = &cancel;
             cfg.start_row = start;
             map_sweep_summary sum;
