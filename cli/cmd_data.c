@@ -59,9 +59,9 @@ int map_cli_ingest(int argc, char **argv)
         "--json prints {name, n, m, values, source, hash, same_content_as, replaced,\n"
         "precision}."};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
 
     map_ingest_opts io;
     memset(&io, 0, sizeof io);
@@ -153,9 +153,9 @@ int map_cli_datasets(int argc, char **argv)
         "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
         "line after the table."};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     const char *path = map_store_default_path(db);
     map_store *st = NULL;
     map_dataset_info *info = NULL;
@@ -197,9 +197,9 @@ int map_cli_describe(int argc, char **argv)
         "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
         "for a dataset stored in single precision."};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     map_dataset *ds = NULL;
     map_value_summary *sum = NULL;
     rc = map_cli_load(db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
@@ -232,9 +232,9 @@ int map_cli_remove(int argc, char **argv)
                                "Deletes dataset NAME from the database (one transaction).", 1, 1,
                                opts, sizeof opts / sizeof opts[0], NULL};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     const char *path = map_store_default_path(db);
     map_store *st = NULL;
     rc = map_cli_store_open(db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
@@ -266,9 +266,9 @@ int map_cli_export(int argc, char **argv)
         "--sweep the rows of a stored sweep of NAME with the columns of 'mapsolve sweep'.",
         1, 1, opts, sizeof opts / sizeof opts[0], NULL};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     map_store *st = NULL;
     map_dataset *ds = NULL;
     map_store_sweep_info *info = NULL;

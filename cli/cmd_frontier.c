@@ -9,29 +9,37 @@
 
 /* ---- frontier and region ------------------------------------------------ */
 
-/* A table command's output: --out PATH (created or truncated) or stdout. */
-typedef struct table_out {
+/* A table command's dataset and output (--out PATH, created or truncated,
+ * or stdout). */
+typedef struct table_cmd {
+    map_dataset *ds;
     FILE *file;
     map_table_writer *w;
-} table_out;
+    map_table_sink sink; /* feeds w */
+} table_cmd;
 
-static int table_open(const char *path, int json, table_out *t, map_error *err)
+/* Loads dataset c->pos[0] (as c's --normalize needs) from db and opens the
+ * table on out; t starts zeroed (table_end frees what was made). */
+static int table_begin(map_cli_cmd *c, const char *db, const char *out, int json, table_cmd *t)
 {
-    t->w = NULL;
-    const int rc = map_cli_out_open(path, &t->file, err);
-    if (rc)
-        return rc;
-    if (!(t->w = map_table_writer_new(t->file, json)))
-        return map_error_set(err, MAP_ENOMEM, "out of memory");
-    return MAP_OK;
+    int rc = map_cli_load(db, c->pos[0], c->load_flags, &t->ds, &c->err);
+    if (!rc)
+        rc = map_cli_out_open(out, &t->file, &c->err);
+    if (!rc && !(t->w = map_table_writer_new(t->file, json)))
+        rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
+    if (!rc)
+        t->sink = map_table_writer_sink(t->w);
+    return rc;
 }
 
-/* Finishes the table (when rc is MAP_OK) and closes --out. */
-static int table_close(table_out *t, int rc, map_error *err)
+/* Finishes the table (when rc is MAP_OK), closes --out and frees the
+ * dataset; returns the resulting status. */
+static int table_end(table_cmd *t, int rc, map_error *err)
 {
     if (!rc && t->w)
         rc = map_table_writer_finish(t->w, err);
     map_table_writer_free(t->w);
+    map_dataset_free(t->ds);
     return map_cli_out_close(t->file, rc, err);
 }
 
@@ -80,13 +88,9 @@ int map_cli_frontier(int argc, char **argv)
         "--json prints the same rows as an array of objects keyed by the column\n"
         "names (inf and empty cells as null). --values names cannot contain a comma."};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
-    map_normalize norm = MAP_NORMALIZE_GLOBAL;
-    if (map_cli_normalize(normalize, spec.name, &norm, &c.err))
-        return map_cli_fail(&c.err, spec.name);
-    const unsigned load_flags = norm == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     if (kl && direction)
         map_error_set(&c.err, MAP_EUSAGE, "frontier: --kl and --direction exclude each other");
     else if (!isnan(kl_max) && !direction)
@@ -106,22 +110,17 @@ int map_cli_frontier(int argc, char **argv)
             rc = map_error_set(&c.err, MAP_EUSAGE,
                                "frontier: invalid budget '%s' in --kl: expected numbers >= 0",
                                klist[b]);
-    map_dataset *ds = NULL;
+    table_cmd t = {0};
     if (!rc)
-        rc = map_cli_load(db, c.pos[0], load_flags, &ds, &c.err);
-    table_out t = {NULL, NULL};
-    if (!rc)
-        rc = table_open(out, json, &t, &c.err);
+        rc = table_begin(&c, db, out, json, &t);
     map_frontier_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
         const map_frontier_opts fo = {(const char *const *)vlist, nv, budgets, nk, direction,
-                                      (size_t)points, kl_max, norm};
-        const map_table_sink sink = map_table_writer_sink(t.w);
-        rc = map_app_frontier(ds, &fo, &sink, &sum, &c.err);
+                                      (size_t)points, kl_max, c.norm};
+        rc = map_app_frontier(t.ds, &fo, &t.sink, &sum, &c.err);
     }
-    rc = table_close(&t, rc, &c.err);
-    map_dataset_free(ds);
+    rc = table_end(&t, rc, &c.err);
     map_free(budgets);
     map_args_list_free(vlist);
     map_args_list_free(klist);
@@ -172,32 +171,23 @@ int map_cli_region(int argc, char **argv)
         "polygon. Numbers have 17 significant digits. --json prints the same rows as\n"
         "an array of objects keyed by the column names (empty cells as null)."};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
-    map_normalize norm = MAP_NORMALIZE_GLOBAL;
-    if (map_cli_normalize(normalize, spec.name, &norm, &c.err))
-        return map_cli_fail(&c.err, spec.name);
-    const unsigned load_flags = norm == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     char **vlist = NULL;
     size_t nv = 0;
     rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
-    map_dataset *ds = NULL;
+    table_cmd t = {0};
     if (!rc)
-        rc = map_cli_load(db, c.pos[0], load_flags, &ds, &c.err);
-    table_out t = {NULL, NULL};
-    if (!rc)
-        rc = table_open(out, json, &t, &c.err);
+        rc = table_begin(&c, db, out, json, &t);
     map_region_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
         const map_region_opts ro = {(const char *const *)vlist, nv, (size_t)points, from,
-                                    polygon, norm};
-        const map_table_sink sink = map_table_writer_sink(t.w);
-        rc = map_app_region(ds, &ro, &sink, &sum, &c.err);
+                                    polygon, c.norm};
+        rc = map_app_region(t.ds, &ro, &t.sink, &sum, &c.err);
     }
-    rc = table_close(&t, rc, &c.err);
-    map_dataset_free(ds);
+    rc = table_end(&t, rc, &c.err);
     map_args_list_free(vlist);
     if (rc)
         return map_cli_fail(&c.err, spec.name);

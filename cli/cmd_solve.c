@@ -49,12 +49,11 @@ typedef struct solve_args {
     "or mma: NLopt on the same dual; optimal only when the KKT test passes at 1e-7."
 
 /* Turns a's raw values into so; MAP_EUSAGE naming the option at fault. */
-static int solve_args_finish(solve_args *a, map_solve_opts *so, int with_solve, map_error *err)
+static int solve_args_finish(solve_args *a, const map_cli_cmd *c, map_solve_opts *so,
+                             int with_solve, map_error *err)
 {
     map_solve_opts_default(so);
-    if (a->normalize && map_normalize_parse(a->normalize, &so->normalize) != 0)
-        return map_error_set(err, MAP_EUSAGE,
-                             "unknown value '%s' for --normalize (global, prompt)", a->normalize);
+    so->normalize = c->norm; /* checked by map_cli_begin */
     if (!with_solve)
         return MAP_OK;
     if (a->method && map_method_parse(a->method, &so->method) != 0)
@@ -175,9 +174,9 @@ int map_cli_solve(int argc, char **argv)
         "is the evidence of attainability, an infeasible one carries its certificate.\n"
         SOLVE_NOTES};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     par.tol = tol;
     par.max_iter = (int)max_iter;
     map_feas_params fp;
@@ -186,7 +185,7 @@ int map_cli_solve(int argc, char **argv)
     map_solve_opts so;
     map_solve_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &so, 1, &c.err);
+    rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
     if (!rc)
         rc = map_cli_load_solve(db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
@@ -241,13 +240,13 @@ int map_cli_feasible(int argc, char **argv)
         "--normalize prompt: the verdict on the per-prompt attainable set (the average of\n"
         "the prompts' hulls); exit 3 when the dataset has no prompt column."};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     map_solve_opts so;
     map_feasible_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &so, 0, &c.err);
+    rc = solve_args_finish(&sa, &c, &so, 0, &c.err);
     if (!rc)
         rc = map_cli_load_solve(db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
@@ -322,9 +321,9 @@ int map_cli_adjust(int argc, char **argv)
         "of the palette solved; sensitivity, bootstrap, holdout as for solve.\n"
         SOLVE_NOTES};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {
         map_error_set(&c.err, MAP_EUSAGE, "adjust: unknown mode '%s' for --mode (ray, greedy)",
                       mode);
@@ -354,7 +353,7 @@ int map_cli_adjust(int argc, char **argv)
     map_solve_opts so;
     map_adjust_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &so, 1, &c.err);
+    rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
     if (!rc)
         rc = map_cli_load_solve(db, c.pos[0], &so, &ds, &c.err);
     if (!rc)

@@ -314,7 +314,7 @@ int map_cli_sweep(int argc, char **argv)
         }
     }
     map_normalize norm = MAP_NORMALIZE_GLOBAL;
-    if ((rc = map_cli_normalize(a.normalize, "sweep", &norm, &err)))
+    if ((rc = map_cli_normalize(a.normalize, "sweep", &norm, NULL, &err)))
         goto end;
     rq.per_prompt = norm == MAP_NORMALIZE_PROMPT;
     rq.want_margin = a.margin;
@@ -436,9 +436,9 @@ int map_cli_sweeps(int argc, char **argv)
                                "rows stored of total, complete, created (UTC), seed and command line.",
                                0, 1, opts, sizeof opts / sizeof opts[0], NULL};
     map_cli_cmd c;
-    int rc;
-    if (map_cli_begin(&spec, argc, argv, &c, &rc))
-        return rc;
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    int rc = MAP_OK;
     map_store *st = NULL;
     map_store_sweep_info *info = NULL;
     size_t count = 0;

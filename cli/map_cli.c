@@ -35,21 +35,34 @@ int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **
     return MAP_OK;
 }
 
-int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm, map_error *err)
+int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
+                      unsigned *load_flags, map_error *err)
 {
     if (text && map_normalize_parse(text, norm) != 0)
         return map_error_set(err, MAP_EUSAGE, "%s: --normalize must be global or prompt, not '%s'",
                              cmd, text);
+    if (load_flags)
+        *load_flags = *norm == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0;
     return MAP_OK;
 }
 
-int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c, int *rc)
+int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c)
 {
     memset(c, 0, sizeof *c);
     map_error_clear(&c->err);
+    c->norm = MAP_NORMALIZE_GLOBAL;
     int done = 0;
-    *rc = map_cli_parse(spec, argc, argv, c->pos, &c->npos, &done);
-    return done;
+    c->rc = map_cli_parse(spec, argc, argv, c->pos, &c->npos, &done);
+    if (done)
+        return 1;
+    for (size_t i = 0; i < spec->nopts; i++)
+        if (strcmp(spec->opts[i].name, "normalize") == 0 &&
+            map_cli_normalize(*(const char *const *)spec->opts[i].dest, spec->name, &c->norm,
+                              &c->load_flags, &c->err)) {
+            c->rc = map_cli_fail(&c->err, spec->name);
+            return 1;
+        }
+    return 0;
 }
 
 int map_cli_store_open(const char *db_opt, map_cli_access how, const char *name, map_store **st,

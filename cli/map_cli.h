@@ -27,8 +27,10 @@
      "global", 0, (dest), 0, 0, 0, 0, 0}
 
 /* Parses --normalize (NULL: leaves *norm): MAP_EUSAGE "CMD: --normalize must
- * be global or prompt, not 'TEXT'" otherwise. */
-int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm, map_error *err);
+ * be global or prompt, not 'TEXT'" otherwise. load_flags (may be NULL) gets
+ * the MAP_LOAD_* flags the mode needs (MAP_LOAD_PROMPTS for prompt). */
+int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
+                      unsigned *load_flags, map_error *err);
 
 /* Prints err as "mapsolve: MSG" (plus a --help hint naming cmd for usage
  * errors) and returns its code. */
@@ -45,13 +47,17 @@ typedef struct map_cli_cmd {
     const char *pos[1]; /* NULL when absent */
     size_t npos;
     map_error err;
+    int rc; /* the exit status when map_cli_begin says the command is over */
+    map_normalize norm;     /* --normalize, when the command takes it (else global) */
+    unsigned load_flags;    /* the MAP_LOAD_* flags norm needs */
 } map_cli_cmd;
 
 /* The first step of every command: parses argv for spec into c (the option
- * values go where spec's table points). Returns 1 when the command is over
- * (--help printed, or a usage error reported) with its exit status in *rc;
- * 0 when the command goes on. */
-int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c, int *rc);
+ * values go where spec's table points) and checks --normalize when spec
+ * has it (MAP_OPT_STRING). Returns 1 when the command is over (--help
+ * printed, or a usage error reported) with its exit status in c->rc; 0
+ * when the command goes on. */
+int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c);
 
 /* How a command uses the database. */
 typedef enum map_cli_access {
