@@ -14,9 +14,10 @@
 
 int map_cli_ingest(int argc, char **argv)
 {
-    const char *db = NULL, *name = NULL, *values = NULL, *prompt = NULL, *texts = NULL;
+    map_cli_cmd c = {0};
+    const char *name = NULL, *values = NULL, *prompt = NULL, *texts = NULL;
     const char *format = NULL, *precision = NULL;
-    int replace = 0, json = 0;
+    int replace = 0;
     long max_field = 64L * 1024 * 1024, max_cols = 4096, max_rows = 100000000L, max_values = 64;
     long max_json = 1L << 30;
     const map_opt opts[] = {
@@ -35,7 +36,7 @@ int map_cli_ingest(int argc, char **argv)
         {"precision", MAP_OPT_STRING, "P",
          "single (float32 rewards: half the memory; sums still in double) or double", "double",
          0, &precision, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_JSON("print a JSON summary on stdout", &json),
+        MAP_CLI_OPT_JSON("print a JSON summary on stdout", &c.json),
         {"max-field-bytes", MAP_OPT_LONG, "N", "longest CSV field or JSON string", "67108864",
          0, &max_field, 0, 0, 0, 1, LONG_MAX},
         {"max-columns", MAP_OPT_LONG, "N", "most columns (keys) in the file", "4096", 0,
@@ -46,7 +47,7 @@ int map_cli_ingest(int argc, char **argv)
          1, 64},
         {"max-json-bytes", MAP_OPT_LONG, "N", "largest JSON document or JSON Lines line",
          "1073741824", 0, &max_json, 0, 0, 0, 1, LONG_MAX},
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {
         "ingest", "ingest FILE --name NAME [options]",
@@ -58,7 +59,6 @@ int map_cli_ingest(int argc, char **argv)
         "the prompt and text columns; any other non-numeric column is an error.\n"
         "--json prints {name, n, m, values, source, hash, same_content_as, replaced,\n"
         "precision}."};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -109,7 +109,7 @@ int map_cli_ingest(int argc, char **argv)
         if (!rc)
             ds->precision = prec;
         if (!rc)
-            rc = map_cli_store_open(db, MAP_CLI_CREATE, name, &st, &c.err);
+            rc = map_cli_store_open(c.db, MAP_CLI_CREATE, name, &st, &c.err);
         if (!rc)
             rc = map_app_ingest_store(st, ds, replace, &rep, &c.err);
     }
@@ -129,7 +129,7 @@ int map_cli_ingest(int argc, char **argv)
         fprintf(stderr, "%s%s", i ? ", " : "", rep.values[i]);
     fprintf(stderr, ") from %s%s\n", rep.source,
             rep.precision == MAP_PRECISION_SINGLE ? " in single precision" : "");
-    rc = json ? map_cli_emit_json(map_json_ingest(&rep)) : MAP_OK;
+    rc = c.json ? map_cli_emit_json(map_json_ingest(&rep)) : MAP_OK;
     map_ingest_report_free(&rep);
     return rc;
 }
@@ -138,11 +138,10 @@ int map_cli_ingest(int argc, char **argv)
 
 int map_cli_datasets(int argc, char **argv)
 {
-    const char *db = NULL;
-    int json = 0;
+    map_cli_cmd c = {0};
     const map_opt opts[] = {
-        MAP_CLI_OPT_JSON("print a JSON array instead of a table", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_JSON("print a JSON array instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {
         "datasets", "datasets [--json] [--db PATH]",
@@ -152,21 +151,20 @@ int map_cli_datasets(int argc, char **argv)
         "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
         "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
         "line after the table."};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
-    const char *path = map_store_default_path(db);
+    const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
     map_dataset_info *info = NULL;
     size_t count = 0;
-    rc = map_cli_store_open(db, MAP_CLI_READ, NULL, &st, &c.err);
+    rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
     if (!rc && st)
         rc = map_store_list(st, &info, &count, &c.err);
     map_store_close(st);
     if (rc)
         return map_cli_fail(&c.err, spec.name);
-    if (json)
+    if (c.json)
         rc = map_cli_emit_json(map_json_datasets(info, count));
     else if (count == 0)
         fprintf(stderr, "mapsolve: no datasets in %s\n", path);
@@ -182,11 +180,10 @@ int map_cli_datasets(int argc, char **argv)
 
 int map_cli_describe(int argc, char **argv)
 {
-    const char *db = NULL;
-    int json = 0;
+    map_cli_cmd c = {0};
     const map_opt opts[] = {
-        MAP_CLI_OPT_JSON("print a JSON object instead of a table", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_JSON("print a JSON object instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {
         "describe", "describe NAME [--json] [--db PATH]",
@@ -196,20 +193,19 @@ int map_cli_describe(int argc, char **argv)
         "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
         "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
         "for a dataset stored in single precision."};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
     map_dataset *ds = NULL;
     map_value_summary *sum = NULL;
-    rc = map_cli_load(db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
+    rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
     if (!rc)
         rc = map_app_describe(ds, &sum, &c.err);
     if (rc) {
         map_dataset_free(ds);
         return map_cli_fail(&c.err, spec.name);
     }
-    if (json)
+    if (c.json)
         rc = map_cli_emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
     else if ((rc = map_print_describe(stdout, sum, ds->m)) != 0)
         fputs("mapsolve: out of memory\n", stderr);
@@ -224,20 +220,19 @@ int map_cli_describe(int argc, char **argv)
 
 int map_cli_remove(int argc, char **argv)
 {
-    const char *db = NULL;
+    map_cli_cmd c = {0};
     const map_opt opts[] = {
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {"remove", "remove NAME [--db PATH]",
                                "Deletes dataset NAME from the database (one transaction).", 1, 1,
                                opts, sizeof opts / sizeof opts[0], NULL};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
-    const char *path = map_store_default_path(db);
+    const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
-    rc = map_cli_store_open(db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
+    rc = map_cli_store_open(c.db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
     if (!rc)
         rc = map_store_remove_dataset(st, c.pos[0], &c.err);
     map_store_close(st);
@@ -251,13 +246,13 @@ int map_cli_remove(int argc, char **argv)
 
 int map_cli_export(int argc, char **argv)
 {
-    const char *db = NULL, *outp = NULL;
+    map_cli_cmd c = {0};
     long sweep = 0;
     const map_opt opts[] = {
         {"sweep", MAP_OPT_LONG, "ID", "export stored sweep ID instead of the dataset", NULL, 0, &sweep, 0, 0, 0, 1,
          LONG_MAX},
-        MAP_CLI_OPT_OUT("write to FILE instead of stdout", NULL, &outp),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_OUT("write to FILE instead of stdout", NULL, &c.out),
+        MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {
         "export", "export NAME [--sweep ID] [--out FILE] [--db PATH]",
@@ -265,7 +260,6 @@ int map_cli_export(int argc, char **argv)
         "with 17 significant digits: ingesting it again gives the same matrix), or with\n"
         "--sweep the rows of a stored sweep of NAME with the columns of 'mapsolve sweep'.",
         1, 1, opts, sizeof opts / sizeof opts[0], NULL};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -273,7 +267,7 @@ int map_cli_export(int argc, char **argv)
     map_dataset *ds = NULL;
     map_store_sweep_info *info = NULL;
     FILE *out = NULL;
-    rc = map_cli_store_open(db, MAP_CLI_READ, c.pos[0], &st, &c.err);
+    rc = map_cli_store_open(c.db, MAP_CLI_READ, c.pos[0], &st, &c.err);
     if (!rc && sweep) {
         if (!(rc = map_store_sweep_get(st, sweep, &info, &c.err)) && strcmp(info->dataset, c.pos[0]) != 0)
             rc = map_error_set(&c.err, MAP_EUSAGE, "sweep %ld belongs to dataset '%s', not '%s'", sweep,
@@ -282,7 +276,7 @@ int map_cli_export(int argc, char **argv)
         rc = map_store_get_dataset(st, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
     }
     if (!rc)
-        rc = map_cli_out_open(outp, &out, &c.err);
+        rc = map_cli_out_open(c.out, &out, &c.err);
     if (!rc && sweep) {
         map_table_writer *tw = map_table_writer_new(out, 0);
         if (!tw) {

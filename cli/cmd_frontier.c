@@ -18,14 +18,15 @@ typedef struct table_cmd {
     map_table_sink sink; /* feeds w */
 } table_cmd;
 
-/* Loads dataset c->pos[0] (as c's --normalize needs) from db and opens the
- * table on out; t starts zeroed (table_end frees what was made). */
-static int table_begin(map_cli_cmd *c, const char *db, const char *out, int json, table_cmd *t)
+/* Loads dataset c->pos[0] (as c's --normalize needs) from c's --db and
+ * opens the table on its --out (JSON with --json); t starts zeroed
+ * (table_end frees what was made). */
+static int table_begin(map_cli_cmd *c, table_cmd *t)
 {
-    int rc = map_cli_load(db, c->pos[0], c->load_flags, &t->ds, &c->err);
+    int rc = map_cli_load(c->db, c->pos[0], c->load_flags, &t->ds, &c->err);
     if (!rc)
-        rc = map_cli_out_open(out, &t->file, &c->err);
-    if (!rc && !(t->w = map_table_writer_new(t->file, json)))
+        rc = map_cli_out_open(c->out, &t->file, &c->err);
+    if (!rc && !(t->w = map_table_writer_new(t->file, c->json)))
         rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
     if (!rc)
         t->sink = map_table_writer_sink(t->w);
@@ -45,9 +46,9 @@ static int table_end(table_cmd *t, int rc, map_error *err)
 
 int map_cli_frontier(int argc, char **argv)
 {
+    map_cli_cmd c = {0};
     const char *normalize = NULL;
-    const char *db = NULL, *values = NULL, *kl = NULL, *direction = NULL, *out = NULL;
-    int json = 0;
+    const char *values = NULL, *kl = NULL, *direction = NULL;
     long points = 21;
     double kl_max = NAN;
     const map_opt opts[] = {
@@ -61,9 +62,9 @@ int map_cli_frontier(int argc, char **argv)
          0, &points, 0, 0, 0, 1, 1000000},
         {"kl-max", MAP_OPT_DOUBLE, "K", "--direction: the largest KL (nats)",
          "90% of the direction's supremum", 0, &kl_max, 0.0, INFINITY, 1, 0, 0},
-        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &out),
-        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
+        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
     const map_cmd_spec spec = {
@@ -87,7 +88,6 @@ int map_cli_frontier(int argc, char **argv)
         "and lambda empty, the sample's levels, kl = log n, ess 1).\n"
         "--json prints the same rows as an array of objects keyed by the column\n"
         "names (inf and empty cells as null). --values names cannot contain a comma."};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -112,7 +112,7 @@ int map_cli_frontier(int argc, char **argv)
                                klist[b]);
     table_cmd t = {0};
     if (!rc)
-        rc = table_begin(&c, db, out, json, &t);
+        rc = table_begin(&c, &t);
     map_frontier_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
@@ -136,9 +136,10 @@ int map_cli_frontier(int argc, char **argv)
 
 int map_cli_region(int argc, char **argv)
 {
+    map_cli_cmd c = {0};
     const char *normalize = NULL;
-    const char *db = NULL, *values = NULL, *from = NULL, *out = NULL;
-    int json = 0, polygon = 0;
+    const char *values = NULL, *from = NULL;
+    int polygon = 0;
     long points = 36;
     const map_opt opts[] = {
         {"values", MAP_OPT_STRING, "A,B[,C]", "two or three chosen values", NULL, 1, &values, 0,
@@ -148,9 +149,9 @@ int map_cli_region(int argc, char **argv)
          "the reference means", 0, &from, 0, 0, 0, 0, 0},
         {"polygon", MAP_OPT_FLAG, NULL, "two values: the boundary polygon only, closed", NULL, 0,
          &polygon, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &out),
-        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
+        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
     const map_cmd_spec spec = {
@@ -170,7 +171,6 @@ int map_cli_region(int argc, char **argv)
         "bounded rows only, in angular order, and repeats the first to close the\n"
         "polygon. Numbers have 17 significant digits. --json prints the same rows as\n"
         "an array of objects keyed by the column names (empty cells as null)."};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -179,7 +179,7 @@ int map_cli_region(int argc, char **argv)
     rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
     table_cmd t = {0};
     if (!rc)
-        rc = table_begin(&c, db, out, json, &t);
+        rc = table_begin(&c, &t);
     map_region_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {

@@ -119,11 +119,12 @@ static void solve_notes(const map_solve_report *rep)
 
 int map_cli_solve(int argc, char **argv)
 {
+    map_cli_cmd c = {0};
     solve_args sa = SOLVE_ARGS_INIT;
     map_solver_params par;
     map_solver_params_default(&par);
-    const char *db = NULL, *palette = NULL;
-    int json = 0, want_margin = 0;
+    const char *palette = NULL;
+    int want_margin = 0;
     double tol = par.tol;
     long max_iter = par.max_iter;
     char tol_def[32], iter_def[32];
@@ -132,14 +133,14 @@ int map_cli_solve(int argc, char **argv)
     const map_opt opts[] = {
         {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (see below)", NULL, 1,
          &palette, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &json),
+        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
         {"margin", MAP_OPT_FLAG, NULL, "also compute the scaled margin v* (an LP; as feasible)",
          NULL, 0, &want_margin, 0, 0, 0, 0, 0},
         {"tol", MAP_OPT_DOUBLE, "T", "KKT tolerance relative to each value's sd", tol_def, 0,
          &tol, 0.0, 1.0, 1, 0, 0},
         {"max-iter", MAP_OPT_LONG, "N", "Newton iteration limit", iter_def, 0, &max_iter, 0, 0, 0,
          1, 1000000},
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_DB(&c.db),
         NORMALIZE_OPT(sa),
         SOLVE_OPTS(sa),
     };
@@ -173,7 +174,6 @@ int map_cli_solve(int argc, char **argv)
         "is given or the verdict needed it (a boundary palette): an optimal Newton run\n"
         "is the evidence of attainability, an infeasible one carries its certificate.\n"
         SOLVE_NOTES};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -187,7 +187,7 @@ int map_cli_solve(int argc, char **argv)
     map_dataset *ds = NULL;
     rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
     if (!rc)
-        rc = map_cli_load_solve(db, c.pos[0], &so, &ds, &c.err);
+        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
         rc = map_app_solve_dataset_opts(ds, palette, &so, &par, &fp, &rep, &c.err);
     map_dataset_free(ds);
@@ -195,7 +195,7 @@ int map_cli_solve(int argc, char **argv)
     if (rc)
         return map_cli_fail(&c.err, spec.name);
     solve_notes(rep);
-    if (json)
+    if (c.json)
         rc = map_cli_emit_json(map_json_solve(rep));
     else if ((rc = map_print_solve(stdout, rep)) != 0)
         fputs("mapsolve: out of memory\n", stderr);
@@ -212,14 +212,14 @@ int map_cli_solve(int argc, char **argv)
 
 int map_cli_feasible(int argc, char **argv)
 {
+    map_cli_cmd c = {0};
     solve_args sa = SOLVE_ARGS_INIT;
-    const char *db = NULL, *palette = NULL;
-    int json = 0;
+    const char *palette = NULL;
     const map_opt opts[] = {
         {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
          &palette, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
         NORMALIZE_OPT(sa),
     };
     const map_cmd_spec spec = {
@@ -239,7 +239,6 @@ int map_cli_feasible(int argc, char **argv)
         "{VALUE: d}, gap} when infeasible and boundary_values: [...] when boundary.\n"
         "--normalize prompt: the verdict on the per-prompt attainable set (the average of\n"
         "the prompts' hulls); exit 3 when the dataset has no prompt column."};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -248,7 +247,7 @@ int map_cli_feasible(int argc, char **argv)
     map_dataset *ds = NULL;
     rc = solve_args_finish(&sa, &c, &so, 0, &c.err);
     if (!rc)
-        rc = map_cli_load_solve(db, c.pos[0], &so, &ds, &c.err);
+        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
         rc = map_app_feasible_dataset_opts(ds, palette, &so, NULL, &rep, &c.err);
     map_dataset_free(ds);
@@ -257,7 +256,7 @@ int map_cli_feasible(int argc, char **argv)
     if (rep->singletons)
         fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
                         "tilted\n", rep->singletons, rep->prompts);
-    if (json)
+    if (c.json)
         rc = map_cli_emit_json(map_json_feasible(rep));
     else if ((rc = map_print_feasible(stdout, rep)) != 0)
         fputs("mapsolve: out of memory\n", stderr);
@@ -274,13 +273,13 @@ int map_cli_feasible(int argc, char **argv)
 
 int map_cli_adjust(int argc, char **argv)
 {
+    map_cli_cmd c = {0};
     solve_args sa = SOLVE_ARGS_INIT;
     map_solver_params par;
     map_solver_params_default(&par);
     map_adjust_opts ao;
     map_adjust_opts_default(&ao);
-    const char *db = NULL, *palette = NULL, *mode = NULL, *priority = NULL;
-    int json = 0;
+    const char *palette = NULL, *mode = NULL, *priority = NULL;
     const char *inset_text = NULL;
     char inset_def[32];
     snprintf(inset_def, sizeof inset_def, "%g", ao.inset);
@@ -292,8 +291,8 @@ int map_cli_adjust(int argc, char **argv)
          "palette order", 0, &priority, 0, 0, 0, 0, 0},
         {"inset", MAP_OPT_STRING, "F", "step inside the boundary, in [0, 1)", inset_def, 0,
          &inset_text, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
         NORMALIZE_OPT(sa),
         SOLVE_OPTS(sa),
     };
@@ -320,7 +319,6 @@ int map_cli_adjust(int argc, char **argv)
         "iterations, margin, normalize, prompts, singleton_prompts, method}; margin is that\n"
         "of the palette solved; sensitivity, bootstrap, holdout as for solve.\n"
         SOLVE_NOTES};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
@@ -355,7 +353,7 @@ int map_cli_adjust(int argc, char **argv)
     map_dataset *ds = NULL;
     rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
     if (!rc)
-        rc = map_cli_load_solve(db, c.pos[0], &so, &ds, &c.err);
+        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
         rc = map_app_adjust_dataset_opts(ds, palette, &ao, &so, &par, NULL, &rep, &c.err);
     map_dataset_free(ds);
@@ -365,7 +363,7 @@ int map_cli_adjust(int argc, char **argv)
         return map_cli_fail(&c.err, spec.name);
     const map_solve_report *s = rep->solve;
     solve_notes(s);
-    if (json)
+    if (c.json)
         rc = map_cli_emit_json(map_json_adjust(rep));
     else if ((rc = map_print_adjust(stdout, rep)) != 0)
         fputs("mapsolve: out of memory\n", stderr);

@@ -425,39 +425,37 @@ end_quiet:
 
 int map_cli_sweeps(int argc, char **argv)
 {
-    const char *db = NULL;
-    int json = 0;
+    map_cli_cmd c = {0};
     const map_opt opts[] = {
-        MAP_CLI_OPT_JSON("a JSON array instead of a table", &json),
-        MAP_CLI_OPT_DB(&db),
+        MAP_CLI_OPT_JSON("a JSON array instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
                                "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
                                "rows stored of total, complete, created (UTC), seed and command line.",
                                0, 1, opts, sizeof opts / sizeof opts[0], NULL};
-    map_cli_cmd c;
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     int rc = MAP_OK;
     map_store *st = NULL;
     map_store_sweep_info *info = NULL;
     size_t count = 0;
-    rc = map_cli_store_open(db, MAP_CLI_READ, NULL, &st, &c.err);
+    rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
     if (!rc && st)
         rc = map_store_sweep_list(st, c.pos[0], &info, &count, &c.err);
     if (rc) {
         map_store_close(st);
         return map_cli_fail(&c.err, spec.name);
     }
-    map_table_writer *tw = json ? map_table_writer_new(stdout, 1) : NULL;
-    if (json && !tw)
+    map_table_writer *tw = c.json ? map_table_writer_new(stdout, 1) : NULL;
+    if (c.json && !tw)
         rc = map_error_set(&c.err, MAP_ENOMEM, "out of memory");
     static const char *const names[] = {"id", "dataset", "source", "rows", "total_rows", "complete", "created",
                                         "seed", "command"};
     map_table_sink sink = tw ? map_table_writer_sink(tw) : (map_table_sink){0};
     if (!rc && tw)
         rc = sink.header(sink.ctx, 9, names, &c.err);
-    if (!json && count)
+    if (!c.json && count)
         printf("%4s  %-16s  %-8s  %21s  %-8s  %-20s  %s\n", "id", "dataset", "source", "rows stored/total",
                "complete", "created", "command");
     for (size_t i = 0; i < count && !rc; i++) {
@@ -465,7 +463,7 @@ int map_cli_sweeps(int argc, char **argv)
         const time_t t = (time_t)info[i].created;
         struct tm tmv;
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tmv));
-        if (!json) {
+        if (!c.json) {
             printf("%4" PRId64 "  %-16s  %-8s  %10zu/%-10zu  %-8s  %-20s  mapsolve %s\n", info[i].id,
                    info[i].dataset, info[i].source, info[i].stored_rows, info[i].total_rows,
                    info[i].complete ? "yes" : "no", when, info[i].command);
@@ -484,7 +482,7 @@ int map_cli_sweeps(int argc, char **argv)
         };
         rc = sink.row(sink.ctx, cells, &c.err);
     }
-    if (!json && count == 0)
+    if (!c.json && count == 0)
         fputs("mapsolve: no sweeps stored\n", stderr);
     if (tw) {
         const int frc = map_table_writer_finish(tw, rc ? NULL : &c.err);

@@ -48,9 +48,12 @@ int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
 
 int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c)
 {
-    memset(c, 0, sizeof *c);
+    c->pos[0] = NULL;
+    c->npos = 0;
     map_error_clear(&c->err);
+    c->rc = MAP_OK;
     c->norm = MAP_NORMALIZE_GLOBAL;
+    c->load_flags = 0;
     int done = 0;
     c->rc = map_cli_parse(spec, argc, argv, c->pos, &c->npos, &done);
     if (done)

@@ -41,10 +41,14 @@ int map_cli_fail(const map_error *err, const char *cmd);
 int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
                   int *done);
 
-/* The state of a command after its prologue: its positional argument (every
- * command takes at most one) and a cleared error. */
+/* A command's common options and the state its prologue leaves: declare it
+ * zeroed (`map_cli_cmd c = {0};`), point the table's common entries at its
+ * fields (MAP_CLI_OPT_DB(&c.db), ...), then call map_cli_begin. */
 typedef struct map_cli_cmd {
-    const char *pos[1]; /* NULL when absent */
+    const char *db;     /* --db as given (NULL: $MAPSOLVE_DB, else ./mapsolve.db) */
+    const char *out;    /* --out as given (NULL: stdout) */
+    int json;           /* --json */
+    const char *pos[1]; /* the positional argument (every command takes at most one) */
     size_t npos;
     map_error err;
     int rc; /* the exit status when map_cli_begin says the command is over */
@@ -53,7 +57,8 @@ typedef struct map_cli_cmd {
 } map_cli_cmd;
 
 /* The first step of every command: parses argv for spec into c (the option
- * values go where spec's table points) and checks --normalize when spec
+ * values go where spec's table points; c's option fields are kept, the
+ * rest is reset) and checks --normalize when spec
  * has it (MAP_OPT_STRING). Returns 1 when the command is over (--help
  * printed, or a usage error reported) with its exit status in c->rc; 0
  * when the command goes on. */
