@@ -61,7 +61,6 @@ int map_cli_ingest(int argc, char **argv)
         "precision}."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
 
     map_ingest_opts io;
     memset(&io, 0, sizeof io);
@@ -90,7 +89,7 @@ int map_cli_ingest(int argc, char **argv)
     }
     char **vlist = NULL, **tlist = NULL;
     size_t nv = 0, nt = 0;
-    rc = values ? map_args_split_list(values, "--values", &vlist, &nv, &c.err) : MAP_OK;
+    int rc = values ? map_args_split_list(values, "--values", &vlist, &nv, &c.err) : MAP_OK;
     if (!rc && texts)
         rc = map_args_split_list(texts, "--text-columns", &tlist, &nt, &c.err);
     map_store *st = NULL;
@@ -139,31 +138,26 @@ int map_cli_ingest(int argc, char **argv)
 int map_cli_datasets(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    const map_opt opts[] = {
-        MAP_CLI_OPT_JSON("print a JSON array instead of a table", &c.json),
-        MAP_CLI_OPT_DB(&c.db),
-    };
-    const map_cmd_spec spec = {
+    static const map_cli_plain plain = {
         "datasets", "datasets [--json] [--db PATH]",
         "Lists the stored datasets: name, samples (n), values (m), value names, source\n"
         "file and creation time (ISO 8601, UTC).",
-        0, 0, opts, sizeof opts / sizeof opts[0],
+        0, 0, "print a JSON array instead of a table",
         "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
         "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
         "line after the table."};
-    if (map_cli_begin(&spec, argc, argv, &c))
+    if (map_cli_begin_plain(&plain, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
     map_dataset_info *info = NULL;
     size_t count = 0;
-    rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
+    int rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
     if (!rc && st)
         rc = map_store_list(st, &info, &count, &c.err);
     map_store_close(st);
     if (rc)
-        return map_cli_fail(&c.err, spec.name);
+        return map_cli_fail(&c.err, plain.name);
     if (c.json)
         rc = map_cli_emit_json(map_json_datasets(info, count));
     else if (count == 0)
@@ -181,29 +175,24 @@ int map_cli_datasets(int argc, char **argv)
 int map_cli_describe(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    const map_opt opts[] = {
-        MAP_CLI_OPT_JSON("print a JSON object instead of a table", &c.json),
-        MAP_CLI_OPT_DB(&c.db),
-    };
-    const map_cmd_spec spec = {
+    static const map_cli_plain plain = {
         "describe", "describe NAME [--json] [--db PATH]",
         "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
         "min, the 10/25/50/75/90th percentiles (type 7) and max.",
-        1, 1, opts, sizeof opts / sizeof opts[0],
+        1, 1, "print a JSON object instead of a table",
         "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
         "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
         "for a dataset stored in single precision."};
-    if (map_cli_begin(&spec, argc, argv, &c))
+    if (map_cli_begin_plain(&plain, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     map_dataset *ds = NULL;
     map_value_summary *sum = NULL;
-    rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
+    int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
     if (!rc)
         rc = map_app_describe(ds, &sum, &c.err);
     if (rc) {
         map_dataset_free(ds);
-        return map_cli_fail(&c.err, spec.name);
+        return map_cli_fail(&c.err, plain.name);
     }
     if (c.json)
         rc = map_cli_emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
@@ -221,23 +210,19 @@ int map_cli_describe(int argc, char **argv)
 int map_cli_remove(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    const map_opt opts[] = {
-        MAP_CLI_OPT_DB(&c.db),
-    };
-    const map_cmd_spec spec = {"remove", "remove NAME [--db PATH]",
-                               "Deletes dataset NAME from the database (one transaction).", 1, 1,
-                               opts, sizeof opts / sizeof opts[0], NULL};
-    if (map_cli_begin(&spec, argc, argv, &c))
+    static const map_cli_plain plain = {"remove", "remove NAME [--db PATH]",
+        "Deletes dataset NAME from the database (one transaction).", 1, 1,
+        NULL, NULL};
+    if (map_cli_begin_plain(&plain, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
-    rc = map_cli_store_open(c.db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
+    int rc = map_cli_store_open(c.db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
     if (!rc)
         rc = map_store_remove_dataset(st, c.pos[0], &c.err);
     map_store_close(st);
     if (rc)
-        return map_cli_fail(&c.err, spec.name);
+        return map_cli_fail(&c.err, plain.name);
     fprintf(stderr, "removed %s from %s\n", c.pos[0], path);
     return MAP_OK;
 }
@@ -262,12 +247,11 @@ int map_cli_export(int argc, char **argv)
         1, 1, opts, sizeof opts / sizeof opts[0], NULL};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     map_store *st = NULL;
     map_dataset *ds = NULL;
     map_store_sweep_info *info = NULL;
     FILE *out = NULL;
-    rc = map_cli_store_open(c.db, MAP_CLI_READ, c.pos[0], &st, &c.err);
+    int rc = map_cli_store_open(c.db, MAP_CLI_READ, c.pos[0], &st, &c.err);
     if (!rc && sweep) {
         if (!(rc = map_store_sweep_get(st, sweep, &info, &c.err)) && strcmp(info->dataset, c.pos[0]) != 0)
             rc = map_error_set(&c.err, MAP_EUSAGE, "sweep %ld belongs to dataset '%s', not '%s'", sweep,

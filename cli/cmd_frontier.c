@@ -90,7 +90,6 @@ int map_cli_frontier(int argc, char **argv)
         "names (inf and empty cells as null). --values names cannot contain a comma."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     if (kl && direction)
         map_error_set(&c.err, MAP_EUSAGE, "frontier: --kl and --direction exclude each other");
     else if (!isnan(kl_max) && !direction)
@@ -100,7 +99,7 @@ int map_cli_frontier(int argc, char **argv)
     char **vlist = NULL, **klist = NULL;
     size_t nv = 0, nk = 0;
     double *budgets = NULL;
-    rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
+    int rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
     if (!rc && kl)
         rc = map_args_split_list(kl, "--kl", &klist, &nk, &c.err);
     if (!rc && nk && !(budgets = map_mallocarray(nk, sizeof *budgets)))
@@ -173,10 +172,9 @@ int map_cli_region(int argc, char **argv)
         "an array of objects keyed by the column names (empty cells as null)."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     char **vlist = NULL;
     size_t nv = 0;
-    rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
+    int rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
     table_cmd t = {0};
     if (!rc)
         rc = table_begin(&c, &t);

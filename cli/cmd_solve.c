@@ -176,7 +176,6 @@ int map_cli_solve(int argc, char **argv)
         SOLVE_NOTES};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     par.tol = tol;
     par.max_iter = (int)max_iter;
     map_feas_params fp;
@@ -185,7 +184,7 @@ int map_cli_solve(int argc, char **argv)
     map_solve_opts so;
     map_solve_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
+    int rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
     if (!rc)
         rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
@@ -241,11 +240,10 @@ int map_cli_feasible(int argc, char **argv)
         "the prompts' hulls); exit 3 when the dataset has no prompt column."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     map_solve_opts so;
     map_feasible_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &c, &so, 0, &c.err);
+    int rc = solve_args_finish(&sa, &c, &so, 0, &c.err);
     if (!rc)
         rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
     if (!rc)
@@ -321,7 +319,6 @@ int map_cli_adjust(int argc, char **argv)
         SOLVE_NOTES};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {
         map_error_set(&c.err, MAP_EUSAGE, "adjust: unknown mode '%s' for --mode (ray, greedy)",
                       mode);
@@ -343,7 +340,7 @@ int map_cli_adjust(int argc, char **argv)
     ao.inset = inset;
     char **plist = NULL;
     size_t np = 0;
-    rc = priority ? map_args_split_list(priority, "--priority", &plist, &np, &c.err) : MAP_OK;
+    int rc = priority ? map_args_split_list(priority, "--priority", &plist, &np, &c.err) : MAP_OK;
     if (rc)
         return map_cli_fail(&c.err, spec.name);
     ao.priority = (const char *const *)plist;

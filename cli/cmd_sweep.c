@@ -426,26 +426,21 @@ end_quiet:
 int map_cli_sweeps(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    const map_opt opts[] = {
-        MAP_CLI_OPT_JSON("a JSON array instead of a table", &c.json),
-        MAP_CLI_OPT_DB(&c.db),
-    };
-    const map_cmd_spec spec = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
-                               "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
-                               "rows stored of total, complete, created (UTC), seed and command line.",
-                               0, 1, opts, sizeof opts / sizeof opts[0], NULL};
-    if (map_cli_begin(&spec, argc, argv, &c))
+    static const map_cli_plain plain = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
+        "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
+        "rows stored of total, complete, created (UTC), seed and command line.",
+        0, 1, "a JSON array instead of a table", NULL};
+    if (map_cli_begin_plain(&plain, argc, argv, &c))
         return c.rc;
-    int rc = MAP_OK;
     map_store *st = NULL;
     map_store_sweep_info *info = NULL;
     size_t count = 0;
-    rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
+    int rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
     if (!rc && st)
         rc = map_store_sweep_list(st, c.pos[0], &info, &count, &c.err);
     if (rc) {
         map_store_close(st);
-        return map_cli_fail(&c.err, spec.name);
+        return map_cli_fail(&c.err, plain.name);
     }
     map_table_writer *tw = c.json ? map_table_writer_new(stdout, 1) : NULL;
     if (c.json && !tw)
@@ -492,5 +487,5 @@ int map_cli_sweeps(int argc, char **argv)
     map_table_writer_free(tw);
     map_store_sweep_info_free(info, count);
     map_store_close(st);
-    return rc ? map_cli_fail(&c.err, "sweeps") : MAP_OK;
+    return rc ? map_cli_fail(&c.err, plain.name) : MAP_OK;
 }

@@ -68,6 +68,18 @@ int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *
     return 0;
 }
 
+int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c)
+{
+    const map_opt opts[] = {
+        MAP_CLI_OPT_JSON(p->json_help, &c->json),
+        MAP_CLI_OPT_DB(&c->db),
+    };
+    const size_t first = p->json_help ? 0 : 1;
+    const map_cmd_spec spec = {p->name,    p->usage,     p->description, p->min_pos,
+                               p->max_pos, opts + first, 2 - first,      p->notes};
+    return map_cli_begin(&spec, argc, argv, c);
+}
+
 int map_cli_store_open(const char *db_opt, map_cli_access how, const char *name, map_store **st,
                        map_error *err)
 {

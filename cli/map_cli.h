@@ -64,6 +64,18 @@ typedef struct map_cli_cmd {
  * when the command goes on. */
 int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c);
 
+/* A command whose only options are --json (when json_help is not NULL) and
+ * --db, in that order: its help texts as in map_cmd_spec. */
+typedef struct map_cli_plain {
+    const char *name, *usage, *description;
+    size_t min_pos, max_pos;
+    const char *json_help; /* NULL: the command takes no --json */
+    const char *notes;
+} map_cli_plain;
+
+/* map_cli_begin for such a command. */
+int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c);
+
 /* How a command uses the database. */
 typedef enum map_cli_access {
     MAP_CLI_READ,   /* read-only; never creates the file */
