@@ -48,7 +48,8 @@ typedef struct solve_args {
     "--bootstrap and --holdout resample prompts under --normalize prompt. --method lbfgs\n"    \
     "or mma: NLopt on the same dual; optimal only when the KKT test passes at 1e-7."
 
-/* Turns a's raw values into so; MAP_EUSAGE naming the option at fault. */
+/* Turns a's raw values (and c's --normalize) into so; MAP_EUSAGE naming the
+ * option at fault. */
 static int solve_args_finish(solve_args *a, const map_cli_cmd *c, map_solve_opts *so,
                              int with_solve, map_error *err)
 {

@@ -4,6 +4,7 @@
  * dataset loading, the --out file, the error printer and JSON output. */
 #include "map_cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,20 +52,23 @@ int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *
     c->pos[0] = NULL;
     c->npos = 0;
     map_error_clear(&c->err);
-    c->rc = MAP_OK;
     c->norm = MAP_NORMALIZE_GLOBAL;
     c->load_flags = 0;
     int done = 0;
     c->rc = map_cli_parse(spec, argc, argv, c->pos, &c->npos, &done);
     if (done)
         return 1;
-    for (size_t i = 0; i < spec->nopts; i++)
-        if (strcmp(spec->opts[i].name, "normalize") == 0 &&
-            map_cli_normalize(*(const char *const *)spec->opts[i].dest, spec->name, &c->norm,
+    for (size_t i = 0; i < spec->nopts; i++) {
+        const map_opt *o = &spec->opts[i];
+        if (strcmp(o->name, "normalize") != 0)
+            continue;
+        assert(o->type == MAP_OPT_STRING);
+        if (map_cli_normalize(*(const char *const *)o->dest, spec->name, &c->norm,
                               &c->load_flags, &c->err)) {
             c->rc = map_cli_fail(&c->err, spec->name);
             return 1;
         }
+    }
     return 0;
 }
 
