@@ -135,18 +135,19 @@ int map_cli_ingest(int argc, char **argv)
 
 /* ---- datasets ----------------------------------------------------------- */
 
+static const map_cli_plain datasets_help = {
+    "datasets", "datasets [--json] [--db PATH]",
+    "Lists the stored datasets: name, samples (n), values (m), value names, source\n"
+    "file and creation time (ISO 8601, UTC).",
+    0, 0, "print a JSON array instead of a table",
+    "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
+    "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
+    "line after the table."};
+
 int map_cli_datasets(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    static const map_cli_plain plain = {
-        "datasets", "datasets [--json] [--db PATH]",
-        "Lists the stored datasets: name, samples (n), values (m), value names, source\n"
-        "file and creation time (ISO 8601, UTC).",
-        0, 0, "print a JSON array instead of a table",
-        "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
-        "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
-        "line after the table."};
-    if (map_cli_begin_plain(&plain, argc, argv, &c))
+    if (map_cli_begin_plain(&datasets_help, argc, argv, &c))
         return c.rc;
     const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
@@ -157,7 +158,7 @@ int map_cli_datasets(int argc, char **argv)
         rc = map_store_list(st, &info, &count, &c.err);
     map_store_close(st);
     if (rc)
-        return map_cli_fail(&c.err, plain.name);
+        return map_cli_fail(&c.err, datasets_help.name);
     if (c.json)
         rc = map_cli_emit_json(map_json_datasets(info, count));
     else if (count == 0)
@@ -172,18 +173,19 @@ int map_cli_datasets(int argc, char **argv)
 
 /* ---- describe ----------------------------------------------------------- */
 
+static const map_cli_plain describe_help = {
+    "describe", "describe NAME [--json] [--db PATH]",
+    "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
+    "min, the 10/25/50/75/90th percentiles (type 7) and max.",
+    1, 1, "print a JSON object instead of a table",
+    "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
+    "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
+    "for a dataset stored in single precision."};
+
 int map_cli_describe(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    static const map_cli_plain plain = {
-        "describe", "describe NAME [--json] [--db PATH]",
-        "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
-        "min, the 10/25/50/75/90th percentiles (type 7) and max.",
-        1, 1, "print a JSON object instead of a table",
-        "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
-        "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
-        "for a dataset stored in single precision."};
-    if (map_cli_begin_plain(&plain, argc, argv, &c))
+    if (map_cli_begin_plain(&describe_help, argc, argv, &c))
         return c.rc;
     map_dataset *ds = NULL;
     map_value_summary *sum = NULL;
@@ -192,7 +194,7 @@ int map_cli_describe(int argc, char **argv)
         rc = map_app_describe(ds, &sum, &c.err);
     if (rc) {
         map_dataset_free(ds);
-        return map_cli_fail(&c.err, plain.name);
+        return map_cli_fail(&c.err, describe_help.name);
     }
     if (c.json)
         rc = map_cli_emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
@@ -207,13 +209,14 @@ int map_cli_describe(int argc, char **argv)
 
 /* ---- remove ------------------------------------------------------------- */
 
+static const map_cli_plain remove_help = {"remove", "remove NAME [--db PATH]",
+    "Deletes dataset NAME from the database (one transaction).", 1, 1,
+    NULL, NULL};
+
 int map_cli_remove(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    static const map_cli_plain plain = {"remove", "remove NAME [--db PATH]",
-        "Deletes dataset NAME from the database (one transaction).", 1, 1,
-        NULL, NULL};
-    if (map_cli_begin_plain(&plain, argc, argv, &c))
+    if (map_cli_begin_plain(&remove_help, argc, argv, &c))
         return c.rc;
     const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
@@ -222,7 +225,7 @@ int map_cli_remove(int argc, char **argv)
         rc = map_store_remove_dataset(st, c.pos[0], &c.err);
     map_store_close(st);
     if (rc)
-        return map_cli_fail(&c.err, plain.name);
+        return map_cli_fail(&c.err, remove_help.name);
     fprintf(stderr, "removed %s from %s\n", c.pos[0], path);
     return MAP_OK;
 }

@@ -423,14 +423,15 @@ end_quiet:
 
 /* ---- sweeps ------------------------------------------------------------- */
 
+static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
+    "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
+    "rows stored of total, complete, created (UTC), seed and command line.",
+    0, 1, "a JSON array instead of a table", NULL};
+
 int map_cli_sweeps(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    static const map_cli_plain plain = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
-        "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
-        "rows stored of total, complete, created (UTC), seed and command line.",
-        0, 1, "a JSON array instead of a table", NULL};
-    if (map_cli_begin_plain(&plain, argc, argv, &c))
+    if (map_cli_begin_plain(&sweeps_help, argc, argv, &c))
         return c.rc;
     map_store *st = NULL;
     map_store_sweep_info *info = NULL;
@@ -440,7 +441,7 @@ int map_cli_sweeps(int argc, char **argv)
         rc = map_store_sweep_list(st, c.pos[0], &info, &count, &c.err);
     if (rc) {
         map_store_close(st);
-        return map_cli_fail(&c.err, plain.name);
+        return map_cli_fail(&c.err, sweeps_help.name);
     }
     map_table_writer *tw = c.json ? map_table_writer_new(stdout, 1) : NULL;
     if (c.json && !tw)
@@ -487,5 +488,5 @@ int map_cli_sweeps(int argc, char **argv)
     map_table_writer_free(tw);
     map_store_sweep_info_free(info, count);
     map_store_close(st);
-    return rc ? map_cli_fail(&c.err, plain.name) : MAP_OK;
+    return rc ? map_cli_fail(&c.err, sweeps_help.name) : MAP_OK;
 }
