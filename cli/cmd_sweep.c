@@ -1,6 +1,5 @@
-/* cmd_sweep.c — the `sweep`, `sweeps` and `export` subcommands: option
+/* cmd_sweep.c — the `sweep` and `sweeps` subcommands: option
  * parsing, signals, progress and the summary; the work is map_sweep_app.c's. */
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -155,20 +154,18 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
         {"lambdas", MAP_OPT_LONG, "N", "N random lambda = U(0,S)*Dirichlet(1,...,1) over --values", NULL, 0,
          &a->lambdas, 0, 0, 0, 1, 1000000000L},
         {"scale", MAP_OPT_DOUBLE, "S", "the S of --lambdas", "1", 0, &a->scale, 0.0, 1e300, 1, 0, 0},
-        {"out", MAP_OPT_STRING, "FILE", "write the rows to FILE instead of stdout", NULL, 0, &a->out, 0, 0, 0, 0,
-         0},
-        {"json", MAP_OPT_FLAG, NULL, "JSON Lines instead of CSV", NULL, 0, &a->json, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_OUT("write the rows to FILE instead of stdout", NULL, &a->out),
+        MAP_CLI_OPT_JSON("JSON Lines instead of CSV", &a->json),
         {"margin", MAP_OPT_FLAG, NULL, "compute each palette's scaled margin v* (an LP per palette)", NULL,
          0, &a->margin, 0, 0, 0, 0, 0},
         {"threads", MAP_OPT_LONG, "T", "worker threads (0: all cores)", "0", 0, &a->threads, 0, 0, 0, 0, 1024},
         {"seed", MAP_OPT_LONG, "S", "seed of --random and --lambdas", "1", 0, &a->seed, 0, 0, 0, 0, LONG_MAX},
         {"store", MAP_OPT_FLAG, NULL, "record the sweep in the database (see 'mapsolve sweeps')", NULL, 0,
          &a->store, 0, 0, 0, 0, 0},
-        {"normalize", MAP_OPT_STRING, "MODE", "global or prompt (per-prompt normalisation)", "global", 0,
-         &a->normalize, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_NORMALIZE(&a->normalize),
         {"resume", MAP_OPT_LONG, "ID", "finish the stored, interrupted sweep ID", NULL, 0, &a->resume, 0, 0, 0,
          1, LONG_MAX},
-        {"db", MAP_OPT_STRING, "PATH", MAP_CLI_DB_HELP, NULL, 0, &a->db, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_DB(&a->db),
     };
     const map_cmd_spec spec = {
         "sweep",
@@ -200,18 +197,6 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
     return rc;
 }
 
-static int open_out(const char *path, FILE **out, map_error *err)
-{
-    if (!path || strcmp(path, "-") == 0) {
-        *out = stdout;
-        return MAP_OK;
-    }
-    *out = fopen(path, "w");
-    if (!*out)
-        return map_error_set(err, MAP_EUSAGE, "cannot write --out %s: %s", path, strerror(errno));
-    return MAP_OK;
-}
-
 int map_cli_sweep(int argc, char **argv)
 {
     sweep_args a = {0};
@@ -234,7 +219,6 @@ int map_cli_sweep(int argc, char **argv)
     map_table_writer *tw = NULL;
     map_sweep_outcome oc = {0};
     int64_t id = 0;
-    const char *db = map_store_default_path(a.db);
     const sweep_args given = a; /* what this invocation itself asked for */
 
     if (a.resume) {
@@ -243,7 +227,8 @@ int map_cli_sweep(int argc, char **argv)
             rc = map_error_set(&err, MAP_EUSAGE, "--resume takes no dataset or source: they are the stored sweep's");
             goto end;
         }
-        if ((rc = map_store_open(db, &st, &err)) || (rc = map_store_sweep_get(st, a.resume, &info, &err)))
+        if ((rc = map_cli_store_open(a.db, MAP_CLI_CREATE, NULL, &st, &err)) ||
+            (rc = map_store_sweep_get(st, a.resume, &info, &err)))
             goto end;
         if (info->complete) {
             fprintf(stderr, "mapsolve: sweep %" PRId64 " is already complete (%zu rows)\n", info->id,
@@ -329,25 +314,16 @@ int map_cli_sweep(int argc, char **argv)
         }
     }
     map_normalize norm = MAP_NORMALIZE_GLOBAL;
-    if (a.normalize && map_normalize_parse(a.normalize, &norm) != 0) {
-        rc = map_error_set(&err, MAP_EUSAGE, "--normalize must be global or prompt, not '%s'", a.normalize);
+    if ((rc = map_cli_normalize(a.normalize, "sweep", &norm, NULL, &err)))
         goto end;
-    }
     rq.per_prompt = norm == MAP_NORMALIZE_PROMPT;
     rq.want_margin = a.margin;
     rq.seed = (uint64_t)a.seed;
     rq.threads = (unsigned)a.threads;
     /* The dataset: read-only unless the sweep is stored. */
-    if (!st) {
-        if (a.store)
-            rc = map_store_open(db, &st, &err);
-        else if (access(db, F_OK) != 0)
-            rc = map_error_set(&err, MAP_EUSAGE, "no dataset named '%s' in %s", name, db);
-        else
-            rc = map_store_open_readonly(db, &st, &err);
-        if (rc)
-            goto end;
-    }
+    if (!st && (rc = map_cli_store_open(a.db, a.store ? MAP_CLI_CREATE : MAP_CLI_READ, name, &st,
+                                        &err)))
+        goto end;
     if ((rc = map_store_get_dataset(st, name, rq.per_prompt ? MAP_LOAD_PROMPTS : 0, &ds, &err)))
         goto end;
     if (a.store && !a.resume) {
@@ -376,7 +352,7 @@ int map_cli_sweep(int argc, char **argv)
         rq.start_row = info->next_row;
     rq.store = a.store ? st : NULL;
     rq.store_id = id;
-    if ((rc = open_out(a.out, &out, &err)))
+    if ((rc = map_cli_out_open(a.out, &out, &err)))
         goto end;
     tw = map_table_writer_new(out, a.json ? 2 : 0);
     if (!tw) {
@@ -432,8 +408,8 @@ end:
     if (rc)
         rc = map_cli_fail(&err, "sweep");
 end_quiet:
-    if (out && out != stdout)
-        fclose(out);
+    if (map_cli_out_close(out, rc, &err) != rc) /* a write error on --out */
+        rc = map_cli_fail(&err, "sweep");
     map_table_writer_free(tw);
     map_sweep_outcome_free(&oc);
     map_dataset_free(ds);
@@ -447,44 +423,35 @@ end_quiet:
 
 /* ---- sweeps ------------------------------------------------------------- */
 
+static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
+    "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
+    "rows stored of total, complete, created (UTC), seed and command line.",
+    0, 1, "a JSON array instead of a table", NULL};
+
 int map_cli_sweeps(int argc, char **argv)
 {
-    const char *db = NULL;
-    int json = 0;
-    const map_opt opts[] = {
-        {"json", MAP_OPT_FLAG, NULL, "a JSON array instead of a table", NULL, 0, &json, 0, 0, 0, 0, 0},
-        {"db", MAP_OPT_STRING, "PATH", MAP_CLI_DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
-    };
-    const map_cmd_spec spec = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
-                               "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
-                               "rows stored of total, complete, created (UTC), seed and command line.",
-                               0, 1, opts, sizeof opts / sizeof opts[0], NULL};
-    const char *pos[1] = {NULL};
-    size_t npos = 0;
-    int done = 0;
-    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
-    if (done)
-        return rc;
-    map_error err;
-    map_error_clear(&err);
-    db = map_store_default_path(db);
+    map_cli_cmd c = {0};
+    if (map_cli_begin_plain(&sweeps_help, argc, argv, &c))
+        return c.rc;
     map_store *st = NULL;
     map_store_sweep_info *info = NULL;
     size_t count = 0;
-    if (access(db, F_OK) == 0 && ((rc = map_store_open_readonly(db, &st, &err)) ||
-                                  (rc = map_store_sweep_list(st, pos[0], &info, &count, &err)))) {
+    int rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
+    if (!rc && st)
+        rc = map_store_sweep_list(st, c.pos[0], &info, &count, &c.err);
+    if (rc) {
         map_store_close(st);
-        return map_cli_fail(&err, "sweeps");
+        return map_cli_fail(&c.err, sweeps_help.name);
     }
-    map_table_writer *tw = json ? map_table_writer_new(stdout, 1) : NULL;
-    if (json && !tw)
-        rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
+    map_table_writer *tw = c.json ? map_table_writer_new(stdout, 1) : NULL;
+    if (c.json && !tw)
+        rc = map_error_set(&c.err, MAP_ENOMEM, "out of memory");
     static const char *const names[] = {"id", "dataset", "source", "rows", "total_rows", "complete", "created",
                                         "seed", "command"};
     map_table_sink sink = tw ? map_table_writer_sink(tw) : (map_table_sink){0};
     if (!rc && tw)
-        rc = sink.header(sink.ctx, 9, names, &err);
-    if (!json && count)
+        rc = sink.header(sink.ctx, 9, names, &c.err);
+    if (!c.json && count)
         printf("%4s  %-16s  %-8s  %21s  %-8s  %-20s  %s\n", "id", "dataset", "source", "rows stored/total",
                "complete", "created", "command");
     for (size_t i = 0; i < count && !rc; i++) {
@@ -492,7 +459,7 @@ int map_cli_sweeps(int argc, char **argv)
         const time_t t = (time_t)info[i].created;
         struct tm tmv;
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tmv));
-        if (!json) {
+        if (!c.json) {
             printf("%4" PRId64 "  %-16s  %-8s  %10zu/%-10zu  %-8s  %-20s  mapsolve %s\n", info[i].id,
                    info[i].dataset, info[i].source, info[i].stored_rows, info[i].total_rows,
                    info[i].complete ? "yes" : "no", when, info[i].command);
@@ -509,84 +476,17 @@ int map_cli_sweeps(int argc, char **argv)
             {MAP_CELL_COUNT, 0.0, (size_t)info[i].seed, NULL},
             {MAP_CELL_TEXT, 0.0, 0, info[i].command},
         };
-        rc = sink.row(sink.ctx, cells, &err);
+        rc = sink.row(sink.ctx, cells, &c.err);
     }
-    if (!json && count == 0)
+    if (!c.json && count == 0)
         fputs("mapsolve: no sweeps stored\n", stderr);
     if (tw) {
-        const int frc = map_table_writer_finish(tw, rc ? NULL : &err);
+        const int frc = map_table_writer_finish(tw, rc ? NULL : &c.err);
         if (!rc)
             rc = frc;
     }
     map_table_writer_free(tw);
     map_store_sweep_info_free(info, count);
     map_store_close(st);
-    return rc ? map_cli_fail(&err, "sweeps") : MAP_OK;
-}
-
-/* ---- export ------------------------------------------------------------- */
-
-int map_cli_export(int argc, char **argv)
-{
-    const char *db = NULL, *outp = NULL;
-    long sweep = 0;
-    const map_opt opts[] = {
-        {"sweep", MAP_OPT_LONG, "ID", "export stored sweep ID instead of the dataset", NULL, 0, &sweep, 0, 0, 0, 1,
-         LONG_MAX},
-        {"out", MAP_OPT_STRING, "FILE", "write to FILE instead of stdout", NULL, 0, &outp, 0, 0, 0, 0, 0},
-        {"db", MAP_OPT_STRING, "PATH", MAP_CLI_DB_HELP, NULL, 0, &db, 0, 0, 0, 0, 0},
-    };
-    const map_cmd_spec spec = {
-        "export", "export NAME [--sweep ID] [--out FILE] [--db PATH]",
-        "Writes dataset NAME as CSV (prompt column, text columns, then the values, numbers\n"
-        "with 17 significant digits: ingesting it again gives the same matrix), or with\n"
-        "--sweep the rows of a stored sweep of NAME with the columns of 'mapsolve sweep'.",
-        1, 1, opts, sizeof opts / sizeof opts[0], NULL};
-    const char *pos[1] = {NULL};
-    size_t npos = 0;
-    int done = 0;
-    int rc = map_cli_parse(&spec, argc, argv, pos, &npos, &done);
-    if (done)
-        return rc;
-    map_error err;
-    map_error_clear(&err);
-    db = map_store_default_path(db);
-    map_store *st = NULL;
-    map_dataset *ds = NULL;
-    map_store_sweep_info *info = NULL;
-    FILE *out = NULL;
-    if (access(db, F_OK) != 0)
-        rc = map_error_set(&err, MAP_EUSAGE, "no dataset named '%s' in %s", pos[0], db);
-    if (!rc)
-        rc = map_store_open_readonly(db, &st, &err);
-    if (!rc && sweep) {
-        if (!(rc = map_store_sweep_get(st, sweep, &info, &err)) && strcmp(info->dataset, pos[0]) != 0)
-            rc = map_error_set(&err, MAP_EUSAGE, "sweep %ld belongs to dataset '%s', not '%s'", sweep,
-                               info->dataset, pos[0]);
-    } else if (!rc) {
-        rc = map_store_get_dataset(st, pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &err);
-    }
-    if (!rc)
-        rc = open_out(outp, &out, &err);
-    if (!rc && sweep) {
-        map_table_writer *tw = map_table_writer_new(out, 0);
-        if (!tw) {
-            rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
-        } else {
-            const map_table_sink sink = map_table_writer_sink(tw);
-            rc = map_app_export_sweep(st, sweep, &sink, &err);
-            const int frc = map_table_writer_finish(tw, rc ? NULL : &err);
-            if (!rc)
-                rc = frc;
-            map_table_writer_free(tw);
-        }
-    } else if (!rc) {
-        rc = map_app_export_dataset(ds, out, &err);
-    }
-    if (out && out != stdout)
-        fclose(out);
-    map_store_sweep_info_free(info, info ? 1 : 0);
-    map_dataset_free(ds);
-    map_store_close(st);
-    return rc ? map_cli_fail(&err, "export") : MAP_OK;
+    return rc ? map_cli_fail(&c.err, sweeps_help.name) : MAP_OK;
 }

@@ -1,17 +1,39 @@
-/* map_cli.h — helpers shared by the subcommand files of the mapsolve
- * executable (main.c and cmd_sweep.c). Not part of the library. */
+/* map_cli.h — what the subcommand files of the mapsolve executable share:
+ * the option-table entries every command spells the same way, the command
+ * prologue (parse the options, resolve --db, open the store under one
+ * policy, load the dataset, open --out), the error printer, and the entry
+ * point of each subcommand for main.c's table. Not part of the library. */
 #ifndef MAP_CLI_H
 #define MAP_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
+#include "map_app.h"
 #include "map_args.h"
 #include "map_common.h"
 
 #define MAP_CLI_DB_HELP "database file (else $MAPSOLVE_DB, else ./mapsolve.db)"
 
-/* Prints err as "mapsolve: MSG" (plus a --help hint for usage errors) and
- * returns its code. */
+/* Option-table entries shared by the commands (dest: the variable's address). */
+#define MAP_CLI_OPT_DB(dest)                                                                    \
+    {"db", MAP_OPT_STRING, "PATH", MAP_CLI_DB_HELP, NULL, 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_OPT_JSON(help, dest)                                                            \
+    {"json", MAP_OPT_FLAG, NULL, (help), NULL, 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_OPT_OUT(help, defval, dest)                                                     \
+    {"out", MAP_OPT_STRING, "FILE", (help), (defval), 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_OPT_NORMALIZE(dest)                                                             \
+    {"normalize", MAP_OPT_STRING, "MODE", "global or prompt (per-prompt normalisation)",       \
+     "global", 0, (dest), 0, 0, 0, 0, 0}
+
+/* Parses --normalize (NULL: leaves *norm): MAP_EUSAGE "CMD: --normalize must
+ * be global or prompt, not 'TEXT'" otherwise. load_flags (may be NULL) gets
+ * the MAP_LOAD_* flags the mode needs (MAP_LOAD_PROMPTS for prompt). */
+int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
+                      unsigned *load_flags, map_error *err);
+
+/* Prints err as "mapsolve: MSG" (plus a --help hint naming cmd for usage
+ * errors) and returns its code. */
 int map_cli_fail(const map_error *err, const char *cmd);
 
 /* Parses argv for spec; on --help prints it and sets *done (exit 0); on a
@@ -19,9 +41,91 @@ int map_cli_fail(const map_error *err, const char *cmd);
 int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
                   int *done);
 
-/* The sweep subcommands (cmd_sweep.c). */
-int map_cli_sweep(int argc, char **argv);
-int map_cli_sweeps(int argc, char **argv);
+/* A command's common options and the state its prologue leaves: declare it
+ * zeroed (`map_cli_cmd c = {0};`), point the table's common entries at its
+ * fields (MAP_CLI_OPT_DB(&c.db), ...), then call map_cli_begin. */
+typedef struct map_cli_cmd {
+    const char *db;     /* --db as given (NULL: $MAPSOLVE_DB, else ./mapsolve.db) */
+    const char *out;    /* --out as given (NULL: stdout) */
+    int json;           /* --json */
+    const char *pos[1]; /* the positional argument (every command takes at most one) */
+    size_t npos;
+    map_error err;
+    int rc; /* the exit status when map_cli_begin says the command is over */
+    map_normalize norm;     /* --normalize, when the command takes it (else global) */
+    unsigned load_flags;    /* the MAP_LOAD_* flags norm needs */
+} map_cli_cmd;
+
+/* The first step of every command: parses argv for spec into c (the option
+ * values go where spec's table points; c's option fields are kept, the
+ * rest is reset) and checks --normalize when spec
+ * has it (MAP_OPT_STRING). Returns 1 when the command is over (--help
+ * printed, or a usage error reported) with its exit status in c->rc; 0
+ * when the command goes on. */
+int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c);
+
+/* A command whose only options are --json (when json_help is not NULL) and
+ * --db, in that order: its help texts as in map_cmd_spec. */
+typedef struct map_cli_plain {
+    const char *name, *usage, *description;
+    size_t min_pos, max_pos;
+    const char *json_help; /* NULL: the command takes no --json */
+    const char *notes;
+} map_cli_plain;
+
+/* map_cli_begin for such a command. */
+int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c);
+
+/* How a command uses the database. */
+typedef enum map_cli_access {
+    MAP_CLI_READ,   /* read-only; never creates the file */
+    MAP_CLI_UPDATE, /* read-write, the file must exist (remove) */
+    MAP_CLI_CREATE  /* read-write, created when missing (ingest, a stored sweep) */
+} map_cli_access;
+
+/* The one store-open policy. db_opt is --db as given (NULL: $MAPSOLVE_DB,
+ * else ./mapsolve.db). When the file does not exist, READ and UPDATE do not
+ * create it: for a listing (name NULL) *st stays NULL and MAP_OK is returned;
+ * otherwise MAP_EUSAGE "no dataset named NAME in PATH (no such database)".
+ * On success *st (possibly NULL, see above) is the caller's to close. */
+int map_cli_store_open(const char *db_opt, map_cli_access how, const char *name, map_store **st,
+                       map_error *err);
+
+/* Loads dataset name read-only with the store's load flags (MAP_LOAD_*),
+ * closing the store again. *ds is the caller's (map_dataset_free). */
+int map_cli_load(const char *db_opt, const char *name, unsigned flags, map_dataset **ds,
+                 map_error *err);
+
+/* As map_cli_load, with what a solve under so needs (map_app_load). */
+int map_cli_load_solve(const char *db_opt, const char *name, const map_solve_opts *so,
+                       map_dataset **ds, map_error *err);
+
+/* The one way to open --out: path NULL or "-" is stdout, else the file is
+ * created or truncated (MAP_EUSAGE naming it when it cannot be). */
+int map_cli_out_open(const char *path, FILE **out, map_error *err);
+
+/* Closes what map_cli_out_open gave (stdout stays open; NULL is a no-op). A
+ * write or close error becomes MAP_ENOMEM "cannot write --out" when rc is
+ * MAP_OK; returns the resulting status. */
+int map_cli_out_close(FILE *out, int rc, map_error *err);
+
+/* Writes a JSON document from map_output (NULL: out of memory) to stdout and
+ * frees it. */
+int map_cli_emit_json(char *text);
+
+/* The subcommands, for main.c's table: argv holds the words after the
+ * command's name; each returns the exit status. */
+int map_cli_ingest(int argc, char **argv);   /* cmd_data.c */
+int map_cli_datasets(int argc, char **argv);
+int map_cli_describe(int argc, char **argv);
+int map_cli_remove(int argc, char **argv);
 int map_cli_export(int argc, char **argv);
+int map_cli_solve(int argc, char **argv);    /* cmd_solve.c */
+int map_cli_feasible(int argc, char **argv);
+int map_cli_adjust(int argc, char **argv);
+int map_cli_frontier(int argc, char **argv); /* cmd_frontier.c */
+int map_cli_region(int argc, char **argv);
+int map_cli_sweep(int argc, char **argv);    /* cmd_sweep.c */
+int map_cli_sweeps(int argc, char **argv);
 
 #endif

@@ -1,0 +1,287 @@
+/* cmd_data.c — the dataset subcommands: ingest, datasets, describe, remove
+ * and export. Each parses its options, runs through the prologue of
+ * map_cli.c and renders what map_app computes with map_output. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "map_cli.h"
+#include "map_export.h"
+#include "map_output.h"
+#include "map_sweep_app.h"
+
+/* ---- ingest ------------------------------------------------------------- */
+
+int map_cli_ingest(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    const char *name = NULL, *values = NULL, *prompt = NULL, *texts = NULL;
+    const char *format = NULL, *precision = NULL;
+    int replace = 0;
+    long max_field = 64L * 1024 * 1024, max_cols = 4096, max_rows = 100000000L, max_values = 64;
+    long max_json = 1L << 30;
+    const map_opt opts[] = {
+        {"name", MAP_OPT_STRING, "NAME", "name to store the dataset under", NULL, 1, &name, 0, 0,
+         0, 0, 0},
+        {"values", MAP_OPT_STRING, "A,B,...", "value (reward) columns, in this order",
+         "every all-numeric column", 0, &values, 0, 0, 0, 0, 0},
+        {"prompt-column", MAP_OPT_STRING, "COL", "column holding the prompt key", "none", 0,
+         &prompt, 0, 0, 0, 0, 0},
+        {"text-columns", MAP_OPT_STRING, "A,B,...", "text columns to keep", "none", 0, &texts, 0,
+         0, 0, 0, 0},
+        {"format", MAP_OPT_STRING, "FMT", "auto, csv, json or jsonl (ndjson)",
+         "from the extension; csv for stdin", 0, &format, 0, 0, 0, 0, 0},
+        {"replace", MAP_OPT_FLAG, NULL, "replace a dataset of the same name", NULL, 0, &replace,
+         0, 0, 0, 0, 0},
+        {"precision", MAP_OPT_STRING, "P",
+         "single (float32 rewards: half the memory; sums still in double) or double", "double",
+         0, &precision, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_JSON("print a JSON summary on stdout", &c.json),
+        {"max-field-bytes", MAP_OPT_LONG, "N", "longest CSV field or JSON string", "67108864",
+         0, &max_field, 0, 0, 0, 1, LONG_MAX},
+        {"max-columns", MAP_OPT_LONG, "N", "most columns (keys) in the file", "4096", 0,
+         &max_cols, 0, 0, 0, 1, 1000000},
+        {"max-rows", MAP_OPT_LONG, "N", "most samples", "100000000", 0, &max_rows, 0, 0, 0, 1,
+         LONG_MAX},
+        {"max-values", MAP_OPT_LONG, "N", "most value columns", "64", 0, &max_values, 0, 0, 0,
+         1, 64},
+        {"max-json-bytes", MAP_OPT_LONG, "N", "largest JSON document or JSON Lines line",
+         "1073741824", 0, &max_json, 0, 0, 0, 1, LONG_MAX},
+        MAP_CLI_OPT_DB(&c.db),
+    };
+    const map_cmd_spec spec = {
+        "ingest", "ingest FILE --name NAME [options]",
+        "Reads reward samples from FILE (CSV with a header row, a JSON array of objects,\n"
+        "or JSON Lines; '-' reads standard input) and stores them as dataset NAME.\n"
+        "Nothing is stored unless the whole file is valid. Prints a summary on stderr.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Without --values every column whose cells are all numbers is a value, except\n"
+        "the prompt and text columns; any other non-numeric column is an error.\n"
+        "--json prints {name, n, m, values, source, hash, same_content_as, replaced,\n"
+        "precision}."};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+
+    map_ingest_opts io;
+    memset(&io, 0, sizeof io);
+    io.path = c.pos[0];
+    io.limits.max_field_bytes = (size_t)max_field;
+    io.limits.max_columns = (size_t)max_cols;
+    io.limits.max_rows = (size_t)max_rows;
+    io.limits.max_values = (size_t)max_values;
+    io.limits.max_json_bytes = (size_t)max_json;
+    if (format && map_format_parse(format, &io.format) != 0) {
+        map_error_set(&c.err, MAP_EUSAGE,
+                      "ingest: unknown format '%s' for --format (auto, csv, json, jsonl)", format);
+        return map_cli_fail(&c.err, spec.name);
+    }
+    map_precision prec = MAP_PRECISION_DOUBLE;
+    if (precision && map_precision_parse(precision, &prec) != 0) {
+        map_error_set(&c.err, MAP_EUSAGE,
+                      "ingest: unknown precision '%s' for --precision (single, double)", precision);
+        return map_cli_fail(&c.err, spec.name);
+    }
+    if (map_app_check_name(name, &c.err))
+        return map_cli_fail(&c.err, spec.name);
+    if (prompt && !*prompt) {
+        map_error_set(&c.err, MAP_EUSAGE, "ingest: --prompt-column is empty");
+        return map_cli_fail(&c.err, spec.name);
+    }
+    char **vlist = NULL, **tlist = NULL;
+    size_t nv = 0, nt = 0;
+    int rc = values ? map_args_split_list(values, "--values", &vlist, &nv, &c.err) : MAP_OK;
+    if (!rc && texts)
+        rc = map_args_split_list(texts, "--text-columns", &tlist, &nt, &c.err);
+    map_store *st = NULL;
+    map_dataset *ds = NULL;
+    map_ingest_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (!rc) {
+        io.values = (const char *const *)vlist;
+        io.nvalues = nv;
+        io.prompt_column = prompt;
+        io.text_columns = (const char *const *)tlist;
+        io.ntext = nt;
+        /* Read and validate the whole file before the store is opened (and
+         * perhaps created): bad input leaves no trace. */
+        rc = map_app_ingest_read(&io, name, &ds, &c.err);
+        if (!rc)
+            ds->precision = prec;
+        if (!rc)
+            rc = map_cli_store_open(c.db, MAP_CLI_CREATE, name, &st, &c.err);
+        if (!rc)
+            rc = map_app_ingest_store(st, ds, replace, &rep, &c.err);
+    }
+    map_store_close(st);
+    map_dataset_free(ds);
+    map_args_list_free(vlist);
+    map_args_list_free(tlist);
+    if (rc)
+        return map_cli_fail(&c.err, spec.name);
+    if (rep.same_as)
+        fprintf(stderr, "mapsolve: note: the content of %s was already ingested as dataset '%s'\n",
+                rep.source, rep.same_as);
+    if (rep.replaced)
+        fprintf(stderr, "mapsolve: note: replaced the previous dataset '%s'\n", rep.name);
+    fprintf(stderr, "ingested %s: %zu samples x %zu values (", rep.name, rep.n, rep.m);
+    for (size_t i = 0; i < rep.m; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", rep.values[i]);
+    fprintf(stderr, ") from %s%s\n", rep.source,
+            rep.precision == MAP_PRECISION_SINGLE ? " in single precision" : "");
+    rc = c.json ? map_cli_emit_json(map_json_ingest(&rep)) : MAP_OK;
+    map_ingest_report_free(&rep);
+    return rc;
+}
+
+/* ---- datasets ----------------------------------------------------------- */
+
+static const map_cli_plain datasets_help = {
+    "datasets", "datasets [--json] [--db PATH]",
+    "Lists the stored datasets: name, samples (n), values (m), value names, source\n"
+    "file and creation time (ISO 8601, UTC).",
+    0, 0, "print a JSON array instead of a table",
+    "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
+    "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
+    "line after the table."};
+
+int map_cli_datasets(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    if (map_cli_begin_plain(&datasets_help, argc, argv, &c))
+        return c.rc;
+    const char *path = map_store_default_path(c.db);
+    map_store *st = NULL;
+    map_dataset_info *info = NULL;
+    size_t count = 0;
+    int rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
+    if (!rc && st)
+        rc = map_store_list(st, &info, &count, &c.err);
+    map_store_close(st);
+    if (rc)
+        return map_cli_fail(&c.err, datasets_help.name);
+    if (c.json)
+        rc = map_cli_emit_json(map_json_datasets(info, count));
+    else if (count == 0)
+        fprintf(stderr, "mapsolve: no datasets in %s\n", path);
+    else
+        rc = map_print_datasets(stdout, info, count);
+    map_dataset_info_free(info, count);
+    if (rc == MAP_ENOMEM)
+        fputs("mapsolve: out of memory\n", stderr);
+    return rc;
+}
+
+/* ---- describe ----------------------------------------------------------- */
+
+static const map_cli_plain describe_help = {
+    "describe", "describe NAME [--json] [--db PATH]",
+    "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
+    "min, the 10/25/50/75/90th percentiles (type 7) and max.",
+    1, 1, "print a JSON object instead of a table",
+    "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
+    "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
+    "for a dataset stored in single precision."};
+
+int map_cli_describe(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    if (map_cli_begin_plain(&describe_help, argc, argv, &c))
+        return c.rc;
+    map_dataset *ds = NULL;
+    map_value_summary *sum = NULL;
+    int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
+    if (!rc)
+        rc = map_app_describe(ds, &sum, &c.err);
+    if (rc) {
+        map_dataset_free(ds);
+        return map_cli_fail(&c.err, describe_help.name);
+    }
+    if (c.json)
+        rc = map_cli_emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
+    else if ((rc = map_print_describe(stdout, sum, ds->m)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    else if (ds->precision == MAP_PRECISION_SINGLE)
+        fputs("precision: single (float32)\n", stdout);
+    map_free(sum);
+    map_dataset_free(ds);
+    return rc;
+}
+
+/* ---- remove ------------------------------------------------------------- */
+
+static const map_cli_plain remove_help = {"remove", "remove NAME [--db PATH]",
+    "Deletes dataset NAME from the database (one transaction).", 1, 1,
+    NULL, NULL};
+
+int map_cli_remove(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    if (map_cli_begin_plain(&remove_help, argc, argv, &c))
+        return c.rc;
+    const char *path = map_store_default_path(c.db);
+    map_store *st = NULL;
+    int rc = map_cli_store_open(c.db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
+    if (!rc)
+        rc = map_store_remove_dataset(st, c.pos[0], &c.err);
+    map_store_close(st);
+    if (rc)
+        return map_cli_fail(&c.err, remove_help.name);
+    fprintf(stderr, "removed %s from %s\n", c.pos[0], path);
+    return MAP_OK;
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+int map_cli_export(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    long sweep = 0;
+    const map_opt opts[] = {
+        {"sweep", MAP_OPT_LONG, "ID", "export stored sweep ID instead of the dataset", NULL, 0, &sweep, 0, 0, 0, 1,
+         LONG_MAX},
+        MAP_CLI_OPT_OUT("write to FILE instead of stdout", NULL, &c.out),
+        MAP_CLI_OPT_DB(&c.db),
+    };
+    const map_cmd_spec spec = {
+        "export", "export NAME [--sweep ID] [--out FILE] [--db PATH]",
+        "Writes dataset NAME as CSV (prompt column, text columns, then the values, numbers\n"
+        "with 17 significant digits: ingesting it again gives the same matrix), or with\n"
+        "--sweep the rows of a stored sweep of NAME with the columns of 'mapsolve sweep'.",
+        1, 1, opts, sizeof opts / sizeof opts[0], NULL};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    map_store *st = NULL;
+    map_dataset *ds = NULL;
+    map_store_sweep_info *info = NULL;
+    FILE *out = NULL;
+    int rc = map_cli_store_open(c.db, MAP_CLI_READ, c.pos[0], &st, &c.err);
+    if (!rc && sweep) {
+        if (!(rc = map_store_sweep_get(st, sweep, &info, &c.err)) && strcmp(info->dataset, c.pos[0]) != 0)
+            rc = map_error_set(&c.err, MAP_EUSAGE, "sweep %ld belongs to dataset '%s', not '%s'", sweep,
+                               info->dataset, c.pos[0]);
+    } else if (!rc) {
+        rc = map_store_get_dataset(st, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
+    }
+    if (!rc)
+        rc = map_cli_out_open(c.out, &out, &c.err);
+    if (!rc && sweep) {
+        map_table_writer *tw = map_table_writer_new(out, 0);
+        if (!tw) {
+            rc = map_error_set(&c.err, MAP_ENOMEM, "out of memory");
+        } else {
+            const map_table_sink sink = map_table_writer_sink(tw);
+            rc = map_app_export_sweep(st, sweep, &sink, &c.err);
+            const int frc = map_table_writer_finish(tw, rc ? NULL : &c.err);
+            if (!rc)
+                rc = frc;
+            map_table_writer_free(tw);
+        }
+    } else if (!rc) {
+        rc = map_app_export_dataset(ds, out, &c.err);
+    }
+    rc = map_cli_out_close(out, rc, &c.err);
+    map_store_sweep_info_free(info, info ? 1 : 0);
+    map_dataset_free(ds);
+    map_store_close(st);
+    return rc ? map_cli_fail(&c.err, spec.name) : MAP_OK;
+}

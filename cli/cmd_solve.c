@@ -1,0 +1,375 @@
+/* cmd_solve.c — the palette subcommands solve, feasible and adjust: their
+ * shared solve options, the notes they print on stderr, and each command's
+ * option table and body. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "map_cli.h"
+#include "map_output.h"
+
+/* ---- options shared by solve, feasible and adjust ----------------------- */
+
+/* The raw option values of the solve options (map_solve_opts). */
+typedef struct solve_args {
+    const char *normalize, *method, *init;
+    int sensitivity;
+    long bootstrap, seed;
+    double holdout;
+    char **init_list;           /* split --init (owned) */
+    double init_buf[MAP_MAX_K]; /* parsed --init */
+} solve_args;
+
+#define SOLVE_ARGS_INIT {NULL, NULL, NULL, 0, 0, 1, 0.0, NULL, {0}}
+
+#define NORMALIZE_OPT(a)                                                                        \
+    {"normalize", MAP_OPT_STRING, "MODE",                                                      \
+     "global, or prompt: per-prompt normalisation on the prompt column", "global", 0,          \
+     &(a).normalize, 0, 0, 0, 0, 0}
+
+/* The options of a solve (solve and adjust), after NORMALIZE_OPT. */
+#define SOLVE_OPTS(a)                                                                           \
+    {"method", MAP_OPT_STRING, "M", "newton, lbfgs or mma (NLopt, for cross-checking)",        \
+     "newton", 0, &(a).method, 0, 0, 0, 0, 0},                                                  \
+    {"init", MAP_OPT_STRING, "L1,L2,...", "warm start: lambda per palette value, in order",     \
+     "0", 0, &(a).init, 0, 0, 0, 0, 0},                                                         \
+    {"sensitivity", MAP_OPT_FLAG, NULL, "shadow prices and dlambda/dc on the free set", NULL,  \
+     0, &(a).sensitivity, 0, 0, 0, 0, 0},                                                       \
+    {"bootstrap", MAP_OPT_LONG, "B", "B bootstrap resamples: SEs and 95% intervals", NULL, 0,  \
+     &(a).bootstrap, 0, 0, 0, 1, 100000},                                                       \
+    {"holdout", MAP_OPT_DOUBLE, "F", "solve on 1-F of the samples, check on the held-out F",   \
+     NULL, 0, &(a).holdout, 0.0, 1.0, 1, 0, 0},                                                 \
+    {"seed", MAP_OPT_LONG, "S", "seed of --bootstrap and --holdout (GSL mt19937)", "1", 0,     \
+     &(a).seed, 0, 0, 0, 0, LONG_MAX}
+
+#define SOLVE_NOTES                                                                             \
+    "--normalize prompt solves the per-prompt problem (MATH.md 9) on the dataset's prompt\n"   \
+    "column (exit 3 without one); prompts with one sample cannot be tilted and are counted.\n" \
+    "--bootstrap and --holdout resample prompts under --normalize prompt. --method lbfgs\n"    \
+    "or mma: NLopt on the same dual; optimal only when the KKT test passes at 1e-7."
+
+/* Turns a's raw values (and c's --normalize) into so; MAP_EUSAGE naming the
+ * option at fault. */
+static int solve_args_finish(solve_args *a, const map_cli_cmd *c, map_solve_opts *so,
+                             int with_solve, map_error *err)
+{
+    map_solve_opts_default(so);
+    so->normalize = c->norm; /* checked by map_cli_begin */
+    if (!with_solve)
+        return MAP_OK;
+    if (a->method && map_method_parse(a->method, &so->method) != 0)
+        return map_error_set(err, MAP_EUSAGE, "unknown value '%s' for --method (newton, lbfgs, mma)",
+                             a->method);
+    if (a->holdout != 0.0 && !(a->holdout > 0.0 && a->holdout < 1.0))
+        return map_error_set(err, MAP_EUSAGE, "--holdout %g is not in (0, 1)", a->holdout);
+    so->sensitivity = a->sensitivity;
+    so->bootstrap = (size_t)a->bootstrap;
+    so->holdout = a->holdout;
+    so->seed = (unsigned long)a->seed;
+    if (a->init) {
+        size_t count = 0;
+        int rc = map_args_split_list(a->init, "--init", &a->init_list, &count, err);
+        if (rc)
+            return rc;
+        if (count > MAP_MAX_K)
+            return map_error_set(err, MAP_EUSAGE, "--init gives %zu values; at most %d", count,
+                                 MAP_MAX_K);
+        for (size_t i = 0; i < count; i++)
+            if (map_parse_double(a->init_list[i], &a->init_buf[i]) != 0 ||
+                !(a->init_buf[i] >= 0.0))
+                return map_error_set(err, MAP_EUSAGE,
+                                     "invalid value '%s' in --init: expected a number >= 0",
+                                     a->init_list[i]);
+        so->init = a->init_buf;
+        so->ninit = count;
+    }
+    return MAP_OK;
+}
+
+/* Notes on stderr about a solve: constant values, prompts that cannot be
+ * tilted, an ill-conditioned final Hessian, a missing sensitivity and
+ * excluded bootstrap replicates. */
+static void solve_notes(const map_solve_report *rep)
+{
+    for (size_t i = 0; i < rep->k; i++)
+        if (rep->items[i].constant)
+            fprintf(stderr,
+                    "mapsolve: note: value '%s' is constant and meets its target; left out "
+                    "with lambda 0 (its lambda is not identifiable)\n", rep->items[i].name);
+    if (rep->singletons)
+        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
+                        "tilted\n", rep->singletons, rep->prompts);
+    for (size_t i = 0; i < rep->ncollinear; i++) {
+        const map_collinear *c = &rep->collinear[i];
+        fprintf(stderr, "mapsolve: note: values '%s' and '%s' are exactly collinear on the samples "
+                        "(%s = %.6g·%s %+.6g): only a combination of their lambdas is determined\n",
+                c->a, c->b, c->b, c->slope, c->a, c->intercept);
+    }
+    if (rep->ill_conditioned)
+        fprintf(stderr, "mapsolve: warning: the final Hessian is ill-conditioned (condition "
+                        "%.3g): some values are (nearly) collinear, so their lambdas are poorly "
+                        "determined\n", rep->result.diag.cond);
+    if (rep->sens_note[0])
+        fprintf(stderr, "mapsolve: note: %s\n", rep->sens_note);
+    if (rep->has_bootstrap && rep->boot.excluded)
+        fprintf(stderr, "mapsolve: note: %zu of %zu bootstrap replicates were not optimal and "
+                        "are excluded\n", rep->boot.excluded, rep->boot.replicates);
+}
+
+/* ---- solve -------------------------------------------------------------- */
+
+int map_cli_solve(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    solve_args sa = SOLVE_ARGS_INIT;
+    map_solver_params par;
+    map_solver_params_default(&par);
+    const char *palette = NULL;
+    int want_margin = 0;
+    double tol = par.tol;
+    long max_iter = par.max_iter;
+    char tol_def[32], iter_def[32];
+    snprintf(tol_def, sizeof tol_def, "%g", par.tol);
+    snprintf(iter_def, sizeof iter_def, "%d", par.max_iter);
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (see below)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        {"margin", MAP_OPT_FLAG, NULL, "also compute the scaled margin v* (an LP; as feasible)",
+         NULL, 0, &want_margin, 0, 0, 0, 0, 0},
+        {"tol", MAP_OPT_DOUBLE, "T", "KKT tolerance relative to each value's sd", tol_def, 0,
+         &tol, 0.0, 1.0, 1, 0, 0},
+        {"max-iter", MAP_OPT_LONG, "N", "Newton iteration limit", iter_def, 0, &max_iter, 0, 0, 0,
+         1, 1000000},
+        MAP_CLI_OPT_DB(&c.db),
+        NORMALIZE_OPT(sa),
+        SOLVE_OPTS(sa),
+    };
+    const map_cmd_spec spec = {
+        "solve",
+        "solve NAME --palette SPEC [--json] [--margin] [--tol T] [--max-iter N] [--db PATH]\n"
+        "                     [--normalize global|prompt] [--method newton|lbfgs|mma]\n"
+        "                     [--init L1,...] [--sensitivity] [--bootstrap B] [--holdout F]\n"
+        "                     [--seed S]",
+        "Finds the least-KL reweighting of dataset NAME's samples whose expected values\n"
+        "reach the palette's targets (the MAP problem), with a verdict: optimal (the\n"
+        "weights lambda >= 0 of the combined reward), infeasible (with a certificate d:\n"
+        "no reweighting reaches d.c) or boundary (reachable only in the limit).",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Palette: comma-separated VALUE=TARGET, TARGET a number, 'mean' (the value's mean)\n"
+        "or qNN (its NN-th percentile, type 7, NN in [0, 100], e.g. q50, q97.5).\n"
+        "Example: --palette humor=q90,gpt2-helpful=mean,coherence=0.45\n"
+        "A constant value whose target is at most its value is left out with lambda 0;\n"
+        "above its value the palette is infeasible with the certificate d = e_i.\n"
+        "--json prints {dataset, n, status, values: [{name, spec, target, lambda, level,\n"
+        "constant}], levels: {VALUE: level, for every value}, kl, ess, max_weight, dual,\n"
+        "kkt, gap, violation, condition, iterations, margin, normalize, prompts,\n"
+        "singleton_prompts, method, ill_conditioned, collinear: [{values: [A, B], slope,\n"
+        "intercept}]}, plus certificate: {direction: {VALUE: d}, gap} when\n"
+        "infeasible, boundary_values: [...] when boundary, sensitivity: {shadow_prices,\n"
+        "free, dlambda_dc: {VALUE: {VALUE: d}}, condition}, bootstrap: {replicates, used,\n"
+        "excluded, seed, lambda: {VALUE: {estimate, mean, se, lo, hi}}, levels: {...}} and\n"
+        "holdout: {fraction, seed, n_train, n_test, prompts_train, prompts_test, status,\n"
+        "kl_train, kl_test, ess_test, levels: {VALUE: {train, test}}} when asked for.\n"
+        "margin (the scaled margin v*, as feasible computes it) is null unless --margin\n"
+        "is given or the verdict needed it (a boundary palette): an optimal Newton run\n"
+        "is the evidence of attainability, an infeasible one carries its certificate.\n"
+        SOLVE_NOTES};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    par.tol = tol;
+    par.max_iter = (int)max_iter;
+    map_feas_params fp;
+    map_feas_params_default(&fp);
+    fp.want_margin = want_margin;
+    map_solve_opts so;
+    map_solve_report *rep = NULL;
+    map_dataset *ds = NULL;
+    int rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
+    if (!rc)
+        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
+    if (!rc)
+        rc = map_app_solve_dataset_opts(ds, palette, &so, &par, &fp, &rep, &c.err);
+    map_dataset_free(ds);
+    map_args_list_free(sa.init_list);
+    if (rc)
+        return map_cli_fail(&c.err, spec.name);
+    solve_notes(rep);
+    if (c.json)
+        rc = map_cli_emit_json(map_json_solve(rep));
+    else if ((rc = map_print_solve(stdout, rep)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    if (!rc)
+        rc = map_app_solve_code(rep);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: the palette is not attained (status %s)\n",
+                map_solve_status_name(rep->result.status));
+    map_solve_report_free(rep);
+    return rc;
+}
+
+/* ---- feasible ----------------------------------------------------------- */
+
+int map_cli_feasible(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    solve_args sa = SOLVE_ARGS_INIT;
+    const char *palette = NULL;
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
+        NORMALIZE_OPT(sa),
+    };
+    const map_cmd_spec spec = {
+        "feasible",
+        "feasible NAME --palette SPEC [--json] [--db PATH] [--normalize global|prompt]",
+        "Decides whether some reweighting of dataset NAME's samples reaches the palette,\n"
+        "without solving for lambda: the verdict, the scaled margin v* (> 0: attainable;\n"
+        "|v*| <= 1e-9: boundary, reachable only in the limit; < 0: infeasible) and its\n"
+        "evidence: for infeasible a certificate d >= 0 with d.c > d.r for every sample,\n"
+        "checked on the data; for boundary the values that drive it.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Palette: as for solve (VALUE=TARGET with TARGET a number, 'mean' or qNN).\n"
+        "Exit status 0 only for attainable; 1 for boundary (attainable only as lambda\n"
+        "grows without bound) and for infeasible.\n"
+        "--json prints {dataset, n, verdict, margin, values: [{name, spec, target,\n"
+        "constant}], normalize, prompts, singleton_prompts}, plus certificate: {direction:\n"
+        "{VALUE: d}, gap} when infeasible and boundary_values: [...] when boundary.\n"
+        "--normalize prompt: the verdict on the per-prompt attainable set (the average of\n"
+        "the prompts' hulls); exit 3 when the dataset has no prompt column."};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    map_solve_opts so;
+    map_feasible_report *rep = NULL;
+    map_dataset *ds = NULL;
+    int rc = solve_args_finish(&sa, &c, &so, 0, &c.err);
+    if (!rc)
+        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
+    if (!rc)
+        rc = map_app_feasible_dataset_opts(ds, palette, &so, NULL, &rep, &c.err);
+    map_dataset_free(ds);
+    if (rc)
+        return map_cli_fail(&c.err, spec.name);
+    if (rep->singletons)
+        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
+                        "tilted\n", rep->singletons, rep->prompts);
+    if (c.json)
+        rc = map_cli_emit_json(map_json_feasible(rep));
+    else if ((rc = map_print_feasible(stdout, rep)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    if (!rc)
+        rc = map_app_feasible_code(rep);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: the palette is not attainable (%s)\n",
+                map_verdict_name(rep->verdict));
+    map_feasible_report_free(rep);
+    return rc;
+}
+
+/* ---- adjust ------------------------------------------------------------- */
+
+int map_cli_adjust(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    solve_args sa = SOLVE_ARGS_INIT;
+    map_solver_params par;
+    map_solver_params_default(&par);
+    map_adjust_opts ao;
+    map_adjust_opts_default(&ao);
+    const char *palette = NULL, *mode = NULL, *priority = NULL;
+    const char *inset_text = NULL;
+    char inset_def[32];
+    snprintf(inset_def, sizeof inset_def, "%g", ao.inset);
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        {"mode", MAP_OPT_STRING, "MODE", "ray or greedy", "ray", 0, &mode, 0, 0, 0, 0, 0},
+        {"priority", MAP_OPT_STRING, "A,B,...", "greedy: values to adjust first, in this order",
+         "palette order", 0, &priority, 0, 0, 0, 0, 0},
+        {"inset", MAP_OPT_STRING, "F", "step inside the boundary, in [0, 1)", inset_def, 0,
+         &inset_text, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
+        NORMALIZE_OPT(sa),
+        SOLVE_OPTS(sa),
+    };
+    const map_cmd_spec spec = {
+        "adjust",
+        "adjust NAME --palette SPEC [--mode ray|greedy] [--priority A,B,...] [--inset F]\n"
+        "                      [--json] [--db PATH] [--normalize global|prompt]\n"
+        "                      [solve options: --method, --init, --sensitivity, ...]",
+        "Lowers an unattainable palette onto the attainable set of dataset NAME and\n"
+        "solves it (MATH.md 7). ray: the largest rho in [0, 1] with mean + rho (c - mean)\n"
+        "attainable (mean: the reference means). greedy: in priority order, each target\n"
+        "becomes the most that stays attainable with the ones before it.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "The adjusted palette lies on the boundary, where lambda is infinite, so the\n"
+        "palette solved is stepped inside: target = mean + (1 - inset)(adjusted - mean).\n"
+        "A strictly attainable palette is solved unchanged (rho 1, inset 0); a palette\n"
+        "on the boundary keeps its targets as adjusted ones and is inset.\n"
+        "--priority names values of the palette (unknown or repeated names: exit 3);\n"
+        "the others follow in palette order. Exit status 0 when the final solve is\n"
+        "optimal.\n"
+        "--json prints {dataset, n, mode, rho (ray), inset, unchanged, requested_margin,\n"
+        "status, values: [{name, spec, requested, adjusted, target, lambda, level,\n"
+        "constant}], levels, kl, ess, max_weight, dual, kkt, gap, violation, condition,\n"
+        "iterations, margin, normalize, prompts, singleton_prompts, method}; margin is that\n"
+        "of the palette solved; sensitivity, bootstrap, holdout as for solve.\n"
+        SOLVE_NOTES};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {
+        map_error_set(&c.err, MAP_EUSAGE, "adjust: unknown mode '%s' for --mode (ray, greedy)",
+                      mode);
+        return map_cli_fail(&c.err, spec.name);
+    }
+    /* [0, 1) is half-open, which the option table cannot say: checked here. */
+    double inset = ao.inset;
+    if (inset_text &&
+        (map_parse_double(inset_text, &inset) != 0 || !(inset >= 0.0 && inset < 1.0))) {
+        map_error_set(&c.err, MAP_EUSAGE,
+                      "adjust: invalid value '%s' for --inset: expected a number in [0, 1)",
+                      inset_text);
+        return map_cli_fail(&c.err, spec.name);
+    }
+    if (priority && ao.mode != MAP_ADJUST_GREEDY) {
+        map_error_set(&c.err, MAP_EUSAGE, "adjust: --priority applies to --mode greedy only");
+        return map_cli_fail(&c.err, spec.name);
+    }
+    ao.inset = inset;
+    char **plist = NULL;
+    size_t np = 0;
+    int rc = priority ? map_args_split_list(priority, "--priority", &plist, &np, &c.err) : MAP_OK;
+    if (rc)
+        return map_cli_fail(&c.err, spec.name);
+    ao.priority = (const char *const *)plist;
+    ao.npriority = np;
+    map_solve_opts so;
+    map_adjust_report *rep = NULL;
+    map_dataset *ds = NULL;
+    rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
+    if (!rc)
+        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
+    if (!rc)
+        rc = map_app_adjust_dataset_opts(ds, palette, &ao, &so, &par, NULL, &rep, &c.err);
+    map_dataset_free(ds);
+    map_args_list_free(plist);
+    map_args_list_free(sa.init_list);
+    if (rc)
+        return map_cli_fail(&c.err, spec.name);
+    const map_solve_report *s = rep->solve;
+    solve_notes(s);
+    if (c.json)
+        rc = map_cli_emit_json(map_json_adjust(rep));
+    else if ((rc = map_print_adjust(stdout, rep)) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    if (!rc)
+        rc = map_app_adjust_code(rep);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: the adjusted palette is not attained (status %s)\n",
+                map_solve_status_name(s->result.status));
+    map_adjust_report_free(rep);
+    return rc;
+}

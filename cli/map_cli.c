@@ -1,0 +1,161 @@
+/* map_cli.c — the command prologue shared by every mapsolve subcommand:
+ * option parsing with --help and usage errors, the one store-open policy
+ * (--db, $MAPSOLVE_DB, ./mapsolve.db; created only for writing commands),
+ * dataset loading, the --out file, the error printer and JSON output. */
+#include "map_cli.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int map_cli_fail(const map_error *err, const char *cmd)
+{
+    fprintf(stderr, "mapsolve: %s\n", err->msg[0] ? err->msg : "unknown error");
+    if (err->code == MAP_EUSAGE && cmd)
+        fprintf(stderr, "Try 'mapsolve %s --help'.\n", cmd);
+    return err->code ? err->code : MAP_ENOMEM;
+}
+
+int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
+                  int *done)
+{
+    map_error err;
+    map_error_clear(&err);
+    *done = 0;
+    const int rc = map_args_parse(spec, argc, argv, pos, npos, &err);
+    if (rc == MAP_ARGS_HELP) {
+        map_args_help(spec, stdout);
+        *done = 1;
+        return MAP_OK;
+    }
+    if (rc) {
+        *done = 1;
+        return map_cli_fail(&err, spec->name);
+    }
+    return MAP_OK;
+}
+
+int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
+                      unsigned *load_flags, map_error *err)
+{
+    if (text && map_normalize_parse(text, norm) != 0)
+        return map_error_set(err, MAP_EUSAGE, "%s: --normalize must be global or prompt, not '%s'",
+                             cmd, text);
+    if (load_flags)
+        *load_flags = *norm == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0;
+    return MAP_OK;
+}
+
+int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c)
+{
+    c->pos[0] = NULL;
+    c->npos = 0;
+    map_error_clear(&c->err);
+    c->norm = MAP_NORMALIZE_GLOBAL;
+    c->load_flags = 0;
+    int done = 0;
+    c->rc = map_cli_parse(spec, argc, argv, c->pos, &c->npos, &done);
+    if (done)
+        return 1;
+    for (size_t i = 0; i < spec->nopts; i++) {
+        const map_opt *o = &spec->opts[i];
+        if (strcmp(o->name, "normalize") != 0)
+            continue;
+        assert(o->type == MAP_OPT_STRING);
+        if (map_cli_normalize(*(const char *const *)o->dest, spec->name, &c->norm,
+                              &c->load_flags, &c->err)) {
+            c->rc = map_cli_fail(&c->err, spec->name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c)
+{
+    const map_opt opts[] = {
+        MAP_CLI_OPT_JSON(p->json_help, &c->json),
+        MAP_CLI_OPT_DB(&c->db),
+    };
+    const size_t first = p->json_help ? 0 : 1;
+    const map_cmd_spec spec = {p->name,    p->usage,     p->description, p->min_pos,
+                               p->max_pos, opts + first, 2 - first,      p->notes};
+    return map_cli_begin(&spec, argc, argv, c);
+}
+
+int map_cli_store_open(const char *db_opt, map_cli_access how, const char *name, map_store **st,
+                       map_error *err)
+{
+    *st = NULL;
+    const char *path = map_store_default_path(db_opt);
+    if (how != MAP_CLI_CREATE && access(path, F_OK) != 0) {
+        if (!name)
+            return MAP_OK;
+        return map_error_set(err, MAP_EUSAGE, "no dataset named '%s' in %s (no such database)",
+                             name, path);
+    }
+    if (how == MAP_CLI_READ)
+        return map_store_open_readonly(path, st, err);
+    return map_store_open(path, st, err);
+}
+
+/* Loads name with flags, or (so not NULL) as map_app_load does for so. */
+static int load(const char *db_opt, const char *name, unsigned flags, const map_solve_opts *so,
+                map_dataset **ds, map_error *err)
+{
+    *ds = NULL;
+    map_store *st = NULL;
+    int rc = map_cli_store_open(db_opt, MAP_CLI_READ, name, &st, err);
+    if (!rc)
+        rc = so ? map_app_load(st, name, so, ds, err)
+                : map_store_get_dataset(st, name, flags, ds, err);
+    map_store_close(st);
+    return rc;
+}
+
+int map_cli_load(const char *db_opt, const char *name, unsigned flags, map_dataset **ds,
+                 map_error *err)
+{
+    return load(db_opt, name, flags, NULL, ds, err);
+}
+
+int map_cli_load_solve(const char *db_opt, const char *name, const map_solve_opts *so,
+                       map_dataset **ds, map_error *err)
+{
+    return load(db_opt, name, 0, so, ds, err);
+}
+
+int map_cli_out_open(const char *path, FILE **out, map_error *err)
+{
+    *out = stdout;
+    if (!path || strcmp(path, "-") == 0)
+        return MAP_OK;
+    if (!(*out = fopen(path, "w")))
+        return map_error_set(err, MAP_EUSAGE, "cannot open '%s' for --out: %s", path,
+                             strerror(errno));
+    return MAP_OK;
+}
+
+int map_cli_out_close(FILE *out, int rc, map_error *err)
+{
+    if (!out || out == stdout)
+        return rc;
+    const int bad = ferror(out);
+    errno = 0;
+    if ((fclose(out) != 0 || bad) && !rc)
+        rc = map_error_set(err, MAP_ENOMEM, "cannot write --out: %s",
+                           errno ? strerror(errno) : "write error");
+    return rc;
+}
+
+int map_cli_emit_json(char *text)
+{
+    if (!text) {
+        fputs("mapsolve: out of memory writing JSON\n", stderr);
+        return MAP_ENOMEM;
+    }
+    fputs(text, stdout);
+    map_free(text);
+    return MAP_OK;
+}
