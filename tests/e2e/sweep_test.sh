@@ -69,10 +69,22 @@ check "improves is 0 or 1" jqe -s 'all(.[]; .improves == 0 or .improves == 1)' "
 check "kl >= 0" jqe -s 'all(.[]; .kl >= 0)' "$WORK/l.jsonl"
 
 CASE=interrupt
-"$BIN" sweep opt --random 12000 --values "$V6" --store --threads 2 >"$WORK/i1.csv" 2>"$WORK/ierr" &
+# The sweep writes into a FIFO that the test reads two lines from and then
+# leaves alone: 12,000 rows (about 2.4 MB) cannot pass a pipe's 64 KiB, so
+# when SIGINT comes the sweep has certainly started (a row was read) and
+# certainly not finished, whatever the machine's speed. The rest is then
+# drained until the interrupted sweep exits.
+mkfifo "$WORK/i1.fifo"
+"$BIN" sweep opt --random 12000 --values "$V6" --store --threads 2 >"$WORK/i1.fifo" 2>"$WORK/ierr" &
 pid=$!
-sleep 1.5
+exec 8<"$WORK/i1.fifo"
+: >"$WORK/i1.csv"
+for _ in 1 2; do
+    IFS= read -r line <&8 && printf '%s\n' "$line" >>"$WORK/i1.csv"
+done
 kill -INT $pid
+cat <&8 >>"$WORK/i1.csv"
+exec 8<&-
 wait $pid
 rc=$?
 check "interrupted: exit 130" test $rc -eq 130
