@@ -220,6 +220,8 @@ static void add_row(lp_state *st, const map_problem *pb, size_t j, int tcol)
     st->nrows++;
 }
 
+void map_lp_thread_done(void) { glp_free_env(); }
+
 void map_margin_report(const map_problem *pb, double upper, double lower, const double *dbest,
                        double *margin, double *direction)
 {

@@ -77,7 +77,7 @@ static double free_condition(const map_problem *pb, const double *lambda, const 
             const size_t ir = ws->freeidx[r], ic = ws->freeidx[c];
             ws->hff[r * nf + c] = cov[ir * k + ic] / (pb->scale[ir] * pb->scale[ic]);
         }
-    gsl_set_error_handler_off();
+    map_solver_init();
     gsl_matrix_view H = gsl_matrix_view_array(ws->hff, nf, nf);
     if (gsl_linalg_cholesky_decomp1(&H.matrix) != GSL_SUCCESS)
         return INFINITY;

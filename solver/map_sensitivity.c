@@ -31,7 +31,7 @@ int map_sensitivity(const map_problem *pb, const double *lambda, map_solver_ws *
     for (size_t r = 0; r < nf; r++)
         for (size_t c = 0; c < nf; c++)
             h[r * nf + c] = sigma[f[r] * k + f[c]] / (pb->scale[f[r]] * pb->scale[f[c]]);
-    gsl_set_error_handler_off();
+    map_solver_init();
     gsl_matrix_view H = gsl_matrix_view_array(h, nf, nf);
     /* Singular, or singular to rounding (an exact duplicate may leave a
      * pivot of rounding size rather than a failed Cholesky). */

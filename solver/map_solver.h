@@ -122,6 +122,13 @@ typedef struct map_solution {
 
 typedef struct map_solver_ws map_solver_ws;
 
+/* Process-wide set-up of the solver library, done once whatever the number
+ * of calls and threads (pthread_once): GSL's default error handler, which
+ * aborts the process, is turned off, so that GSL's failures come back as the
+ * library's status codes. map_solver_ws_new and every other entry point that
+ * reaches GSL call it; a program may call it first itself. Never fails. */
+void map_solver_init(void);
+
 /* Allocates a workspace for problems with up to kmax constrained values and
  * up to pmax stat columns in map_levels (pmax ≥ kmax is enforced). NULL on
  * out-of-memory. Free with map_solver_ws_free (NULL is a no-op). */

@@ -191,4 +191,9 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
 void map_margin_report(const map_problem *pb, double upper, double lower, const double *dbest,
                        double *margin, double *direction);
 
+/* Frees the calling thread's GLPK environment (GLPK keeps one per thread,
+ * created by the first LP the thread solves): worker threads call it before
+ * they end. GLPK glue, in map_feasible.c. */
+void map_lp_thread_done(void);
+
 #endif

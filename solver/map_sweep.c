@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <glpk.h>
 
 #include "map_stats.h"
 
@@ -477,9 +476,7 @@ static void *worker_main(void *arg)
     sw->active--;
     pthread_cond_broadcast(&sw->ready_cond);
     pthread_mutex_unlock(&sw->lock);
-    /* GLPK keeps a per-thread environment (thread-local storage) that the
-     * margin LP created in this thread; free it before the thread ends. */
-    glp_free_env();
+    map_lp_thread_done();
     return NULL;
 }
 

@@ -2,6 +2,7 @@
  * once for the largest problem, reused by every evaluation and Newton step;
  * and its evaluation threads (map_solver_ws_set_threads). */
 #include <gsl/gsl_errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,14 +50,23 @@ static map_eval_slot *slots_alloc(size_t count, size_t pmax, size_t pcov)
     return s;
 }
 
+/* GSL's default error handler aborts the process; the library reports GSL's
+ * failures as status codes instead, so the handler is turned off, once. */
+static void solver_init_once(void) { gsl_set_error_handler_off(); }
+
+void map_solver_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, solver_init_once);
+}
+
 map_solver_ws *map_solver_ws_new(size_t kmax, size_t pmax)
 {
     if (kmax == 0 || kmax > MAP_MAX_K)
         return NULL;
     if (pmax < kmax)
         pmax = kmax;
-    /* GSL's default handler aborts; the library reports errors itself. */
-    gsl_set_error_handler_off();
+    map_solver_init();
     map_solver_ws *ws = map_calloc(1, sizeof *ws);
     if (!ws)
         return NULL;
