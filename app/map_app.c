@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "map_frontier.h"
+#include "map_names.h"
 #include "map_sensitivity.h"
 #include "map_stats.h"
 
@@ -217,19 +218,20 @@ static void app_problem_free(app_problem *ap)
     ap->order = ap->start = NULL;
 }
 
+static const map_enum_entry normalize_names[] = {{"global", MAP_NORMALIZE_GLOBAL},
+                                                  {"prompt", MAP_NORMALIZE_PROMPT}};
+
 const char *map_normalize_name(map_normalize v)
 {
-    return v == MAP_NORMALIZE_PROMPT ? "prompt" : "global";
+    return map_enum_name(normalize_names, MAP_ENUM_COUNT(normalize_names), (int)v, "global");
 }
 
 int map_normalize_parse(const char *text, map_normalize *v)
 {
-    if (strcmp(text, "global") == 0)
-        *v = MAP_NORMALIZE_GLOBAL;
-    else if (strcmp(text, "prompt") == 0)
-        *v = MAP_NORMALIZE_PROMPT;
-    else
+    int x;
+    if (map_enum_value(normalize_names, MAP_ENUM_COUNT(normalize_names), text, &x))
         return -1;
+    *v = (map_normalize)x;
     return 0;
 }
 
@@ -852,19 +854,19 @@ int map_app_feasible(map_store *st, const char *name, const char *spec, const ma
 
 /* ---- adjust ------------------------------------------------------------- */
 
+static const map_enum_entry adjust_names[] = {{"ray", MAP_ADJUST_RAY}, {"greedy", MAP_ADJUST_GREEDY}};
+
 const char *map_adjust_mode_name(map_adjust_mode mode)
 {
-    return mode == MAP_ADJUST_GREEDY ? "greedy" : "ray";
+    return map_enum_name(adjust_names, MAP_ENUM_COUNT(adjust_names), (int)mode, "ray");
 }
 
 int map_adjust_mode_parse(const char *text, map_adjust_mode *mode)
 {
-    if (strcmp(text, "ray") == 0)
-        *mode = MAP_ADJUST_RAY;
-    else if (strcmp(text, "greedy") == 0)
-        *mode = MAP_ADJUST_GREEDY;
-    else
+    int x;
+    if (map_enum_value(adjust_names, MAP_ENUM_COUNT(adjust_names), text, &x))
         return -1;
+    *mode = (map_adjust_mode)x;
     return 0;
 }
 
@@ -891,6 +893,12 @@ int map_app_adjust_code(const map_adjust_report *rep) { return map_app_solve_cod
  * named in ao->priority first, in that order, then the rest in palette
  * order. Constant values take no part. A name that is not a value of the
  * palette, or appears twice, is MAP_EDATA. */
+/* The name of palette item i (a map_name_at for map_join). */
+static const char *palette_item_name(const void *pal, size_t i)
+{
+    return ((const map_palette *)pal)->items[i].name;
+}
+
 static int greedy_order(const map_palette *pal, const map_solve_item *items,
                         const map_adjust_opts *ao, size_t *order, map_error *err)
 {
@@ -902,13 +910,8 @@ static int greedy_order(const map_palette *pal, const map_solve_item *items,
         while (i < pal->k && strcmp(pal->items[i].name, name) != 0)
             i++;
         if (i == pal->k) {
-            size_t len = 0;
-            char list[512] = "";
-            for (size_t j = 0; j < pal->k && len + 1 < sizeof list; j++) {
-                const int w = snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "",
-                                       pal->items[j].name);
-                len += w > 0 ? (size_t)w : 0;
-            }
+            char list[512];
+            map_join(list, sizeof list, pal->k, palette_item_name, pal, ", ");
             return map_error_set(err, MAP_EDATA,
                                  "--priority: '%s' is not a value of the palette (%s)", name,
                                  list);
@@ -1061,17 +1064,6 @@ int map_app_adjust(map_store *st, const char *name, const char *spec, const map_
 
 /* ---- frontier and region ------------------------------------------------ */
 
-/* "a, b, c" from names into buf (truncated to size). */
-static void join_names(const char *const *names, size_t count, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t j = 0; j < count && len + 1 < size; j++) {
-        const int w = snprintf(buf + len, size - len, "%s%s", j ? ", " : "", names[j]);
-        len += w > 0 ? (size_t)w : 0;
-    }
-}
-
 /* The problem on the chosen values of ds (names, k of them): scale = sd,
  * absmax, target = mean (the tables ignore it). Unknown, repeated and
  * constant values are MAP_EDATA naming them. */
@@ -1088,7 +1080,7 @@ static int chosen_problem(const map_dataset *ds, const map_colstat *st, const ch
             c++;
         if (c == ds->m) {
             char list[512];
-            join_names((const char *const *)ds->values, ds->m, list, sizeof list);
+            map_join_names(list, sizeof list, (const char *const *)ds->values, ds->m, ", ");
             return map_error_set(err, MAP_EDATA,
                                  "--values: unknown value '%s' (dataset '%s' has: %s)", names[i],
                                  ds->name ? ds->name : "?", list);

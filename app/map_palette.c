@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "map_names.h"
 #include "map_solver.h"
 #include "map_stats.h"
 
@@ -155,17 +156,7 @@ int map_palette_parse(const char *spec, map_palette **out, map_error *err)
 /* "a, b, c" of ds's values into buf (truncated with "..." if too long). */
 static void list_values(const map_dataset *ds, char *buf, size_t size)
 {
-    size_t off = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < ds->m; i++) {
-        const int w = snprintf(buf + off, size - off, "%s%s", i ? ", " : "", ds->values[i]);
-        if (w < 0 || (size_t)w >= size - off) {
-            if (size > 4)
-                strcpy(buf + size - 4, "...");
-            return;
-        }
-        off += (size_t)w;
-    }
+    map_join_names(buf, size, (const char *const *)ds->values, ds->m, ", ");
 }
 
 int map_palette_resolve(map_palette *pal, const map_dataset *ds, map_error *err)

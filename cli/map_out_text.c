@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "map_names.h"
+
 /* A table of formatted cells, printed with aligned columns. */
 typedef struct table {
     size_t ncols, ncells, cap;
@@ -122,19 +124,10 @@ int map_print_datasets(FILE *out, const map_dataset_info *info, size_t count)
     table_cells(&t, head, 6);
     for (size_t i = 0; i < count; i++) {
         const map_dataset_info *d = &info[i];
-        size_t len = 1;
-        for (size_t v = 0; v < d->m; v++)
-            len += strlen(d->values[v]) + 1;
-        char *joined = map_malloc(len);
+        char *joined = map_join_alloc((const char *const *)d->values, d->m, ",");
         if (!joined) {
             t.ok = 0;
             break;
-        }
-        joined[0] = '\0';
-        for (size_t v = 0; v < d->m; v++) {
-            if (v)
-                strcat(joined, ",");
-            strcat(joined, d->values[v]);
         }
         char when[32];
         map_format_time(d->created, when);

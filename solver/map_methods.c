@@ -2,6 +2,7 @@
  * MMA, for cross-checking projected Newton (map_methods.h). The only solver
  * file that touches NLopt. */
 #include "map_methods.h"
+#include "map_names.h"
 
 #include <float.h>
 #include <gsl/gsl_errno.h>
@@ -12,25 +13,21 @@
 
 #include "map_solver_internal.h"
 
+static const map_enum_entry method_names[] = {
+    {"newton", MAP_METHOD_NEWTON}, {"lbfgs", MAP_METHOD_LBFGS}, {"mma", MAP_METHOD_MMA}};
+
 const char *map_method_name(map_method m)
 {
-    switch (m) {
-    case MAP_METHOD_NEWTON: return "newton";
-    case MAP_METHOD_LBFGS: return "lbfgs";
-    case MAP_METHOD_MMA: return "mma";
-    }
-    return "unknown";
+    return map_enum_name(method_names, MAP_ENUM_COUNT(method_names), (int)m, "unknown");
 }
 
 int map_method_parse(const char *text, map_method *m)
 {
-    static const map_method all[] = {MAP_METHOD_NEWTON, MAP_METHOD_LBFGS, MAP_METHOD_MMA};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(text, map_method_name(all[i])) == 0) {
-            *m = all[i];
-            return 0;
-        }
-    return -1;
+    int x;
+    if (map_enum_value(method_names, MAP_ENUM_COUNT(method_names), text, &x))
+        return -1;
+    *m = (map_method)x;
+    return 0;
 }
 
 /* Per-value KKT threshold: tol·scale_i plus the rounding floor of the

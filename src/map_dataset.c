@@ -1,5 +1,6 @@
 /* map_dataset.c — ownership and small queries of the in-memory dataset. */
 #include "map_dataset.h"
+#include "map_names.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -41,19 +42,20 @@ map_matrix map_dataset_matrix(const map_dataset *ds)
     return mx;
 }
 
+static const map_enum_entry precision_names[] = {{"double", MAP_PRECISION_DOUBLE},
+                                                  {"single", MAP_PRECISION_SINGLE}};
+
 const char *map_precision_name(map_precision p)
 {
-    return p == MAP_PRECISION_SINGLE ? "single" : "double";
+    return map_enum_name(precision_names, MAP_ENUM_COUNT(precision_names), (int)p, "double");
 }
 
 int map_precision_parse(const char *s, map_precision *out)
 {
-    if (s && strcmp(s, "double") == 0)
-        *out = MAP_PRECISION_DOUBLE;
-    else if (s && strcmp(s, "single") == 0)
-        *out = MAP_PRECISION_SINGLE;
-    else
+    int x;
+    if (map_enum_value(precision_names, MAP_ENUM_COUNT(precision_names), s, &x))
         return -1;
+    *out = (map_precision)x;
     return 0;
 }
 

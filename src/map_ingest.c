@@ -18,6 +18,7 @@
 
 #include "map_hash.h"
 #include "map_ingest_internal.h"
+#include "map_names.h"
 #include "map_number.h"
 
 #define DEFAULT_MAX_FIELD_BYTES ((size_t)64 * 1024 * 1024)
@@ -31,25 +32,19 @@
 
 #define NO_COLUMN ((size_t)-1)
 
+static const map_enum_entry format_names[] = {
+    {"auto", MAP_FMT_AUTO}, {"csv", MAP_FMT_CSV},       {"json", MAP_FMT_JSON},
+    {"jsonl", MAP_FMT_JSONL}, {"ndjson", MAP_FMT_JSONL},
+};
+
 int map_format_parse(const char *name, map_format *out)
 {
-    static const struct {
-        const char *name;
-        map_format fmt;
-    } names[] = {
-        {"auto", MAP_FMT_AUTO}, {"csv", MAP_FMT_CSV},     {"json", MAP_FMT_JSON},
-        {"jsonl", MAP_FMT_JSONL}, {"ndjson", MAP_FMT_JSONL},
-    };
-    if (!name)
+    int x;
+    if (map_enum_value(format_names, MAP_ENUM_COUNT(format_names), name, &x))
         return -1;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(name, names[i].name) == 0) {
-            if (out)
-                *out = names[i].fmt;
-            return 0;
-        }
-    }
-    return -1;
+    if (out)
+        *out = (map_format)x;
+    return 0;
 }
 
 /* The format of path from its extension (case-insensitive); stdin is CSV.
@@ -223,17 +218,7 @@ long map_reader_column(const map_reader *rd, const char *name)
 /* Writes "a, b, c" (the column names, cut to fit) into buf. */
 static void list_columns(const map_reader *rd, char *buf, size_t cap)
 {
-    size_t o = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < rd->ncols; i++) {
-        const int w = snprintf(buf + o, cap - o, "%s%s", i ? ", " : "", rd->cols[i]);
-        if (w < 0 || (size_t)w >= cap - o) {
-            if (cap > 4)
-                memcpy(buf + cap - 4, "...", 4);
-            return;
-        }
-        o += (size_t)w;
-    }
+    map_join_names(buf, cap, (const char *const *)rd->cols, rd->ncols, ", ");
 }
 
 /* Marks the column called name with role; opt names the option for messages. */

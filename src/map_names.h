@@ -1,0 +1,44 @@
+/* map_names.h — names of things, in one place: the name ↔ value tables of
+ * enumerated options (normalisation, method, precision, input format, adjust
+ * mode, ...) and the joining of name lists for messages and tables. Every
+ * enumerated option's _name/_parse pair is a table lookup through these, so
+ * that parsing and printing cannot disagree.
+ */
+#ifndef MAP_NAMES_H
+#define MAP_NAMES_H
+
+#include <stddef.h>
+
+/* One row of an enumeration's table: the option's name and its value. A
+ * value may have several names (aliases); the first row with a value is the
+ * name printed. */
+typedef struct map_enum_entry {
+    const char *name;
+    int value;
+} map_enum_entry;
+
+#define MAP_ENUM_COUNT(table) (sizeof(table) / sizeof((table)[0]))
+
+/* The printed name of value in table (n rows), or fallback if no row has it. */
+const char *map_enum_name(const map_enum_entry *table, size_t n, int value, const char *fallback);
+
+/* Sets *value (may be NULL) to the value of the row named text (exact,
+ * case-sensitive). Returns 0, or -1 when text is NULL or names no row. */
+int map_enum_value(const map_enum_entry *table, size_t n, const char *text, int *value);
+
+/* The i-th name of a list held by ctx (for lists that are not plain arrays). */
+typedef const char *(*map_name_at)(const void *ctx, size_t i);
+
+/* Joins the n names at(ctx, 0) … at(ctx, n − 1) with sep into buf (size > 4
+ * bytes), always NUL-terminated; a list that does not fit is cut and ends
+ * with "...". Returns buf. Allocates nothing. */
+char *map_join(char *buf, size_t size, size_t n, map_name_at at, const void *ctx, const char *sep);
+
+/* map_join over a plain array of n names. */
+char *map_join_names(char *buf, size_t size, const char *const *names, size_t n, const char *sep);
+
+/* The n names joined with sep in a new string (free with map_free), or NULL
+ * on out-of-memory. */
+char *map_join_alloc(const char *const *names, size_t n, const char *sep);
+
+#endif
