@@ -221,19 +221,7 @@ static void app_problem_free(app_problem *ap)
 static const map_enum_entry normalize_names[] = {{"global", MAP_NORMALIZE_GLOBAL},
                                                   {"prompt", MAP_NORMALIZE_PROMPT}};
 
-const char *map_normalize_name(map_normalize v)
-{
-    return map_enum_name(normalize_names, MAP_ENUM_COUNT(normalize_names), (int)v, "global");
-}
-
-int map_normalize_parse(const char *text, map_normalize *v)
-{
-    int x;
-    if (map_enum_value(normalize_names, MAP_ENUM_COUNT(normalize_names), text, &x))
-        return -1;
-    *v = (map_normalize)x;
-    return 0;
-}
+MAP_ENUM_FUNCS(map_normalize, map_normalize, normalize_names, "global")
 
 void map_solve_opts_default(map_solve_opts *so)
 {
@@ -856,19 +844,7 @@ int map_app_feasible(map_store *st, const char *name, const char *spec, const ma
 
 static const map_enum_entry adjust_names[] = {{"ray", MAP_ADJUST_RAY}, {"greedy", MAP_ADJUST_GREEDY}};
 
-const char *map_adjust_mode_name(map_adjust_mode mode)
-{
-    return map_enum_name(adjust_names, MAP_ENUM_COUNT(adjust_names), (int)mode, "ray");
-}
-
-int map_adjust_mode_parse(const char *text, map_adjust_mode *mode)
-{
-    int x;
-    if (map_enum_value(adjust_names, MAP_ENUM_COUNT(adjust_names), text, &x))
-        return -1;
-    *mode = (map_adjust_mode)x;
-    return 0;
-}
+MAP_ENUM_FUNCS(map_adjust_mode, map_adjust_mode, adjust_names, "ray")
 
 void map_adjust_opts_default(map_adjust_opts *ao)
 {

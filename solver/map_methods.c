@@ -16,19 +16,7 @@
 static const map_enum_entry method_names[] = {
     {"newton", MAP_METHOD_NEWTON}, {"lbfgs", MAP_METHOD_LBFGS}, {"mma", MAP_METHOD_MMA}};
 
-const char *map_method_name(map_method m)
-{
-    return map_enum_name(method_names, MAP_ENUM_COUNT(method_names), (int)m, "unknown");
-}
-
-int map_method_parse(const char *text, map_method *m)
-{
-    int x;
-    if (map_enum_value(method_names, MAP_ENUM_COUNT(method_names), text, &x))
-        return -1;
-    *m = (map_method)x;
-    return 0;
-}
+MAP_ENUM_FUNCS(map_method, map_method, method_names, "unknown")
 
 /* Per-value KKT threshold: tol·scale_i plus the rounding floor of the
  * accumulated means (as the Newton solver's). */

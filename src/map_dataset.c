@@ -45,19 +45,7 @@ map_matrix map_dataset_matrix(const map_dataset *ds)
 static const map_enum_entry precision_names[] = {{"double", MAP_PRECISION_DOUBLE},
                                                   {"single", MAP_PRECISION_SINGLE}};
 
-const char *map_precision_name(map_precision p)
-{
-    return map_enum_name(precision_names, MAP_ENUM_COUNT(precision_names), (int)p, "double");
-}
-
-int map_precision_parse(const char *s, map_precision *out)
-{
-    int x;
-    if (map_enum_value(precision_names, MAP_ENUM_COUNT(precision_names), s, &x))
-        return -1;
-    *out = (map_precision)x;
-    return 0;
-}
+MAP_ENUM_FUNCS(map_precision, map_precision, precision_names, "double")
 
 long map_dataset_value_index(const map_dataset *ds, const char *name)
 {

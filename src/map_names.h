@@ -26,6 +26,24 @@ const char *map_enum_name(const map_enum_entry *table, size_t n, int value, cons
  * case-sensitive). Returns 0, or -1 when text is NULL or names no row. */
 int map_enum_value(const map_enum_entry *table, size_t n, const char *text, int *value);
 
+/* Defines the pair `const char *PREFIX_name(TYPE v)` (FALLBACK for a value
+ * with no row) and `int PREFIX_parse(const char *text, TYPE *out)` (0, or −1
+ * for an unknown name, *out untouched) over TABLE, an array of
+ * map_enum_entry: each enumerated option's pair is this one lookup. */
+#define MAP_ENUM_FUNCS(TYPE, PREFIX, TABLE, FALLBACK)                                            \
+    const char *PREFIX##_name(TYPE v)                                                            \
+    {                                                                                            \
+        return map_enum_name(TABLE, MAP_ENUM_COUNT(TABLE), (int)v, FALLBACK);                    \
+    }                                                                                            \
+    int PREFIX##_parse(const char *text, TYPE *out)                                              \
+    {                                                                                            \
+        int x;                                                                                   \
+        if (map_enum_value(TABLE, MAP_ENUM_COUNT(TABLE), text, &x))                              \
+            return -1;                                                                           \
+        *out = (TYPE)x;                                                                          \
+        return 0;                                                                                \
+    }
+
 /* The i-th name of a list held by ctx (for lists that are not plain arrays). */
 typedef const char *(*map_name_at)(const void *ctx, size_t i);
 
