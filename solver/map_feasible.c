@@ -244,10 +244,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
                map_error *err)
 {
     map_feas_params defaults;
-    if (!fp) {
-        map_feas_params_default(&defaults);
-        fp = &defaults;
-    }
+    fp = map_feas_or_default(fp, &defaults);
     int rc = map_problem_check(pb, err);
     if (rc)
         return rc;
@@ -499,10 +496,7 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
                         int *attainable, map_error *err)
 {
     map_feas_params fdef;
-    if (!fp) {
-        map_feas_params_default(&fdef);
-        fp = &fdef;
-    }
+    fp = map_feas_or_default(fp, &fdef);
     *attainable = 0;
     int rc = map_problem_check(pb, err);
     if (rc)
@@ -630,14 +624,8 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
 {
     map_feas_params fdef;
     map_solver_params pdef;
-    if (!fp) {
-        map_feas_params_default(&fdef);
-        fp = &fdef;
-    }
-    if (!par) {
-        map_solver_params_default(&pdef);
-        par = &pdef;
-    }
+    fp = map_feas_or_default(fp, &fdef);
+    par = map_par_or_default(par, &pdef);
     if (fp->want_margin)
         return solve_after_verdict(pb, par, fp, init, ws, res, err);
     int rc = map_problem_check(pb, err);

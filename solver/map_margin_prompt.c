@@ -150,10 +150,7 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
                       double *direction, int *rounds_out, map_error *err)
 {
     map_feas_params defaults;
-    if (!fp) {
-        map_feas_params_default(&defaults);
-        fp = &defaults;
-    }
+    fp = map_feas_or_default(fp, &defaults);
     int rc = map_problem_check(pb, err);
     if (rc)
         return rc;

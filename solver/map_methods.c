@@ -161,12 +161,9 @@ int map_solve_palette_method(const map_problem *pb, map_method method, const map
         map_feas_params_default(&fdef);
         fp = &fdef;
     }
-    int rc = map_problem_check(pb, err);
+    int rc = map_problem_check_ws(pb, ws, err);
     if (rc)
         return rc;
-    if (pb->k > ws->kmax)
-        return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
-                             ws->kmax, pb->k);
     const size_t k = pb->k;
     int attainable = 0;
     rc = map_palette_verdict(pb, fp, res, &attainable, err);

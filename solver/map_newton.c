@@ -205,16 +205,10 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
         out = &out_local;
     memset(out, 0, sizeof *out);
     map_solver_params defaults;
-    if (!par) {
-        map_solver_params_default(&defaults);
-        par = &defaults;
-    }
-    int rc = map_problem_check(pb, err);
+    par = map_par_or_default(par, &defaults);
+    int rc = map_problem_check_ws(pb, ws, err);
     if (rc)
         return rc;
-    if (pb->k > ws->kmax)
-        return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
-                             ws->kmax, pb->k);
     const size_t k = pb->k;
     memset(sol, 0, sizeof *sol);
     for (size_t i = 0; i < k; i++)

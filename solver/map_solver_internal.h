@@ -196,4 +196,36 @@ void map_margin_report(const map_problem *pb, double upper, double lower, const 
  * they end. GLPK glue, in map_feasible.c. */
 void map_lp_thread_done(void);
 
+/* fp, or the documented defaults written to *store when fp is NULL. */
+static inline const map_feas_params *map_feas_or_default(const map_feas_params *fp,
+                                                         map_feas_params *store)
+{
+    if (fp)
+        return fp;
+    map_feas_params_default(store);
+    return store;
+}
+
+/* par, or the documented defaults written to *store when par is NULL. */
+static inline const map_solver_params *map_par_or_default(const map_solver_params *par,
+                                                         map_solver_params *store)
+{
+    if (par)
+        return par;
+    map_solver_params_default(store);
+    return store;
+}
+
+/* map_problem_check, then that ws holds pb's k values (MAP_ENOMEM if not). */
+static inline int map_problem_check_ws(const map_problem *pb, const map_solver_ws *ws, map_error *err)
+{
+    const int rc = map_problem_check(pb, err);
+    if (rc)
+        return rc;
+    if (pb->k > ws->kmax)
+        return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
+                             ws->kmax, pb->k);
+    return MAP_OK;
+}
+
 #endif
