@@ -50,6 +50,42 @@ typedef struct map_sweep_request {
     int64_t store_id;
 } map_sweep_request;
 
+/* ---- the request as JSON (what a stored sweep records) -----------------
+ *
+ * One object, the fields of the request that define its rows (never the run
+ * fields: threads, start_row, cancel, progress, store):
+ *   "dataset": the dataset's name,
+ *   "source": "grid" | "random" | "palettes" | "lambdas",
+ *   "grid": the grid spec (grid), "palettes": the file (palettes),
+ *   "count": rows (random, lambdas), "kind": "aggressive" | "conservative"
+ *   (random), "values": [names…] (random, lambdas), "scale": S (lambdas),
+ *   "seed": the seed, "normalize": "global" | "prompt", "margin": boolean. */
+
+/* Encodes rq (and the dataset's name, non-NULL) as JSON into a new
+ * NUL-terminated *json (free with map_free). MAP_EUSAGE for a request
+ * missing its source's fields; MAP_ENOMEM. */
+int map_sweep_request_encode(const map_sweep_request *rq, const char *dataset, char **json,
+                             map_error *err);
+
+/* A request decoded by map_sweep_request_decode, with the strings it owns:
+ * rq's grid, palettes and values point into dataset/grid/palettes/values;
+ * rq's run fields are zero. */
+typedef struct map_sweep_saved {
+    map_sweep_request rq;
+    char *dataset;
+    char *grid;
+    char *palettes;
+    char **values; /* rq.k names */
+} map_sweep_saved;
+
+/* Decodes json (as map_sweep_request_encode writes it) into *out, which is
+ * zeroed first and on failure. Errors: MAP_EDATA naming the field, e.g.
+ * "field 'grid' must be a string" (or "not JSON: …"); MAP_ENOMEM. Free a
+ * success with map_sweep_saved_free. */
+int map_sweep_request_decode(const char *json, map_sweep_saved *out, map_error *err);
+
+void map_sweep_saved_free(map_sweep_saved *s);
+
 typedef struct map_sweep_outcome {
     map_sweep_summary summary; /* from the engine */
     size_t nrows;              /* rows of the whole sweep */

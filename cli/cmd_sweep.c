@@ -197,6 +197,56 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
     return rc;
 }
 
+/* Fills *rq from the options of a new sweep (or of a stored command line)
+ * on dataset name; *values (n names, free with map_args_list_free) holds
+ * --values. Misuse: MAP_EUSAGE, naming the flag. */
+static int request_from_args(const sweep_args *a, const char *name, map_sweep_request *rq,
+                             char ***values, size_t *nvalues, map_error *err)
+{
+    if (!name)
+        return map_error_set(err, MAP_EUSAGE, "missing the dataset NAME");
+    const int nsources = !!a->grid + !!a->random + !!a->palettes + !!a->lambdas;
+    if (nsources != 1)
+        return map_error_set(err, MAP_EUSAGE, "give exactly one of --grid, --random, --palettes, --lambdas");
+    memset(rq, 0, sizeof *rq);
+    if (a->grid) {
+        rq->source = MAP_SOURCE_GRID;
+        rq->grid = a->grid;
+    } else if (a->palettes) {
+        rq->source = MAP_SOURCE_PALETTES;
+        rq->palettes = a->palettes;
+    } else {
+        rq->source = a->random ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
+        rq->count = (size_t)(a->random ? a->random : a->lambdas);
+        if (!a->values)
+            return map_error_set(err, MAP_EUSAGE, "--%s needs --values", a->random ? "random" : "lambdas");
+        const int rc = map_args_split_list(a->values, "--values", values, nvalues, err);
+        if (rc)
+            return rc;
+        rq->values = (const char *const *)*values;
+        rq->k = *nvalues;
+        rq->scale = a->scale;
+        if (a->random) {
+            const char *kind = a->kind ? a->kind : "conservative";
+            if (strcmp(kind, "aggressive") == 0)
+                rq->kind = MAP_SWEEP_AGGRESSIVE;
+            else if (strcmp(kind, "conservative") == 0)
+                rq->kind = MAP_SWEEP_CONSERVATIVE;
+            else
+                return map_error_set(err, MAP_EUSAGE, "--kind must be aggressive or conservative, not '%s'",
+                                     kind);
+        }
+    }
+    map_normalize norm = MAP_NORMALIZE_GLOBAL;
+    const int rc = map_cli_normalize(a->normalize, "sweep", &norm, NULL, err);
+    if (rc)
+        return rc;
+    rq->per_prompt = norm == MAP_NORMALIZE_PROMPT;
+    rq->want_margin = a->margin;
+    rq->seed = (uint64_t)a->seed;
+    return MAP_OK;
+}
+
 int map_cli_sweep(int argc, char **argv)
 {
     sweep_args a = {0};
@@ -218,11 +268,15 @@ int map_cli_sweep(int argc, char **argv)
     FILE *out = NULL;
     map_table_writer *tw = NULL;
     map_sweep_outcome oc = {0};
+    map_sweep_saved saved = {0};
+    map_sweep_request rq = {0};
+    char *request = NULL;
+    int have_request = 0;
     int64_t id = 0;
     const sweep_args given = a; /* what this invocation itself asked for */
 
     if (a.resume) {
-        /* Re-run the stored command line, from the first missing row. */
+        /* Re-run the stored request, from the first missing row. */
         if (name || a.grid || a.random || a.palettes || a.lambdas || a.values) {
             rc = map_error_set(&err, MAP_EUSAGE, "--resume takes no dataset or source: they are the stored sweep's");
             goto end;
@@ -235,34 +289,43 @@ int map_cli_sweep(int argc, char **argv)
                     info->total_rows);
             goto end;
         }
-        stored = map_strdup(info->command);
-        words = map_calloc(256, sizeof *words);
-        if (!stored || !words) {
-            rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
-            goto end;
-        }
-        const int nw = split_words(stored, words, 256);
-        /* words[0] is "sweep": the stored command is the subcommand's argv. */
-        if (nw < 1) {
-            rc = map_error_set(&err, MAP_ESTORE, "sweep %" PRId64 " has an unreadable command line", info->id);
-            goto end;
-        }
-        memset(&a, 0, sizeof a);
-        a.scale = 1.0;
-        a.seed = 1;
-        rc = parse_sweep(nw - 1, words + 1, &a, &name, &done);
-        if (done && rc)
-            goto end_quiet; /* the parser said why */
-        if (done || strcmp(words[0], "sweep") != 0) {
-            rc = map_error_set(&err, MAP_ESTORE, "sweep %" PRId64 ": the stored command line is not a sweep",
-                               info->id);
-            goto end;
-        }
-        if (a.palettes && strcmp(a.palettes, "-") == 0) {
-            rc = map_error_set(&err, MAP_EUSAGE,
-                               "sweep %" PRId64 " read its palettes from standard input: it cannot be resumed",
-                               info->id);
-            goto end;
+        id = info->id;
+        if (info->request) {
+            if ((rc = map_sweep_request_decode(info->request, &saved, &err))) {
+                char why[sizeof err.msg];
+                snprintf(why, sizeof why, "%s", err.msg);
+                rc = map_error_set(&err, MAP_ESTORE, "sweep %" PRId64 ": stored request: %s", id, why);
+                goto end;
+            }
+            rq = saved.rq;
+            name = saved.dataset;
+            have_request = 1;
+        } else {
+            /* Stored before requests were (schema version 3): convert its
+             * command line, parsed as it was run, into a request once. */
+            stored = map_strdup(info->command);
+            words = map_calloc(256, sizeof *words);
+            if (!stored || !words) {
+                rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
+                goto end;
+            }
+            const int nw = split_words(stored, words, 256);
+            /* words[0] is "sweep": the stored command is the subcommand's argv. */
+            if (nw < 1) {
+                rc = map_error_set(&err, MAP_ESTORE, "sweep %" PRId64 " has an unreadable command line", info->id);
+                goto end;
+            }
+            memset(&a, 0, sizeof a);
+            a.scale = 1.0;
+            a.seed = 1;
+            rc = parse_sweep(nw - 1, words + 1, &a, &name, &done);
+            if (done && rc)
+                goto end_quiet; /* the parser said why */
+            if (done || strcmp(words[0], "sweep") != 0) {
+                rc = map_error_set(&err, MAP_ESTORE, "sweep %" PRId64 ": the stored command line is not a sweep",
+                                   info->id);
+                goto end;
+            }
         }
         /* Output, threads and format are this invocation's. */
         a.out = given.out;
@@ -271,55 +334,20 @@ int map_cli_sweep(int argc, char **argv)
         a.db = given.db;
         a.resume = given.resume;
         a.store = 1;
-        id = info->id;
     }
-    if (!name) {
-        rc = map_error_set(&err, MAP_EUSAGE, "missing the dataset NAME");
+    if (!have_request && (rc = request_from_args(&a, name, &rq, &values, &nvalues, &err)))
+        goto end;
+    if (a.resume && rq.source == MAP_SOURCE_PALETTES && strcmp(rq.palettes, "-") == 0) {
+        rc = map_error_set(&err, MAP_EUSAGE,
+                           "sweep %" PRId64 " read its palettes from standard input: it cannot be resumed",
+                           info->id);
         goto end;
     }
-    const int nsources = !!a.grid + !!a.random + !!a.palettes + !!a.lambdas;
-    if (nsources != 1) {
-        rc = map_error_set(&err, MAP_EUSAGE, "give exactly one of --grid, --random, --palettes, --lambdas");
-        goto end;
-    }
-    map_sweep_request rq = {0};
-    if (a.grid) {
-        rq.source = MAP_SOURCE_GRID;
-        rq.grid = a.grid;
-    } else if (a.palettes) {
-        rq.source = MAP_SOURCE_PALETTES;
-        rq.palettes = a.palettes;
-    } else {
-        rq.source = a.random ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
-        rq.count = (size_t)(a.random ? a.random : a.lambdas);
-        if (!a.values) {
-            rc = map_error_set(&err, MAP_EUSAGE, "--%s needs --values", a.random ? "random" : "lambdas");
-            goto end;
-        }
-        if ((rc = map_args_split_list(a.values, "--values", &values, &nvalues, &err)))
-            goto end;
-        rq.values = (const char *const *)values;
-        rq.k = nvalues;
-        rq.scale = a.scale;
-        if (a.random) {
-            const char *kind = a.kind ? a.kind : "conservative";
-            if (strcmp(kind, "aggressive") == 0)
-                rq.kind = MAP_SWEEP_AGGRESSIVE;
-            else if (strcmp(kind, "conservative") == 0)
-                rq.kind = MAP_SWEEP_CONSERVATIVE;
-            else {
-                rc = map_error_set(&err, MAP_EUSAGE, "--kind must be aggressive or conservative, not '%s'", kind);
-                goto end;
-            }
-        }
-    }
-    map_normalize norm = MAP_NORMALIZE_GLOBAL;
-    if ((rc = map_cli_normalize(a.normalize, "sweep", &norm, NULL, &err)))
-        goto end;
-    rq.per_prompt = norm == MAP_NORMALIZE_PROMPT;
-    rq.want_margin = a.margin;
-    rq.seed = (uint64_t)a.seed;
     rq.threads = (unsigned)a.threads;
+    if (a.store && !have_request && (rc = map_sweep_request_encode(&rq, name, &request, &err)))
+        goto end;
+    if (a.resume && !have_request && (rc = map_store_sweep_set_request(st, id, request, &err)))
+        goto end;
     /* The dataset: read-only unless the sweep is stored. */
     if (!st && (rc = map_cli_store_open(a.db, a.store ? MAP_CLI_CREATE : MAP_CLI_READ, name, &st,
                                         &err)))
@@ -327,8 +355,8 @@ int map_cli_sweep(int argc, char **argv)
     if ((rc = map_store_get_dataset(st, name, rq.per_prompt ? MAP_LOAD_PROMPTS : 0, &ds, &err)))
         goto end;
     if (a.store && !a.resume) {
-        /* Record the sweep before the first row: its command line (this
-         * argv, quoted) and seed are what --resume re-runs. */
+        /* Record the sweep before the first row: its request is what
+         * --resume re-runs; its command line (this argv, quoted) is shown. */
         if ((rc = map_app_sweep_shape(ds, &rq, &oc, &err)))
             goto end;
         char cmd[8192];
@@ -342,7 +370,7 @@ int map_cli_sweep(int argc, char **argv)
         }
         const map_store_sweep_meta meta = {name, cmd, map_sweep_source_name(rq.source), rq.seed,
                                            (int64_t)time(NULL), oc.k, (const char *const *)oc.values,
-                                           oc.k, (const char *const *)oc.values, oc.nrows};
+                                           oc.k, (const char *const *)oc.values, oc.nrows, request};
         if ((rc = map_store_sweep_create(st, &meta, &id, &err)))
             goto end;
         fprintf(stderr, "mapsolve: recording sweep %" PRId64 "\n", id);
@@ -416,6 +444,8 @@ end_quiet:
     map_args_list_free(values);
     map_free(words);
     map_free(stored);
+    map_free(request);
+    map_sweep_saved_free(&saved);
     map_store_sweep_info_free(info, info ? 1 : 0);
     map_store_close(st);
     return rc;

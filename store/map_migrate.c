@@ -39,6 +39,10 @@
  * describe those float values. The column is added by migration 3's step
  * (and, for a version-3 database written before it existed, on the first
  * read-write open); without it every dataset is double.
+ * Schema version 4 gives sweep a request column: the sweep's request as
+ * JSON (map_sweep_request_encode in app/), which --resume reads. Sweeps
+ * stored before have it NULL and keep only their command line, which a
+ * resume converts into a request once.
  * New databases use 64 KiB pages (set in map_db.c): the matrix chunks are
  * long overflow chains, and larger pages mean fewer page reads per chunk.
  */
@@ -108,6 +112,20 @@ static int migrate_step3(map_store *st, map_error *err)
 {
     int code = add_precision_column(st, err);
     return code ? code : backfill_stats(st, err);
+}
+
+/* Migration 4's step: gives sweep its request column unless it has it (a
+ * database set back to version 3 by hand). */
+static int add_request_column(map_store *st, map_error *err)
+{
+    int64_t has = 0;
+    int code = store_query_int(st, "SELECT count(*) FROM pragma_table_info('sweep') "
+                               "WHERE name = 'request'", &has, err,
+                               "cannot read the sweep table's columns");
+    if (!code && !has)
+        code = store_exec(st, "ALTER TABLE sweep ADD COLUMN request TEXT", err,
+                          "cannot add the request column");
+    return code;
 }
 
 /* ---------------------------------------------------------------- schema */
@@ -193,11 +211,16 @@ static const char *const migrations[] = {
     "  idx INTEGER NOT NULL CHECK (idx >= 0),"
     "  stats BLOB NOT NULL,"
     "  PRIMARY KEY (dataset_id, idx)) WITHOUT ROWID;",
+
+    /* 3 -> 4: the sweep's request as JSON (NULL for the sweeps stored
+     * before, which keep their command line): all in add_request_column. */
+    "",
 };
 
 /* What each migration does besides its SQL, in the same transaction (NULL:
  * nothing). */
-static int (*const migration_steps[])(map_store *, map_error *) = {NULL, NULL, migrate_step3};
+static int (*const migration_steps[])(map_store *, map_error *) = {NULL, NULL, migrate_step3,
+                                                                          add_request_column};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == MAP_STORE_SCHEMA_VERSION,
                "one migration per schema version");

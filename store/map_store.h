@@ -23,7 +23,7 @@
 
 typedef struct map_store map_store;
 
-#define MAP_STORE_SCHEMA_VERSION 3
+#define MAP_STORE_SCHEMA_VERSION 4
 
 /* Resolves the database path: explicit (the --db argument) if non-NULL, else
  * $MAPSOLVE_DB if set and non-empty, else "mapsolve.db". Returns a pointer to
@@ -118,8 +118,9 @@ int map_store_check(map_store *st, map_error *err);
 /* ---- Sweeps -------------------------------------------------------------
  *
  * A sweep (mapsolve sweep --store) is a numbered record of many solved
- * palettes or evaluated λ on one dataset: its command line and seed (enough
- * to regenerate its rows and resume it), the names of its k chosen values
+ * palettes or evaluated λ on one dataset: its request as JSON (enough to
+ * regenerate its rows and resume it; schema version 4) and, for display, its
+ * command line and seed (a sweep stored before version 4 has only these), the names of its k chosen values
  * and nlevel level columns, its row count, and the rows computed so far.
  * Each row holds its status text, the palette (k doubles, or none), λ (k),
  * the levels (nlevel) as packed little-endian double BLOBs — bit-exact,
@@ -142,6 +143,7 @@ typedef struct map_store_sweep_meta {
     size_t nlevel;                  /* level columns, ≥ 1 */
     const char *const *level_names; /* nlevel names */
     size_t total_rows;              /* rows the finished sweep has */
+    const char *request;            /* the request as JSON (NULL: none, as before version 4) */
 } map_store_sweep_meta;
 
 /* Records a new, incomplete sweep of meta->dataset (one transaction) and
@@ -179,6 +181,7 @@ typedef struct map_store_sweep_info {
     char *dataset;       /* the dataset's name */
     int64_t created;
     char *command;
+    char *request;       /* the request as JSON; NULL for a sweep stored before version 4 */
     char *source;
     uint64_t seed;
     size_t k;
@@ -214,6 +217,11 @@ typedef int (*map_store_sweep_row_fn)(void *ctx, const map_store_sweep_row *row)
  * a row whose arrays do not match the sweep's shape: MAP_ESTORE. */
 int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_sweep_row_fn fn,
                          void *ctx, map_error *err);
+
+/* Records request (JSON, non-NULL) as sweep id's request, replacing any
+ * (used once for a sweep stored before version 4, whose command line a
+ * resume has converted). Unknown id: MAP_EUSAGE. */
+int map_store_sweep_set_request(map_store *st, int64_t id, const char *request, map_error *err);
 
 /* Deletes sweep id and its rows (one transaction). Unknown id: MAP_EUSAGE. */
 int map_store_sweep_remove(map_store *st, int64_t id, map_error *err);

@@ -90,8 +90,8 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
     if (!code)
         code = store_prepare(st,
                              "INSERT INTO sweep (dataset_id, created, command, source, seed, k, "
-                             "nlevel, total_rows, complete) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)", &ins, err);
+                             "nlevel, total_rows, complete, request) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)", &ins, err);
     if (!code) {
         int rc = sqlite3_bind_int64(ins, 1, dsid);
         if (rc == SQLITE_OK)
@@ -108,6 +108,9 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
             rc = sqlite3_bind_int64(ins, 7, (int64_t)meta->nlevel);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(ins, 8, (int64_t)meta->total_rows);
+        if (rc == SQLITE_OK)
+            rc = meta->request ? sqlite3_bind_text(ins, 9, meta->request, -1, SQLITE_STATIC)
+                               : sqlite3_bind_null(ins, 9);
         code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store the sweep")
                                : store_sql_fail(st, rc, err, "cannot bind");
     }
@@ -241,10 +244,11 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
 }
 
 /* Runs sql, an UPDATE or DELETE of the one row of sweep id (bound to ?1;
- * value to ?2 where has_value), in its own write transaction; what names
+ * value to ?2 where has_value, else text where non-NULL), in its own write
+ * transaction; what names
  * the step in errors. A sweep that is not there is MAP_EUSAGE. */
 static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value, int value,
-                       const char *what, map_error *err)
+                       const char *text, const char *what, map_error *err)
 {
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
@@ -259,6 +263,8 @@ static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value
         int rc = sqlite3_bind_int64(stmt, 1, id);
         if (rc == SQLITE_OK && has_value)
             rc = sqlite3_bind_int(stmt, 2, value);
+        else if (rc == SQLITE_OK && text)
+            rc = sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
         code = rc == SQLITE_OK ? store_step_done(st, stmt, err, what)
                                : store_sql_fail(st, rc, err, "cannot bind");
     }
@@ -275,6 +281,16 @@ static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value
 int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err)
 {
     return sweep_write(st, id, "UPDATE sweep SET complete = ?2 WHERE id = ?1", 1, complete != 0,
+                       NULL, "cannot update the sweep", err);
+}
+
+int map_store_sweep_set_request(map_store *st, int64_t id, const char *request, map_error *err)
+{
+    if (!request)
+        return map_error_set(err, MAP_EDATA, "no request given");
+    if (st && st->version < 4)
+        return map_error_set(err, MAP_ESTORE, "store '%s' has no request column", st->path);
+    return sweep_write(st, id, "UPDATE sweep SET request = ?2 WHERE id = ?1", 0, 0, request,
                        "cannot update the sweep", err);
 }
 
@@ -286,6 +302,7 @@ void map_store_sweep_info_free(map_store_sweep_info *info, size_t count)
         map_store_sweep_info *in = &info[s];
         map_free(in->dataset);
         map_free(in->command);
+        map_free(in->request);
         map_free(in->source);
         for (size_t i = 0; in->values && i < in->k; i++)
             map_free(in->values[i]);
@@ -302,10 +319,11 @@ static const char sql_sweep_values[] =
 static const char sql_sweep_levels[] =
     "SELECT idx, name FROM sweep_name WHERE sweep_id = ?1 AND role = 1 ORDER BY idx";
 
-/* The columns list_sweeps reads, in this order. */
-#define SWEEP_COLUMNS                                                                         \
+/* The columns list_sweeps reads, in this order; REQUEST is s.request, or
+ * NULL on a read-only handle of a version-3 database (no such column). */
+#define SWEEP_COLUMNS(REQUEST)                                                                \
     "SELECT s.id, d.name, s.created, s.command, s.source, s.seed, s.k, s.nlevel, "          \
-    "s.total_rows, s.complete, "                                                            \
+    "s.total_rows, s.complete, " REQUEST ", "                                               \
     "(SELECT count(*) FROM sweep_row r WHERE r.sweep_id = s.id), "                          \
     "(SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sweep_row r0 WHERE r0.sweep_id = s.id "     \
     "AND r0.row = 0) THEN 0 ELSE (SELECT min(a.row) + 1 FROM sweep_row a WHERE "             \
@@ -323,8 +341,8 @@ static int sweep_info_row(map_store *st, sqlite3_stmt *sel, map_store_sweep_info
     char label[64];
     snprintf(label, sizeof label, "sweep %" PRId64, in->id);
     const int64_t k = sqlite3_column_int64(sel, 6), nl = sqlite3_column_int64(sel, 7);
-    const int64_t total = sqlite3_column_int64(sel, 8), stored = sqlite3_column_int64(sel, 10);
-    const int64_t next = sqlite3_column_int64(sel, 11);
+    const int64_t total = sqlite3_column_int64(sel, 8), stored = sqlite3_column_int64(sel, 11);
+    const int64_t next = sqlite3_column_int64(sel, 12);
     if (k <= 0 || nl <= 0 || total < 0 || stored < 0 || next < 0 || k > 100000 || nl > 100000)
         return map_error_set(err, MAP_ESTORE, "store '%s': %s is corrupt: its shape is invalid",
                              st->path, label);
@@ -333,6 +351,8 @@ static int sweep_info_row(map_store *st, sqlite3_stmt *sel, map_store_sweep_info
         code = store_column_strdup(sel, 3, &in->command, err);
     if (!code)
         code = store_column_strdup(sel, 4, &in->source, err);
+    if (!code && sqlite3_column_type(sel, 10) != SQLITE_NULL)
+        code = store_column_strdup(sel, 10, &in->request, err);
     if (code)
         return code;
     in->created = sqlite3_column_int64(sel, 2);
@@ -426,7 +446,10 @@ int map_store_sweep_list(map_store *st, const char *dataset, map_store_sweep_inf
     *count = 0;
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
-    return query_sweeps(st, SWEEP_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id", 0, 0,
+    const char *sql = st->version >= 4
+                          ? SWEEP_COLUMNS("s.request") "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id"
+                          : SWEEP_COLUMNS("NULL") "WHERE ?1 IS NULL OR d.name = ?1 ORDER BY s.id";
+    return query_sweeps(st, sql, 0, 0,
                         dataset, out, count, err);
 }
 
@@ -438,7 +461,9 @@ int map_store_sweep_get(map_store *st, int64_t id, map_store_sweep_info **out, m
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
     size_t n = 0;
-    return query_sweeps(st, SWEEP_COLUMNS "WHERE s.id = ?1", 1, id, NULL, out, &n, err);
+    const char *sql = st->version >= 4 ? SWEEP_COLUMNS("s.request") "WHERE s.id = ?1"
+                                       : SWEEP_COLUMNS("NULL") "WHERE s.id = ?1";
+    return query_sweeps(st, sql, 1, id, NULL, out, &n, err);
 }
 
 int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_sweep_row_fn fn,
@@ -511,6 +536,6 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
 
 int map_store_sweep_remove(map_store *st, int64_t id, map_error *err)
 {
-    return sweep_write(st, id, "DELETE FROM sweep WHERE id = ?1", 0, 0, "cannot delete a sweep",
+    return sweep_write(st, id, "DELETE FROM sweep WHERE id = ?1", 0, 0, NULL, "cannot delete a sweep",
                        err);
 }

@@ -4,7 +4,8 @@
  * round trips, batch atomicity (also under SIGKILL), the v1 → v2 migration
  * and the cascade from datasets; the per-value statistics (schema 3): stored
  * exactly, loaded without the matrix, tampering found, and the v2 → v3
- * migration that computes them.
+ * migration that computes them; the sweep's request (schema 4) and the
+ * v3 → v4 migration that keeps the older sweeps' command lines.
  *
  * Each test works in a fresh temporary directory under $TMPDIR (or /tmp)
  * that is removed at the end. Raw sqlite3 calls are used only to inspect or
@@ -880,7 +881,7 @@ static int64_t sweep_create_ok(map_store *st, const char *dataset, size_t total)
 {
     map_store_sweep_meta meta = {dataset, "mapsolve sweep x --grid 'a=1:2:3'", "grid",
                                  UINT64_C(0xFEDCBA9876543210), 1700000123, 2, SWEEP_VALUES, 3,
-                                 SWEEP_LEVELS, total};
+                                 SWEEP_LEVELS, total, NULL};
     int64_t id = 0;
     map_error err;
     map_error_clear(&err);
@@ -1061,7 +1062,7 @@ static void test_sweep_round_trip(void)
     rd = (sweep_reader){0, 0, 0, 0};
     MAP_CHECK(map_store_sweep_read(st, bogus, 0, sweep_check_row, &rd, &err) == MAP_EUSAGE,
               "read unknown");
-    map_store_sweep_meta meta = {"nope", "cmd", "grid", 1, 0, 2, SWEEP_VALUES, 3, SWEEP_LEVELS, 1};
+    map_store_sweep_meta meta = {"nope", "cmd", "grid", 1, 0, 2, SWEEP_VALUES, 3, SWEEP_LEVELS, 1, NULL};
     int64_t idx = 0;
     MAP_CHECK(map_store_sweep_create(st, &meta, &idx, &err) == MAP_EUSAGE && idx == 0,
               "create on an unknown dataset: %s", err.msg);
@@ -1333,7 +1334,8 @@ static void test_migration_v2(void)
     MAP_CHECK(raw_int(path, "PRAGMA user_version") == 2, "read-only open did not migrate");
 
     st = open_ok(path);
-    MAP_CHECK(raw_int(path, "PRAGMA user_version") == 3, "migrated to version 3");
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == MAP_STORE_SCHEMA_VERSION,
+              "migrated to version 3 (and on)");
     MAP_CHECK(raw_int(path, "SELECT count(*) FROM value_stat") == 5, "statistics backfilled");
     map_dataset *back = get_ok(st, "a", MAP_LOAD_NO_MATRIX);
     MAP_CHECK(back && !back->x && stats_match(a, back->stats), "a's statistics");
@@ -1352,6 +1354,80 @@ static void test_migration_v2(void)
     map_store_close(st);
     map_dataset_free(a);
     map_dataset_free(b);
+}
+
+/* A version-3 database (made by SQL in its shape: a sweep table with a
+ * command line and no request column) is read as it is through a
+ * read-only handle (no request), and opening it read-write migrates it to
+ * version 4: the old sweep keeps its command line and rows with a NULL
+ * request, which map_store_sweep_set_request fills once; new sweeps store
+ * theirs. */
+static void test_migration_v3(void)
+{
+    const char *path = tmp_path("v3.db");
+    map_store *st = open_ok(path);
+    map_dataset *a = make_dataset("a", 100, 2, 0, 0);
+    put_ok(st, a, 0);
+    const int64_t id = sweep_create_ok(st, "a", 6);
+    map_error err;
+    MAP_CHECK(sweep_append_range(st, id, 0, 4, &err) == MAP_OK, "append: %s", err.msg);
+    map_store_close(st);
+    MAP_CHECK(raw_exec(path, "ALTER TABLE sweep DROP COLUMN request; PRAGMA user_version = 3")
+                  == SQLITE_OK, "downgrade to v3");
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM pragma_table_info('sweep') WHERE name = 'request'")
+                  == 0, "the v3 shape has no request column");
+
+    map_store *ro = NULL;
+    MAP_CHECK(map_store_open_readonly(path, &ro, &err) == MAP_OK, "read-only open of v3: %s",
+              err.msg);
+    if (ro) {
+        map_store_sweep_info *info = NULL;
+        size_t count = 0;
+        MAP_CHECK(map_store_sweep_list(ro, NULL, &info, &count, &err) == MAP_OK && count == 1
+                      && !info[0].request && info[0].stored_rows == 4 && info[0].next_row == 4
+                      && strcmp(info[0].command, "mapsolve sweep x --grid 'a=1:2:3'") == 0,
+                  "v3 sweep listed as it is: %s", err.msg);
+        map_store_sweep_info_free(info, count);
+        MAP_CHECK(map_store_sweep_set_request(ro, id, "{}", &err) != MAP_OK,
+                  "no request written through a read-only v3 handle");
+        map_store_close(ro);
+    }
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == 3, "read-only open did not migrate");
+
+    st = open_ok(path);
+    MAP_CHECK(raw_int(path, "PRAGMA user_version") == MAP_STORE_SCHEMA_VERSION, "migrated to v4");
+    map_store_sweep_info *info = NULL;
+    MAP_CHECK(map_store_sweep_get(st, id, &info, &err) == MAP_OK && info && !info->request
+                  && info->stored_rows == 4 && info->total_rows == 6 && !info->complete
+                  && info->seed == UINT64_C(0xFEDCBA9876543210)
+                  && strcmp(info->command, "mapsolve sweep x --grid 'a=1:2:3'") == 0,
+              "old sweep kept, without a request: %s", err.msg);
+    map_store_sweep_info_free(info, 1);
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep_row") == 4, "sweep rows kept");
+
+    const char *rq = "{\"dataset\":\"a\",\"source\":\"grid\",\"grid\":\"a=1:2:3\"}";
+    MAP_CHECK(map_store_sweep_set_request(st, id, rq, &err) == MAP_OK, "set request: %s", err.msg);
+    MAP_CHECK(map_store_sweep_set_request(st, id + 100, rq, &err) == MAP_EUSAGE,
+              "set request of an unknown sweep");
+    MAP_CHECK(map_store_sweep_get(st, id, &info, &err) == MAP_OK && info && info->request
+                  && strcmp(info->request, rq) == 0, "converted request stored");
+    map_store_sweep_info_free(info, 1);
+    MAP_CHECK(sweep_append_range(st, id, 4, 6, &err) == MAP_OK, "finish after migration: %s",
+              err.msg);
+
+    const map_store_sweep_meta meta = {"a", "mapsolve sweep a --grid 'a=0:1:2'", "grid", 7, 1, 2,
+                                       SWEEP_VALUES, 3, SWEEP_LEVELS, 2, "{\"x\":1}"};
+    int64_t id2 = 0;
+    MAP_CHECK(map_store_sweep_create(st, &meta, &id2, &err) == MAP_OK, "create: %s", err.msg);
+    MAP_CHECK(map_store_sweep_get(st, id2, &info, &err) == MAP_OK && info && info->request
+                  && strcmp(info->request, "{\"x\":1}") == 0, "a new sweep's request round trips");
+    map_store_sweep_info_free(info, 1);
+    MAP_CHECK(map_store_check(st, &err) == MAP_OK, "check: %s", err.msg);
+    map_store_close(st);
+    st = open_ok(path); /* no second migration */
+    MAP_CHECK(raw_int(path, "SELECT count(*) FROM sweep") == 2, "both sweeps");
+    map_store_close(st);
+    map_dataset_free(a);
 }
 
 /* Removing or replacing a dataset removes its sweeps and their rows. */
@@ -1546,6 +1622,7 @@ int main(void)
     MAP_RUN(test_sweep_cascade);
     MAP_RUN(test_stats_stored);
     MAP_RUN(test_migration_v2);
+    MAP_RUN(test_migration_v3);
     MAP_RUN(test_single_precision);
     tmp_teardown();
     return map_test_finish();
