@@ -228,7 +228,7 @@ MAPSOLVE_API size_t mapsolve_result_k(const mapsolve_result *r);
 /* Per palette item i < k (in palette order); out of range: NULL or NaN.
  * name: the value's name (borrowed). target: the numeric target c_i.
  * lambda: λ_i (meaningful for optimal; the best iterate for not_converged
- * and stalled; NaN-free but not meaningful for infeasible and boundary).
+ * and stalled; NaN for infeasible and boundary).
  * level: the realised level μ_i(λ) (NaN for infeasible and boundary).
  * direction: the certificate d_i ≥ 0 (infeasible) or the face normal
  * (boundary); 0 when mapsolve_result_has_direction is 0. */
