@@ -208,8 +208,9 @@ typedef struct mapsolve_result mapsolve_result;
  * (the NN-th percentile of the value over the samples, type 7, NN in
  * [0, 100], e.g. q70 or q97.5). opts NULL means the defaults. Returns MAPSOLVE_OK whenever a
  * verdict was reached — read it with mapsolve_result_status — MAPSOLVE_EDATA
- * for a bad palette, MAPSOLVE_EARG for bad options (per-prompt normalisation
- * without prompt keys), MAPSOLVE_ENOMEM. On success *out [out] is a new
+ * for a bad palette or per-prompt normalisation on a dataset without prompt
+ * keys, MAPSOLVE_EARG for a NULL argument or an invalid option,
+ * MAPSOLVE_ENOMEM. On success *out [out] is a new
  * result: free with mapsolve_result_free. Thread-safe for a shared ds
  * (each call allocates its own workspace). */
 MAPSOLVE_API int mapsolve_solve(const mapsolve_dataset *ds, const char *palette,

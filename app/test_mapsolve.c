@@ -4,6 +4,7 @@
  * certificate, feasible verdicts, per-prompt normalisation, and the store:
  * store, list, load, solve the loaded dataset, read-only open. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static void test_errors(void)
     MAP_CHECK(mapsolve_solve(ds, "helpful=0.5", &o, &r, &err) == MAPSOLVE_EARG, "bad method");
     mapsolve_options_default(&o);
     o.normalize = MAPSOLVE_NORMALIZE_PROMPT;
-    MAP_CHECK(mapsolve_solve(ds, "helpful=0.5", &o, &r, &err) != MAPSOLVE_OK,
+    MAP_CHECK(mapsolve_solve(ds, "helpful=0.5", &o, &r, &err) == MAPSOLVE_EDATA,
               "per-prompt normalisation without prompts");
     MAP_CHECK(mapsolve_solve(NULL, "helpful=0.5", NULL, &r, &err) == MAPSOLVE_EARG, "NULL ds");
     MAP_CHECK(strcmp(mapsolve_errstr(MAPSOLVE_ENOMEM), "out of memory") == 0, "errstr");
@@ -131,6 +132,54 @@ static void test_solve(void)
     mapsolve_dataset_free(ds);
 }
 
+/* One dataset shared by threads (mapsolve.h: read-only after creation):
+ * every thread's λ is bit-identical to a solve on the main thread. */
+typedef struct shared_job {
+    const mapsolve_dataset *ds;
+    double lambda[2];
+    int rc, status;
+} shared_job;
+
+static void *solve_shared(void *arg)
+{
+    shared_job *job = arg;
+    mapsolve_result *r = NULL;
+    for (int rep = 0; rep < 20; rep++) {
+        mapsolve_result_free(r);
+        r = NULL;
+        job->rc = mapsolve_solve(job->ds, "helpful=0.6,harmless=mean", NULL, &r, NULL);
+        if (job->rc)
+            return NULL;
+    }
+    job->status = mapsolve_result_status(r);
+    job->lambda[0] = mapsolve_result_lambda(r, 0);
+    job->lambda[1] = mapsolve_result_lambda(r, 1);
+    mapsolve_result_free(r);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    mapsolve_dataset *ds = NULL;
+    MAP_CHECK(mapsolve_dataset_from_matrix(8, 2, X, NAMES, NULL, &ds, NULL) == 0, "ds");
+    shared_job ref = {.ds = ds};
+    solve_shared(&ref);
+    enum { T = 4 };
+    shared_job jobs[T];
+    pthread_t tid[T];
+    for (int t = 0; t < T; t++) {
+        jobs[t] = (shared_job){.ds = ds};
+        MAP_CHECK(pthread_create(&tid[t], NULL, solve_shared, &jobs[t]) == 0, "pthread_create");
+    }
+    for (int t = 0; t < T; t++) {
+        pthread_join(tid[t], NULL);
+        MAP_CHECK(jobs[t].rc == 0 && jobs[t].status == MAPSOLVE_OPTIMAL &&
+                      memcmp(jobs[t].lambda, ref.lambda, sizeof ref.lambda) == 0,
+                  "thread %d: same λ", t);
+    }
+    mapsolve_dataset_free(ds);
+}
+
 static void test_store(void)
 {
     char dir[] = "/tmp/test_mapsolve.XXXXXX";
@@ -187,6 +236,7 @@ int main(void)
 {
     MAP_RUN(test_errors);
     MAP_RUN(test_solve);
+    MAP_RUN(test_threads);
     MAP_RUN(test_store);
     return map_test_finish();
 }
