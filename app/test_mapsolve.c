@@ -48,7 +48,10 @@ static void test_errors(void)
     MAP_CHECK(mapsolve_solve(NULL, "helpful=0.5", NULL, &r, &err) == MAPSOLVE_EARG, "NULL ds");
     MAP_CHECK(strcmp(mapsolve_errstr(MAPSOLVE_ENOMEM), "out of memory") == 0, "errstr");
     MAP_CHECK(strcmp(mapsolve_status_name(42), "unknown") == 0, "status name out of range");
-    MAP_CHECK(strcmp(mapsolve_version(), MAPSOLVE_VERSION_STRING) == 0, "version");
+    MAP_CHECK(strcmp(mapsolve_version(), MAPSOLVE_VERSION_STRING) == 0 &&
+                  strcmp(MAPSOLVE_VERSION_STRING, MAP_PROJECT_VERSION) == 0,
+              "version: the header's %s is meson's %s", MAPSOLVE_VERSION_STRING,
+              MAP_PROJECT_VERSION);
     mapsolve_dataset_free(ds);
     mapsolve_dataset_free(NULL);
     mapsolve_result_free(NULL);
