@@ -38,10 +38,7 @@ void map_ingest_report_free(map_ingest_report *rep)
     map_free(rep->name);
     map_free(rep->source);
     map_free(rep->hash);
-    if (rep->values)
-        for (size_t i = 0; i < rep->m; i++)
-            map_free(rep->values[i]);
-    map_free(rep->values);
+    map_free_strings(rep->values, rep->m);
     map_free(rep->same_as);
     memset(rep, 0, sizeof *rep);
 }
@@ -357,10 +354,7 @@ void map_solve_report_free(map_solve_report *rep)
     map_free(rep->dataset);
     map_palette_free(rep->palette);
     map_free(rep->items);
-    if (rep->values)
-        for (size_t i = 0; i < rep->m; i++)
-            map_free(rep->values[i]);
-    map_free(rep->values);
+    map_free_strings(rep->values, rep->m);
     map_free(rep->levels);
     map_free(rep->dldc);
     map_free(rep->boot_lambda);
@@ -1130,10 +1124,7 @@ static int colnames_init(colnames *cn, size_t cap)
 
 static void colnames_free(colnames *cn)
 {
-    if (cn->names)
-        for (size_t i = 0; i < cn->count; i++)
-            map_free(cn->names[i]);
-    map_free(cn->names);
+    map_free_strings(cn->names, cn->count);
 }
 
 static map_cell cell_number(double x)

@@ -324,9 +324,7 @@ static int write_header(const map_table_sink *sink, const map_sweep_outcome *sha
         ok &= names[i] != NULL;
     int rc = ok ? sink->header(sink->ctx, ncols, (const char *const *)names, err)
                 : map_error_set(err, MAP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ncols; i++)
-        map_free(names[i]);
-    map_free(names);
+    map_free_strings(names, ncols);
     return rc;
 }
 

@@ -248,9 +248,7 @@ void mapsolve_names_free(char **names, size_t count)
 {
     if (!names)
         return;
-    for (size_t i = 0; i < count; i++)
-        map_free(names[i]);
-    map_free(names);
+    map_free_strings(names, count);
 }
 
 int mapsolve_load(mapsolve_store *st, const char *name, mapsolve_dataset **out,

@@ -38,10 +38,7 @@ void map_table_writer_free(map_table_writer *w)
     if (!w)
         return;
     map_csv_writer_free(w->csv);
-    if (w->names)
-        for (size_t c = 0; c < w->ncols; c++)
-            map_free(w->names[c]);
-    map_free(w->names);
+    map_free_strings(w->names, w->ncols);
     map_free(w);
 }
 

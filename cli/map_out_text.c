@@ -90,9 +90,7 @@ static int table_print(table *t, FILE *out)
 
 static void table_free(table *t)
 {
-    for (size_t i = 0; i < t->ncells; i++)
-        map_free(t->cells[i]);
-    map_free(t->cells);
+    map_free_strings(t->cells, t->ncells);
 }
 
 /* An empty table with a column per letter of align (borrowed). */

@@ -115,6 +115,15 @@ char *map_strndup(const char *s, size_t len)
     return d;
 }
 
+void map_free_strings(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        map_free(v[i]);
+    map_free(v);
+}
+
 char *map_strdup(const char *s) { return s ? map_strndup(s, strlen(s)) : NULL; }
 
 int map_parse_double(const char *s, double *out)

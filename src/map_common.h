@@ -53,6 +53,8 @@ void *map_realloc(void *ptr, size_t size);
 void *map_mallocarray(size_t count, size_t size);
 void *map_reallocarray(void *ptr, size_t count, size_t size);
 void map_free(void *ptr);
+/* Frees the n strings of v and v itself; v NULL is a no-op. */
+void map_free_strings(char **v, size_t n);
 char *map_strdup(const char *s);              /* NULL on failure or s == NULL */
 char *map_strndup(const char *s, size_t len); /* copies len bytes, NUL-terminates */
 

@@ -9,15 +9,6 @@
 
 map_dataset *map_dataset_new(void) { return map_calloc(1, sizeof(map_dataset)); }
 
-static void free_strings(char **v, size_t count)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < count; i++)
-        map_free(v[i]);
-    map_free(v);
-}
-
 void map_dataset_free(map_dataset *ds)
 {
     if (!ds)
@@ -25,13 +16,13 @@ void map_dataset_free(map_dataset *ds)
     map_free(ds->name);
     map_free(ds->source);
     map_free(ds->hash);
-    free_strings(ds->values, ds->m);
+    map_free_strings(ds->values, ds->m);
     map_free(ds->x);
     map_free(ds->xf);
     map_free(ds->prompt_name);
-    free_strings(ds->prompts, ds->prompts ? ds->n : 0);
-    free_strings(ds->text_names, ds->ntext);
-    free_strings(ds->text, ds->text ? ds->n * ds->ntext : 0);
+    map_free_strings(ds->prompts, ds->prompts ? ds->n : 0);
+    map_free_strings(ds->text_names, ds->ntext);
+    map_free_strings(ds->text, ds->text ? ds->n * ds->ntext : 0);
     map_free(ds->stats);
     map_free(ds);
 }

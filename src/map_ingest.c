@@ -351,15 +351,6 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
 
 /* ---- rows and cells ---------------------------------------------------- */
 
-static void free_strings(char **v, size_t count)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < count; i++)
-        map_free(v[i]);
-    map_free(v);
-}
-
 /* Grows the row arrays to hold at least need rows (need <= max_rows).
  * Returns 0 or MAP_ENOMEM. */
 static int reserve_rows(map_reader *rd, size_t need, map_error *err)
@@ -465,8 +456,8 @@ void map_reader_drop(map_reader *child)
 {
     const size_t rows = child->n + (child->row_open ? 1 : 0);
     map_free(child->x);
-    free_strings(child->prompts, child->prompts ? rows : 0);
-    free_strings(child->text, child->text ? rows * child->ntext : 0);
+    map_free_strings(child->prompts, child->prompts ? rows : 0);
+    map_free_strings(child->text, child->text ? rows * child->ntext : 0);
     memset(child, 0, sizeof *child);
 }
 
@@ -627,14 +618,14 @@ int map_reader_cell_other(map_reader *rd, size_t col, const char *kind, map_erro
 static void reader_free(map_reader *rd)
 {
     const size_t rows = rd->n + (rd->row_open ? 1 : 0);
-    free_strings(rd->cols, rd->ncols);
+    map_free_strings(rd->cols, rd->ncols);
     map_free(rd->role);
     map_free(rd->slot);
     map_free(rd->value_col);
     map_free(rd->text_col);
     map_free(rd->x);
-    free_strings(rd->prompts, rd->prompts ? rows : 0);
-    free_strings(rd->text, rd->text ? rows * rd->ntext : 0);
+    map_free_strings(rd->prompts, rd->prompts ? rows : 0);
+    map_free_strings(rd->text, rd->text ? rows * rd->ntext : 0);
     memset(rd, 0, sizeof *rd);
 }
 

@@ -103,9 +103,7 @@ static int add_header_name(csv_ctx *cx, const char *s, size_t len)
 
 static void free_header(csv_ctx *cx)
 {
-    for (size_t i = 0; i < cx->nhdr; i++)
-        map_free(cx->hdr[i]);
-    map_free(cx->hdr);
+    map_free_strings(cx->hdr, cx->nhdr);
     cx->hdr = NULL;
     cx->nhdr = cx->hdr_cap = 0;
 }

@@ -419,10 +419,7 @@ void map_dataset_info_free(map_dataset_info *info, size_t count)
         map_free(info[k].name);
         map_free(info[k].source);
         map_free(info[k].hash);
-        if (info[k].values)
-            for (size_t i = 0; i < info[k].m; i++)
-                map_free(info[k].values[i]);
-        map_free(info[k].values);
+        map_free_strings(info[k].values, info[k].m);
         map_free(info[k].prompt_name);
     }
     map_free(info);

@@ -176,9 +176,7 @@ int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t 
     }
     sqlite3_finalize(sel);
     if (code) {
-        for (size_t i = 0; i < got; i++)
-            map_free(names[i]);
-        map_free(names);
+        map_free_strings(names, got);
         return code;
     }
     *out = names;
