@@ -345,13 +345,9 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
                 break;
             }
         }
-        double dsum = 0.0;
-        for (size_t i = 0; i < k; i++) {
-            d[i] = fmax(0.0, glp_get_col_prim(lp, (int)i + 1));
-            dsum += d[i];
-        }
         for (size_t i = 0; i < k; i++)
-            d[i] = dsum > 0.0 ? d[i] / dsum : 1.0 / (double)k;
+            d[i] = glp_get_col_prim(lp, (int)i + 1);
+        map_simplex_normalise(d, k);
         for (size_t q = 0; q < K; q++) {
             tval[q] = tcol[q] < 0 ? INFINITY : glp_get_col_prim(lp, tcol[q]);
             qsum[q] = 0.0;
@@ -492,6 +488,45 @@ static int unit_certificates(const map_problem *pb, double *gap)
     return first;
 }
 
+/* res as an empty result for k values: no verdict yet, margin and
+ * certificate gap not computed. */
+static void result_init(map_result *res, size_t k)
+{
+    memset(res, 0, sizeof *res);
+    res->k = k;
+    res->margin = NAN;
+    res->cert_gap = NAN;
+}
+
+/* Fills res as an infeasible result with certificate d (k entries, may be
+ * res->direction itself) and its verified gap. */
+static void set_infeasible(map_result *res, size_t k, const double *d, double gap)
+{
+    if (d != res->direction)
+        memcpy(res->direction, d, k * sizeof *d);
+    res->has_direction = 1;
+    res->cert_gap = gap;
+    res->status = MAP_SOLVE_INFEASIBLE;
+    for (size_t l = 0; l < k; l++)
+        res->lambda[l] = res->level[l] = NAN;
+}
+
+/* The quick refutation: a target above a value's maximum (per prompt: above
+ * the average of the prompts' maxima) is refuted by the documented d = e_i
+ * (one pass for all values). Fills res as infeasible and returns 1 when one
+ * is; 0 otherwise. */
+static int refute_by_unit(const map_problem *pb, map_result *res)
+{
+    double gaps[MAP_MAX_K];
+    const int refuted = unit_certificates(pb, gaps);
+    if (refuted < 0)
+        return 0;
+    double e[MAP_MAX_K] = {0};
+    e[refuted] = 1.0;
+    set_infeasible(res, pb->k, e, gaps[refuted]);
+    return 1;
+}
+
 int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_result *res,
                         int *attainable, map_error *err)
 {
@@ -502,29 +537,14 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
     if (rc)
         return rc;
     const size_t k = pb->k;
-    memset(res, 0, sizeof *res);
-    res->k = k;
-    res->margin = NAN;
-    res->cert_gap = NAN;
+    result_init(res, k);
 
-    /* Quick exit: a target above a value's maximum (per prompt: above the
-     * average of the prompts' maxima) is refuted by d = e_i, whatever the
-     * LP below makes of such a palette. */
-    double gaps[MAP_MAX_K];
-    const int refuted = unit_certificates(pb, gaps);
-    if (refuted >= 0) {
-        double e[MAP_MAX_K] = {0};
-        e[refuted] = 1.0;
-        /* The margin is still reported when the LP can compute it. */
+    /* Quick exit: d = e_i refutes the palette, whatever the LP below makes
+     * of it; the margin is still reported when the LP can compute it. */
+    if (refute_by_unit(pb, res)) {
         map_error lp_err;
         if (map_margin(pb, fp, &res->margin, NULL, &lp_err) != MAP_OK)
             res->margin = NAN;
-        memcpy(res->direction, e, k * sizeof *e);
-        res->has_direction = 1;
-        res->cert_gap = gaps[refuted];
-        res->status = MAP_SOLVE_INFEASIBLE;
-        for (size_t l = 0; l < k; l++)
-            res->lambda[l] = res->level[l] = NAN;
         return MAP_OK;
     }
     rc = map_margin(pb, fp, &res->margin, res->direction, err);
@@ -533,11 +553,7 @@ int map_palette_verdict(const map_problem *pb, const map_feas_params *fp, map_re
     if (res->margin < -fp->boundary_tol) {
         double gap;
         if (map_certificate_check(pb, res->direction, &gap)) {
-            res->has_direction = 1;
-            res->cert_gap = gap;
-            res->status = MAP_SOLVE_INFEASIBLE;
-            for (size_t l = 0; l < k; l++)
-                res->lambda[l] = res->level[l] = NAN;
+            set_infeasible(res, k, res->direction, gap);
             return MAP_OK;
         }
         /* The LP's direction did not verify (rounding at the edge): treat the
@@ -608,17 +624,6 @@ static int solve_after_verdict(const map_problem *pb, const map_solver_params *p
     return MAP_OK;
 }
 
-/* Fills res as an infeasible result with certificate d (k entries) and gap. */
-static void set_infeasible(map_result *res, size_t k, const double *d, double gap)
-{
-    memcpy(res->direction, d, k * sizeof *d);
-    res->has_direction = 1;
-    res->cert_gap = gap;
-    res->status = MAP_SOLVE_INFEASIBLE;
-    for (size_t l = 0; l < k; l++)
-        res->lambda[l] = res->level[l] = NAN;
-}
-
 int map_solve_palette(const map_problem *pb, const map_solver_params *par, const map_feas_params *fp,
                       const double *init, map_solver_ws *ws, map_result *res, map_error *err)
 {
@@ -632,10 +637,7 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
     if (rc)
         return rc;
     const size_t k = pb->k;
-    memset(res, 0, sizeof *res);
-    res->k = k;
-    res->margin = NAN;
-    res->cert_gap = NAN;
+    result_init(res, k);
 
     /* Newton first: convergence is the evidence of attainability, and on an
      * unattainable palette λ itself becomes a certificate (MATH.md §12). */
@@ -661,15 +663,8 @@ int map_solve_palette(const map_problem *pb, const map_solver_params *par, const
         res->diag.iterations = iters;
         res->diag.evaluations = evals;
         /* A target above a value's maximum keeps its documented d = e_i. */
-        double gaps[MAP_MAX_K];
-        const int refuted = unit_certificates(pb, gaps);
-        if (refuted >= 0) {
-            double e[MAP_MAX_K] = {0};
-            e[refuted] = 1.0;
-            set_infeasible(res, k, e, gaps[refuted]);
-            return MAP_OK;
-        }
-        set_infeasible(res, k, out.direction, out.cert_gap);
+        if (!refute_by_unit(pb, res))
+            set_infeasible(res, k, out.direction, out.cert_gap);
         return MAP_OK;
     }
     /* Undecided within the budget (boundary, stall) or converged with λ still

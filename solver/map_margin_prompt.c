@@ -323,13 +323,9 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
             use_level = prompt_solve(lv.lp, &parm) == 0;
         }
         glp_prob *src = use_level ? lv.lp : ms.lp;
-        double dsum = 0.0;
-        for (size_t i = 0; i < k; i++) {
-            d[i] = fmax(0.0, glp_get_col_prim(src, (int)i + 1));
-            dsum += d[i];
-        }
         for (size_t i = 0; i < k; i++)
-            d[i] = dsum > 0.0 ? d[i] / dsum : 1.0 / (double)k;
+            d[i] = glp_get_col_prim(src, (int)i + 1);
+        map_simplex_normalise(d, k);
         prompt_pass(&pr, 1, d, s);
         const double up = dot(k, s, d);
         /* A level step the model predicted (f(d) at or below the level)

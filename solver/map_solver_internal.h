@@ -4,6 +4,7 @@
 #define MAP_SOLVER_INTERNAL_H
 
 #include <assert.h>
+#include <math.h>
 
 #include "map_solver.h"
 
@@ -226,6 +227,20 @@ static inline int map_problem_check_ws(const map_problem *pb, const map_solver_w
         return map_error_set(err, MAP_ENOMEM, "solver workspace holds %zu values, problem has %zu",
                              ws->kmax, pb->k);
     return MAP_OK;
+}
+
+/* d (k entries, as an LP solver returned them) onto the simplex the way the
+ * cutting-plane loops use it: negatives (the solver's rounding) to 0, then
+ * scaled to sum 1; the centre 1/k when nothing is left. */
+static inline void map_simplex_normalise(double *d, size_t k)
+{
+    double dsum = 0.0;
+    for (size_t i = 0; i < k; i++) {
+        d[i] = fmax(0.0, d[i]);
+        dsum += d[i];
+    }
+    for (size_t i = 0; i < k; i++)
+        d[i] = dsum > 0.0 ? d[i] / dsum : 1.0 / (double)k;
 }
 
 #endif
