@@ -333,6 +333,17 @@ static int convert_opts(const mapsolve_options *opts, map_solve_opts *so, map_so
     return MAPSOLVE_OK;
 }
 
+/* The checks and translation every palette request starts with: a dataset
+ * and a palette, and opts in the application layer's structs. */
+static int palette_request(const mapsolve_dataset *ds, const char *palette,
+                           const mapsolve_options *opts, map_solve_opts *so,
+                           map_solver_params *par, map_feas_params *fp, mapsolve_error *err)
+{
+    if (!ds || !palette)
+        return fail_msg(err, MAPSOLVE_EARG, "dataset or palette is NULL");
+    return convert_opts(opts, so, par, fp, err);
+}
+
 /* ---- solve -------------------------------------------------------------- */
 
 int mapsolve_solve(const mapsolve_dataset *ds, const char *palette, const mapsolve_options *opts,
@@ -341,12 +352,10 @@ int mapsolve_solve(const mapsolve_dataset *ds, const char *palette, const mapsol
     if (!out)
         return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
     *out = NULL;
-    if (!ds || !palette)
-        return fail_msg(err, MAPSOLVE_EARG, "dataset or palette is NULL");
     map_solve_opts so;
     map_solver_params par;
     map_feas_params fp;
-    int rc = convert_opts(opts, &so, &par, &fp, err);
+    const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
     if (rc)
         return rc;
     mapsolve_result *r = map_calloc(1, sizeof *r);
@@ -466,12 +475,10 @@ int mapsolve_feasible(const mapsolve_dataset *ds, const char *palette,
 {
     if (!verdict)
         return fail_msg(err, MAPSOLVE_EARG, "verdict is NULL");
-    if (!ds || !palette)
-        return fail_msg(err, MAPSOLVE_EARG, "dataset or palette is NULL");
     map_solve_opts so;
     map_solver_params par;
     map_feas_params fp;
-    int rc = convert_opts(opts, &so, &par, &fp, err);
+    const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
     if (rc)
         return rc;
     map_feasible_report *rep = NULL;
