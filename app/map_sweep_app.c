@@ -64,6 +64,26 @@ static void plan_free(plan *p)
     map_free(p->start);
 }
 
+/* The random palettes' bounds (map_sweep_kind_interval) for p's columns,
+ * from the dataset's stored statistics and percentiles: no pass over the
+ * matrix when the store has them. */
+static int kind_bounds(const map_dataset *ds, map_sweep_kind kind, plan *p, map_error *err)
+{
+    map_colstat *cs = map_mallocarray(ds->m, sizeof *cs);
+    if (!cs)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    map_dataset_column_stats(ds, cs);
+    int rc = MAP_OK;
+    for (size_t i = 0; !rc && i < p->k; i++) {
+        const size_t c = p->cols[i];
+        double q = 0.0;
+        rc = map_dataset_quantile(ds, c, map_sweep_kind_percentile(kind), &q, err);
+        map_sweep_kind_interval(kind, cs[c].mean, cs[c].max, q, &p->lo[i], &p->hi[i]);
+    }
+    map_free(cs);
+    return rc;
+}
+
 /* Columns, scales and absolute maxima of the named values. */
 static int choose_values(const map_dataset *ds, const char *const *names, size_t k, plan *p,
                          map_error *err)
@@ -130,10 +150,9 @@ static int build_plan(const map_dataset *ds, const map_sweep_request *rq, plan *
         if (rq->count == 0)
             return map_error_set(err, MAP_EUSAGE, "a sweep needs at least one row");
         p->nrows = rq->count;
+        if (rq->source == MAP_SOURCE_RANDOM && (rc = kind_bounds(ds, rq->kind, p, err)))
+            return rc;
         if (rq->source == MAP_SOURCE_RANDOM) {
-            map_matrix X = map_dataset_matrix(ds);
-            if ((rc = map_sweep_kind_bounds(rq->kind, &X, p->k, p->cols, p->lo, p->hi, err)))
-                return rc;
             map_sweep_uniform u = {p->k, p->lo, p->hi, rq->seed};
             p->uniform = u;
             p->gen = map_sweep_uniform_gen;
@@ -434,11 +453,6 @@ int map_app_export_sweep(map_store *st, int64_t id, const map_table_sink *sink, 
 
 /* ---- the request as JSON ------------------------------------------------ */
 
-static const char *kind_name(map_sweep_kind kind)
-{
-    return kind == MAP_SWEEP_AGGRESSIVE ? "aggressive" : "conservative";
-}
-
 /* Adds key = v to obj, taking v; a NULL v (a failed allocation) fails. */
 static int put(json_t *obj, const char *key, json_t *v)
 {
@@ -470,7 +484,7 @@ int map_sweep_request_encode(const map_sweep_request *rq, const char *dataset, c
     if (src == MAP_SOURCE_RANDOM || src == MAP_SOURCE_LAMBDAS) {
         bad = bad || put(o, "count", json_integer((json_int_t)rq->count));
         if (src == MAP_SOURCE_RANDOM)
-            bad = bad || put(o, "kind", json_string(kind_name(rq->kind)));
+            bad = bad || put(o, "kind", json_string(map_sweep_kind_name(rq->kind)));
         json_t *vals = bad ? NULL : json_array();
         bad = bad || put(o, "values", vals);
         for (size_t i = 0; i < rq->k && !bad; i++)
@@ -596,11 +610,7 @@ int map_sweep_request_decode(const char *json, map_sweep_saved *out, map_error *
         rq->count = (size_t)n;
     if (!rc && rq->source == MAP_SOURCE_RANDOM) {
         rc = get_string(o, "kind", 1, &kind, err);
-        if (!rc && strcmp(kind, "aggressive") == 0)
-            rq->kind = MAP_SWEEP_AGGRESSIVE;
-        else if (!rc && strcmp(kind, "conservative") == 0)
-            rq->kind = MAP_SWEEP_CONSERVATIVE;
-        else if (!rc)
+        if (!rc && map_sweep_kind_parse(kind, &rq->kind))
             rc = map_error_set(err, MAP_EDATA,
                                "field 'kind' must be aggressive or conservative, not '%s'", kind);
     }

@@ -228,11 +228,7 @@ static int request_from_args(const sweep_args *a, const char *name, map_sweep_re
         rq->scale = a->scale;
         if (a->random) {
             const char *kind = a->kind ? a->kind : "conservative";
-            if (strcmp(kind, "aggressive") == 0)
-                rq->kind = MAP_SWEEP_AGGRESSIVE;
-            else if (strcmp(kind, "conservative") == 0)
-                rq->kind = MAP_SWEEP_CONSERVATIVE;
-            else
+            if (map_sweep_kind_parse(kind, &rq->kind))
                 return map_error_set(err, MAP_EUSAGE, "--kind must be aggressive or conservative, not '%s'",
                                      kind);
         }

@@ -10,6 +10,7 @@
  */
 #include "map_sweep.h"
 #include "map_solver_internal.h"
+#include "map_names.h"
 
 #include <assert.h>
 #include <math.h>
@@ -871,6 +872,23 @@ int map_sweep_dirichlet_gen(const void *ctx, size_t row, double *out, map_error 
     return MAP_OK;
 }
 
+static const map_enum_entry kind_names[] = {{"aggressive", MAP_SWEEP_AGGRESSIVE},
+                                            {"conservative", MAP_SWEEP_CONSERVATIVE}};
+
+MAP_ENUM_FUNCS(map_sweep_kind, map_sweep_kind, kind_names, "conservative")
+
+double map_sweep_kind_percentile(map_sweep_kind kind)
+{
+    return kind == MAP_SWEEP_AGGRESSIVE ? 80.0 : 70.0;
+}
+
+void map_sweep_kind_interval(map_sweep_kind kind, double mean, double max, double q, double *lo,
+                             double *hi)
+{
+    *lo = kind == MAP_SWEEP_AGGRESSIVE ? q : mean;
+    *hi = kind == MAP_SWEEP_AGGRESSIVE ? max : q;
+}
+
 int map_sweep_kind_bounds(map_sweep_kind kind, const map_matrix *X, size_t k, const size_t *cols,
                           double *lo, double *hi, map_error *err)
 {
@@ -887,13 +905,9 @@ int map_sweep_kind_bounds(map_sweep_kind kind, const map_matrix *X, size_t k, co
     map_column_stats(X, cs); /* the same mean as a palette's "mean" */
     int rc = MAP_OK;
     for (size_t i = 0; !rc && i < k; i++) {
-        if (kind == MAP_SWEEP_AGGRESSIVE) {
-            rc = map_column_quantile(X, cols[i], 0.80, &lo[i], err);
-            hi[i] = cs[cols[i]].max;
-        } else {
-            lo[i] = cs[cols[i]].mean;
-            rc = map_column_quantile(X, cols[i], 0.70, &hi[i], err);
-        }
+        double q = 0.0;
+        rc = map_column_quantile(X, cols[i], map_sweep_kind_percentile(kind) / 100.0, &q, err);
+        map_sweep_kind_interval(kind, cs[cols[i]].mean, cs[cols[i]].max, q, &lo[i], &hi[i]);
     }
     map_free(cs);
     return rc;

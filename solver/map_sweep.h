@@ -197,6 +197,21 @@ typedef enum map_sweep_kind {
     MAP_SWEEP_CONSERVATIVE = 1 /* c_i ~ U(mean, q70) */
 } map_sweep_kind;
 
+/* Stable names "aggressive" and "conservative", and their parser (0, or −1
+ * for an unknown name, *out untouched). */
+const char *map_sweep_kind_name(map_sweep_kind kind);
+int map_sweep_kind_parse(const char *text, map_sweep_kind *out);
+
+/* The percentile (0–100) that bounds kind's interval: 80 (aggressive, from
+ * below) or 70 (conservative, from above). */
+double map_sweep_kind_percentile(map_sweep_kind kind);
+
+/* The interval [*lo, *hi] a palette of kind draws a value's target from,
+ * given that value's mean, maximum and type-7 percentile q at
+ * map_sweep_kind_percentile(kind). */
+void map_sweep_kind_interval(map_sweep_kind kind, double mean, double max, double q, double *lo,
+                             double *hi);
+
 /* Bounds of kind for the k columns cols of X (type-7 quantiles over all
  * samples): lo and hi get k entries each, to use in a map_sweep_uniform.
  * Allocates scratch (one sorted column at a time) and frees it; MAP_ENOMEM,
