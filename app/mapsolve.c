@@ -14,6 +14,7 @@
 #include "map_dataset.h"
 #include "map_hash.h"
 #include "map_solver.h"
+#include "map_stats.h"
 #include "map_store.h"
 
 struct mapsolve_dataset {
@@ -151,6 +152,15 @@ int mapsolve_dataset_from_matrix(size_t n, size_t m, const double *x, const char
         good = ds->prompt_name && ds->prompts;
         for (size_t j = 0; j < n && good; j++)
             good = (ds->prompts[j] = map_strdup(prompts[j])) != NULL;
+    }
+    if (good) {
+        /* The statistics and percentiles once, as ingest stores them: every
+         * solve on this read-only (shareable) dataset then reads them
+         * instead of passing over the matrix again. */
+        ds->stats = map_mallocarray(m, sizeof *ds->stats);
+        const map_matrix X = map_dataset_matrix(ds);
+        map_error e = {0};
+        good = ds->stats && map_value_stats(&X, ds->stats, &e) == MAP_OK;
     }
     if (!good) {
         map_dataset_free(ds);
