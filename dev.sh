@@ -18,10 +18,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(gcc meson ninja-build pkg-config libgsl-dev libnlopt-dev libsqlite3-dev libcsv-dev
-          libjansson-dev libxxhash-dev libglpk-dev sqlite3 jq clang libclang-rt-14-dev)
+          libjansson-dev libxxhash-dev libglpk-dev libmicrohttpd-dev libcairo2-dev sqlite3 jq clang
+          libclang-rt-14-dev chromium chromium-driver python3-selenium)
 
 # Only for ./dev.sh bench: the MAP reference procedure as published (PyTorch).
-BENCH_PACKAGES=(python3-torch python3-numpy)
+BENCH_PACKAGES=(python3-torch python3-numpy wrk)
 
 # install_missing [PACKAGE...]: installs those of PACKAGES (or of the arguments) not yet installed.
 install_missing() {
