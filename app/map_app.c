@@ -275,9 +275,10 @@ static int attach_groups(const map_dataset *ds, app_problem *ap, map_error *err)
     size_t ng = 0;
     int rc = map_dataset_group_rows(ds, &ap->order, &ap->start, &ng, &ap->singletons, err);
     if (rc == MAP_EDATA)
-        return map_error_set(err, MAP_EDATA,
-                             "dataset '%s' has no prompt column: --normalize prompt needs one "
-                             "(ingest with --prompt-column COL)", ds->name ? ds->name : "?");
+        return map_error_set_field(err, MAP_EDATA, "normalize",
+                                   "dataset '%s' has no prompt column: per-prompt normalisation "
+                                   "needs one (ingest it with a prompt column)",
+                                   ds->name ? ds->name : "?");
     if (rc)
         return rc;
     ap->normalize = MAP_NORMALIZE_PROMPT;
@@ -431,13 +432,13 @@ static int warm_start(const map_solve_report *rep, const map_solve_opts *so, dou
                       map_error *err)
 {
     if (so->ninit != rep->k)
-        return map_error_set(err, MAP_EUSAGE,
-                             "--init gives %zu values; the palette has %zu (one per value, in "
-                             "palette order)", so->ninit, rep->k);
+        return map_error_set_field(err, MAP_EUSAGE, "init",
+                                   "%zu values given; the palette has %zu (one per value, in "
+                                   "palette order)", so->ninit, rep->k);
     for (size_t i = 0; i < rep->k; i++) {
         if (!(so->init[i] >= 0.0) || !isfinite(so->init[i]))
-            return map_error_set(err, MAP_EUSAGE, "--init: entry %zu (%g) is not a finite "
-                                 "lambda >= 0", i + 1, so->init[i]);
+            return map_error_set_field(err, MAP_EUSAGE, "init", "entry %zu (%g) is not a finite "
+                                       "lambda >= 0", i + 1, so->init[i]);
         if (rep->items[i].pidx >= 0)
             init[rep->items[i].pidx] = so->init[i];
     }
@@ -882,12 +883,11 @@ static int greedy_order(const map_palette *pal, const map_solve_item *items,
         if (i == pal->k) {
             char list[512];
             map_join(list, sizeof list, pal->k, palette_item_name, pal, ", ");
-            return map_error_set(err, MAP_EDATA,
-                                 "--priority: '%s' is not a value of the palette (%s)", name,
-                                 list);
+            return map_error_set_field(err, MAP_EDATA, "priority",
+                                       "'%s' is not a value of the palette (%s)", name, list);
         }
         if (taken[i])
-            return map_error_set(err, MAP_EDATA, "--priority: '%s' appears twice", name);
+            return map_error_set_field(err, MAP_EDATA, "priority", "'%s' appears twice", name);
         taken[i] = 1;
         if (items[i].pidx >= 0)
             order[n++] = (size_t)items[i].pidx;
@@ -952,7 +952,7 @@ int map_app_adjust_dataset_opts(const map_dataset *ds, const char *spec, const m
         so = &sdef;
     }
     if (!(ao->inset >= 0.0 && ao->inset < 1.0))
-        return map_error_set(err, MAP_EUSAGE, "--inset %g is outside [0, 1)", ao->inset);
+        return map_error_set_field(err, MAP_EUSAGE, "inset", "%g is outside [0, 1)", ao->inset);
     map_palette *pal = NULL;
     map_solve_item *items = NULL;
     map_colstat *st = NULL;
@@ -1042,8 +1042,8 @@ static int chosen_problem(const map_dataset *ds, const map_colstat *st, const ch
 {
     memset(ap, 0, sizeof *ap);
     if (k == 0 || k > MAP_MAX_K)
-        return map_error_set(err, MAP_EDATA, "--values names %zu values; 1 to %d are allowed", k,
-                             MAP_MAX_K);
+        return map_error_set_field(err, MAP_EDATA, "values",
+                                   "%zu values chosen; 1 to %d are allowed", k, MAP_MAX_K);
     for (size_t i = 0; i < k; i++) {
         size_t c = 0;
         while (c < ds->m && strcmp(ds->values[c], names[i]) != 0)
@@ -1051,18 +1051,18 @@ static int chosen_problem(const map_dataset *ds, const map_colstat *st, const ch
         if (c == ds->m) {
             char list[512];
             map_join_names(list, sizeof list, (const char *const *)ds->values, ds->m, ", ");
-            return map_error_set(err, MAP_EDATA,
-                                 "--values: unknown value '%s' (dataset '%s' has: %s)", names[i],
-                                 ds->name ? ds->name : "?", list);
+            return map_error_set_field(err, MAP_EDATA, "values",
+                                       "unknown value '%s' (dataset '%s' has: %s)", names[i],
+                                       ds->name ? ds->name : "?", list);
         }
         for (size_t j = 0; j < i; j++)
             if (ap->cols[j] == c)
-                return map_error_set(err, MAP_EDATA, "--values: '%s' appears twice", names[i]);
+                return map_error_set_field(err, MAP_EDATA, "values", "'%s' appears twice",
+                                           names[i]);
         if (st[c].min == st[c].max)
-            return map_error_set(err, MAP_EDATA,
-                                 "--values: value '%s' is constant (sd 0): no reweighting "
-                                 "moves it",
-                                 names[i]);
+            return map_error_set_field(err, MAP_EDATA, "values",
+                                       "value '%s' is constant (sd 0): no reweighting moves it",
+                                       names[i]);
         ap->cols[i] = c;
         ap->target[i] = st[c].mean;
         ap->mean[i] = st[c].mean;
@@ -1191,10 +1191,8 @@ static int parse_direction(const char *spec, const map_dataset *ds, const app_pr
 {
     map_palette *pal = NULL;
     int rc = map_palette_parse(spec, &pal, err);
-    if (rc) {
-        map_error_prefix(err, "--direction");
-        return rc;
-    }
+    if (rc)
+        return map_error_field(err, rc, "direction");
     for (size_t i = 0; i < ap->kp; i++)
         u[i] = 0.0;
     double total = 0.0;
@@ -1204,12 +1202,12 @@ static int parse_direction(const char *spec, const map_dataset *ds, const app_pr
         while (i < ap->kp && strcmp(ds->values[ap->cols[i]], it->name) != 0)
             i++;
         if (i == ap->kp)
-            rc = map_error_set(err, MAP_EDATA, "--direction: '%s' is not one of --values",
-                               it->name);
+            rc = map_error_set_field(err, MAP_EDATA, "direction",
+                                     "'%s' is not one of the chosen values", it->name);
         else if (it->kind != MAP_TARGET_NUMBER || !(it->arg >= 0.0))
-            rc = map_error_set(err, MAP_EDATA,
-                               "--direction: the weight of '%s' must be a number >= 0, not '%s'",
-                               it->name, it->spec);
+            rc = map_error_set_field(err, MAP_EDATA, "direction",
+                                     "the weight of '%s' must be a number >= 0, not '%s'",
+                                     it->name, it->spec);
         else {
             u[i] = it->arg;
             total += it->arg;
@@ -1217,7 +1215,7 @@ static int parse_direction(const char *spec, const map_dataset *ds, const app_pr
     }
     map_palette_free(pal);
     if (!rc && !(total > 0.0))
-        rc = map_error_set(err, MAP_EDATA, "--direction: every weight is 0");
+        rc = map_error_set_field(err, MAP_EDATA, "direction", "every weight is 0");
     return rc;
 }
 
@@ -1262,17 +1260,18 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     memset(sum, 0, sizeof *sum);
     const size_t k = fo->k, m = ds->m;
     if (fo->nbudgets > 0 && fo->direction)
-        return map_error_set(err, MAP_EUSAGE, "--kl and --direction exclude each other");
+        return map_error_set_field(err, MAP_EUSAGE, "direction",
+                                   "cannot be combined with KL budgets (kl)");
     if (!fo->direction && k < 2)
-        return map_error_set(err, MAP_EDATA,
-                             "--values names one value: a frontier needs two or more "
-                             "(or --direction)");
+        return map_error_set_field(err, MAP_EDATA, "values",
+                                   "one value chosen: a frontier needs two or more (or a "
+                                   "direction)");
     if (fo->points < (fo->direction ? 2u : 1u))
-        return map_error_set(err, MAP_EDATA, "--points %zu is too few", fo->points);
+        return map_error_set_field(err, MAP_EDATA, "points", "%zu is too few", fo->points);
     for (size_t b = 0; b < fo->nbudgets; b++)
         if (!(fo->budgets[b] >= 0.0) || !isfinite(fo->budgets[b]))
-            return map_error_set(err, MAP_EDATA, "--kl: budget %g is not a finite number >= 0",
-                                 fo->budgets[b]);
+            return map_error_set_field(err, MAP_EDATA, "kl",
+                                       "budget %g is not a finite number >= 0", fo->budgets[b]);
     map_colstat *st = NULL;
     int rc = column_stats(ds, &st, err);
     if (rc)
@@ -1389,17 +1388,15 @@ static int region_base(const map_dataset *ds, const app_problem *ap, const char 
         return MAP_OK;
     map_palette *pal = NULL;
     int rc = map_palette_parse_for(from, ds, &pal, err);
-    if (rc) {
-        map_error_prefix(err, "--from");
-        return rc;
-    }
+    if (rc)
+        return map_error_field(err, rc, "from");
     for (size_t p = 0; p < pal->k && !rc; p++) {
         size_t i = 0;
         while (i < ap->kp && ap->cols[i] != pal->items[p].col)
             i++;
         if (i == ap->kp)
-            rc = map_error_set(err, MAP_EDATA, "--from: '%s' is not one of --values",
-                               pal->items[p].name);
+            rc = map_error_set_field(err, MAP_EDATA, "from", "'%s' is not one of the chosen values",
+                                     pal->items[p].name);
         else
             c0[i] = pal->items[p].target;
     }
@@ -1413,11 +1410,12 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
     memset(sum, 0, sizeof *sum);
     const size_t k = ro->k;
     if (k != 2 && k != 3)
-        return map_error_set(err, MAP_EDATA, "--values names %zu values; region takes 2 or 3", k);
+        return map_error_set_field(err, MAP_EDATA, "values",
+                                   "%zu values chosen; region takes 2 or 3", k);
     if (ro->polygon && k != 2)
-        return map_error_set(err, MAP_EDATA, "--polygon needs two values (--values a,b)");
+        return map_error_set_field(err, MAP_EDATA, "polygon", "needs exactly two values");
     if (ro->points == 0)
-        return map_error_set(err, MAP_EDATA, "--points 0 is too few");
+        return map_error_set_field(err, MAP_EDATA, "points", "0 is too few");
     map_colstat *st = NULL;
     int rc = column_stats(ds, &st, err);
     if (rc)

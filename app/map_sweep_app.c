@@ -159,7 +159,7 @@ static int build_plan(const map_dataset *ds, const map_sweep_request *rq, plan *
             p->gen_ctx = &p->uniform;
         } else {
             if (!(rq->scale > 0.0) || !isfinite(rq->scale))
-                return map_error_set(err, MAP_EUSAGE, "--scale must be a positive number");
+                return map_error_set_field(err, MAP_EUSAGE, "scale", "must be a positive number");
             map_sweep_dirichlet d = {p->k, rq->scale, rq->seed};
             p->dirichlet = d;
             p->gen = map_sweep_dirichlet_gen;

@@ -46,6 +46,7 @@ _Static_assert(MAPSOLVE_ATTAINABLE == (int)MAP_VERDICT_ATTAINABLE &&
                    MAPSOLVE_VERDICT_INFEASIBLE == (int)MAP_VERDICT_INFEASIBLE,
                "mapsolve_verdict mirrors map_verdict");
 _Static_assert(MAPSOLVE_ERRMSG_MAX == MAP_ERRMSG_MAX, "same message size");
+_Static_assert(MAPSOLVE_ERRFIELD_MAX == MAP_ERRFIELD_MAX, "same field size");
 
 /* Copies the internal error (or code and message) into the caller's. */
 static int fail(mapsolve_error *err, const map_error *e)
@@ -53,6 +54,7 @@ static int fail(mapsolve_error *err, const map_error *e)
     if (err) {
         err->code = e->code;
         snprintf(err->msg, sizeof err->msg, "%s", e->msg);
+        snprintf(err->field, sizeof err->field, "%s", e->field);
     }
     return e->code;
 }
@@ -62,6 +64,7 @@ static int fail_msg(mapsolve_error *err, int code, const char *msg)
     if (err) {
         err->code = code;
         snprintf(err->msg, sizeof err->msg, "%s", msg);
+        err->field[0] = '\0';
     }
     return code;
 }
@@ -71,6 +74,7 @@ static int ok(mapsolve_error *err)
     if (err) {
         err->code = MAPSOLVE_OK;
         err->msg[0] = '\0';
+        err->field[0] = '\0';
     }
     return MAPSOLVE_OK;
 }

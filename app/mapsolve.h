@@ -13,7 +13,7 @@
  *  - Functions that can fail return a status code (mapsolve_code): 0 is
  *    MAPSOLVE_OK. They take a last argument `mapsolve_error *err` which may
  *    be NULL; when it is not NULL it is filled with the code and a
- *    NUL-terminated message on failure, and reset (MAPSOLVE_OK, "") on
+ *    NUL-terminated message on failure, and reset (MAPSOLVE_OK, "", "") on
  *    success. On failure every output handle is set to NULL.
  *  - [out] marks output parameters. Strings returned as `const char *` are
  *    borrowed from the handle they came from and live as long as it.
@@ -69,11 +69,16 @@ typedef enum mapsolve_code {
 } mapsolve_code;
 
 #define MAPSOLVE_ERRMSG_MAX 1024
+#define MAPSOLVE_ERRFIELD_MAX 32
 
-/* The detail of a failure: the code and a message (no trailing newline). */
+/* The detail of a failure: the code, a message (no trailing newline) and,
+ * when one option is at fault, its name as the field of the options struct
+ * or argument that holds it ("palette", "values", "kl", "points", ...; the
+ * message then does not repeat it). */
 typedef struct mapsolve_error {
-    int code;                      /* a mapsolve_code */
-    char msg[MAPSOLVE_ERRMSG_MAX]; /* NUL-terminated */
+    int code;                          /* a mapsolve_code */
+    char msg[MAPSOLVE_ERRMSG_MAX];     /* NUL-terminated */
+    char field[MAPSOLVE_ERRFIELD_MAX]; /* NUL-terminated; "" when no one field is at fault */
 } mapsolve_error;
 
 /* A short constant description of a code ("ok", "bad argument", ...;

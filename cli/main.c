@@ -180,5 +180,5 @@ int main(int argc, char **argv)
         if (rc == MAP_OK || rc == MAP_NOT_ATTAINED)
             rc = MAP_ENOMEM;
     }
-    return rc;
+    return map_cli_exit_code(rc);
 }

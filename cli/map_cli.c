@@ -9,9 +9,30 @@
 #include <string.h>
 #include <unistd.h>
 
+int map_cli_exit_code(int code)
+{
+    switch (code) {
+    case MAP_OK: return 0;
+    case MAP_NOT_ATTAINED: return 1;
+    case MAP_EUSAGE: return 2;
+    case MAP_EDATA: return 3;
+    case MAP_ESTORE: return 4;
+    case MAP_ENOMEM: return 5;
+    default: return code; /* the CLI's own statuses, such as 130 after SIGINT */
+    }
+}
+
 int map_cli_fail(const map_error *err, const char *cmd)
 {
-    fprintf(stderr, "mapsolve: %s\n", err->msg[0] ? err->msg : "unknown error");
+    /* A request field is the command's option of that name. */
+    char flag[MAP_ERRFIELD_MAX + 4] = "";
+    if (err->field[0]) {
+        snprintf(flag, sizeof flag, "--%s: ", err->field);
+        for (char *p = flag + 2; *p; p++)
+            if (*p == '_')
+                *p = '-';
+    }
+    fprintf(stderr, "mapsolve: %s%s\n", flag, err->msg[0] ? err->msg : "unknown error");
     if (err->code == MAP_EUSAGE && cmd)
         fprintf(stderr, "Try 'mapsolve %s --help'.\n", cmd);
     return err->code ? err->code : MAP_ENOMEM;

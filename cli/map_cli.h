@@ -32,7 +32,14 @@
 int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
                       unsigned *load_flags, map_error *err);
 
-/* Prints err as "mapsolve: MSG" (plus a --help hint naming cmd for usage
+/* The documented exit status for a library status code (map_code): 0
+ * success, 1 not attained, 2 usage, 3 bad input data or palette, 4 store, 5
+ * out of memory or another internal failure; any other code (the CLI's own
+ * statuses, such as 130 after SIGINT) is returned as it is. */
+int map_cli_exit_code(int code);
+
+/* Prints err as "mapsolve: MSG", or "mapsolve: --FIELD: MSG" when it names
+ * a request field (underscores as dashes: the option of that name) (plus a --help hint naming cmd for usage
  * errors) and returns its code. */
 int map_cli_fail(const map_error *err, const char *cmd);
 

@@ -351,7 +351,7 @@ static void test_adjust(void)
     ao.npriority = 1;
     map_error_clear(&err);
     MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EDATA &&
-                  !rep && strstr(err.msg, "'w'") && strstr(err.msg, "--priority"),
+                  !rep && strstr(err.msg, "'w'") && strcmp(err.field, "priority") == 0,
               "unknown priority: %s", err.msg);
     ao.priority = twice;
     ao.npriority = 2;

@@ -15,6 +15,7 @@ void map_error_clear(map_error *err)
     if (err) {
         err->code = MAP_OK;
         err->msg[0] = '\0';
+        err->field[0] = '\0';
     }
 }
 
@@ -26,7 +27,28 @@ int map_error_set(map_error *err, int code, const char *fmt, ...)
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
+        err->field[0] = '\0';
     }
+    return code;
+}
+
+int map_error_set_field(map_error *err, int code, const char *field, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    }
+    return code;
+}
+
+int map_error_field(map_error *err, int code, const char *field)
+{
+    if (err)
+        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
     return code;
 }
 

@@ -59,9 +59,9 @@ int map_dataset_group_rows(const map_dataset *ds, size_t **order, size_t **start
                            size_t *singletons, map_error *err)
 {
     if (!ds->prompt_name || !ds->prompts)
-        return map_error_set(err, MAP_EDATA,
-                             "dataset '%s' has no prompt column: per-prompt normalisation needs one "
-                             "(ingest with --prompt-column)", ds->name ? ds->name : "");
+        return map_error_set_field(err, MAP_EDATA, "prompt_column",
+                                   "dataset '%s' has no prompt column: per-prompt normalisation "
+                                   "needs one", ds->name ? ds->name : "");
     const size_t n = ds->n;
     size_t cap = 16;
     while (cap < 2 * n)

@@ -221,27 +221,27 @@ static void list_columns(const map_reader *rd, char *buf, size_t cap)
     map_join_names(buf, cap, (const char *const *)rd->cols, rd->ncols, ", ");
 }
 
-/* Marks the column called name with role; opt names the option for messages. */
-static int assign_role(map_reader *rd, const char *name, unsigned char role, const char *opt,
+/* Marks the column called name with role; field names the request field
+ * that gave it, for messages. */
+static int assign_role(map_reader *rd, const char *name, unsigned char role, const char *field,
                        map_error *err)
 {
-    static const char *const opt_of[] = {"", "", "--values", "--prompt-column", "--text-columns"};
+    static const char *const field_of[] = {"", "", "values", "prompt_column", "text_columns"};
     if (!name || !*name)
-        return map_error_set(err, MAP_EUSAGE, "empty column name given to %s", opt);
+        return map_error_set_field(err, MAP_EUSAGE, field, "empty column name");
     const long c = map_reader_column(rd, name);
     if (c < 0) {
         char cols[400];
         list_columns(rd, cols, sizeof cols);
-        return map_error_set(err, MAP_EDATA,
-                             "unknown column '%s' given to %s (the columns are: %s)",
-                             name, opt, cols);
+        return map_error_set_field(err, MAP_EDATA, field,
+                                   "unknown column '%s' (the columns are: %s)", name, cols);
     }
     const unsigned char had = rd->role[c];
     if (had != MAP_ROLE_NONE) {
         if (had == role)
-            return map_error_set(err, MAP_EDATA, "column '%s' is given twice to %s", name, opt);
-        return map_error_set(err, MAP_EDATA, "column '%s' is given both to %s and to %s", name,
-                             opt_of[had], opt);
+            return map_error_set_field(err, MAP_EDATA, field, "column '%s' is given twice", name);
+        return map_error_set_field(err, MAP_EDATA, field, "column '%s' is also given as %s", name,
+                                   field_of[had]);
     }
     rd->role[c] = role;
     return 0;
@@ -254,10 +254,12 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
     const map_ingest_opts *o = rd->opts;
     rd->row_loc = loc;
     if (ncols > rd->lim.max_columns)
-        return map_reader_fail(rd, err, NO_COLUMN,
-                               "%zu columns, more than the limit of %zu (max_columns; raise it "
-                               "with --max-columns)",
-                               ncols, rd->lim.max_columns);
+        return map_error_field(err,
+                               map_reader_fail(rd, err, NO_COLUMN,
+                                               "%zu columns, more than the limit of %zu "
+                                               "(max_columns, which can be raised)",
+                                               ncols, rd->lim.max_columns),
+                               "max_columns");
 
     /* Empty and duplicate names, found by sorting (column count may be large). */
     named_col *sorted = map_mallocarray(ncols, sizeof *sorted);
@@ -299,16 +301,16 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
 
     int rc = 0;
     if (o->prompt_column) {
-        if ((rc = assign_role(rd, o->prompt_column, MAP_ROLE_PROMPT, "--prompt-column", err)))
+        if ((rc = assign_role(rd, o->prompt_column, MAP_ROLE_PROMPT, "prompt_column", err)))
             return rc;
         rd->has_prompt = 1;
         rd->prompt_col = (size_t)map_reader_column(rd, o->prompt_column);
     }
     for (size_t t = 0; t < o->ntext; t++)
-        if ((rc = assign_role(rd, o->text_columns[t], MAP_ROLE_TEXT, "--text-columns", err)))
+        if ((rc = assign_role(rd, o->text_columns[t], MAP_ROLE_TEXT, "text_columns", err)))
             return rc;
     for (size_t v = 0; rd->explicit_values && v < o->nvalues; v++)
-        if ((rc = assign_role(rd, o->values[v], MAP_ROLE_VALUE, "--values", err)))
+        if ((rc = assign_role(rd, o->values[v], MAP_ROLE_VALUE, "values", err)))
             return rc;
 
     size_t m = 0;
@@ -321,10 +323,10 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
         return map_error_set(err, MAP_EDATA,
                              "no value columns (every column is the prompt or a text column)");
     if (m > rd->lim.max_values)
-        return map_error_set(err, MAP_EDATA,
-                             "%zu value columns, more than the limit of %zu (max_values; raise it "
-                             "with --max-values or choose columns with --values)",
-                             m, rd->lim.max_values);
+        return map_error_set_field(err, MAP_EDATA, "max_values",
+                                   "%zu value columns, more than the limit of %zu (max_values, "
+                                   "which can be raised; or choose the value columns)",
+                                   m, rd->lim.max_values);
 
     rd->value_col = map_mallocarray(m, sizeof *rd->value_col);
     rd->text_col = map_mallocarray(o->ntext ? o->ntext : 1, sizeof *rd->text_col);
@@ -395,9 +397,11 @@ int map_reader_row_begin(map_reader *rd, size_t loc, map_error *err)
     assert(rd->have_header && !rd->row_open);
     rd->row_loc = loc;
     if (rd->n >= rd->lim.max_rows)
-        return map_reader_fail(rd, err, NO_COLUMN,
-                               "more than %zu data rows (max_rows; raise it with --max-rows)",
-                               rd->lim.max_rows);
+        return map_error_field(err,
+                               map_reader_fail(rd, err, NO_COLUMN,
+                                               "more than %zu data rows (max_rows, which can be "
+                                               "raised)", rd->lim.max_rows),
+                               "max_rows");
     if (rd->n == rd->cap) {
         const int rc = reserve_rows(rd, rd->n + 1, err);
         if (rc)
@@ -433,9 +437,11 @@ int map_reader_append(map_reader *rd, map_reader *child, map_error *err)
 {
     assert(!rd->row_open && !child->row_open && child->m == rd->m && child->ntext == rd->ntext);
     if (child->n > rd->lim.max_rows - rd->n)
-        return map_reader_fail(rd, err, NO_COLUMN,
-                               "more than %zu data rows (max_rows; raise it with --max-rows)",
-                               rd->lim.max_rows);
+        return map_error_field(err,
+                               map_reader_fail(rd, err, NO_COLUMN,
+                                               "more than %zu data rows (max_rows, which can be "
+                                               "raised)", rd->lim.max_rows),
+                               "max_rows");
     if (child->n == 0)
         return 0;
     const int rc = reserve_rows(rd, rd->n + child->n, err);
@@ -482,8 +488,8 @@ static int not_numeric(const map_reader *rd, size_t col, const char *shown, map_
     map_reader_where(rd, col, where, sizeof where);
     if (!rd->explicit_values)
         return map_error_set(err, MAP_EDATA,
-                             "column '%s' is not numeric (%s: %s); name it with --text-columns or "
-                             "choose values with --values",
+                             "column '%s' is not numeric (%s: %s); name it as a text column or "
+                             "choose the value columns",
                              rd->cols[col], where, shown);
     return map_error_set(err, MAP_EDATA, "%s: value column '%s' is not a number: %s", where,
                          rd->cols[col], shown);
@@ -585,10 +591,12 @@ int map_reader_cell_string(map_reader *rd, size_t col, const char *s, size_t len
     case MAP_ROLE_PROMPT:
     case MAP_ROLE_TEXT:
         if (len > rd->lim.max_field_bytes)
-            return map_reader_fail(rd, err, col,
-                                   "string longer than the limit of %zu bytes (max_field_bytes; "
-                                   "raise it with --max-field-bytes)",
-                                   rd->lim.max_field_bytes);
+            return map_error_field(err,
+                                   map_reader_fail(rd, err, col,
+                                                   "string longer than the limit of %zu bytes "
+                                                   "(max_field_bytes, which can be raised)",
+                                                   rd->lim.max_field_bytes),
+                                   "max_field_bytes");
         if (memchr(s, '\0', len))
             return map_reader_fail(rd, err, col, "NUL character in string");
         return store_text(rd, col, s, len, err);
@@ -691,10 +699,10 @@ int map_ingest_read(const map_ingest_opts *opts, map_dataset **out, map_error *e
     const char *name = is_stdin ? "<stdin>" : opts->path;
     map_format fmt = opts->format;
     if (fmt == MAP_FMT_AUTO && format_from_path(opts->path, &fmt) != 0)
-        return map_error_set(err, MAP_EUSAGE,
-                             "%s: cannot tell the format from the file name; give it with "
-                             "--format csv, json or jsonl",
-                             name);
+        return map_error_set_field(err, MAP_EUSAGE, "format",
+                                   "%s: cannot tell the format from the file name; give it: "
+                                   "csv, json or jsonl",
+                                   name);
 
     map_reader rd;
     memset(&rd, 0, sizeof rd);

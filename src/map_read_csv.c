@@ -119,10 +119,12 @@ static void take_field(csv_ctx *cx, const char *text, size_t len, int may_have_n
     rd->row_loc = cx->row_line;
 
     if (len > rd->lim.max_field_bytes) {
-        fail(cx, map_reader_fail(rd, cx->err, col,
-                                 "field longer than the limit of %zu bytes (max_field_bytes; "
-                                 "raise it with --max-field-bytes)",
-                                 rd->lim.max_field_bytes));
+        fail(cx, map_error_field(cx->err,
+                                 map_reader_fail(rd, cx->err, col,
+                                                 "field longer than the limit of %zu bytes "
+                                                 "(max_field_bytes, which can be raised)",
+                                                 rd->lim.max_field_bytes),
+                                 "max_field_bytes"));
         return;
     }
     if (may_have_nul && memchr(text, '\0', len)) {
@@ -132,10 +134,12 @@ static void take_field(csv_ctx *cx, const char *text, size_t len, int may_have_n
 
     if (!rd->have_header) {
         if (col >= rd->lim.max_columns) {
-            fail(cx, map_reader_fail(rd, cx->err, (size_t)-1,
-                                     "more than %zu columns in the header (max_columns; raise it "
-                                     "with --max-columns)",
-                                     rd->lim.max_columns));
+            fail(cx, map_error_field(cx->err,
+                                     map_reader_fail(rd, cx->err, (size_t)-1,
+                                                     "more than %zu columns in the header "
+                                                     "(max_columns, which can be raised)",
+                                                     rd->lim.max_columns),
+                                     "max_columns"));
             return;
         }
         const int rc = add_header_name(cx, text, len);
@@ -241,10 +245,12 @@ static int parse_error(csv_ctx *cx, const struct csv_parser *p, size_t line)
         return map_error_set(cx->err, MAP_ENOMEM, "out of memory");
     rd->row_loc = line;
     if (status == CSV_ETOOBIG)
-        return map_reader_fail(rd, cx->err, cx->field,
-                               "field longer than the limit of %zu bytes (max_field_bytes; raise "
-                               "it with --max-field-bytes)",
-                               rd->lim.max_field_bytes);
+        return map_error_field(cx->err,
+                               map_reader_fail(rd, cx->err, cx->field,
+                                               "field longer than the limit of %zu bytes "
+                                               "(max_field_bytes, which can be raised)",
+                                               rd->lim.max_field_bytes),
+                               "max_field_bytes");
     return map_reader_fail(rd, cx->err, cx->field,
                            "malformed CSV: a '\"' inside an unquoted field or text after a "
                            "closing quote (RFC 4180: double a quote inside a quoted field)");
@@ -319,10 +325,12 @@ static int feed(csv_run *r, unsigned char *data, const unsigned char *end)
         }
         if (r->p.entry_pos > rd->lim.max_field_bytes) {
             rd->row_loc = cx->row_line;
-            return map_reader_fail(rd, cx->err, cx->field,
-                                   "field longer than the limit of %zu bytes (max_field_bytes; "
-                                   "raise it with --max-field-bytes)",
-                                   rd->lim.max_field_bytes);
+            return map_error_field(cx->err,
+                                   map_reader_fail(rd, cx->err, cx->field,
+                                                   "field longer than the limit of %zu bytes "
+                                                   "(max_field_bytes, which can be raised)",
+                                                   rd->lim.max_field_bytes),
+                                   "max_field_bytes");
         }
         if (csv_get_buffer_size(&r->p) > FIELD_BLOCK)
             csv_set_blk_size(&r->p, csv_get_buffer_size(&r->p));

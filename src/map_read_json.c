@@ -166,10 +166,12 @@ static int take_header(map_reader *rd, const json_t *obj, size_t loc, map_error 
     if (nk == 0)
         return map_reader_fail(rd, err, (size_t)-1, "the first record has no keys");
     if (nk > rd->lim.max_columns)
-        return map_reader_fail(rd, err, (size_t)-1,
-                               "%zu keys, more than the limit of %zu (max_columns; raise it with "
-                               "--max-columns)",
-                               nk, rd->lim.max_columns);
+        return map_error_field(err,
+                               map_reader_fail(rd, err, (size_t)-1,
+                                               "%zu keys, more than the limit of %zu "
+                                               "(max_columns, which can be raised)",
+                                               nk, rd->lim.max_columns),
+                               "max_columns");
     const char **keys = map_mallocarray(nk, sizeof *keys);
     if (!keys)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
@@ -248,11 +250,11 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
         if (got == 0)
             break;
         if (got > rd->lim.max_json_bytes - len) {
-            rc = map_error_set(err, MAP_EDATA,
-                               "JSON input larger than the limit of %zu bytes (max_json_bytes: a "
-                               "JSON document is read whole; raise it with --max-json-bytes, or "
-                               "use JSON Lines or CSV)",
-                               rd->lim.max_json_bytes);
+            rc = map_error_set_field(err, MAP_EDATA, "max_json_bytes",
+                                     "JSON input larger than the limit of %zu bytes (a JSON "
+                                     "document is read whole: raise the limit, or use JSON Lines "
+                                     "or CSV)",
+                                     rd->lim.max_json_bytes);
             goto fail;
         }
         if (len + got > cap) {
@@ -339,10 +341,10 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
             const unsigned char *nl = memchr(data, '\n', (size_t)(end - data));
             const size_t piece = (size_t)((nl ? nl : end) - data);
             if (piece > rd->lim.max_json_bytes - hlen) {
-                rc = map_error_set(err, MAP_EDATA,
-                                   "line %zu: longer than the limit of %zu bytes (max_json_bytes; "
-                                   "raise it with --max-json-bytes)",
-                                   line, rd->lim.max_json_bytes);
+                rc = map_error_set_field(err, MAP_EDATA, "max_json_bytes",
+                                         "line %zu: longer than the limit of %zu bytes "
+                                         "(max_json_bytes, which can be raised)",
+                                         line, rd->lim.max_json_bytes);
                 goto done;
             }
             if (nl && hlen == 0) {

@@ -113,9 +113,16 @@ static void expect_fail_opts(const char *name, const char *content, long len, ma
     const size_t plen = strlen(path);
     MAP_CHECK(strncmp(err.msg, path, plen) == 0 && strncmp(err.msg + plen, ": ", 2) == 0,
               "%s: message does not start with the path: %s", name, err.msg);
-    MAP_CHECK(!needle || strstr(err.msg, needle), "%s: '%s' not in: %s", name, needle, err.msg);
-    MAP_CHECK(!needle2 || strstr(err.msg, needle2), "%s: '%s' not in: %s", name, needle2,
-              err.msg);
+    /* A needle "field=F" is the request field the error names. */
+    const char *const needles[2] = {needle, needle2};
+    for (int i = 0; i < 2; i++) {
+        const char *nd = needles[i];
+        if (nd && strncmp(nd, "field=", 6) == 0)
+            MAP_CHECK(strcmp(err.field, nd + 6) == 0, "%s: field '%s', expected '%s' (%s)", name,
+                      err.field, nd + 6, err.msg);
+        else
+            MAP_CHECK(!nd || strstr(err.msg, nd), "%s: '%s' not in: %s", name, nd, err.msg);
+    }
     if (rc == 0)
         map_dataset_free(ds);
     if (getenv("MAP_TEST_VERBOSE"))
@@ -490,7 +497,7 @@ static void test_real_auto_needs_text(void)
     MAP_CHECK(rc == MAP_EDATA && !ds, "rc %d", rc);
     MAP_CHECK(strstr(err.msg, "column 'prompt' is not numeric (line 2, column 1: \"what are"),
               "%s", err.msg);
-    MAP_CHECK(strstr(err.msg, "--text-columns"), "%s", err.msg);
+    MAP_CHECK(strstr(err.msg, "name it as a text column"), "%s", err.msg);
 }
 
 /* datasets/synthetic.csv (the tests run in the project root). */
@@ -634,21 +641,21 @@ static void test_csv_errors(void)
     o.values = nope;
     o.nvalues = 2;
     expect_fail_opts("unknown.csv", "a,b\n1,2\n", -1, o, MAP_EDATA,
-                     "unknown column 'nope' given to --values", "the columns are: a, b");
+                     "unknown column 'nope' (the columns are: a, b)", "field=values");
     static const char *const twice[] = {"a", "a"};
     o.values = twice;
     expect_fail_opts("twice.csv", "a,b\n1,2\n", -1, o, MAP_EDATA,
-                     "column 'a' is given twice to --values", NULL);
+                     "column 'a' is given twice", "field=values");
     o = opts_for(NULL);
     o.prompt_column = "nope";
     expect_fail_opts("unknown_prompt.csv", "a,b\n1,2\n", -1, o, MAP_EDATA,
-                     "unknown column 'nope' given to --prompt-column", NULL);
+                     "unknown column 'nope'", "field=prompt_column");
     o.prompt_column = "a";
     static const char *const ta[] = {"a"};
     o.text_columns = ta;
     o.ntext = 1;
     expect_fail_opts("both.csv", "a,b\n1,2\n", -1, o, MAP_EDATA,
-                     "column 'a' is given both to --prompt-column and to --text-columns", NULL);
+                     "column 'a' is also given as prompt_column", "field=text_columns");
     o = opts_for(NULL);
     o.text_columns = ta;
     o.ntext = 1;
@@ -659,8 +666,8 @@ static void test_csv_errors(void)
     expect_fail("emptyname.csv", "a,,b\n1,2,3\n", -1, "line 1, column 2: empty column name",
                 NULL);
     expect_fail("nonnum.csv", "a,b\n1,2\n3,abc\n", -1,
-                "column 'b' is not numeric (line 3, column 2: \"abc\"); name it with "
-                "--text-columns or choose values with --values",
+                "column 'b' is not numeric (line 3, column 2: \"abc\"); name it as "
+                "a text column or choose the value columns",
                 NULL);
     o = opts_for(NULL);
     static const char *const ab[] = {"a", "b"};
@@ -719,7 +726,8 @@ static void test_csv_errors(void)
     o = opts_for(write_tmp("data.txt", "a\n1\n", -1));
     rc = map_ingest_read(&o, &ds, &err);
     MAP_CHECK(rc == MAP_EUSAGE && !ds, "unknown extension rc %d", rc);
-    MAP_CHECK(strstr(err.msg, "--format"), "%s", err.msg);
+    MAP_CHECK(strcmp(err.field, "format") == 0 && strstr(err.msg, "csv, json or jsonl"), "%s",
+              err.msg);
     o.format = MAP_FMT_CSV;
     ds = read_ok(&o);
     MAP_CHECK(ds && ds->n == 1, "format given");
@@ -738,7 +746,7 @@ static void test_limits(void)
     o.limits.max_field_bytes = 4;
     expect_fail_opts("lim_field.csv", "a,b\n1,12345\n", -1, o, MAP_EDATA,
                      "line 2, column 2: field longer than the limit of 4 bytes",
-                     "--max-field-bytes");
+                     "field=max_field_bytes");
     /* A field over the limit that is still being read (spans chunks). */
     o.limits.max_field_bytes = 1000;
     static const char *const t[] = {"t"};
@@ -756,26 +764,26 @@ static void test_limits(void)
     o = opts_for(NULL);
     o.limits.max_columns = 2;
     expect_fail_opts("lim_cols.csv", "a,b,c\n1,2,3\n", -1, o, MAP_EDATA,
-                     "line 1: more than 2 columns", "--max-columns");
+                     "line 1: more than 2 columns", "field=max_columns");
     expect_fail_opts("lim_cols.json", "[{\"a\":1,\"b\":2,\"c\":3}]", -1, o, MAP_EDATA,
-                     "record 1: 3 keys, more than the limit of 2", "--max-columns");
+                     "record 1: 3 keys, more than the limit of 2", "field=max_columns");
     o = opts_for(NULL);
     o.limits.max_rows = 2;
     expect_fail_opts("lim_rows.csv", "a\n1\n2\n3\n", -1, o, MAP_EDATA,
-                     "line 4: more than 2 data rows", "--max-rows");
+                     "line 4: more than 2 data rows", "field=max_rows");
     map_dataset *ds = read_tmp("lim_rows_ok.csv", "a\n1\n2\n", -1, o);
     MAP_CHECK(ds && ds->n == 2, "max_rows reached exactly");
     map_dataset_free(ds);
     o = opts_for(NULL);
     o.limits.max_values = 2;
     expect_fail_opts("lim_values.csv", "a,b,c\n1,2,3\n", -1, o, MAP_EDATA,
-                     "3 value columns, more than the limit of 2", "--max-values");
+                     "3 value columns, more than the limit of 2", "field=max_values");
     o = opts_for(NULL);
     o.limits.max_json_bytes = 10;
     expect_fail_opts("lim_json.json", "[{\"a\": 1}, {\"a\": 2}]", -1, o, MAP_EDATA,
-                     "larger than the limit of 10 bytes", "--max-json-bytes");
+                     "larger than the limit of 10 bytes", "field=max_json_bytes");
     expect_fail_opts("lim_json.jsonl", "{\"a\":1}\n{\"a\": 2, \"b\": 3}\n", -1, o, MAP_EDATA,
-                     "line 2: longer than the limit of 10 bytes", "--max-json-bytes");
+                     "line 2: longer than the limit of 10 bytes", "field=max_json_bytes");
 }
 
 /* ---- JSON and JSON Lines ----------------------------------------------- */
@@ -845,7 +853,7 @@ static void test_json(void)
     expect_fail_opts("ragged_bad.json", "[{\"a\": \"x\", \"b\": 1}, {\"a\": 2}]", -1, o,
                      MAP_EDATA, "record 2: missing key 'b'", NULL);
     expect_fail_opts("unknown.json", "[{\"a\": 1}, {\"b\": 2}]", -1, o, MAP_EDATA,
-                     "unknown column 'b' given to --values", NULL);
+                     "unknown column 'b'", "field=values");
 }
 
 static void test_jsonl(void)

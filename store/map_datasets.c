@@ -202,8 +202,9 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
         if (replace)
             code = delete_id(st, id, err);
         else
-            code = map_error_set(err, MAP_EDATA,
-                                 "a dataset named '%s' already exists (use --replace)", ds->name);
+            code = map_error_set_field(err, MAP_EDATA, "replace",
+                                       "a dataset named '%s' already exists (replace it, or "
+                                       "choose another name)", ds->name);
     }
     if (!code)
         code = put_row(st, ds, &id, err);

@@ -421,7 +421,8 @@ static void test_duplicate_and_replace(void)
     map_error_clear(&err);
     int rc = map_store_put_dataset(st, b, 0, &err);
     MAP_CHECK(rc == MAP_EDATA, "duplicate refused: %d", rc);
-    MAP_CHECK(contains(err.msg, "a dataset named 'same' already exists (use --replace)"),
+    MAP_CHECK(contains(err.msg, "a dataset named 'same' already exists") &&
+                  strcmp(err.field, "replace") == 0,
               "message: %s", err.msg);
     MAP_CHECK(raw_int(path, "SELECT count(*) FROM matrix_chunk") == chunks, "nothing added");
     map_dataset *back = get_ok(st, "same", MAP_LOAD_PROMPTS | MAP_LOAD_TEXT);
