@@ -19,29 +19,31 @@ void map_error_clear(map_error *err)
     }
 }
 
-int map_error_set(map_error *err, int code, const char *fmt, ...)
+static int error_vset(map_error *err, int code, const char *field, const char *fmt, va_list ap)
 {
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
         err->code = code;
-        err->field[0] = '\0';
+        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
     }
+    return code;
+}
+
+int map_error_set(map_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, NULL, fmt, ap);
+    va_end(ap);
     return code;
 }
 
 int map_error_set_field(map_error *err, int code, const char *field, const char *fmt, ...)
 {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->code = code;
-        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, code, field, fmt, ap);
+    va_end(ap);
     return code;
 }
 

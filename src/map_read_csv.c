@@ -76,6 +76,15 @@ static int no_space(unsigned char c)
 }
 
 /* Stops the parse after an error that is already in cx->err. */
+/* The error for a field (column col of the current row) over the limit. */
+static int field_too_long(map_reader *rd, map_error *err, size_t col)
+{
+    const int rc = map_reader_fail(rd, err, col,
+                                   "field longer than the limit of %zu bytes (max_field_bytes, "
+                                   "which can be raised)", rd->lim.max_field_bytes);
+    return map_error_field(err, rc, "max_field_bytes");
+}
+
 static void fail(csv_ctx *cx, int code)
 {
     assert(code != 0 && cx->err->code == code);
@@ -119,12 +128,7 @@ static void take_field(csv_ctx *cx, const char *text, size_t len, int may_have_n
     rd->row_loc = cx->row_line;
 
     if (len > rd->lim.max_field_bytes) {
-        fail(cx, map_error_field(cx->err,
-                                 map_reader_fail(rd, cx->err, col,
-                                                 "field longer than the limit of %zu bytes "
-                                                 "(max_field_bytes, which can be raised)",
-                                                 rd->lim.max_field_bytes),
-                                 "max_field_bytes"));
+        fail(cx, field_too_long(rd, cx->err, col));
         return;
     }
     if (may_have_nul && memchr(text, '\0', len)) {
@@ -245,12 +249,7 @@ static int parse_error(csv_ctx *cx, const struct csv_parser *p, size_t line)
         return map_error_set(cx->err, MAP_ENOMEM, "out of memory");
     rd->row_loc = line;
     if (status == CSV_ETOOBIG)
-        return map_error_field(cx->err,
-                               map_reader_fail(rd, cx->err, cx->field,
-                                               "field longer than the limit of %zu bytes "
-                                               "(max_field_bytes, which can be raised)",
-                                               rd->lim.max_field_bytes),
-                               "max_field_bytes");
+        return field_too_long(rd, cx->err, cx->field);
     return map_reader_fail(rd, cx->err, cx->field,
                            "malformed CSV: a '\"' inside an unquoted field or text after a "
                            "closing quote (RFC 4180: double a quote inside a quoted field)");
@@ -325,12 +324,7 @@ static int feed(csv_run *r, unsigned char *data, const unsigned char *end)
         }
         if (r->p.entry_pos > rd->lim.max_field_bytes) {
             rd->row_loc = cx->row_line;
-            return map_error_field(cx->err,
-                                   map_reader_fail(rd, cx->err, cx->field,
-                                                   "field longer than the limit of %zu bytes "
-                                                   "(max_field_bytes, which can be raised)",
-                                                   rd->lim.max_field_bytes),
-                                   "max_field_bytes");
+            return field_too_long(rd, cx->err, cx->field);
         }
         if (csv_get_buffer_size(&r->p) > FIELD_BLOCK)
             csv_set_blk_size(&r->p, csv_get_buffer_size(&r->p));
