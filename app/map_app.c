@@ -1455,6 +1455,9 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
         ctx.cells = cells;
         ctx.sum = sum;
         rc = map_region(&ap.pb, c0, ro->points, NULL, region_emit, &ctx, err);
+        /* Before the first row, the solver's data errors are about c0. */
+        if (rc == MAP_EDATA && ro->from && sum->rows == 0 && err && !err->field[0])
+            map_error_field(err, rc, "from");
         if (!rc && ctx.have_first)
             rc = region_write(&ctx, &ctx.first);
     }

@@ -16,6 +16,7 @@
 #include "map_solver.h"
 #include "map_stats.h"
 #include "map_store.h"
+#include "map_vec.h"
 
 struct mapsolve_dataset {
     map_dataset *ds;
@@ -27,7 +28,20 @@ struct mapsolve_store {
 };
 
 struct mapsolve_result {
-    map_solve_report *rep;
+    map_solve_report *rep;   /* borrowed from adj for an adjustment, else owned */
+    map_adjust_report *adj;  /* owned; NULL for a solve */
+};
+
+/* One cell of a table: a number (NaN when empty), or a text (owned). */
+typedef struct table_cell {
+    double x;
+    char *s;
+} table_cell;
+
+struct mapsolve_table {
+    char **names;      /* cols column names (owned) */
+    size_t cols;
+    map_vec cells;     /* rows × cols table_cell, row-major */
 };
 
 _Static_assert((int)MAPSOLVE_OK == (int)MAP_OK && (int)MAPSOLVE_EARG == (int)MAP_EUSAGE &&
@@ -388,7 +402,10 @@ void mapsolve_result_free(mapsolve_result *r)
 {
     if (!r)
         return;
-    map_solve_report_free(r->rep);
+    if (r->adj)
+        map_adjust_report_free(r->adj);
+    else
+        map_solve_report_free(r->rep);
     map_free(r);
 }
 
@@ -504,4 +521,221 @@ int mapsolve_feasible(const mapsolve_dataset *ds, const char *palette,
         *margin = rep->margin;
     map_feasible_report_free(rep);
     return ok(err);
+}
+
+/* ---- adjust ------------------------------------------------------------- */
+
+int mapsolve_adjust(const mapsolve_dataset *ds, const char *palette, int mode,
+                    const mapsolve_options *opts, mapsolve_result **out, mapsolve_error *err)
+{
+    if (!out)
+        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
+    *out = NULL;
+    map_solve_opts so;
+    map_solver_params par;
+    map_feas_params fp;
+    const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
+    if (rc)
+        return rc;
+    map_adjust_opts ao;
+    map_adjust_opts_default(&ao);
+    if (mode != MAPSOLVE_ADJUST_RAY && mode != MAPSOLVE_ADJUST_GREEDY) {
+        map_error e = {0};
+        map_error_set_field(&e, MAP_EUSAGE, "mode", "unknown adjustment mode %d", mode);
+        return fail(err, &e);
+    }
+    ao.mode = mode == MAPSOLVE_ADJUST_RAY ? MAP_ADJUST_RAY : MAP_ADJUST_GREEDY;
+    mapsolve_result *r = map_calloc(1, sizeof *r);
+    if (!r)
+        return fail_msg(err, MAPSOLVE_ENOMEM, "out of memory");
+    map_error e = {0};
+    if (map_app_adjust_dataset_opts(ds->ds, palette, &ao, &so, &par, &fp, &r->adj, &e)) {
+        map_free(r);
+        return fail(err, &e);
+    }
+    r->rep = r->adj->solve;
+    *out = r;
+    return ok(err);
+}
+
+double mapsolve_result_requested(const mapsolve_result *r, size_t i)
+{
+    if (!item(r, i))
+        return NAN;
+    return r->adj ? r->adj->requested[i] : r->rep->items[i].target;
+}
+
+double mapsolve_result_adjusted(const mapsolve_result *r, size_t i)
+{
+    if (!item(r, i))
+        return NAN;
+    return r->adj ? r->adj->adjusted[i] : r->rep->items[i].target;
+}
+
+double mapsolve_result_rho(const mapsolve_result *r)
+{
+    return r && r->adj && r->adj->mode == MAP_ADJUST_RAY ? r->adj->rho : NAN;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static int table_header(void *ctx, size_t ncols, const char *const *names, map_error *err)
+{
+    mapsolve_table *t = ctx;
+    t->names = map_calloc(ncols ? ncols : 1, sizeof *t->names);
+    if (!t->names)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    t->cols = ncols;
+    for (size_t j = 0; j < ncols; j++)
+        if (!(t->names[j] = map_strdup(names[j])))
+            return map_error_set(err, MAP_ENOMEM, "out of memory");
+    return MAP_OK;
+}
+
+static int table_row(void *ctx, const map_cell *cells, map_error *err)
+{
+    mapsolve_table *t = ctx;
+    if (map_vec_reserve(&t->cells, t->cells.len + t->cols))
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    for (size_t j = 0; j < t->cols; j++) {
+        table_cell *c = map_vec_push(&t->cells); /* reserved: cannot fail */
+        c->x = NAN;
+        switch (cells[j].kind) {
+        case MAP_CELL_NUMBER: c->x = cells[j].x; break;
+        case MAP_CELL_COUNT: c->x = (double)cells[j].n; break;
+        case MAP_CELL_TEXT:
+            if (!(c->s = map_strdup(cells[j].s ? cells[j].s : "")))
+                return map_error_set(err, MAP_ENOMEM, "out of memory");
+            break;
+        case MAP_CELL_EMPTY: break;
+        }
+    }
+    return MAP_OK;
+}
+
+void mapsolve_table_free(mapsolve_table *t)
+{
+    if (!t)
+        return;
+    table_cell *c = t->cells.data;
+    for (size_t i = 0; i < t->cells.len; i++)
+        map_free(c[i].s);
+    map_vec_free(&t->cells);
+    map_free_strings(t->names, t->cols);
+    map_free(t);
+}
+
+/* The checks every table request starts with; *t [out] an empty table and
+ * *so the options. */
+static int table_request(const mapsolve_dataset *ds, const char *const *values, size_t k,
+                         const mapsolve_options *opts, map_solve_opts *so, mapsolve_table **t,
+                         mapsolve_error *err)
+{
+    if (!ds || (!values && k > 0))
+        return fail_msg(err, MAPSOLVE_EARG, "dataset or values is NULL");
+    for (size_t i = 0; i < k; i++)
+        if (!values[i])
+            return fail_msg(err, MAPSOLVE_EARG, "a value name is NULL");
+    map_solver_params par;
+    map_feas_params fp;
+    const int rc = convert_opts(opts, so, &par, &fp, err);
+    if (rc)
+        return rc;
+    if (!(*t = map_calloc(1, sizeof **t)))
+        return fail_msg(err, MAPSOLVE_ENOMEM, "out of memory");
+    map_vec_init(&(*t)->cells, sizeof(table_cell), 64);
+    return MAPSOLVE_OK;
+}
+
+/* Ends a table request: on failure frees t and reports e. */
+static int table_done(int rc, mapsolve_table *t, const map_error *e, mapsolve_table **out,
+                      mapsolve_error *err)
+{
+    if (rc) {
+        mapsolve_table_free(t);
+        return fail(err, e);
+    }
+    *out = t;
+    return ok(err);
+}
+
+int mapsolve_frontier(const mapsolve_dataset *ds, const char *const *values, size_t k,
+                      const double *budgets, size_t nbudgets, size_t points,
+                      const mapsolve_options *opts, mapsolve_table **out, mapsolve_error *err)
+{
+    if (!out)
+        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
+    *out = NULL;
+    if (!budgets && nbudgets > 0)
+        return fail_msg(err, MAPSOLVE_EARG, "budgets is NULL");
+    map_solve_opts so;
+    mapsolve_table *t = NULL;
+    int rc = table_request(ds, values, k, opts, &so, &t, err);
+    if (rc)
+        return rc;
+    const map_frontier_opts fo = {values, k, budgets, nbudgets, NULL, points, NAN, so.normalize};
+    const map_table_sink sink = {table_header, table_row, t};
+    map_frontier_summary sum;
+    map_error e = {0};
+    rc = map_app_frontier(ds->ds, &fo, &sink, &sum, &e);
+    return table_done(rc, t, &e, out, err);
+}
+
+int mapsolve_region(const mapsolve_dataset *ds, const char *const *values, size_t k,
+                    size_t points, const char *from, const mapsolve_options *opts,
+                    mapsolve_table **out, mapsolve_error *err)
+{
+    if (!out)
+        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
+    *out = NULL;
+    map_solve_opts so;
+    mapsolve_table *t = NULL;
+    int rc = table_request(ds, values, k, opts, &so, &t, err);
+    if (rc)
+        return rc;
+    const map_region_opts ro = {values, k, points, from, 0, so.normalize};
+    const map_table_sink sink = {table_header, table_row, t};
+    map_region_summary sum;
+    map_error e = {0};
+    rc = map_app_region(ds->ds, &ro, &sink, &sum, &e);
+    return table_done(rc, t, &e, out, err);
+}
+
+size_t mapsolve_table_rows(const mapsolve_table *t)
+{
+    return t && t->cols ? t->cells.len / t->cols : 0;
+}
+
+size_t mapsolve_table_cols(const mapsolve_table *t) { return t ? t->cols : 0; }
+
+const char *mapsolve_table_column(const mapsolve_table *t, size_t j)
+{
+    return t && j < t->cols ? t->names[j] : NULL;
+}
+
+long mapsolve_table_find(const mapsolve_table *t, const char *name)
+{
+    for (size_t j = 0; t && name && j < t->cols; j++)
+        if (strcmp(t->names[j], name) == 0)
+            return (long)j;
+    return -1;
+}
+
+static const table_cell *cell(const mapsolve_table *t, size_t i, size_t j)
+{
+    if (!t || j >= t->cols || i >= mapsolve_table_rows(t))
+        return NULL;
+    return (const table_cell *)t->cells.data + i * t->cols + j;
+}
+
+double mapsolve_table_value(const mapsolve_table *t, size_t i, size_t j)
+{
+    const table_cell *c = cell(t, i, j);
+    return c && !c->s ? c->x : NAN;
+}
+
+const char *mapsolve_table_text(const mapsolve_table *t, size_t i, size_t j)
+{
+    const table_cell *c = cell(t, i, j);
+    return c ? c->s : NULL;
 }

@@ -280,6 +280,91 @@ MAPSOLVE_API int mapsolve_feasible(const mapsolve_dataset *ds, const char *palet
                                    const mapsolve_options *opts, int *verdict, double *margin,
                                    mapsolve_error *err);
 
+/* ---- adjust ------------------------------------------------------------- */
+
+enum { MAPSOLVE_ADJUST_RAY = 0, MAPSOLVE_ADJUST_GREEDY = 1 };
+
+/* Adjusts palette when it is not strictly attainable (MATH.md §7) and
+ * solves the adjusted palette. mode MAPSOLVE_ADJUST_RAY moves every target
+ * toward the reference means, c0 + ρ(c − c0) with the largest attainable ρ;
+ * MAPSOLVE_ADJUST_GREEDY lowers one target at a time in palette order. The
+ * adjusted palette (on the boundary) is stepped inside by 0.1% of the way
+ * back to c0 so that λ is finite. A strictly attainable palette is solved
+ * unchanged. *out [out] is a result read with the accessors above (target:
+ * the palette actually solved) and mapsolve_result_requested,
+ * _adjusted and _rho below; free with mapsolve_result_free. Errors as
+ * mapsolve_solve, plus an unknown mode (MAPSOLVE_EARG, field "mode").
+ * Thread-safe for a shared ds. */
+MAPSOLVE_API int mapsolve_adjust(const mapsolve_dataset *ds, const char *palette, int mode,
+                                 const mapsolve_options *opts, mapsolve_result **out,
+                                 mapsolve_error *err);
+
+/* Per palette item i < k: the requested target, and the adjusted one (on
+ * the boundary when the palette was unattainable, else the requested one).
+ * For a result of mapsolve_solve both are the target. Out of range: NaN. */
+MAPSOLVE_API double mapsolve_result_requested(const mapsolve_result *r, size_t i);
+MAPSOLVE_API double mapsolve_result_adjusted(const mapsolve_result *r, size_t i);
+
+/* The ray's ρ ∈ (0, 1] of a ray adjustment (1 when the palette was
+ * attainable); NaN for mapsolve_solve and greedy results. */
+MAPSOLVE_API double mapsolve_result_rho(const mapsolve_result *r);
+
+/* ---- tables: frontier and region ---------------------------------------- */
+
+/* A table of rows and named columns, as the command writes it as CSV.
+ * Read-only once returned: may be read by several threads. */
+typedef struct mapsolve_table mapsolve_table;
+
+/* Pareto frontiers of ds over the k chosen values (MATH.md §8): for each of
+ * the nbudgets KL budgets (nats, ≥ 0), about `points` directions spread over
+ * the simplex of the chosen values, each with the tilt whose KL is the
+ * budget. nbudgets 0: the unbounded-budget limit (for two values followed by
+ * the upper hull's vertices). Columns as `mapsolve frontier`'s CSV: point,
+ * budget, u_<v>, t, lambda_<v> (chosen v), level_<v> (every value), kl,
+ * ess, status (text). opts NULL: defaults (only normalize is read). Errors:
+ * MAPSOLVE_EARG for NULL arguments; MAPSOLVE_EDATA for a chosen value unknown,
+ * repeated or constant, fewer than two values, a bad budget or points 0
+ * (err->field names "values", "kl" or "points"); MAPSOLVE_ENOMEM. On success
+ * *out [out] is a new table: free with mapsolve_table_free. Thread-safe for
+ * a shared ds. */
+MAPSOLVE_API int mapsolve_frontier(const mapsolve_dataset *ds, const char *const *values,
+                                   size_t k, const double *budgets, size_t nbudgets,
+                                   size_t points, const mapsolve_options *opts,
+                                   mapsolve_table **out, mapsolve_error *err);
+
+/* The attainable palettes around a base palette: for each of `points`
+ * directions over the 2 or 3 chosen values, the largest step s with
+ * c0 + s·dir attainable (exact, on the boundary). from: the base palette c0
+ * in palette syntax over the chosen values (NULL: the reference means); it
+ * must be attainable. Columns as `mapsolve region`'s CSV: point, dir_<v>,
+ * step, target_<v>; a direction with no positive component has empty step
+ * and targets (NaN). Errors, ownership and thread-safety as
+ * mapsolve_frontier (fields "values", "points", "from"). */
+MAPSOLVE_API int mapsolve_region(const mapsolve_dataset *ds, const char *const *values, size_t k,
+                                 size_t points, const char *from, const mapsolve_options *opts,
+                                 mapsolve_table **out, mapsolve_error *err);
+
+/* Frees the table. NULL is a no-op. */
+MAPSOLVE_API void mapsolve_table_free(mapsolve_table *t);
+
+/* Rows and columns (0 for NULL). */
+MAPSOLVE_API size_t mapsolve_table_rows(const mapsolve_table *t);
+MAPSOLVE_API size_t mapsolve_table_cols(const mapsolve_table *t);
+
+/* The name of column j (borrowed), or NULL out of range. */
+MAPSOLVE_API const char *mapsolve_table_column(const mapsolve_table *t, size_t j);
+
+/* The index of the column called name, or -1. */
+MAPSOLVE_API long mapsolve_table_find(const mapsolve_table *t, const char *name);
+
+/* The number in row i, column j: NaN for an empty cell, a text cell, or out
+ * of range; +inf where the CSV says inf. */
+MAPSOLVE_API double mapsolve_table_value(const mapsolve_table *t, size_t i, size_t j);
+
+/* The text of row i, column j (borrowed) when it is a text cell (the status
+ * column), else NULL. */
+MAPSOLVE_API const char *mapsolve_table_text(const mapsolve_table *t, size_t i, size_t j);
+
 #ifdef __cplusplus
 }
 #endif

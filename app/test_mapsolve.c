@@ -235,10 +235,160 @@ static void test_store(void)
     rmdir(dir);
 }
 
+/* adjust: the ray's palette is c0 + ρ(c − c0) on the boundary (just beyond
+ * it is refuted), the palette solved is stepped inside and solved optimally;
+ * an attainable palette is solved unchanged. */
+static void test_adjust(void)
+{
+    mapsolve_dataset *ds = NULL;
+    mapsolve_error err;
+    MAP_CHECK(mapsolve_dataset_from_matrix(8, 2, X, NAMES, NULL, &ds, &err) == MAPSOLVE_OK, "ds");
+    mapsolve_result *r = NULL;
+    MAP_CHECK(mapsolve_adjust(ds, "helpful=0.9,harmless=0.9", 7, NULL, &r, &err) ==
+                      MAPSOLVE_EARG &&
+                  r == NULL && strcmp(err.field, "mode") == 0,
+              "unknown mode names the field: '%s' %s", err.field, err.msg);
+    MAP_CHECK(mapsolve_adjust(ds, "helpful=0.9,harmless=0.9", MAPSOLVE_ADJUST_RAY, NULL, &r,
+                              &err) == MAPSOLVE_OK,
+              "ray: %s", err.msg);
+    const double c0[2] = {0.4875, 0.6375}, c[2] = {0.9, 0.9};
+    const double rho = mapsolve_result_rho(r);
+    MAP_CHECK(rho > 0 && rho < 1, "0 < rho %g < 1", rho);
+    MAP_CHECK(mapsolve_result_status(r) == MAPSOLVE_OPTIMAL, "the adjusted palette is solved");
+    char beyond[128], inside[128];
+    double adj[2];
+    for (size_t i = 0; i < 2; i++) {
+        adj[i] = mapsolve_result_adjusted(r, i);
+        MAP_CHECK_CLOSE(mapsolve_result_requested(r, i), c[i], 0, "requested ");
+        MAP_CHECK_CLOSE(adj[i], c0[i] + rho * (c[i] - c0[i]), 1e-12, "on the ray ");
+        MAP_CHECK_CLOSE(mapsolve_result_target(r, i), c0[i] + (1 - 1e-3) * (adj[i] - c0[i]),
+                        1e-12, "stepped inside ");
+        MAP_CHECK_CLOSE(mapsolve_result_level(r, i), mapsolve_result_target(r, i), 1e-9,
+                        "level ");
+    }
+    snprintf(beyond, sizeof beyond, "helpful=%.17g,harmless=%.17g",
+             c0[0] + 1.001 * (adj[0] - c0[0]), c0[1] + 1.001 * (adj[1] - c0[1]));
+    snprintf(inside, sizeof inside, "helpful=%.17g,harmless=%.17g",
+             c0[0] + 0.999 * (adj[0] - c0[0]), c0[1] + 0.999 * (adj[1] - c0[1]));
+    int verdict = -1;
+    MAP_CHECK(mapsolve_feasible(ds, beyond, NULL, &verdict, NULL, &err) == MAPSOLVE_OK &&
+                  verdict == MAPSOLVE_VERDICT_INFEASIBLE,
+              "just beyond the ray's point: infeasible (%d)", verdict);
+    MAP_CHECK(mapsolve_feasible(ds, inside, NULL, &verdict, NULL, &err) == MAPSOLVE_OK &&
+                  verdict == MAPSOLVE_ATTAINABLE,
+              "just inside: attainable (%d)", verdict);
+    mapsolve_result_free(r);
+
+    MAP_CHECK(mapsolve_adjust(ds, "helpful=0.6", MAPSOLVE_ADJUST_GREEDY, NULL, &r, &err) ==
+                  MAPSOLVE_OK,
+              "greedy on an attainable palette: %s", err.msg);
+    MAP_CHECK(isnan(mapsolve_result_rho(r)) && mapsolve_result_adjusted(r, 0) == 0.6 &&
+                  mapsolve_result_target(r, 0) == 0.6 &&
+                  mapsolve_result_status(r) == MAPSOLVE_OPTIMAL,
+              "unchanged");
+    mapsolve_result_free(r);
+    mapsolve_dataset_free(ds);
+}
+
+/* frontier and region tables: each converged frontier point has the KL of
+ * its budget, and solving its levels as a palette gives its λ back; each
+ * region target is on the boundary (just inside attainable, just beyond
+ * refuted); bad requests name their field. */
+static void test_tables(void)
+{
+    mapsolve_dataset *ds = NULL;
+    mapsolve_error err;
+    MAP_CHECK(mapsolve_dataset_from_matrix(8, 2, X, NAMES, NULL, &ds, &err) == MAPSOLVE_OK, "ds");
+    mapsolve_table *t = NULL;
+    const double budgets[2] = {0.05, 0.2};
+    MAP_CHECK(mapsolve_frontier(ds, NAMES, 2, budgets, 2, 5, NULL, &t, &err) == MAPSOLVE_OK,
+              "frontier: %s", err.msg);
+    const long jb = mapsolve_table_find(t, "budget"), jkl = mapsolve_table_find(t, "kl"),
+               jst = mapsolve_table_find(t, "status"), jl0 = mapsolve_table_find(t, "lambda_helpful"),
+               jl1 = mapsolve_table_find(t, "lambda_harmless"),
+               jv0 = mapsolve_table_find(t, "level_helpful"),
+               jv1 = mapsolve_table_find(t, "level_harmless");
+    MAP_CHECK(jb == 1 && jkl > 0 && jst == (long)mapsolve_table_cols(t) - 1 && jl0 > 0 &&
+                  jl1 > 0 && jv0 > 0 && jv1 > 0 &&
+                  strcmp(mapsolve_table_column(t, 0), "point") == 0 &&
+                  mapsolve_table_column(t, mapsolve_table_cols(t)) == NULL,
+              "the CLI's columns");
+    size_t converged = 0;
+    for (size_t i = 0; i < mapsolve_table_rows(t); i++) {
+        MAP_CHECK(mapsolve_table_value(t, i, 0) == (double)i, "point %zu", i);
+        const char *status = mapsolve_table_text(t, i, (size_t)jst);
+        MAP_CHECK(status && isnan(mapsolve_table_value(t, i, (size_t)jst)), "status is text");
+        if (!status || strcmp(status, "converged") != 0)
+            continue;
+        converged++;
+        MAP_CHECK_CLOSE(mapsolve_table_value(t, i, (size_t)jkl),
+                        mapsolve_table_value(t, i, (size_t)jb), 1e-8, "KL at the budget, row ");
+        char pal[128];
+        snprintf(pal, sizeof pal, "helpful=%.17g,harmless=%.17g",
+                 mapsolve_table_value(t, i, (size_t)jv0), mapsolve_table_value(t, i, (size_t)jv1));
+        mapsolve_result *r = NULL;
+        MAP_CHECK(mapsolve_solve(ds, pal, NULL, &r, &err) == MAPSOLVE_OK &&
+                      mapsolve_result_status(r) == MAPSOLVE_OPTIMAL,
+                  "row %zu's levels solve", i);
+        for (size_t v = 0; r && v < 2; v++)
+            MAP_CHECK_CLOSE(mapsolve_result_lambda(r, v),
+                            mapsolve_table_value(t, i, (size_t)(v ? jl1 : jl0)), 1e-6,
+                            "row : λ_ back from its levels");
+        mapsolve_result_free(r);
+    }
+    MAP_CHECK(converged >= 6, "%zu converged rows", converged);
+    MAP_CHECK(isnan(mapsolve_table_value(t, 99, 0)) && !mapsolve_table_text(t, 0, 99),
+              "out of range");
+    mapsolve_table_free(t);
+
+    MAP_CHECK(mapsolve_region(ds, NAMES, 2, 12, NULL, NULL, &t, &err) == MAPSOLVE_OK,
+              "region: %s", err.msg);
+    MAP_CHECK(mapsolve_table_rows(t) == 12 && mapsolve_table_find(t, "step") == 3,
+              "12 rows, the CLI's columns");
+    for (size_t i = 0; i < mapsolve_table_rows(t); i++) {
+        const double s = mapsolve_table_value(t, i, 3);
+        if (isnan(s))
+            continue;
+        const double d0 = mapsolve_table_value(t, i, 1), d1 = mapsolve_table_value(t, i, 2);
+        char pal[128];
+        int verdict = -1;
+        snprintf(pal, sizeof pal, "helpful=%.17g,harmless=%.17g", 0.4875 + 0.999 * s * d0,
+                 0.6375 + 0.999 * s * d1);
+        MAP_CHECK(mapsolve_feasible(ds, pal, NULL, &verdict, NULL, &err) == MAPSOLVE_OK &&
+                      verdict == MAPSOLVE_ATTAINABLE,
+                  "row %zu just inside: %d", i, verdict);
+        snprintf(pal, sizeof pal, "helpful=%.17g,harmless=%.17g", 0.4875 + 1.001 * s * d0,
+                 0.6375 + 1.001 * s * d1);
+        MAP_CHECK(mapsolve_feasible(ds, pal, NULL, &verdict, NULL, &err) == MAPSOLVE_OK &&
+                      verdict == MAPSOLVE_VERDICT_INFEASIBLE,
+                  "row %zu just beyond: %d", i, verdict);
+        MAP_CHECK_CLOSE(mapsolve_table_value(t, i, 4), 0.4875 + s * d0, 1e-12, "target");
+    }
+    mapsolve_table_free(t);
+
+    const char *const bad[2] = {"helpful", "nosuch"};
+    MAP_CHECK(mapsolve_frontier(ds, bad, 2, budgets, 2, 5, NULL, &t, &err) == MAPSOLVE_EDATA &&
+                  t == NULL && strcmp(err.field, "values") == 0 && strstr(err.msg, "'nosuch'"),
+              "unknown value: field '%s', %s", err.field, err.msg);
+    MAP_CHECK(mapsolve_region(ds, NAMES, 2, 0, NULL, NULL, &t, &err) == MAPSOLVE_EDATA &&
+                  strcmp(err.field, "points") == 0,
+              "points 0: field '%s'", err.field);
+    MAP_CHECK(mapsolve_region(ds, NAMES, 2, 8, "helpful=2", NULL, &t, &err) == MAPSOLVE_EDATA &&
+                  strcmp(err.field, "from") == 0,
+              "unattainable from: field '%s' %s", err.field, err.msg);
+    MAP_CHECK(mapsolve_frontier(ds, NAMES, 2, NULL, 1, 5, NULL, &t, &err) == MAPSOLVE_EARG,
+              "NULL budgets");
+    mapsolve_table_free(NULL);
+    MAP_CHECK(mapsolve_table_rows(NULL) == 0 && mapsolve_table_find(NULL, "x") == -1, "NULL");
+    mapsolve_dataset_free(ds);
+}
+
 int main(void)
 {
     MAP_RUN(test_errors);
     MAP_RUN(test_solve);
+    MAP_RUN(test_adjust);
+    MAP_RUN(test_tables);
     MAP_RUN(test_threads);
     MAP_RUN(test_store);
     return map_test_finish();
