@@ -13,6 +13,13 @@
 #include "map_args.h"
 #include "map_common.h"
 
+/* What the warnings of a solve (map_warning) suggest on the command line:
+ * for solve and adjust, and for the commands without --holdout. */
+#define MAP_CLI_HOLDOUT_HINT "try --holdout 0.3 to see how far the levels carry to held-out samples"
+#define MAP_CLI_HOLDOUT_SOLVE_HINT                                                              \
+    "try 'mapsolve solve' with this palette and --holdout 0.3 to see how far the levels "      \
+    "carry to held-out samples"
+
 #define MAP_CLI_DB_HELP "database file (else $MAPSOLVE_DB, else ./mapsolve.db)"
 
 /* Option-table entries shared by the commands (dest: the variable's address). */

@@ -61,6 +61,10 @@ char *map_json_describe_prec(const char *dataset, size_t n, map_precision precis
  * ess_test, levels {value: {train, test}}} when the report has them. */
 char *map_json_solve(const map_solve_report *rep);
 
+/* map_json_solve and map_json_adjust end with warnings [{code, detail}] when
+ * the solve report has warnings (map_warning); without any the key is
+ * absent. */
+
 /* One object: dataset, n, verdict ("attainable", "boundary", "infeasible"),
  * margin, values [{name, spec, target, constant}]; certificate {direction
  * {value: d_i}, gap} when infeasible; boundary_values [names with d_i > 0]
@@ -89,6 +93,11 @@ int map_print_describe(FILE *out, const map_value_summary *sum, size_t m);
 int map_print_solve(FILE *out, const map_solve_report *rep);
 int map_print_feasible(FILE *out, const map_feasible_report *rep);
 int map_print_adjust(FILE *out, const map_adjust_report *rep);
+
+/* The solve report's warnings, one line each: "mapsolve: warning: DETAIL",
+ * then (hint not NULL) "mapsolve: note: HINT" once: what the front end
+ * offers to check them, e.g. a hold-out option. Nothing when there are none. */
+void map_print_warnings(FILE *out, const map_solve_report *rep, const char *hint);
 
 /* ---- tables (frontier, region) ----------------------------------------------
  *
