@@ -134,5 +134,8 @@ int map_cli_frontier(int argc, char **argv); /* cmd_frontier.c */
 int map_cli_region(int argc, char **argv);
 int map_cli_sweep(int argc, char **argv);    /* cmd_sweep.c */
 int map_cli_sweeps(int argc, char **argv);
+int map_cli_weights(int argc, char **argv);  /* cmd_decode.c */
+int map_cli_decode(int argc, char **argv);
+int map_cli_select(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "map_app.h"
+#include "map_decode_app.h"
 #include "map_store.h"
 
 /* Unix time → "YYYY-MM-DDTHH:MM:SSZ" (UTC) in buf; "" for t == 0. */
@@ -122,5 +123,29 @@ map_table_sink map_table_writer_sink(map_table_writer *w);
  * and flushes. MAP_OK, or MAP_ENOMEM with "cannot write ...: reason" in err
  * when a write failed. */
 int map_table_writer_finish(map_table_writer *w, map_error *err);
+
+/* ---- weights, decode, select (map_out_decode.c) ------------------------------
+ *
+ * Each writes its table to sink: the header, then the rows; returns MAP_OK or
+ * the sink's failure. The report's solve must be optimal. */
+
+/* Columns row (1-based), prompt (empty without a prompt column), score
+ * (λᵀr), weight; one row per sample in dataset order. */
+int map_weights_table(const map_weights_report *rep, const map_table_sink *sink, map_error *err);
+
+/* Columns method, k ("inf" for the limit row), level_<v> for every value,
+ * se_<v> for every value, kl (empty for sir at finite k), reaches (1 when
+ * every palette value reaches its threshold, else 0), prompts_below_k. */
+int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, map_error *err);
+
+/* One line per method run (sir first): the smallest listed k whose levels
+ * reach every target to within 10% of the way from the reference level, or
+ * that none does; each line starts "mapsolve: ". */
+void map_print_decode_summary(FILE *out, const map_decode_report *rep);
+
+/* One kept sample per prompt: columns prompt, each text column, each value,
+ * score; with pairs: prompt, chosen, rejected, score_chosen, score_rejected
+ * (the texts of the chosen text column). */
+int map_select_table(const map_select_report *rep, const map_table_sink *sink, map_error *err);
 
 #endif

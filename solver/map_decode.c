@@ -258,7 +258,8 @@ void map_decode_best(map_decode_ws *ws, size_t k, double *level, double *kl)
         if (pb > 0.0)
             klsum += pb * (w.logp - log((double)w.len / (double)w.N));
     }
-    *kl = klsum / K;
+    /* KL ≥ 0; rounding could leave −1e-16 at k = 1. */
+    *kl = fmax(0.0, klsum / K);
     map_decode_best_probs(ws, k, ws->prob);
     const size_t m = ws->m;
     for (size_t i = 0; i < m; i++)
