@@ -139,7 +139,7 @@ static void test_best_brute(void)
             map_decode_best(ws, k, level, &kl);
             map_decode_best_probs(ws, k, prob);
             for (size_t i = 0; i < TM; i++)
-                MAP_CHECK_CLOSE(level[i], (double)lv[i], 1e-13, "best-of-k level vs brute force");
+                MAP_CHECK_CLOSE(level[i], (double)lv[i], 1e-12, "best-of-k level vs brute force");
             /* KL of the brute-force distribution: per prompt, the average of
              * the prompts' Σ p log(N p) with p the within-prompt mass. */
             long double klb = 0;
@@ -153,11 +153,11 @@ static void test_best_brute(void)
                         klb += p * logl(p * (long double)N) / K;
                 }
             }
-            MAP_CHECK_CLOSE(kl, (double)klb, 1e-13, "best-of-k KL vs brute force");
+            MAP_CHECK_CLOSE(kl, (double)klb, 1e-12, "best-of-k KL vs brute force");
             double psum = 0;
             for (size_t j = 0; j < TN; j++) {
                 psum += prob[j];
-                MAP_CHECK_CLOSE(prob[j], (double)pr[j], 1e-14, "probability vs brute force");
+                MAP_CHECK_CLOSE(prob[j], (double)pr[j], 1e-12, "probability vs brute force");
             }
             MAP_CHECK_CLOSE(psum, 1.0, 1e-14, "probabilities sum to 1");
             /* ties share evenly: samples 1 and 4 (score 2.0) */
