@@ -210,6 +210,7 @@ typedef struct block_walk {
     size_t g, a;    /* the prompt, and the next block's first rank within it */
     size_t lo, len; /* the block: key[lo .. lo + len) */
     size_t N;       /* the prompt's size */
+    double logN;    /* log N */
     double logp;    /* log of the block's probability under best-of-k within its prompt */
 } block_walk;
 
@@ -224,6 +225,8 @@ static int next_block(const map_decode_ws *ws, size_t k, block_walk *w)
     if (w->g >= ws->ngroups)
         return 0;
     const size_t s0 = ws->gstart[w->g], N = ws->gstart[w->g + 1] - s0, a = w->a;
+    if (a == 0)
+        w->logN = log((double)N);
     size_t b = a + 1;
     while (b < N && ws->key[s0 + b].s == ws->key[s0 + a].s)
         b++;
@@ -235,32 +238,35 @@ static int next_block(const map_decode_ws *ws, size_t k, block_walk *w)
     return 1;
 }
 
-void map_decode_best_probs(const map_decode_ws *ws, size_t k, double *prob)
-{
-    const double K = (double)ws->ngroups;
-    block_walk w = {0};
-    while (next_block(ws, k, &w)) {
-        const double p = exp(w.logp) / ((double)w.len * K);
-        for (size_t t = 0; t < w.len; t++)
-            prob[ws->key[w.lo + t].row] = p;
-    }
-}
-
-void map_decode_best(map_decode_ws *ws, size_t k, double *level, double *kl)
+/* Writes each sample's probability under best-of-k (prob, sample order) and
+ * returns the KL divergence from the reference, in one walk over the
+ * blocks (KL ≥ 0; rounding could leave −1e-16 at k = 1). */
+static double best_walk(const map_decode_ws *ws, size_t k, double *prob)
 {
     const double K = (double)ws->ngroups;
     double klsum = 0.0;
     block_walk w = {0};
     while (next_block(ws, k, &w)) {
-        /* Each of the block's samples has pb/len: the KL terms add up to
-         * pb · log(N pb / len). */
+        /* Each of the block's samples has pb/len within its prompt: their
+         * KL terms add up to pb · log(N pb / len). */
         const double pb = exp(w.logp);
         if (pb > 0.0)
-            klsum += pb * (w.logp - log((double)w.len / (double)w.N));
+            klsum += pb * (w.logp + w.logN - (w.len > 1 ? log((double)w.len) : 0.0));
+        const double p = pb / ((double)w.len * K);
+        for (size_t t = 0; t < w.len; t++)
+            prob[ws->key[w.lo + t].row] = p;
     }
-    /* KL ≥ 0; rounding could leave −1e-16 at k = 1. */
-    *kl = fmax(0.0, klsum / K);
-    map_decode_best_probs(ws, k, ws->prob);
+    return fmax(0.0, klsum / K);
+}
+
+void map_decode_best_probs(const map_decode_ws *ws, size_t k, double *prob)
+{
+    (void)best_walk(ws, k, prob);
+}
+
+void map_decode_best(map_decode_ws *ws, size_t k, double *level, double *kl)
+{
+    *kl = best_walk(ws, k, ws->prob);
     const size_t m = ws->m;
     for (size_t i = 0; i < m; i++)
         level[i] = 0.0;
