@@ -561,6 +561,34 @@ static int analyses(const map_dataset *ds, const app_problem *ap, const map_solv
     return rc;
 }
 
+/* The warnings of a finite, non-trivial tilt (map_warning). */
+static void solve_warnings(map_solve_report *rep)
+{
+    rep->nwarnings = 0;
+    int tilted = 0;
+    for (size_t i = 0; i < rep->kp; i++)
+        tilted = tilted || rep->result.lambda[i] > 0.0;
+    if (!rep->has_tilt || !tilted)
+        return;
+    const double ess = rep->result.diag.ess, wmax = rep->result.diag.max_weight;
+    const double n = (double)rep->n;
+    if (ess < MAP_WARN_ESS_MIN || ess < MAP_WARN_ESS_FRACTION * n) {
+        map_warning *w = &rep->warnings[rep->nwarnings++];
+        w->code = "low_ess";
+        snprintf(w->detail, sizeof w->detail,
+                 "the effective sample size is %.3g of %zu samples (%.3g%%): the levels rest on "
+                 "a handful of samples and will not carry to new generations", ess, rep->n,
+                 100.0 * ess / n);
+    }
+    if (wmax > MAP_WARN_MAX_WEIGHT) {
+        map_warning *w = &rep->warnings[rep->nwarnings++];
+        w->code = "heavy_weight";
+        snprintf(w->detail, sizeof w->detail,
+                 "one sample carries %.3g%% of the weight: the levels are mostly that sample's",
+                 100.0 * wmax);
+    }
+}
+
 /* Solves ap's problem (at its current targets) and fills the report's
  * result, the items' λ and levels, the levels of every value and the
  * analyses so asks for. */
@@ -639,6 +667,8 @@ static int solve_problem(const map_dataset *ds, const map_colstat *st, const app
                  * solver's own level of each constrained value. */
                 rep->levels[rep->palette->items[i].col] = it->level;
             }
+        if (!rc)
+            solve_warnings(rep);
         if (!rc)
             rc = analyses(ds, ap, so, par, fp, all, ws, rep, err);
         map_solver_ws_free(ws);

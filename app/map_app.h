@@ -134,6 +134,23 @@ typedef struct map_solve_item {
     long pidx;          /* index in the solved problem (result.lambda etc.), -1 if left out */
 } map_solve_item;
 
+/* A warning about a solved palette: the tilt rests on few samples, so its
+ * levels will not carry to new generations (a hold-out check shows how far
+ * they do). Raised only for a finite, non-trivial tilt (some λ_i > 0):
+ *   low_ess       the effective sample size is below MAP_WARN_ESS_MIN samples
+ *                 or below MAP_WARN_ESS_FRACTION of n;
+ *   heavy_weight  one sample carries more than MAP_WARN_MAX_WEIGHT of the
+ *                 weight. */
+#define MAP_WARN_ESS_MIN 30.0
+#define MAP_WARN_ESS_FRACTION 0.01
+#define MAP_WARN_MAX_WEIGHT 0.1
+#define MAP_MAX_WARNINGS 4
+
+typedef struct map_warning {
+    const char *code;  /* "low_ess" or "heavy_weight" (static storage) */
+    char detail[256];  /* one sentence with the figures, no trailing period */
+} map_warning;
+
 typedef struct map_solve_report {
     char *dataset;          /* dataset name (owned) */
     size_t n;               /* samples */
@@ -179,6 +196,9 @@ typedef struct map_solve_report {
     map_holdout_result ho;
     double *ho_train_levels;    /* m (owned); NaN unless ho.train.status is optimal */
     double *ho_test_levels;     /* m (owned) */
+    /* warnings (see map_warning), in the order low_ess, heavy_weight */
+    size_t nwarnings;
+    map_warning warnings[MAP_MAX_WARNINGS];
 } map_solve_report;
 
 /* Solves palette spec on the dataset ds (MATH.md §1-6): value i's scale is

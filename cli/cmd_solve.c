@@ -114,6 +114,7 @@ static void solve_notes(const map_solve_report *rep)
     if (rep->has_bootstrap && rep->boot.excluded)
         fprintf(stderr, "mapsolve: note: %zu of %zu bootstrap replicates were not optimal and "
                         "are excluded\n", rep->boot.excluded, rep->boot.replicates);
+    map_print_warnings(stderr, rep, rep->has_holdout ? NULL : MAP_CLI_HOLDOUT_HINT);
 }
 
 /* ---- solve -------------------------------------------------------------- */

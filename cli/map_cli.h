@@ -13,6 +13,13 @@
 #include "map_args.h"
 #include "map_common.h"
 
+/* What the warnings of a solve (map_warning) suggest on the command line:
+ * for solve and adjust, and for the commands without --holdout. */
+#define MAP_CLI_HOLDOUT_HINT "try --holdout 0.3 to see how far the levels carry to held-out samples"
+#define MAP_CLI_HOLDOUT_SOLVE_HINT                                                              \
+    "try 'mapsolve solve' with this palette and --holdout 0.3 to see how far the levels "      \
+    "carry to held-out samples"
+
 #define MAP_CLI_DB_HELP "database file (else $MAPSOLVE_DB, else ./mapsolve.db)"
 
 /* Option-table entries shared by the commands (dest: the variable's address). */
@@ -134,5 +141,8 @@ int map_cli_frontier(int argc, char **argv); /* cmd_frontier.c */
 int map_cli_region(int argc, char **argv);
 int map_cli_sweep(int argc, char **argv);    /* cmd_sweep.c */
 int map_cli_sweeps(int argc, char **argv);
+int map_cli_weights(int argc, char **argv);  /* cmd_decode.c */
+int map_cli_decode(int argc, char **argv);
+int map_cli_select(int argc, char **argv);
 
 #endif

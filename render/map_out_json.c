@@ -457,6 +457,22 @@ static void add_evidence(json_t *root, const map_solve_item *items, size_t k, in
         add_boundary(root, items, k, has_direction, direction, ok);
 }
 
+/* warnings [{code, detail}], only when there are some (documents without a
+ * warning stay as they were). */
+static void add_warnings(json_t *root, const map_solve_report *rep, int *ok)
+{
+    if (rep->nwarnings == 0)
+        return;
+    json_t *a = json_array();
+    for (size_t i = 0; i < rep->nwarnings; i++) {
+        json_t *o = json_object();
+        jset(o, "code", jstr(rep->warnings[i].code), ok);
+        jset(o, "detail", jstr(rep->warnings[i].detail), ok);
+        jpush(a, o, ok);
+    }
+    jset(root, "warnings", a, ok);
+}
+
 char *map_json_solve(const map_solve_report *rep)
 {
     const map_result *r = &rep->result;
@@ -470,6 +486,7 @@ char *map_json_solve(const map_solve_report *rep)
                  r->status == MAP_SOLVE_BOUNDARY, r->has_direction, r->direction, r->cert_gap,
                  &ok);
     add_analyses(root, rep, &ok);
+    add_warnings(root, rep, &ok);
     return dump(root, ok);
 }
 
@@ -503,6 +520,7 @@ char *map_json_adjust(const map_adjust_report *rep)
     jset(root, "levels", jlevels(s, &ok), &ok);
     add_diagnostics(root, s, &ok);
     add_analyses(root, s, &ok);
+    add_warnings(root, s, &ok);
     return dump(root, ok);
 }
 

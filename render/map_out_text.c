@@ -436,3 +436,11 @@ int map_print_adjust(FILE *out, const map_adjust_report *rep)
     print_diagnostics(out, s);
     return print_analyses(out, s);
 }
+
+void map_print_warnings(FILE *out, const map_solve_report *rep, const char *hint)
+{
+    for (size_t i = 0; i < rep->nwarnings; i++)
+        fprintf(out, "mapsolve: warning: %s\n", rep->warnings[i].detail);
+    if (rep->nwarnings && hint)
+        fprintf(out, "mapsolve: note: %s\n", hint);
+}

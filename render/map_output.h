@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "map_app.h"
+#include "map_decode_app.h"
 #include "map_store.h"
 
 /* Unix time → "YYYY-MM-DDTHH:MM:SSZ" (UTC) in buf; "" for t == 0. */
@@ -61,6 +62,10 @@ char *map_json_describe_prec(const char *dataset, size_t n, map_precision precis
  * ess_test, levels {value: {train, test}}} when the report has them. */
 char *map_json_solve(const map_solve_report *rep);
 
+/* map_json_solve and map_json_adjust end with warnings [{code, detail}] when
+ * the solve report has warnings (map_warning); without any the key is
+ * absent. */
+
 /* One object: dataset, n, verdict ("attainable", "boundary", "infeasible"),
  * margin, values [{name, spec, target, constant}]; certificate {direction
  * {value: d_i}, gap} when infeasible; boundary_values [names with d_i > 0]
@@ -90,6 +95,11 @@ int map_print_solve(FILE *out, const map_solve_report *rep);
 int map_print_feasible(FILE *out, const map_feasible_report *rep);
 int map_print_adjust(FILE *out, const map_adjust_report *rep);
 
+/* The solve report's warnings, one line each: "mapsolve: warning: DETAIL",
+ * then (hint not NULL) "mapsolve: note: HINT" once: what the front end
+ * offers to check them, e.g. a hold-out option. Nothing when there are none. */
+void map_print_warnings(FILE *out, const map_solve_report *rep, const char *hint);
+
 /* ---- tables (frontier, region) ----------------------------------------------
  *
  * A writer of one table to a stream: CSV through the project's CSV writer
@@ -113,5 +123,29 @@ map_table_sink map_table_writer_sink(map_table_writer *w);
  * and flushes. MAP_OK, or MAP_ENOMEM with "cannot write ...: reason" in err
  * when a write failed. */
 int map_table_writer_finish(map_table_writer *w, map_error *err);
+
+/* ---- weights, decode, select (map_out_decode.c) ------------------------------
+ *
+ * Each writes its table to sink: the header, then the rows; returns MAP_OK or
+ * the sink's failure. The report's solve must be optimal. */
+
+/* Columns row (1-based), prompt (empty without a prompt column), score
+ * (λᵀr), weight; one row per sample in dataset order. */
+int map_weights_table(const map_weights_report *rep, const map_table_sink *sink, map_error *err);
+
+/* Columns method, k ("inf" for the limit row), level_<v> for every value,
+ * se_<v> for every value, kl (empty for sir at finite k), reaches (1 when
+ * every palette value reaches its threshold, else 0), prompts_below_k. */
+int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, map_error *err);
+
+/* One line per method run (sir first): the smallest listed k whose levels
+ * reach every target to within 10% of the way from the reference level, or
+ * that none does; each line starts "mapsolve: ". */
+void map_print_decode_summary(FILE *out, const map_decode_report *rep);
+
+/* One kept sample per prompt: columns prompt, each text column, each value,
+ * score; with pairs: prompt, chosen, rejected, score_chosen, score_rejected
+ * (the texts of the chosen text column). */
+int map_select_table(const map_select_report *rep, const map_table_sink *sink, map_error *err);
 
 #endif

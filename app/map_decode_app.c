@@ -1,0 +1,409 @@
+/* map_decode_app.c — the weights, decode and select commands as library
+ * functions (map_decode_app.h): solve the palette, form each sample's score
+ * λᵀr, and hand the mathematics to solver/map_decode.c. */
+#include "map_decode_app.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- shared ---------------------------------------------------------------- */
+
+int map_app_decode_code(const map_solve_report *solve) { return map_app_solve_code(solve); }
+
+/* Solves palette on ds under normalize; when the verdict is optimal, *score
+ * is a new array of the n scores λᵀr (map_free), else NULL. */
+static int solve_scores(const map_dataset *ds, const char *palette, map_normalize normalize,
+                        map_solve_report **solve, double **score, map_error *err)
+{
+    *solve = NULL;
+    *score = NULL;
+    if (!palette)
+        return map_error_set(err, MAP_EUSAGE, "the request has no palette");
+    map_solve_opts so;
+    map_solve_opts_default(&so);
+    so.normalize = normalize;
+    int rc = map_app_solve_dataset_opts(ds, palette, &so, NULL, NULL, solve, err);
+    if (rc || map_app_solve_code(*solve) != MAP_OK)
+        return rc;
+    const map_solve_report *rep = *solve;
+    size_t cols[MAP_MAX_K], k = 0;
+    double lambda[MAP_MAX_K];
+    for (size_t i = 0; i < rep->k; i++) {
+        const long p = rep->items[i].pidx;
+        if (p < 0)
+            continue;
+        cols[k] = rep->palette->items[i].col;
+        lambda[k++] = rep->result.lambda[p];
+    }
+    if (!(*score = map_mallocarray(ds->n, sizeof **score)))
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    const map_matrix X = map_dataset_matrix(ds);
+    map_decode_scores(&X, k, cols, lambda, *score);
+    return MAP_OK;
+}
+
+/* The prompts of ds as solver groups (order and start: new arrays). */
+typedef struct prompt_groups {
+    map_groups g;
+    size_t *order, *start;
+    size_t singletons;
+} prompt_groups;
+
+static int groups_of(const map_dataset *ds, prompt_groups *pg, const char *what, map_error *err)
+{
+    memset(pg, 0, sizeof *pg);
+    size_t ng = 0;
+    int rc = map_dataset_group_rows(ds, &pg->order, &pg->start, &ng, &pg->singletons, err);
+    if (rc == MAP_EDATA)
+        return map_error_set(err, MAP_EDATA,
+                             "dataset '%s' has no prompt column: %s needs one (ingest it with "
+                             "a prompt column)", ds->name ? ds->name : "?", what);
+    pg->g.ngroups = ng;
+    pg->g.start = pg->start;
+    pg->g.order = pg->order;
+    return rc;
+}
+
+static void groups_free(prompt_groups *pg)
+{
+    map_free(pg->order);
+    map_free(pg->start);
+    pg->order = pg->start = NULL;
+}
+
+/* ---- weights --------------------------------------------------------------- */
+
+void map_weights_report_free(map_weights_report *rep)
+{
+    if (!rep)
+        return;
+    map_solve_report_free(rep->solve);
+    map_free(rep->score);
+    map_free(rep->weight);
+    map_free(rep);
+}
+
+int map_app_weights(const map_dataset *ds, const map_weights_request *req,
+                    map_weights_report **out, map_error *err)
+{
+    *out = NULL;
+    map_weights_report *rep = map_calloc(1, sizeof *rep);
+    if (!rep)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    rep->ds = ds;
+    rep->n = ds->n;
+    int rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &rep->score, err);
+    prompt_groups pg;
+    memset(&pg, 0, sizeof pg);
+    if (!rc && rep->score) {
+        if (req->normalize == MAP_NORMALIZE_PROMPT)
+            rc = groups_of(ds, &pg, "per-prompt normalisation", err);
+        if (!rc && !(rep->weight = map_mallocarray(ds->n, sizeof *rep->weight)))
+            rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+        if (!rc)
+            map_decode_weights(ds->n, rep->score,
+                               req->normalize == MAP_NORMALIZE_PROMPT ? &pg.g : NULL,
+                               rep->weight);
+    }
+    groups_free(&pg);
+    if (rc) {
+        map_weights_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return MAP_OK;
+}
+
+/* ---- decode ------------------------------------------------------------------ */
+
+void map_decode_request_default(map_decode_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->best = 1;
+    req->sir = 1;
+    req->replicates = MAP_DECODE_REPLICATES_DEFAULT;
+    req->seed = 1;
+    req->normalize = MAP_NORMALIZE_GLOBAL;
+}
+
+void map_decode_report_free(map_decode_report *rep)
+{
+    if (!rep)
+        return;
+    map_solve_report_free(rep->solve);
+    for (size_t r = 0; r < rep->nrows; r++) {
+        map_free(rep->rows[r].level);
+        map_free(rep->rows[r].se);
+    }
+    map_free(rep->rows);
+    map_free(rep->reference);
+    map_free(rep->threshold);
+    map_free(rep);
+}
+
+static int check_decode_request(const map_decode_request *req, map_error *err)
+{
+    if (!req->best && !req->sir)
+        return map_error_set(err, MAP_EUSAGE, "decode: no method asked for (best, sir)");
+    if (req->nks == 0 || !req->ks)
+        return map_error_set(err, MAP_EUSAGE, "decode: the request lists no k");
+    for (size_t t = 0; t < req->nks; t++)
+        if (req->ks[t] < 1)
+            return map_error_set(err, MAP_EUSAGE, "decode: k number %zu is %zu; every k must be "
+                                 "at least 1", t + 1, req->ks[t]);
+    if (req->sir && req->replicates < 1)
+        return map_error_set(err, MAP_EUSAGE, "decode: replicates must be at least 1");
+    return MAP_OK;
+}
+
+/* Whether level (m, every value) reaches every palette value's threshold. */
+static int reaches(const map_decode_report *rep, const double *level)
+{
+    const map_solve_report *s = rep->solve;
+    for (size_t i = 0; i < s->k; i++)
+        if (!(level[s->palette->items[i].col] >= rep->threshold[i]))
+            return 0;
+    return 1;
+}
+
+/* A new row of rep (level and se allocated, zeroed). */
+static map_decode_row *row_add(map_decode_report *rep, map_decode_method method, size_t k,
+                               map_error *err)
+{
+    map_decode_row *r = &rep->rows[rep->nrows];
+    memset(r, 0, sizeof *r);
+    r->method = method;
+    r->k = k;
+    r->level = map_calloc(rep->m, sizeof *r->level);
+    r->se = map_calloc(rep->m, sizeof *r->se);
+    rep->nrows++;
+    if (!r->level || !r->se) {
+        map_error_set(err, MAP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return r;
+}
+
+/* The rows of an optimal solve. */
+static int decode_rows(const map_dataset *ds, const map_decode_request *req, const double *score,
+                       map_decode_report *rep, map_error *err)
+{
+    const size_t n = ds->n, m = ds->m;
+    const int per = req->normalize == MAP_NORMALIZE_PROMPT;
+    prompt_groups pg;
+    memset(&pg, 0, sizeof pg);
+    int rc = per ? groups_of(ds, &pg, "per-prompt normalisation", err) : MAP_OK;
+    if (rc)
+        return rc;
+    size_t kmax = 1;
+    for (size_t t = 0; t < req->nks; t++)
+        kmax = req->ks[t] > kmax ? req->ks[t] : kmax;
+    const size_t K = per ? pg.g.ngroups : 1;
+    rep->prompts = K;
+    map_decode_ws *ws = map_decode_ws_new(n, m, K, req->sir ? kmax : 1);
+    rep->rows = map_calloc(2 * (req->nks + 1), sizeof *rep->rows);
+    rep->reference = map_calloc(m, sizeof *rep->reference);
+    rep->threshold = map_calloc(rep->solve->k, sizeof *rep->threshold);
+    if (!ws || !rep->rows || !rep->reference || !rep->threshold)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory allocating the decode workspace");
+    const map_matrix X = map_dataset_matrix(ds);
+    if (!rc)
+        rc = map_decode_prepare(ws, &X, score, per ? &pg.g : NULL, err);
+    if (!rc) {
+        double kl;
+        map_decode_best(ws, 1, rep->reference, &kl);
+        const map_solve_report *s = rep->solve;
+        for (size_t i = 0; i < s->k; i++) {
+            const double c = s->items[i].target, c0 = rep->reference[s->palette->items[i].col];
+            rep->threshold[i] = c - MAP_DECODE_REACH_FRACTION * fmax(0.0, c - c0);
+        }
+    }
+    for (int meth = 0; meth < 2 && !rc; meth++) {
+        const map_decode_method method = meth ? MAP_DECODE_SIR : MAP_DECODE_BEST;
+        if (!(meth ? req->sir : req->best))
+            continue;
+        rep->ran[method] = 1;
+        for (size_t t = 0; t <= req->nks && !rc; t++) {
+            const size_t k = t < req->nks ? req->ks[t] : 0;
+            map_decode_row *r = row_add(rep, method, k, err);
+            if (!r) {
+                rc = MAP_ENOMEM;
+                break;
+            }
+            r->short_prompts = k ? map_decode_short_groups(ws, k) : 0;
+            if (method == MAP_DECODE_BEST) {
+                map_decode_best(ws, k, r->level, &r->kl);
+            } else if (k) {
+                r->kl = NAN;
+                rc = map_decode_sir(ws, k, req->replicates, req->seed, r->level, r->se, err);
+            } else {
+                /* the limit: the tilted distribution itself */
+                memcpy(r->level, rep->solve->levels, m * sizeof *r->level);
+                r->kl = rep->solve->result.diag.kl;
+            }
+            if (rc)
+                break;
+            r->reaches = reaches(rep, r->level);
+            if (k && r->reaches && (rep->smallest_k[method] == 0 || k < rep->smallest_k[method]))
+                rep->smallest_k[method] = k;
+        }
+    }
+    map_decode_ws_free(ws);
+    groups_free(&pg);
+    return rc;
+}
+
+int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_decode_report **out,
+                   map_error *err)
+{
+    *out = NULL;
+    int rc = check_decode_request(req, err);
+    if (rc)
+        return rc;
+    map_decode_report *rep = map_calloc(1, sizeof *rep);
+    if (!rep)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    rep->m = ds->m;
+    rep->replicates = req->sir ? req->replicates : 0;
+    rep->seed = req->seed;
+    double *score = NULL;
+    rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &score, err);
+    if (!rc && score)
+        rc = decode_rows(ds, req, score, rep, err);
+    map_free(score);
+    if (rc) {
+        map_decode_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return MAP_OK;
+}
+
+/* ---- select -------------------------------------------------------------------- */
+
+void map_select_report_free(map_select_report *rep)
+{
+    if (!rep)
+        return;
+    map_solve_report_free(rep->solve);
+    map_free(rep->score);
+    map_free(rep->chosen);
+    map_free(rep->rejected);
+    map_free(rep);
+}
+
+/* The record fields must be distinct: "prompt", the text columns, the
+ * values, "score" (pairs use fixed names only). */
+static int check_record_names(const map_dataset *ds, map_error *err)
+{
+    static const char *const fixed[2] = {"prompt", "score"};
+    for (size_t f = 0; f < 2; f++) {
+        for (size_t c = 0; c < ds->ntext; c++)
+            if (strcmp(ds->text_names[c], fixed[f]) == 0)
+                return map_error_set(err, MAP_EDATA, "select: text column '%s' of dataset '%s' "
+                                     "has the name of a record field", fixed[f], ds->name);
+        if (map_dataset_value_index(ds, fixed[f]) >= 0)
+            return map_error_set(err, MAP_EDATA, "select: value '%s' of dataset '%s' has the "
+                                 "name of a record field", fixed[f], ds->name);
+    }
+    for (size_t c = 0; c < ds->ntext; c++)
+        if (map_dataset_value_index(ds, ds->text_names[c]) >= 0)
+            return map_error_set(err, MAP_EDATA, "select: dataset '%s' has a text column and a "
+                                 "value both called '%s'", ds->name, ds->text_names[c]);
+    return MAP_OK;
+}
+
+/* Checks ds and req for select; for pairs sets rep->text_col. */
+static int check_select(const map_dataset *ds, const map_select_request *req,
+                        map_select_report *rep, map_error *err)
+{
+    const char *name = ds->name ? ds->name : "?";
+    if (req->text_column && !req->pairs)
+        return map_error_set(err, MAP_EUSAGE, "select: text_column applies to pairs only");
+    if (!ds->prompt_name || !ds->prompts)
+        return map_error_set(err, MAP_EDATA,
+                             "dataset '%s' has no prompt column: select keeps one sample per "
+                             "prompt and needs one (ingest it with a prompt column)", name);
+    if (ds->ntext > 0 && !ds->text)
+        return map_error_set(err, MAP_EDATA, "select: the texts of dataset '%s' were not loaded",
+                             name);
+    if (!req->pairs)
+        return check_record_names(ds, err);
+    if (ds->ntext == 0)
+        return map_error_set(err, MAP_EDATA,
+                             "dataset '%s' has no text column: pairs need the generations' "
+                             "text (ingest it with text columns)", name);
+    rep->text_col = 0;
+    if (req->text_column) {
+        size_t c = 0;
+        while (c < ds->ntext && strcmp(ds->text_names[c], req->text_column) != 0)
+            c++;
+        if (c == ds->ntext)
+            return map_error_set(err, MAP_EDATA,
+                                 "text_column '%s' is not a text column of dataset '%s' (its "
+                                 "text columns: %s%s)", req->text_column, name,
+                                 ds->text_names[0], ds->ntext > 1 ? ", ..." : "");
+        rep->text_col = c;
+    }
+    return MAP_OK;
+}
+
+int map_app_select(const map_dataset *ds, const map_select_request *req, map_select_report **out,
+                   map_error *err)
+{
+    *out = NULL;
+    map_select_report *rep = map_calloc(1, sizeof *rep);
+    if (!rep)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    rep->ds = ds;
+    rep->pairs = req->pairs;
+    int rc = check_select(ds, req, rep, err);
+    if (!rc)
+        rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &rep->score, err);
+    prompt_groups pg;
+    memset(&pg, 0, sizeof pg);
+    map_decode_ws *ws = NULL;
+    if (!rc && rep->score) {
+        rc = groups_of(ds, &pg, "select", err);
+        const size_t K = pg.g.ngroups;
+        rep->prompts = K;
+        if (!rc) {
+            ws = map_decode_ws_new(ds->n, ds->m, K, 1);
+            rep->chosen = map_mallocarray(K, sizeof *rep->chosen);
+            if (req->pairs)
+                rep->rejected = map_mallocarray(K, sizeof *rep->rejected);
+            if (!ws || !rep->chosen || (req->pairs && !rep->rejected))
+                rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+        }
+        const map_matrix X = map_dataset_matrix(ds);
+        if (!rc)
+            rc = map_decode_prepare(ws, &X, rep->score, &pg.g, err);
+        if (!rc && !req->pairs) {
+            map_decode_select(ws, req->method, req->seed, rep->chosen);
+            rep->nrecords = K;
+        } else if (!rc) {
+            map_decode_extremes(ws, rep->chosen, rep->rejected);
+            size_t kept = 0;
+            for (size_t g = 0; g < K; g++) {
+                const size_t hi = rep->chosen[g], lo = rep->rejected[g];
+                if (pg.start[g + 1] - pg.start[g] == 1)
+                    rep->singletons++;
+                else if (!(rep->score[hi] > rep->score[lo]))
+                    rep->ties++;
+                else {
+                    rep->chosen[kept] = hi;
+                    rep->rejected[kept++] = lo;
+                }
+            }
+            rep->nrecords = kept;
+        }
+    }
+    map_decode_ws_free(ws);
+    groups_free(&pg);
+    if (rc) {
+        map_select_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return MAP_OK;
+}

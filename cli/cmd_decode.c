@@ -1,0 +1,339 @@
+/* cmd_decode.c — the subcommands that turn a solved palette into what a MAP
+ * user uses: weights (the tilted distribution as a table), decode (the
+ * levels that keeping one of k candidates reaches, best-of-k and SIR) and
+ * select (one kept generation, or a DPO preference pair, per prompt, as
+ * JSON Lines). Option tables, the table on --out or stdout, the notes and
+ * warnings on stderr. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "map_cli.h"
+#include "map_output.h"
+
+/* The largest k and replicate count the command line accepts (SIR costs
+ * R·k candidate draws per k). */
+#define DECODE_K_MAX 1000000L
+#define DECODE_R_MAX 100000000L
+
+/* ---- shared ------------------------------------------------------------------- */
+
+/* After an unattained solve: its report (verdict and certificate) on
+ * stderr, the reason no table is written, and exit 1. */
+static int not_attained(const map_solve_report *solve, const char *what)
+{
+    if (map_print_solve(stderr, solve) != 0)
+        fputs("mapsolve: out of memory\n", stderr);
+    fprintf(stderr, "mapsolve: the palette is not attained (status %s): no %s written\n",
+            map_solve_status_name(solve->result.status), what);
+    return MAP_NOT_ATTAINED;
+}
+
+/* Notes and warnings on stderr about the solve behind a table. */
+static void solve_notes(const map_solve_report *solve)
+{
+    if (solve->singletons)
+        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
+                        "tilted\n", solve->singletons, solve->prompts);
+    map_print_warnings(stderr, solve, MAP_CLI_HOLDOUT_SOLVE_HINT);
+}
+
+/* Writes a table with fill (through a writer of --out, CSV or JSON as
+ * json) and closes --out; returns the status. The file is opened only
+ * here, after the solve, so that no table is written for an unattained
+ * palette. */
+typedef int (*table_fill)(const void *rep, const map_table_sink *sink, map_error *err);
+
+static int write_table(map_cli_cmd *c, int json, table_fill fill, const void *rep)
+{
+    FILE *file = NULL;
+    map_table_writer *w = NULL;
+    int rc = map_cli_out_open(c->out, &file, &c->err);
+    if (!rc && !(w = map_table_writer_new(file, json)))
+        rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
+    if (!rc) {
+        const map_table_sink sink = map_table_writer_sink(w);
+        rc = fill(rep, &sink, &c->err);
+    }
+    if (!rc)
+        rc = map_table_writer_finish(w, &c->err);
+    map_table_writer_free(w);
+    return map_cli_out_close(file, rc, &c->err);
+}
+
+static int fill_weights(const void *rep, const map_table_sink *sink, map_error *err)
+{
+    return map_weights_table(rep, sink, err);
+}
+
+static int fill_decode(const void *rep, const map_table_sink *sink, map_error *err)
+{
+    return map_decode_table(rep, sink, err);
+}
+
+static int fill_select(const void *rep, const map_table_sink *sink, map_error *err)
+{
+    return map_select_table(rep, sink, err);
+}
+
+/* ---- weights ------------------------------------------------------------------ */
+
+int map_cli_weights(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    const char *palette = NULL, *normalize = NULL;
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_NORMALIZE(&normalize),
+        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
+        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
+    };
+    const map_cmd_spec spec = {
+        "weights",
+        "weights NAME --palette SPEC [--normalize global|prompt] [--out FILE] [--json]\n"
+        "                       [--db PATH]",
+        "Solves the palette on dataset NAME and writes the tilted distribution: the\n"
+        "weight of every sample, q_j proportional to exp(lambda.r_j). The weighted means\n"
+        "of the values are the levels solve reports.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "CSV columns: row (1-based, dataset order), prompt (empty without a prompt\n"
+        "column), score (lambda.r), weight (summing to 1; with --normalize prompt each\n"
+        "prompt's weights sum to 1/number of prompts). Numbers have 17 significant\n"
+        "digits; --json prints the rows as an array of objects.\n"
+        "An unattained palette exits 1 with its verdict and certificate on stderr and\n"
+        "writes no table. A tilt that rests on few samples (effective sample size\n"
+        "below 30 or below 1% of n, or one sample above 10% of the weight) is warned\n"
+        "about on stderr."};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    map_dataset *ds = NULL;
+    map_weights_report *rep = NULL;
+    const map_weights_request req = {palette, c.norm};
+    int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_PROMPTS, &ds, &c.err);
+    if (!rc)
+        rc = map_app_weights(ds, &req, &rep, &c.err);
+    if (!rc) {
+        solve_notes(rep->solve);
+        if (map_app_decode_code(rep->solve) != MAP_OK)
+            rc = not_attained(rep->solve, "weights");
+        else if ((rc = write_table(&c, c.json, fill_weights, rep)) != 0)
+            rc = map_cli_fail(&c.err, spec.name);
+    } else {
+        rc = map_cli_fail(&c.err, spec.name);
+    }
+    map_weights_report_free(rep);
+    map_dataset_free(ds);
+    return rc;
+}
+
+/* ---- decode ------------------------------------------------------------------- */
+
+/* Parses --k (a comma-separated list of integers in 1 .. DECODE_K_MAX) into
+ * a new array *ks of *nks entries (map_free). */
+static int parse_ks(const char *text, size_t **ks, size_t *nks, map_error *err)
+{
+    *ks = NULL;
+    *nks = 0;
+    char **list = NULL;
+    size_t count = 0;
+    int rc = map_args_split_list(text, "--k", &list, &count, err);
+    if (!rc && !(*ks = map_mallocarray(count, sizeof **ks)))
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    for (size_t t = 0; !rc && t < count; t++) {
+        long k = 0;
+        if (map_parse_long(list[t], 1, DECODE_K_MAX, &k) != 0)
+            rc = map_error_set(err, MAP_EUSAGE,
+                               "decode: invalid value '%s' in --k: expected integers from 1 to "
+                               "%ld", list[t], DECODE_K_MAX);
+        else
+            (*ks)[t] = (size_t)k;
+    }
+    map_args_list_free(list);
+    if (rc) {
+        map_free(*ks);
+        *ks = NULL;
+        return rc;
+    }
+    *nks = count;
+    return MAP_OK;
+}
+
+int map_cli_decode(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    const char *palette = NULL, *normalize = NULL, *ktext = NULL, *method = NULL;
+    long replicates = MAP_DECODE_REPLICATES_DEFAULT, seed = 1;
+    char rdef[32];
+    snprintf(rdef, sizeof rdef, "%d", MAP_DECODE_REPLICATES_DEFAULT);
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        {"k", MAP_OPT_STRING, "K1,K2,...", "candidate counts, integers >= 1", NULL, 1, &ktext, 0,
+         0, 0, 0, 0},
+        {"method", MAP_OPT_STRING, "M", "best, sir or both", "both", 0, &method, 0, 0, 0, 0, 0},
+        {"replicates", MAP_OPT_LONG, "R", "sir: Monte Carlo replicates per k", rdef, 0,
+         &replicates, 0, 0, 0, 1, DECODE_R_MAX},
+        {"seed", MAP_OPT_LONG, "S", "sir: seed (GSL mt19937, set afresh for each k)", "1", 0,
+         &seed, 0, 0, 0, 0, LONG_MAX},
+        MAP_CLI_OPT_NORMALIZE(&normalize),
+        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
+        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
+        MAP_CLI_OPT_DB(&c.db),
+    };
+    const map_cmd_spec spec = {
+        "decode",
+        "decode NAME --palette SPEC --k K1,K2,... [--method best|sir|both]\n"
+        "                      [--replicates R] [--seed S] [--normalize global|prompt]\n"
+        "                      [--out FILE] [--json] [--db PATH]",
+        "Solves the palette on dataset NAME and predicts, for each k, the expected level\n"
+        "of every value when decoding keeps one of k candidates drawn from the reference\n"
+        "distribution: best keeps the highest score lambda.r (exact on the samples:\n"
+        "sorted by score, rank i of n is kept with probability (i/n)^k - ((i-1)/n)^k,\n"
+        "tied scores sharing their mass evenly); sir keeps one drawn with probability\n"
+        "proportional to exp(score) (Monte Carlo: R replicates of k candidates, each\n"
+        "scored by the kept level's expectation given its candidates).",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "CSV columns: method, k, level_<v> and then se_<v> for every value (se 0 for\n"
+        "best), kl (KL from the reference in nats: exact for best, empty for sir),\n"
+        "reaches (1 when every palette value is within 10% of the way from its\n"
+        "reference level to its target, or above), prompts_below_k. After the rows of\n"
+        "each method comes its limit, k = inf: for best the top-scoring samples, for sir\n"
+        "the tilted distribution itself (the palette's levels and KL, as solve).\n"
+        "On stderr, per method, the smallest listed k that reaches every target.\n"
+        "--normalize prompt: the solve is per prompt and the candidates come from each\n"
+        "prompt's own samples (prompts with fewer than k samples are drawn with\n"
+        "replacement and counted in prompts_below_k); prompts weigh equally.\n"
+        "Numbers have 17 significant digits; --json prints the rows as an array of\n"
+        "objects (k of the limit rows is \"inf\"). An unattained palette exits 1 with\n"
+        "its verdict on stderr and writes no table."};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    map_decode_request req;
+    map_decode_request_default(&req);
+    req.palette = palette;
+    req.replicates = (size_t)replicates;
+    req.seed = (unsigned long)seed;
+    req.normalize = c.norm;
+    if (method && strcmp(method, "both") != 0) {
+        map_decode_method mm;
+        if (map_decode_method_parse(method, &mm) != 0) {
+            map_error_set(&c.err, MAP_EUSAGE,
+                          "decode: unknown value '%s' for --method (best, sir, both)", method);
+            return map_cli_fail(&c.err, spec.name);
+        }
+        req.best = mm == MAP_DECODE_BEST;
+        req.sir = mm == MAP_DECODE_SIR;
+    }
+    size_t *ks = NULL;
+    int rc = parse_ks(ktext, &ks, &req.nks, &c.err);
+    if (rc)
+        return map_cli_fail(&c.err, spec.name);
+    req.ks = ks;
+    map_dataset *ds = NULL;
+    map_decode_report *rep = NULL;
+    rc = map_cli_load(c.db, c.pos[0], c.load_flags, &ds, &c.err);
+    if (!rc)
+        rc = map_app_decode(ds, &req, &rep, &c.err);
+    if (!rc) {
+        solve_notes(rep->solve);
+        if (map_app_decode_code(rep->solve) != MAP_OK)
+            rc = not_attained(rep->solve, "table");
+        else if ((rc = write_table(&c, c.json, fill_decode, rep)) != 0)
+            rc = map_cli_fail(&c.err, spec.name);
+        else
+            map_print_decode_summary(stderr, rep);
+    } else {
+        rc = map_cli_fail(&c.err, spec.name);
+    }
+    map_decode_report_free(rep);
+    map_dataset_free(ds);
+    map_free(ks);
+    return rc;
+}
+
+/* ---- select ------------------------------------------------------------------- */
+
+int map_cli_select(int argc, char **argv)
+{
+    map_cli_cmd c = {0};
+    const char *palette = NULL, *normalize = NULL, *method = NULL, *text_column = NULL;
+    long seed = 1;
+    int pairs = 0;
+    const map_opt opts[] = {
+        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
+         &palette, 0, 0, 0, 0, 0},
+        {"method", MAP_OPT_STRING, "M", "best or sir: the kept sample of each prompt", "best", 0,
+         &method, 0, 0, 0, 0, 0},
+        {"seed", MAP_OPT_LONG, "S", "sir: seed (GSL mt19937)", "1", 0, &seed, 0, 0, 0, 0,
+         LONG_MAX},
+        {"pairs", MAP_OPT_FLAG, NULL, "DPO preference pairs: highest against lowest score", NULL,
+         0, &pairs, 0, 0, 0, 0, 0},
+        {"text-column", MAP_OPT_STRING, "C", "--pairs: the text column of chosen and rejected",
+         "the first", 0, &text_column, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_NORMALIZE(&normalize),
+        MAP_CLI_OPT_OUT("write the records to FILE", "standard output", &c.out),
+        MAP_CLI_OPT_DB(&c.db),
+    };
+    const map_cmd_spec spec = {
+        "select",
+        "select NAME --palette SPEC [--method best|sir] [--seed S] [--pairs]\n"
+        "                      [--text-column C] [--normalize global|prompt] [--out FILE]\n"
+        "                      [--db PATH]",
+        "Solves the palette on dataset NAME (which needs a prompt column) and writes,\n"
+        "as JSON Lines, one kept generation per prompt (an aligned SFT set): best keeps\n"
+        "the prompt's highest score lambda.r, sir draws one of its samples with\n"
+        "probability proportional to exp(score). With --pairs, one DPO preference pair\n"
+        "per prompt instead: its highest-scoring sample as chosen, its lowest as\n"
+        "rejected.",
+        1, 1, opts, sizeof opts / sizeof opts[0],
+        "Records: {prompt, each text column, each value, score}; with --pairs {prompt,\n"
+        "chosen, rejected, score_chosen, score_rejected}, chosen and rejected the text\n"
+        "of the first text column or of --text-column. Prompts come in the order of\n"
+        "their first sample; among tied scores the first sample is kept. --pairs skips\n"
+        "prompts with a single sample and prompts whose samples all score the same\n"
+        "(counted on stderr). A dataset without a prompt column exits 3; --pairs on\n"
+        "one without text columns, or an unknown --text-column, exits 3 too.\n"
+        "An unattained palette exits 1 with its verdict on stderr and writes nothing."};
+    if (map_cli_begin(&spec, argc, argv, &c))
+        return c.rc;
+    map_select_request req = {palette, MAP_DECODE_BEST, (unsigned long)seed, pairs, text_column,
+                              c.norm};
+    if (method && map_decode_method_parse(method, &req.method) != 0) {
+        map_error_set(&c.err, MAP_EUSAGE, "select: unknown value '%s' for --method (best, sir)",
+                      method);
+        return map_cli_fail(&c.err, spec.name);
+    }
+    if (text_column && !pairs) {
+        map_error_set(&c.err, MAP_EUSAGE, "select: --text-column applies to --pairs only");
+        return map_cli_fail(&c.err, spec.name);
+    }
+    if (pairs && method) {
+        map_error_set(&c.err, MAP_EUSAGE,
+                      "select: --method does not apply to --pairs (chosen is the highest score, "
+                      "rejected the lowest)");
+        return map_cli_fail(&c.err, spec.name);
+    }
+    map_dataset *ds = NULL;
+    map_select_report *rep = NULL;
+    int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
+    if (!rc)
+        rc = map_app_select(ds, &req, &rep, &c.err);
+    if (!rc) {
+        solve_notes(rep->solve);
+        if (map_app_decode_code(rep->solve) != MAP_OK)
+            rc = not_attained(rep->solve, "records");
+        else if ((rc = write_table(&c, 2, fill_select, rep)) != 0)
+            rc = map_cli_fail(&c.err, spec.name);
+        else if (pairs && (rep->singletons || rep->ties))
+            fprintf(stderr, "mapsolve: note: %zu pairs from %zu prompts; skipped %zu prompts "
+                            "with a single sample and %zu whose samples all score the same\n",
+                    rep->nrecords, rep->prompts, rep->singletons, rep->ties);
+    } else {
+        rc = map_cli_fail(&c.err, spec.name);
+    }
+    map_select_report_free(rep);
+    map_dataset_free(ds);
+    return rc;
+}

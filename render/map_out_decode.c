@@ -1,0 +1,201 @@
+/* map_out_decode.c — the renderings of weights, decode and select: their
+ * rows as table cells for a map_table_sink (CSV, a JSON array or JSON
+ * Lines through map_table_writer), and decode's summary line per method. */
+#include "map_output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static map_cell num(double x)
+{
+    map_cell c = {MAP_CELL_NUMBER, x, 0, NULL};
+    return c;
+}
+
+static map_cell count(size_t n)
+{
+    map_cell c = {MAP_CELL_COUNT, 0.0, n, NULL};
+    return c;
+}
+
+static map_cell text(const char *s)
+{
+    map_cell c = {MAP_CELL_TEXT, 0.0, 0, s};
+    return c;
+}
+
+static map_cell empty(void)
+{
+    map_cell c = {MAP_CELL_EMPTY, 0.0, 0, NULL};
+    return c;
+}
+
+/* A header of fixed and generated names: names[i] for i < nfixed, then
+ * PREFIX<value> for each prefix and value. */
+typedef struct header {
+    size_t ncols;
+    char **own;         /* the generated names (owned) */
+    size_t nown;
+    const char **names; /* every name, in order */
+} header;
+
+static void header_free(header *h)
+{
+    map_free_strings(h->own, h->nown);
+    map_free(h->names);
+    memset(h, 0, sizeof *h);
+}
+
+/* Room for cap names; MAP_ENOMEM when out of memory. */
+static int header_init(header *h, size_t cap, map_error *err)
+{
+    memset(h, 0, sizeof *h);
+    h->own = map_calloc(cap ? cap : 1, sizeof *h->own);
+    h->names = map_calloc(cap ? cap : 1, sizeof *h->names);
+    if (!h->own || !h->names) {
+        header_free(h);
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    }
+    return MAP_OK;
+}
+
+static void header_fixed(header *h, const char *name) { h->names[h->ncols++] = name; }
+
+static int header_prefixed(header *h, const char *prefix, const char *name, map_error *err)
+{
+    const size_t lp = strlen(prefix), ln = strlen(name);
+    char *s = map_malloc(lp + ln + 1);
+    if (!s)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    memcpy(s, prefix, lp);
+    memcpy(s + lp, name, ln + 1);
+    h->own[h->nown++] = s;
+    h->names[h->ncols++] = s;
+    return MAP_OK;
+}
+
+/* ---- weights ---------------------------------------------------------------- */
+
+int map_weights_table(const map_weights_report *rep, const map_table_sink *sink, map_error *err)
+{
+    static const char *const names[4] = {"row", "prompt", "score", "weight"};
+    int rc = sink->header(sink->ctx, 4, names, err);
+    const map_dataset *ds = rep->ds;
+    for (size_t j = 0; !rc && j < rep->n; j++) {
+        const map_cell cells[4] = {count(j + 1), ds->prompts ? text(ds->prompts[j]) : empty(),
+                                   num(rep->score[j]), num(rep->weight[j])};
+        rc = sink->row(sink->ctx, cells, err);
+    }
+    return rc;
+}
+
+/* ---- decode ------------------------------------------------------------------- */
+
+int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, map_error *err)
+{
+    const size_t m = rep->m;
+    char *const *values = rep->solve->values;
+    header h;
+    int rc = header_init(&h, 2 * m + 5, err);
+    if (rc)
+        return rc;
+    header_fixed(&h, "method");
+    header_fixed(&h, "k");
+    for (size_t i = 0; !rc && i < m; i++)
+        rc = header_prefixed(&h, "level_", values[i], err);
+    for (size_t i = 0; !rc && i < m; i++)
+        rc = header_prefixed(&h, "se_", values[i], err);
+    header_fixed(&h, "kl");
+    header_fixed(&h, "reaches");
+    header_fixed(&h, "prompts_below_k");
+    map_cell *cells = rc ? NULL : map_calloc(h.ncols, sizeof *cells);
+    if (!rc && !cells)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = sink->header(sink->ctx, h.ncols, h.names, err);
+    for (size_t r = 0; !rc && r < rep->nrows; r++) {
+        const map_decode_row *row = &rep->rows[r];
+        size_t c = 0;
+        cells[c++] = text(map_decode_method_name(row->method));
+        cells[c++] = row->k ? count(row->k) : text("inf");
+        for (size_t i = 0; i < m; i++)
+            cells[c++] = num(row->level[i]);
+        for (size_t i = 0; i < m; i++)
+            cells[c++] = num(row->se[i]);
+        cells[c++] = num(row->kl);
+        cells[c++] = count((size_t)row->reaches);
+        cells[c++] = count(row->short_prompts);
+        rc = sink->row(sink->ctx, cells, err);
+    }
+    map_free(cells);
+    header_free(&h);
+    return rc;
+}
+
+void map_print_decode_summary(FILE *out, const map_decode_report *rep)
+{
+    for (int meth = 1; meth >= 0; meth--) {
+        if (!rep->ran[meth])
+            continue;
+        const char *name = map_decode_method_name((map_decode_method)meth);
+        if (rep->smallest_k[meth])
+            fprintf(out, "mapsolve: %s: the smallest listed k whose levels reach every target to "
+                         "within %g%% of the way from the reference level: %zu\n", name,
+                    100.0 * MAP_DECODE_REACH_FRACTION, rep->smallest_k[meth]);
+        else
+            fprintf(out, "mapsolve: %s: none of the listed k reaches every target to within %g%% "
+                         "of the way from the reference level\n", name,
+                    100.0 * MAP_DECODE_REACH_FRACTION);
+    }
+}
+
+/* ---- select --------------------------------------------------------------------- */
+
+int map_select_table(const map_select_report *rep, const map_table_sink *sink, map_error *err)
+{
+    const map_dataset *ds = rep->ds;
+    const map_matrix X = map_dataset_matrix(ds);
+    if (rep->pairs) {
+        static const char *const names[5] = {"prompt", "chosen", "rejected", "score_chosen",
+                                             "score_rejected"};
+        int rc = sink->header(sink->ctx, 5, names, err);
+        for (size_t r = 0; !rc && r < rep->nrecords; r++) {
+            const size_t hi = rep->chosen[r], lo = rep->rejected[r];
+            const map_cell cells[5] = {text(ds->prompts[hi]),
+                                       text(ds->text[hi * ds->ntext + rep->text_col]),
+                                       text(ds->text[lo * ds->ntext + rep->text_col]),
+                                       num(rep->score[hi]), num(rep->score[lo])};
+            rc = sink->row(sink->ctx, cells, err);
+        }
+        return rc;
+    }
+    header h;
+    int rc = header_init(&h, ds->ntext + ds->m + 2, err);
+    if (rc)
+        return rc;
+    header_fixed(&h, "prompt");
+    for (size_t c = 0; c < ds->ntext; c++)
+        header_fixed(&h, ds->text_names[c]);
+    for (size_t i = 0; i < ds->m; i++)
+        header_fixed(&h, ds->values[i]);
+    header_fixed(&h, "score");
+    map_cell *cells = map_calloc(h.ncols, sizeof *cells);
+    if (!cells)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = sink->header(sink->ctx, h.ncols, h.names, err);
+    for (size_t r = 0; !rc && r < rep->nrecords; r++) {
+        const size_t j = rep->chosen[r];
+        size_t c = 0;
+        cells[c++] = text(ds->prompts[j]);
+        for (size_t t = 0; t < ds->ntext; t++)
+            cells[c++] = text(ds->text[j * ds->ntext + t]);
+        for (size_t i = 0; i < ds->m; i++)
+            cells[c++] = num(map_matrix_at(&X, j, i));
+        cells[c++] = num(rep->score[j]);
+        rc = sink->row(sink->ctx, cells, err);
+    }
+    map_free(cells);
+    header_free(&h);
+    return rc;
+}
