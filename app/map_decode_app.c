@@ -18,7 +18,7 @@ static int solve_scores(const map_dataset *ds, const char *palette, map_normaliz
     *solve = NULL;
     *score = NULL;
     if (!palette)
-        return map_error_set(err, MAP_EUSAGE, "the request has no palette");
+        return map_error_set_field(err, MAP_EUSAGE, "palette", "missing");
     map_solve_opts so;
     map_solve_opts_default(&so);
     so.normalize = normalize;
@@ -144,15 +144,15 @@ void map_decode_report_free(map_decode_report *rep)
 static int check_decode_request(const map_decode_request *req, map_error *err)
 {
     if (!req->best && !req->sir)
-        return map_error_set(err, MAP_EUSAGE, "decode: no method asked for (best, sir)");
+        return map_error_set_field(err, MAP_EUSAGE, "method", "no method asked for (best, sir)");
     if (req->nks == 0 || !req->ks)
-        return map_error_set(err, MAP_EUSAGE, "decode: the request lists no k");
+        return map_error_set_field(err, MAP_EUSAGE, "k", "no k listed");
     for (size_t t = 0; t < req->nks; t++)
         if (req->ks[t] < 1)
-            return map_error_set(err, MAP_EUSAGE, "decode: k number %zu is %zu; every k must be "
-                                 "at least 1", t + 1, req->ks[t]);
+            return map_error_set_field(err, MAP_EUSAGE, "k", "entry %zu is %zu; every k must be "
+                                       "at least 1", t + 1, req->ks[t]);
     if (req->sir && req->replicates < 1)
-        return map_error_set(err, MAP_EUSAGE, "decode: replicates must be at least 1");
+        return map_error_set_field(err, MAP_EUSAGE, "replicates", "must be at least 1");
     return MAP_OK;
 }
 
@@ -319,7 +319,7 @@ static int check_select(const map_dataset *ds, const map_select_request *req,
 {
     const char *name = ds->name ? ds->name : "?";
     if (req->text_column && !req->pairs)
-        return map_error_set(err, MAP_EUSAGE, "select: text_column applies to pairs only");
+        return map_error_set_field(err, MAP_EUSAGE, "text_column", "applies to pairs only");
     if (!ds->prompt_name || !ds->prompts)
         return map_error_set(err, MAP_EDATA,
                              "dataset '%s' has no prompt column: select keeps one sample per "
@@ -339,8 +339,8 @@ static int check_select(const map_dataset *ds, const map_select_request *req,
         while (c < ds->ntext && strcmp(ds->text_names[c], req->text_column) != 0)
             c++;
         if (c == ds->ntext)
-            return map_error_set(err, MAP_EDATA,
-                                 "text_column '%s' is not a text column of dataset '%s' (its "
+            return map_error_set_field(err, MAP_EDATA, "text_column",
+                                 "'%s' is not a text column of dataset '%s' (its "
                                  "text columns: %s%s)", req->text_column, name,
                                  ds->text_names[0], ds->ntext > 1 ? ", ..." : "");
         rep->text_col = c;

@@ -313,7 +313,7 @@ static void test_decode(void)
         req.nks = 1;
         req.replicates = 0;
         MAP_CHECK(map_app_decode(syn, &req, &rep, &err) == MAP_EUSAGE &&
-                      strstr(err.msg, "replicates"), "replicates 0: %s", err.msg);
+                      strcmp(err.field, "replicates") == 0, "replicates 0: %s", err.msg);
         req.replicates = 10;
         req.best = req.sir = 0;
         MAP_CHECK(map_app_decode(syn, &req, &rep, &err) == MAP_EUSAGE, "no method");
@@ -406,7 +406,7 @@ static void test_select(void)
     map_select_report *rep = NULL;
     map_select_request bad = {"helpful=q70", MAP_DECODE_BEST, 1, 1, "nope", MAP_NORMALIZE_GLOBAL};
     MAP_CHECK(map_app_select(syn, &bad, &rep, &err) == MAP_EDATA && strstr(err.msg, "nope") &&
-                  strstr(err.msg, "text_column"), "unknown text column: %s", err.msg);
+                  strcmp(err.field, "text_column") == 0, "unknown text column: %s", err.msg);
     bad.pairs = 0;
     MAP_CHECK(map_app_select(syn, &bad, &rep, &err) == MAP_EUSAGE, "text_column without pairs");
     map_free(syn->prompt_name);

@@ -165,7 +165,7 @@ check "opt: 130 prompts with several samples" [ "$(wc -l <"$WORK/pairs.jsonl")" 
 
 CASE="select errors"
 expect_bad 3 "no prompt column|'plain'" select plain --palette a=0.5
-expect_bad 3 "text_column 'nope'|response" select syn --palette helpful=q70 --pairs --text-column nope
+expect_bad 3 "--text-column: 'nope'|response" select syn --palette helpful=q70 --pairs --text-column nope
 expect_bad 3 "no text column|'notext'" select notext --palette helpful=q70 --pairs
 expect_bad 2 "--text-column" select syn --palette helpful=q70 --text-column response
 expect_bad 2 "--method" select syn --palette helpful=q70 --pairs --method sir
