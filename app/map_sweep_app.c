@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -427,6 +428,66 @@ static int export_row(void *ctx, const map_store_sweep_row *r)
     row_cells(ec->cells, ec->k, ec->lambdas, r->row, r->status, r->target, r->lambda, r->level, r->kl,
               r->ess, r->margin, r->iterations, r->improves);
     return ec->sink->row(ec->sink->ctx, ec->cells, ec->err);
+}
+
+int map_app_sweep_record(map_store *st, const map_dataset *ds, map_sweep_request *rq,
+                         const char *command, int64_t *id, map_error *err)
+{
+    *id = 0;
+    map_sweep_outcome oc = {0};
+    char *request = NULL;
+    int rc = map_app_sweep_shape(ds, rq, &oc, err);
+    if (!rc)
+        rc = map_sweep_request_encode(rq, ds->name ? ds->name : "", &request, err);
+    if (!rc) {
+        const map_store_sweep_meta meta = {ds->name, command ? command : "",
+                                           map_sweep_source_name(rq->source), rq->seed,
+                                           (int64_t)time(NULL), oc.k,
+                                           (const char *const *)oc.values, oc.k,
+                                           (const char *const *)oc.values, oc.nrows, request};
+        rc = map_store_sweep_create(st, &meta, id, err);
+    }
+    map_free(request);
+    map_sweep_outcome_free(&oc);
+    if (!rc) {
+        rq->store = st;
+        rq->store_id = *id;
+    }
+    return rc;
+}
+
+int map_app_sweep_finish(const map_sweep_request *rq, const map_sweep_outcome *out,
+                         map_error *err)
+{
+    if (!rq->store || out->summary.cancelled)
+        return MAP_OK;
+    return map_store_sweep_set_complete(rq->store, rq->store_id, 1, err);
+}
+
+int map_app_sweep_reopen(map_store *st, int64_t id, map_store_sweep_info **info,
+                         map_sweep_saved *saved, int *have_request, map_error *err)
+{
+    memset(saved, 0, sizeof *saved);
+    *have_request = 0;
+    int rc = map_store_sweep_get(st, id, info, err);
+    if (rc)
+        return rc;
+    if (!(*info)->request)
+        return MAP_OK;
+    if ((rc = map_sweep_request_decode((*info)->request, saved, err))) {
+        char why[MAP_ERRMSG_MAX] = "";
+        if (err)
+            snprintf(why, sizeof why, "%s", err->msg);
+        rc = map_error_set(err, MAP_ESTORE, "sweep %" PRId64 ": stored request: %s", id, why);
+        map_store_sweep_info_free(*info, 1);
+        *info = NULL;
+        return rc;
+    }
+    *have_request = 1;
+    saved->rq.start_row = (*info)->next_row;
+    saved->rq.store = st;
+    saved->rq.store_id = id;
+    return MAP_OK;
 }
 
 int map_app_export_sweep(map_store *st, int64_t id, const map_table_sink *sink, map_error *err)

@@ -108,6 +108,39 @@ int map_app_sweep_shape(const map_dataset *ds, const map_sweep_request *rq, map_
 int map_app_sweep(const map_dataset *ds, const map_sweep_request *rq, const map_table_sink *sink,
                   map_sweep_outcome *out, map_error *err);
 
+/* ---- stored sweeps -------------------------------------------------------
+ *
+ * A stored sweep is recorded before its first row (map_app_sweep_record),
+ * run by map_app_sweep with rq->store set (rows committed in batches as they
+ * come), and marked complete after a run that was not cancelled
+ * (map_app_sweep_finish). map_app_sweep_reopen reads a recorded sweep back
+ * as a request that continues it from its first missing row. */
+
+/* Records a new, incomplete sweep of rq over ds (a dataset of st, by its
+ * name) in one transaction: its request as JSON (what map_app_sweep_reopen
+ * re-runs), its shape (rows, chosen values), source and seed, and command,
+ * the command line `sweeps` shows (NULL: ""). On success *id [out] is the
+ * new sweep's id and rq->store, rq->store_id point at it. Errors: those of
+ * map_app_sweep_shape and map_sweep_request_encode; MAP_ESTORE; MAP_ENOMEM. */
+int map_app_sweep_record(map_store *st, const map_dataset *ds, map_sweep_request *rq,
+                         const char *command, int64_t *id, map_error *err);
+
+/* After map_app_sweep of a stored sweep (rq->store set): marks it complete
+ * unless out says the run was cancelled. MAP_ESTORE. */
+int map_app_sweep_finish(const map_sweep_request *rq, const map_sweep_outcome *out,
+                         map_error *err);
+
+/* Reads stored sweep id back: *info [out] its record (free with
+ * map_store_sweep_info_free(info, 1)) and, when it recorded a request (a
+ * sweep stored since schema version 4), *saved [out] that request with its
+ * run fields set to continue it: start_row the first missing row, store st,
+ * store_id id. *have_request [out] is 0 for an older sweep, which recorded
+ * only its command line (info->command), for the front end that ran it to
+ * convert. Errors: unknown id MAP_EUSAGE; a recorded request that cannot be
+ * read MAP_ESTORE ("sweep N: stored request: ..."); MAP_ENOMEM. */
+int map_app_sweep_reopen(map_store *st, int64_t id, map_store_sweep_info **info,
+                         map_sweep_saved *saved, int *have_request, map_error *err);
+
 /* Writes stored sweep id as a table with the same columns as the live sweep
  * (rows in row order; an incomplete sweep gives the rows stored). Unknown
  * id: MAP_EUSAGE; MAP_ESTORE; MAP_ENOMEM; the sink's return. */

@@ -278,7 +278,7 @@ int map_cli_sweep(int argc, char **argv)
             goto end;
         }
         if ((rc = map_cli_store_open(a.db, MAP_CLI_CREATE, NULL, &st, &err)) ||
-            (rc = map_store_sweep_get(st, a.resume, &info, &err)))
+            (rc = map_app_sweep_reopen(st, a.resume, &info, &saved, &have_request, &err)))
             goto end;
         if (info->complete) {
             fprintf(stderr, "mapsolve: sweep %" PRId64 " is already complete (%zu rows)\n", info->id,
@@ -286,16 +286,9 @@ int map_cli_sweep(int argc, char **argv)
             goto end;
         }
         id = info->id;
-        if (info->request) {
-            if ((rc = map_sweep_request_decode(info->request, &saved, &err))) {
-                char why[sizeof err.msg];
-                snprintf(why, sizeof why, "%s", err.msg);
-                rc = map_error_set(&err, MAP_ESTORE, "sweep %" PRId64 ": stored request: %s", id, why);
-                goto end;
-            }
-            rq = saved.rq;
+        if (have_request) {
+            rq = saved.rq; /* continues from the first missing row, into the store */
             name = saved.dataset;
-            have_request = 1;
         } else {
             /* Stored before requests were (schema version 3): convert its
              * command line, parsed as it was run, into a request once. */
@@ -340,9 +333,10 @@ int map_cli_sweep(int argc, char **argv)
         goto end;
     }
     rq.threads = (unsigned)a.threads;
-    if (a.store && !have_request && (rc = map_sweep_request_encode(&rq, name, &request, &err)))
-        goto end;
-    if (a.resume && !have_request && (rc = map_store_sweep_set_request(st, id, request, &err)))
+    /* A sweep stored before requests were: record its request now, once. */
+    if (a.resume && !have_request &&
+        ((rc = map_sweep_request_encode(&rq, name, &request, &err)) ||
+         (rc = map_store_sweep_set_request(st, id, request, &err))))
         goto end;
     /* The dataset: read-only unless the sweep is stored. */
     if (!st && (rc = map_cli_store_open(a.db, a.store ? MAP_CLI_CREATE : MAP_CLI_READ, name, &st,
@@ -353,8 +347,6 @@ int map_cli_sweep(int argc, char **argv)
     if (a.store && !a.resume) {
         /* Record the sweep before the first row: its request is what
          * --resume re-runs; its command line (this argv, quoted) is shown. */
-        if ((rc = map_app_sweep_shape(ds, &rq, &oc, &err)))
-            goto end;
         char cmd[8192];
         size_t len = 0;
         int ok = quote_word(cmd, sizeof cmd, &len, "sweep") == 0;
@@ -364,18 +356,15 @@ int map_cli_sweep(int argc, char **argv)
             rc = map_error_set(&err, MAP_EUSAGE, "the command line is too long to store");
             goto end;
         }
-        const map_store_sweep_meta meta = {name, cmd, map_sweep_source_name(rq.source), rq.seed,
-                                           (int64_t)time(NULL), oc.k, (const char *const *)oc.values,
-                                           oc.k, (const char *const *)oc.values, oc.nrows, request};
-        if ((rc = map_store_sweep_create(st, &meta, &id, &err)))
+        if ((rc = map_app_sweep_record(st, ds, &rq, cmd, &id, &err)))
             goto end;
         fprintf(stderr, "mapsolve: recording sweep %" PRId64 "\n", id);
-        map_sweep_outcome_free(&oc);
     }
-    if (a.resume)
+    if (a.resume && !have_request) {
         rq.start_row = info->next_row;
-    rq.store = a.store ? st : NULL;
-    rq.store_id = id;
+        rq.store = st;
+        rq.store_id = id;
+    }
     if ((rc = map_cli_out_open(a.out, &out, &err)))
         goto end;
     tw = map_table_writer_new(out, a.json ? 2 : 0);
@@ -404,7 +393,7 @@ int map_cli_sweep(int argc, char **argv)
     if (rc)
         goto end;
     const map_sweep_summary *sm = &oc.summary;
-    if (a.store && !sm->cancelled && (rc = map_store_sweep_set_complete(st, id, 1, &err)))
+    if ((rc = map_app_sweep_finish(&rq, &oc, &err)))
         goto end;
     /* Summary on stderr. */
     fprintf(stderr, "mapsolve: %zu rows in %.3f s (%.0f rows/s, %u threads)", sm->delivered, sm->seconds,
