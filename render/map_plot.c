@@ -210,15 +210,24 @@ size_t map_plot_ticks(double lo, double hi, double *out, size_t max, double *ste
     if (!(isfinite(lo) && isfinite(hi) && lo < hi))
         return 0;
     const double span = hi - lo;
-    /* the smallest 1/2/5 step giving at most 8 intervals */
-    double mag = pow(10.0, floor(log10(span / 8.0)));
-    static const double mult[] = {1.0, 2.0, 5.0, 10.0, 20.0};
-    double st = mag * 10.0;
-    for (size_t i = 0; i < sizeof mult / sizeof mult[0]; i++)
-        if (span / (mag * mult[i]) <= 8.0 + 1e-9) {
-            st = mag * mult[i];
-            break;
+    /* of the 1/2/5 steps giving 4 to 10 ticks, the one giving closest to 6
+     * (the fewer on a tie); consecutive steps differ by at most 2.5 times,
+     * so one gives 4 to 10 */
+    static const double mult[] = {1.0, 2.0, 5.0};
+    double st = NAN, best = INFINITY;
+    const double e0 = floor(log10(span)) - 2.0;
+    for (int e = 0; e < 4; e++)
+        for (size_t i = 0; i < 3; i++) {
+            const double s = mult[i] * pow(10.0, e0 + e), eps = 1e-6 * s;
+            const double count = floor((hi + eps) / s) - ceil((lo - eps) / s) + 1.0;
+            const double score = fabs(count - 6.0) + (count > 6.0 ? 0.25 : 0.0);
+            if (count >= 4.0 && count <= 10.0 && score < best) {
+                best = score;
+                st = s;
+            }
         }
+    if (isnan(st))
+        return 0;
     *step = st;
     const double eps = 1e-6 * st;
     size_t n = 0;

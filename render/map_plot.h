@@ -110,9 +110,10 @@ int map_chart_add_mark(map_chart *c, map_mark_shape shape, double x, double y, c
  * the series and the marks. NaN leaves a bound to the data. */
 void map_chart_set_view(map_chart *c, double xlo, double xhi, double ylo, double yhi);
 
-/* The tick positions of an axis spanning [lo, hi]: a step of 1, 2 or 5
- * times a power of ten giving 4 to 10 ticks, the ticks being the step's
- * multiples in [lo, hi] (within a millionth of the step). Writes at most
+/* The tick positions of an axis spanning [lo, hi]: the step of 1, 2 or 5
+ * times a power of ten giving 4 to 10 ticks and of those the count nearest
+ * 6, the ticks being the step's multiples in [lo, hi] (within a millionth
+ * of the step). Writes at most
  * max ticks to out and returns how many (0 when lo >= hi or not finite);
  * *step gets the step. */
 size_t map_plot_ticks(double lo, double hi, double *out, size_t max, double *step);
