@@ -381,7 +381,10 @@ static int region_chart(const map_plot_table *p, map_chart *c)
             xmax = fmax(xmax, b[i].x);
             ymax = fmax(ymax, b[i].y);
         }
-        const double ex = 1e-9 * fmax(1.0, fabs(xmax)), ey = 1e-9 * fmax(1.0, fabs(ymax));
+        /* "on an edge": within 1% of the boundary's reach from c0 (the
+         * edges run straight, or nearly, from the corner out of view) */
+        const double ex = 0.01 * fmax(xmax - c0[0], 1e-12 * fmax(1.0, fabs(xmax)));
+        const double ey = 0.01 * fmax(ymax - c0[1], 1e-12 * fmax(1.0, fabs(ymax)));
         double xlo = c0[0], ylo = c0[1];
         if (ref) {
             xlo = fmin(xlo, ref[0]);
