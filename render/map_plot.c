@@ -482,7 +482,11 @@ static void draw_axes(cairo_t *cr, const map_chart *c, const frame *f)
     text_at(cr, 0.0, 0.0, 0.5, c->ylabel);
     cairo_restore(cr);
     /* title and subtitle */
+    /* a title wider than the page is set smaller, down to 12 pt */
     font(cr, 18.0, 1);
+    const double tw = text_width(cr, c->title), room = MAP_PLOT_WIDTH - 32.0;
+    if (tw > room)
+        font(cr, fmax(12.0, 18.0 * room / tw), 1);
     text_at(cr, 0.5 * MAP_PLOT_WIDTH, 34.0, 0.5, c->title);
     font(cr, 13.0, 0);
     set_rgb(cr, grey);

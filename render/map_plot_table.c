@@ -288,13 +288,25 @@ static int frontier_chart(const map_plot_table *p, map_chart *c)
                                          map_plot_series_color(b, nb), 0);
                 if (s < 0)
                     return MAP_ENOMEM;
-                cat(title, sizeof title, "%s%g", b == 0 ? "" : b + 1 == nb ? " and " : ", ",
-                    r->budget);
+                if (nb <= 6)
+                    cat(title, sizeof title, "%s%g", b == 0 ? "" : b + 1 == nb ? " and " : ", ",
+                        r->budget);
+
                 b++;
             }
             rc = map_chart_push(c, s, r->x, r->y, r->status == ROW_SATURATED);
         }
-        cat(title, sizeof title, " nats");
+        if (nb > 6) {
+            /* many budgets: their range */
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t i = 0; i < p->n; i++) {
+                lo = fmin(lo, p->rows[i].budget);
+                hi = fmax(hi, p->rows[i].budget);
+            }
+            cat(title, sizeof title, "%g to %g nats (%zu budgets)", lo, hi, nb);
+        } else {
+            cat(title, sizeof title, " nats");
+        }
         if (saturated && !rc)
             rc = map_chart_set_hollow_label(c, "saturated: the limit point (budget out of reach)");
     }
