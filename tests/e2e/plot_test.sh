@@ -116,6 +116,11 @@ check "exit 0" rc_is 0
 check "said in the subtitle" svg_ok "$WORK/p.svg" "per-prompt normalisation"
 check "the reference is the average of the prompts' means" mark_at "$WORK/p.svg" "reference (λ = 0)" "$PMEAN_H" "$PMEAN_HL"
 
+run region synthetic --values helpful,harmless --points 12 --normalize prompt --plot "$WORK/pr.svg"
+check "region per prompt: exit 0" rc_is 0
+check "region per prompt: the reference drawn is the app's own c0 (one mark)" \
+    mark_at "$WORK/pr.svg" "reference = base palette c0 (λ = 0)" "$PMEAN_H" "$PMEAN_HL"
+
 CASE="frontier --plot saturated budget"
 run frontier synthetic --values helpful,harmless --kl 1,20 --points 7 --plot "$WORK/s.svg"
 check "exit 0" rc_is 0
