@@ -1,9 +1,9 @@
 /* map_plot.h — 2-D charts of frontier and region tables, written as SVG or
  * PNG: a small chart model (series of points, marked points, axis labels, a
- * title) drawn with cairo by map_plot.c (the only file of mapsolve that
- * touches cairo), and a table sink (map_plot_table.c) that passes a
- * frontier or region table on to another sink unchanged while it collects
- * the rows into a chart.
+ * title; map_chart.c, with the ticks and the files) drawn with cairo by
+ * map_plot.c (the only file of mapsolve that touches cairo), and a table
+ * sink (map_plot_table.c) that passes a frontier or region table on to
+ * another sink unchanged while it collects the rows into a chart.
  *
  * The page is MAP_PLOT_WIDTH x MAP_PLOT_HEIGHT points: an SVG of that size,
  * or a PNG of MAP_PLOT_PNG_SCALE times as many pixels (sharp on high-density
