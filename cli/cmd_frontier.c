@@ -1,11 +1,13 @@
 /* cmd_frontier.c — the table subcommands frontier and region: option
- * tables, the CSV/JSON table on --out or stdout, and the notes on stderr. */
+ * tables, the CSV/JSON table on --out or stdout, the chart of the same rows
+ * on --plot, and the notes on stderr. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "map_cli.h"
 #include "map_output.h"
+#include "map_plot.h"
 
 /* ---- frontier and region ------------------------------------------------ */
 
@@ -15,13 +17,56 @@ typedef struct table_cmd {
     map_dataset *ds;
     FILE *file;
     map_table_writer *w;
-    map_table_sink sink; /* feeds w */
+    map_table_sink sink;  /* feeds w, through plot when there is one */
+    map_plot_table *plot; /* --plot: collects the rows for the chart */
 } table_cmd;
 
+/* The levels at λ = 0 of the k chosen values of ds (ref, k entries): the
+ * means, or under per-prompt normalisation the average over prompts of the
+ * prompts' means (MATH.md §9). 0, or -1 when a name is unknown or memory
+ * runs out (the command's own checks report the former). */
+static int reference_levels(const map_dataset *ds, char **values, size_t k, map_normalize norm,
+                            double *ref)
+{
+    long col[MAP_MAX_K];
+    if (k == 0 || k > MAP_MAX_K)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        if ((col[i] = map_dataset_value_index(ds, values[i])) < 0)
+            return -1;
+    if (norm != MAP_NORMALIZE_PROMPT) {
+        map_value_summary *sum = NULL;
+        if (map_app_describe(ds, &sum, NULL))
+            return -1;
+        for (size_t i = 0; i < k; i++)
+            ref[i] = sum[col[i]].mean;
+        map_free(sum);
+        return 0;
+    }
+    size_t *order = NULL, *start = NULL, ng = 0, singles = 0;
+    if (map_dataset_group_rows(ds, &order, &start, &ng, &singles, NULL))
+        return -1;
+    const map_matrix X = map_dataset_matrix(ds);
+    for (size_t i = 0; i < k; i++) {
+        double total = 0.0;
+        for (size_t g = 0; g < ng; g++) {
+            double s = 0.0;
+            for (size_t r = start[g]; r < start[g + 1]; r++)
+                s += map_matrix_at(&X, order[r], (size_t)col[i]);
+            total += s / (double)(start[g + 1] - start[g]);
+        }
+        ref[i] = total / (double)ng;
+    }
+    map_free(order);
+    map_free(start);
+    return 0;
+}
+
 /* Loads dataset c->pos[0] (as c's --normalize needs) from c's --db and
- * opens the table on its --out (JSON with --json); t starts zeroed
- * (table_end frees what was made). */
-static int table_begin(map_cli_cmd *c, table_cmd *t)
+ * opens the table on its --out (JSON with --json); with po (--plot) the
+ * rows also go to a chart collector for po (its dataset, n and reference
+ * levels filled in here). t starts zeroed (table_end frees what was made). */
+static int table_begin(map_cli_cmd *c, table_cmd *t, map_plot_table_opts *po, char **values)
 {
     int rc = map_cli_load(c->db, c->pos[0], c->load_flags, &t->ds, &c->err);
     if (!rc)
@@ -30,18 +75,65 @@ static int table_begin(map_cli_cmd *c, table_cmd *t)
         rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
     if (!rc)
         t->sink = map_table_writer_sink(t->w);
+    if (!rc && po) {
+        double ref[MAP_MAX_K];
+        po->dataset = t->ds->name ? t->ds->name : c->pos[0];
+        po->n = t->ds->n;
+        po->prompt = c->norm == MAP_NORMALIZE_PROMPT;
+        po->reference = reference_levels(t->ds, values, po->k, c->norm, ref) == 0 ? ref : NULL;
+        if (!(t->plot = map_plot_table_new(po, &t->sink)))
+            rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
+        else
+            t->sink = map_plot_table_sink(t->plot);
+    }
     return rc;
 }
 
 /* Finishes the table (when rc is MAP_OK), closes --out and frees the
- * dataset; returns the resulting status. */
-static int table_end(table_cmd *t, int rc, map_error *err)
+ * dataset; then, when the table is complete, draws the chart on --plot
+ * (plot; NULL for none). Returns the resulting status. */
+static int table_end(table_cmd *t, int rc, const char *plot, map_error *err)
 {
     if (!rc && t->w)
         rc = map_table_writer_finish(t->w, err);
     map_table_writer_free(t->w);
     map_dataset_free(t->ds);
-    return map_cli_out_close(t->file, rc, err);
+    rc = map_cli_out_close(t->file, rc, err);
+    if (!rc && t->plot)
+        rc = map_plot_table_save(t->plot, plot, err);
+    map_plot_table_free(t->plot);
+    return rc;
+}
+
+/* --plot's checks before any work: the extension and a writable place. */
+static int plot_check(const char *plot, map_error *err)
+{
+    return plot ? map_plot_check_path(plot, err) : MAP_OK;
+}
+
+/* --plot draws two values: a frontier or region over more is a surface, and
+ * its points projected on two axes would mislead (a region's projection is
+ * just the region of the two). A path (--direction) is a curve, so it may
+ * run over more values: the chart shows the first two (note on stderr). */
+static int plot_values(const char *cmd, const char *plot, size_t nv, int path, map_error *err)
+{
+    if (!plot || nv <= 2 || path)
+        return MAP_OK;
+    return map_error_set(err, MAP_EUSAGE,
+                         "%s: --plot draws two values, and --values names %zu: choose two "
+                         "(--values A,B)%s",
+                         cmd, nv,
+                         strcmp(cmd, "frontier") == 0 ? ", or draw one path with --direction" : "");
+}
+
+/* The note on stderr when the chart of a path shows two of its values. */
+static void plot_note(const char *plot, char **vlist, size_t nv)
+{
+    if (plot && nv > 2)
+        fprintf(stderr,
+                "mapsolve: note: --plot draws the levels of the first two chosen values "
+                "(%s, %s) along the path\n",
+                vlist[0], vlist[1]);
 }
 
 int map_cli_frontier(int argc, char **argv)
@@ -49,6 +141,7 @@ int map_cli_frontier(int argc, char **argv)
     map_cli_cmd c = {0};
     const char *normalize = NULL;
     const char *values = NULL, *kl = NULL, *direction = NULL;
+    const char *plot = NULL;
     long points = 21;
     double kl_max = NAN;
     const map_opt opts[] = {
@@ -64,13 +157,16 @@ int map_cli_frontier(int argc, char **argv)
          "90% of the direction's supremum", 0, &kl_max, 0.0, INFINITY, 1, 0, 0},
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
+        {"plot", MAP_OPT_STRING, "FILE", "also draw the frontier: FILE.svg or FILE.png", NULL, 0,
+         &plot, 0, 0, 0, 0, 0},
         MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
     const map_cmd_spec spec = {
         "frontier",
         "frontier NAME --values A,B[,...] [--kl EPS[,...] | --direction A=W,...]\n"
-        "                        [--points N] [--kl-max K] [--out FILE] [--json] [--db PATH]",
+        "                        [--points N] [--kl-max K] [--out FILE] [--json]\n"
+        "                        [--plot FILE.svg|FILE.png] [--db PATH]",
         "Pareto frontiers of dataset NAME over the chosen values (MATH.md 8): the levels\n"
         "that tilts lambda = t u reach. --kl: for each budget, directions u spread over\n"
         "the simplex of the chosen values (in sd units), each with the t whose KL is the\n"
@@ -87,19 +183,33 @@ int map_cli_frontier(int argc, char **argv)
         "supremum (a note on stderr counts them); vertex for a hull vertex row (u, t\n"
         "and lambda empty, the sample's levels, kl = log n, ess 1).\n"
         "--json prints the same rows as an array of objects keyed by the column\n"
-        "names (inf and empty cells as null). --values names cannot contain a comma."};
+        "names (inf and empty cells as null). --values names cannot contain a comma.\n"
+        "--plot FILE draws the same rows (the table still goes to --out or standard\n"
+        "output, unchanged): the level of the first chosen value across, the second\n"
+        "up; one line per budget, the reference levels (lambda = 0) marked; open\n"
+        "markers for saturated rows. --direction draws the path (one value: its\n"
+        "level against the KL; more than two: the first two, noted on stderr);\n"
+        "neither, the samples' upper hull. A frontier over more than two values is\n"
+        "a surface: --plot refuses it (exit 2) rather than draw a projection.\n"
+        "SVG (800 x 600 px) or PNG (1600 x 1200 pixels) by the extension; any other\n"
+        "is a usage error (2). The file appears only when complete; one that cannot\n"
+        "be created is a usage error (2) before any work, a failed write exit 5."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     if (kl && direction)
         map_error_set(&c.err, MAP_EUSAGE, "frontier: --kl and --direction exclude each other");
     else if (!isnan(kl_max) && !direction)
         map_error_set(&c.err, MAP_EUSAGE, "frontier: --kl-max applies to --direction only");
+    else
+        plot_check(plot, &c.err);
     if (c.err.code)
         return map_cli_fail(&c.err, spec.name);
     char **vlist = NULL, **klist = NULL;
     size_t nv = 0, nk = 0;
     double *budgets = NULL;
     int rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
+    if (!rc)
+        rc = plot_values(spec.name, plot, nv, direction != NULL, &c.err);
     if (!rc && kl)
         rc = map_args_split_list(kl, "--kl", &klist, &nk, &c.err);
     if (!rc && nk && !(budgets = map_mallocarray(nk, sizeof *budgets)))
@@ -110,8 +220,10 @@ int map_cli_frontier(int argc, char **argv)
                                "frontier: invalid budget '%s' in --kl: expected numbers >= 0",
                                klist[b]);
     table_cmd t = {0};
+    map_plot_table_opts po = {MAP_PLOT_FRONTIER, NULL, 0, (const char *const *)vlist, nv, NULL,
+                              direction != NULL, 0};
     if (!rc)
-        rc = table_begin(&c, &t);
+        rc = table_begin(&c, &t, plot ? &po : NULL, vlist);
     map_frontier_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
@@ -119,7 +231,9 @@ int map_cli_frontier(int argc, char **argv)
                                       (size_t)points, kl_max, c.norm};
         rc = map_app_frontier(t.ds, &fo, &t.sink, &sum, &c.err);
     }
-    rc = table_end(&t, rc, &c.err);
+    rc = table_end(&t, rc, plot, &c.err);
+    if (!rc)
+        plot_note(plot, vlist, nv);
     map_free(budgets);
     map_args_list_free(vlist);
     map_args_list_free(klist);
@@ -138,6 +252,7 @@ int map_cli_region(int argc, char **argv)
     map_cli_cmd c = {0};
     const char *normalize = NULL;
     const char *values = NULL, *from = NULL;
+    const char *plot = NULL;
     int polygon = 0;
     long points = 36;
     const map_opt opts[] = {
@@ -150,13 +265,15 @@ int map_cli_region(int argc, char **argv)
          &polygon, 0, 0, 0, 0, 0},
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
+        {"plot", MAP_OPT_STRING, "FILE", "also draw the region: FILE.svg or FILE.png", NULL, 0,
+         &plot, 0, 0, 0, 0, 0},
         MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
     const map_cmd_spec spec = {
         "region",
         "region NAME --values A,B[,C] [--points N] [--from SPEC] [--polygon]\n"
-        "                      [--out FILE] [--json] [--db PATH]",
+        "                      [--out FILE] [--json] [--plot FILE.svg|FILE.png] [--db PATH]",
         "The attainable palettes of dataset NAME around a base palette c0: for each of\n"
         "N directions (evenly spaced in angle for two values, a Fibonacci lattice on\n"
         "the sphere for three, in sd units) the largest step s with c0 + s dir\n"
@@ -169,15 +286,27 @@ int map_cli_region(int argc, char **argv)
         "values not named at their mean) and must be attainable. --polygon keeps the\n"
         "bounded rows only, in angular order, and repeats the first to close the\n"
         "polygon. Numbers have 17 significant digits. --json prints the same rows as\n"
-        "an array of objects keyed by the column names (empty cells as null)."};
+        "an array of objects keyed by the column names (empty cells as null).\n"
+        "--plot FILE draws the same rows (the table still goes to --out or standard\n"
+        "output, unchanged): the first chosen value across, the second up; the\n"
+        "boundary through the bounded rows' targets, the attainable set under it\n"
+        "(closed downward) filled, the reference levels (lambda = 0) and c0 marked.\n"
+        "Two values only: with three the boundary is a surface whose projection is\n"
+        "just the region of the first two, so --plot refuses it (exit 2). Formats\n"
+        "and exit codes as frontier's --plot."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     char **vlist = NULL;
     size_t nv = 0;
-    int rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
-    table_cmd t = {0};
+    int rc = plot_check(plot, &c.err);
     if (!rc)
-        rc = table_begin(&c, &t);
+        rc = map_args_split_list(values, "--values", &vlist, &nv, &c.err);
+    if (!rc)
+        rc = plot_values(spec.name, plot, nv, 0, &c.err);
+    table_cmd t = {0};
+    map_plot_table_opts po = {MAP_PLOT_REGION, NULL, 0, (const char *const *)vlist, nv, NULL, 0, 0};
+    if (!rc)
+        rc = table_begin(&c, &t, plot ? &po : NULL, vlist);
     map_region_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
@@ -185,7 +314,9 @@ int map_cli_region(int argc, char **argv)
                                     polygon, c.norm};
         rc = map_app_region(t.ds, &ro, &t.sink, &sum, &c.err);
     }
-    rc = table_end(&t, rc, &c.err);
+    rc = table_end(&t, rc, plot, &c.err);
+    if (!rc)
+        plot_note(plot, vlist, nv);
     map_args_list_free(vlist);
     if (rc)
         return map_cli_fail(&c.err, spec.name);
