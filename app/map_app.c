@@ -356,13 +356,8 @@ void map_solve_report_free(map_solve_report *rep)
     map_palette_free(rep->palette);
     map_free(rep->items);
     map_free_strings(rep->values, rep->m);
-    map_free(rep->levels);
-    map_free(rep->dldc);
-    map_free(rep->boot_lambda);
-    map_free(rep->boot_levels);
-    map_free(rep->ho_train_levels);
-    map_free(rep->ho_test_levels);
-    map_free(rep);
+    MAP_FREE_ALL(rep->levels, rep->dldc, rep->boot_lambda, rep->boot_levels, rep->ho_train_levels,
+                 rep->ho_test_levels, rep);
 }
 
 int map_app_solve_code(const map_solve_report *rep)

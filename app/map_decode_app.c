@@ -135,10 +135,7 @@ void map_decode_report_free(map_decode_report *rep)
         map_free(rep->rows[r].level);
         map_free(rep->rows[r].se);
     }
-    map_free(rep->rows);
-    map_free(rep->reference);
-    map_free(rep->threshold);
-    map_free(rep);
+    MAP_FREE_ALL(rep->rows, rep->reference, rep->threshold, rep);
 }
 
 static int check_decode_request(const map_decode_request *req, map_error *err)
@@ -286,10 +283,7 @@ void map_select_report_free(map_select_report *rep)
     if (!rep)
         return;
     map_solve_report_free(rep->solve);
-    map_free(rep->score);
-    map_free(rep->chosen);
-    map_free(rep->rejected);
-    map_free(rep);
+    MAP_FREE_ALL(rep->score, rep->chosen, rep->rejected, rep);
 }
 
 /* The record fields must be distinct: "prompt", the text columns, the

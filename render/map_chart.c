@@ -61,11 +61,7 @@ void map_chart_free(map_chart *c)
 {
     if (!c)
         return;
-    map_free(c->title);
-    map_free(c->subtitle);
-    map_free(c->xlabel);
-    map_free(c->ylabel);
-    map_free(c->hollow);
+    MAP_FREE_ALL(c->title, c->subtitle, c->xlabel, c->ylabel, c->hollow);
     for (size_t i = 0; i < c->ns; i++) {
         map_free(c->s[i].label);
         map_free(c->s[i].pt);

@@ -68,10 +68,7 @@ void map_plot_table_free(map_plot_table *p)
     if (!p)
         return;
     map_free_strings(p->values, p->o.k);
-    map_free(p->reference);
-    map_free((char *)p->o.dataset);
-    map_free(p->rows);
-    map_free(p);
+    MAP_FREE_ALL(p->reference, (char *)p->o.dataset, p->rows, p);
 }
 
 /* The index of the column called prefix+name, or -1. */

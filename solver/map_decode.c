@@ -127,14 +127,7 @@ void map_decode_ws_free(map_decode_ws *ws)
 {
     if (!ws)
         return;
-    map_free(ws->key);
-    map_free(ws->gstart);
-    map_free(ws->prob);
-    map_free(ws->cand);
-    map_free(ws->cidx);
-    map_free(ws->y);
-    map_free(ws->mean);
-    map_free(ws->m2);
+    MAP_FREE_ALL(ws->key, ws->gstart, ws->prob, ws->cand, ws->cidx, ws->y, ws->mean, ws->m2);
     if (ws->rng)
         gsl_rng_free(ws->rng);
     map_free(ws);

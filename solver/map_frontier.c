@@ -98,11 +98,7 @@ void map_frontier_ws_free(map_frontier_ws *ws)
 {
     if (!ws)
         return;
-    map_free(ws->score);
-    map_free(ws->gtol);
-    map_free(ws->gface);
-    map_free(ws->levels);
-    map_free(ws->allcols);
+    MAP_FREE_ALL(ws->score, ws->gtol, ws->gface, ws->levels, ws->allcols);
     map_solver_ws_free(ws->sws);
     map_free(ws);
 }

@@ -30,15 +30,8 @@ void map_resample_ws_free(map_resample_ws *rw)
 {
     if (!rw)
         return;
-    map_free(rw->buf);
-    map_free(rw->order);
-    map_free(rw->start);
-    map_free(rw->start2);
-    map_free(rw->perm);
-    map_free(rw->lam_rep);
-    map_free(rw->lev_rep);
-    map_free(rw->sortbuf);
-    map_free(rw);
+    MAP_FREE_ALL(rw->buf, rw->order, rw->start, rw->start2, rw->perm, rw->lam_rep, rw->lev_rep,
+                 rw->sortbuf, rw);
 }
 
 map_resample_ws *map_resample_ws_new(const map_problem *pb, size_t B, size_t p)

@@ -148,6 +148,12 @@ void map_free_strings(char **v, size_t n)
     map_free(v);
 }
 
+void map_free_each(void *const *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        map_free(p[i]);
+}
+
 char *map_strdup(const char *s) { return s ? map_strndup(s, strlen(s)) : NULL; }
 
 int map_parse_double(const char *s, double *out)

@@ -76,6 +76,13 @@ void *map_reallocarray(void *ptr, size_t count, size_t size);
 void map_free(void *ptr);
 /* Frees the n strings of v and v itself; v NULL is a no-op. */
 void map_free_strings(char **v, size_t n);
+/* Frees the n pointers of p (each may be NULL). */
+void map_free_each(void *const *p, size_t n);
+/* MAP_FREE_ALL(a, b, ...) frees every one of its pointer arguments: the
+ * body of a destructor in one statement. */
+#define MAP_FREE_ALL(...)                                                                  \
+    map_free_each((void *const[]){__VA_ARGS__}, sizeof((void *const[]){__VA_ARGS__}) /   \
+                                                    sizeof(void *))
 char *map_strdup(const char *s);              /* NULL on failure or s == NULL */
 char *map_strndup(const char *s, size_t len); /* copies len bytes, NUL-terminates */
 

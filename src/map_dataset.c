@@ -73,11 +73,7 @@ int map_dataset_group_rows(const map_dataset *ds, size_t **order, size_t **start
     size_t *count = map_calloc(n + 1, sizeof *count);
     size_t *ord = map_mallocarray(n, sizeof *ord);
     if (!slot || !first || !gid || !count || !ord) {
-        map_free(slot);
-        map_free(first);
-        map_free(gid);
-        map_free(count);
-        map_free(ord);
+        MAP_FREE_ALL(slot, first, gid, count, ord);
         return map_error_set(err, MAP_ENOMEM, "out of memory grouping %zu samples by prompt", n);
     }
     size_t k = 0;

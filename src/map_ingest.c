@@ -627,11 +627,7 @@ static void reader_free(map_reader *rd)
 {
     const size_t rows = rd->n + (rd->row_open ? 1 : 0);
     map_free_strings(rd->cols, rd->ncols);
-    map_free(rd->role);
-    map_free(rd->slot);
-    map_free(rd->value_col);
-    map_free(rd->text_col);
-    map_free(rd->x);
+    MAP_FREE_ALL(rd->role, rd->slot, rd->value_col, rd->text_col, rd->x);
     map_free_strings(rd->prompts, rd->prompts ? rows : 0);
     map_free_strings(rd->text, rd->text ? rows * rd->ntext : 0);
     memset(rd, 0, sizeof *rd);

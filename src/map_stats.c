@@ -358,10 +358,7 @@ int map_value_stats(const map_matrix *X, map_valstat *out, map_error *err)
     unsigned char *bk = bucketed ? map_malloc(X->n) : NULL;
     map_colstat *cs = map_mallocarray(X->m ? X->m : 1, sizeof *cs);
     if (!v || !cs || (bucketed && (!tmp || !bk))) {
-        map_free(v);
-        map_free(tmp);
-        map_free(bk);
-        map_free(cs);
+        MAP_FREE_ALL(v, tmp, bk, cs);
         return map_error_set(err, MAP_ENOMEM, "out of memory computing the statistics of %zu "
                              "samples", X->n);
     }
@@ -377,10 +374,7 @@ int map_value_stats(const map_matrix *X, map_valstat *out, map_error *err)
         else
             map_quantiles_select(v, X->n, p, MAP_NPCT, out[i].pct);
     }
-    map_free(cs);
-    map_free(bk);
-    map_free(tmp);
-    map_free(v);
+    MAP_FREE_ALL(cs, bk, tmp, v);
     return MAP_OK;
 }
 

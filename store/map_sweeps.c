@@ -300,10 +300,7 @@ void map_store_sweep_info_free(map_store_sweep_info *info, size_t count)
         return;
     for (size_t s = 0; s < count; s++) {
         map_store_sweep_info *in = &info[s];
-        map_free(in->dataset);
-        map_free(in->command);
-        map_free(in->request);
-        map_free(in->source);
+        MAP_FREE_ALL(in->dataset, in->command, in->request, in->source);
         for (size_t i = 0; in->values && i < in->k; i++)
             map_free(in->values[i]);
         map_free(in->values);
