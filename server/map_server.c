@@ -1,5 +1,7 @@
 /* map_server.c — the HTTP service's lifecycle and its libmicrohttpd glue:
- * binding (loopback unless a token is set), the bearer token (compared in
+ * binding (loopback unless a token is set; poll(), whose reading of a
+ * half-closed connection ends it at once, where epoll waited for the
+ * timeout in libmicrohttpd 0.9.75), the bearer token (compared in
  * constant time), request bodies (limited to max_body: 413; too slow:
  * 408), routing to the endpoints (404, 405 with Allow) and the answers. */
 #include "map_server.h"
@@ -353,7 +355,7 @@ int map_server_start(const map_server_config *cfg, map_server **out, map_error *
         map_server_stop(s);
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem opts[8];
