@@ -13,6 +13,7 @@ typedef struct entry {
     map_dataset *ds;
     char *name;
     map_dataset_stamp stamp;
+    int prompts; /* loaded with MAP_LOAD_PROMPTS */
     size_t refs;
     struct entry *next; /* the cache's list of current copies */
 } entry;
@@ -125,8 +126,15 @@ static void unlink_locked(map_dataset_cache *c, const char *name, entry **dead)
     }
 }
 
-int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, map_cached_dataset **out,
-                              map_error *err)
+/* 1 when e is a usable copy of name with stamp (and prompts when asked). */
+static int usable(const entry *e, const char *name, const map_dataset_stamp *stamp, int prompts)
+{
+    return strcmp(e->name, name) == 0 && map_store_stamp_equal(&e->stamp, stamp) &&
+           (e->prompts || !prompts);
+}
+
+int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, int prompts,
+                              map_cached_dataset **out, map_error *err)
 {
     *out = NULL;
     map_store *st = NULL;
@@ -147,7 +155,7 @@ int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, map_cached
     }
     pthread_mutex_lock(&c->lock);
     for (entry *e = c->entries; e; e = e->next) {
-        if (strcmp(e->name, name) == 0 && map_store_stamp_equal(&e->stamp, &stamp)) {
+        if (usable(e, name, &stamp, prompts)) {
             e->refs++;
             pthread_mutex_unlock(&c->lock);
             *out = &e->pub;
@@ -159,7 +167,7 @@ int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, map_cached
      * one snapshot, which is at least as new as the stamp read above: a
      * newer one only makes the next request load again. */
     map_dataset *ds = NULL;
-    if ((rc = map_store_get_dataset(st, name, MAP_LOAD_PROMPTS, &ds, err))) {
+    if ((rc = map_store_get_dataset(st, name, prompts ? MAP_LOAD_PROMPTS : 0, &ds, err))) {
         if (rc == MAP_EUSAGE)
             map_error_set(err, MAP_EUSAGE, "no dataset named '%s'", name);
         return rc;
@@ -173,12 +181,13 @@ int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, map_cached
     e->ds = ds;
     e->pub.ds = ds;
     e->stamp = stamp;
+    e->prompts = prompts;
     e->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&c->lock);
     /* Another thread may have loaded the same content meanwhile: keep the
      * first copy, drop ours. */
     for (entry *o = c->entries; o; o = o->next) {
-        if (strcmp(o->name, name) == 0 && map_store_stamp_equal(&o->stamp, &stamp)) {
+        if (usable(o, name, &stamp, prompts)) {
             o->refs++;
             pthread_mutex_unlock(&c->lock);
             entry_free(e);

@@ -34,11 +34,13 @@ map_dataset_cache *map_dataset_cache_new(const char *path);
  * may hold a dataset any more. NULL is a no-op. */
 void map_dataset_cache_free(map_dataset_cache *c);
 
-/* Acquires dataset name (its matrix and prompts). *out is the caller's until
+/* Acquires dataset name: its matrix and statistics, and its prompt column
+ * too when prompts is non-zero (per-prompt normalisation; a copy without
+ * them is then replaced by one with them). *out is the caller's until
  * released. Unknown dataset: MAP_EUSAGE "no dataset named 'NAME'"; a store
  * that cannot be opened or read: MAP_ESTORE; MAP_ENOMEM. */
-int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, map_cached_dataset **out,
-                              map_error *err);
+int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, int prompts,
+                              map_cached_dataset **out, map_error *err);
 
 /* Releases what acquire gave; NULL is a no-op. */
 void map_dataset_cache_release(map_dataset_cache *c, map_cached_dataset *h);

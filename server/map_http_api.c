@@ -91,11 +91,12 @@ int map_api_datasets(map_server *s, map_http_answer *a)
 }
 
 /* Acquires dataset name; on failure fills a (404 for an unknown name). */
-static int acquire(map_server *s, const char *name, map_cached_dataset **h, map_http_answer *a)
+static int acquire(map_server *s, const char *name, int prompts, map_cached_dataset **h,
+                   map_http_answer *a)
 {
     map_error err;
     map_error_clear(&err);
-    const int rc = map_dataset_cache_acquire(s->cache, name, h, &err);
+    const int rc = map_dataset_cache_acquire(s->cache, name, prompts, h, &err);
     if (rc == MAP_EUSAGE)
         map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
     else if (rc)
@@ -106,7 +107,7 @@ static int acquire(map_server *s, const char *name, map_cached_dataset **h, map_
 int map_api_describe(map_server *s, const char *name, map_http_answer *a)
 {
     map_cached_dataset *h = NULL;
-    if (acquire(s, name, &h, a))
+    if (acquire(s, name, 0, &h, a))
         return 0;
     const map_dataset *ds = h->ds;
     map_error err;
@@ -243,7 +244,7 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
         return 0;
     }
     map_cached_dataset *h = NULL;
-    if (acquire(s, rq.dataset, &h, a)) {
+    if (acquire(s, rq.dataset, rq.so.normalize == MAP_NORMALIZE_PROMPT, &h, a)) {
         map_http_request_free(&rq);
         return 0;
     }

@@ -229,7 +229,8 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
-    int rc = map_dataset_cache_acquire(s->cache, j->rq.dataset, &j->h, &err);
+    int rc = map_dataset_cache_acquire(s->cache, j->rq.dataset, j->rq.sweep.per_prompt, &j->h,
+                                       &err);
     if (rc == MAP_EUSAGE) {
         map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
         job_unref(j);
