@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "map_solver.h"
+
 /* One held copy. refs counts the cache's own reference (while it is the
  * current copy of its name) plus one per request holding it. */
 typedef struct entry {
@@ -34,6 +36,15 @@ struct map_dataset_cache {
     size_t loads;
 };
 
+/* Runs when a thread that used the cache ends (the request threads, when
+ * the server stops): frees what the solver keeps per thread. The handle
+ * itself is closed by map_dataset_cache_free. */
+static void thread_end(void *h)
+{
+    (void)h;
+    map_lp_thread_done();
+}
+
 map_dataset_cache *map_dataset_cache_new(const char *path)
 {
     map_dataset_cache *c = map_calloc(1, sizeof *c);
@@ -44,7 +55,7 @@ map_dataset_cache *map_dataset_cache_new(const char *path)
         map_free(c);
         return NULL;
     }
-    if (pthread_key_create(&c->key, NULL) != 0) {
+    if (pthread_key_create(&c->key, thread_end) != 0) {
         pthread_mutex_destroy(&c->lock);
         map_free(c);
         return NULL;

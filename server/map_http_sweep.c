@@ -14,6 +14,7 @@
 
 #include "map_output.h"
 #include "map_server_internal.h"
+#include "map_solver.h"
 
 #define SWEEP_BUFFER_MAX (1024 * 1024)
 
@@ -142,6 +143,7 @@ static void *worker(void *arg)
         map_free(problem);
     }
     map_sweep_outcome_free(&oc);
+    map_lp_thread_done(); /* this thread's LP state, when the engine ran rows on it */
     map_store_close(j->wst);
     j->wst = NULL;
     map_dataset_cache_release(s->cache, j->h);

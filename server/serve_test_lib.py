@@ -129,7 +129,12 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=60)
+        rest = self.proc.stderr.read().decode("utf-8", "replace")
         self.proc.stderr.close()
+        if rc == 0 and "runtime error:" in rest:  # undefined behaviour, reported and survived
+            rc = 99
+        if rc != 0:  # say why (a sanitizer's report, say)
+            print("serve exited with %s; its stderr:\n%s" % (rc, rest[-6000:]), file=sys.stderr)
         return rc
 
 
