@@ -95,7 +95,7 @@ run_tests() {
     return $rc
 }
 
-FUZZ_TARGETS=(csv json palette grid args)
+FUZZ_TARGETS=(csv json palette grid args request)
 
 # fuzz_one DIR TARGET SECONDS: one bounded libFuzzer run of DIR/tests/fuzz/fuzz_TARGET on its
 # seed corpus (tests/fuzz/corpus/TARGET, read only) plus what earlier runs found (kept in
