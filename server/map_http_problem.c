@@ -89,9 +89,10 @@ void map_problem_reword(char *msg, size_t cap, char *field, size_t fcap)
         const size_t nflags = sizeof flags / sizeof flags[0];
         for (; f < nflags; f++) {
             const size_t len = strlen(flags[f][0]);
-            const char after = p[len];
-            if (strncmp(p, flags[f][0], len) == 0 &&
-                !(after == '-' || (after >= 'a' && after <= 'z')))
+            if (strncmp(p, flags[f][0], len) != 0)
+                continue;
+            const char after = p[len]; /* p holds the flag: p[len] is at most its NUL */
+            if (!(after == '-' || (after >= 'a' && after <= 'z')))
                 break;
         }
         if (f == nflags) {
