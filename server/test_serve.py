@@ -6,7 +6,8 @@ errors are RFC 9457 problems with the right status and field (400, 404,
 from the CSV; a streamed sweep equal to `sweep --json`, and a client that
 reads two lines and disconnects cancels its sweep (seen in /api/health); a
 dataset replaced or removed by another process is seen by the next request;
-static files; SIGTERM and SIGINT stop it with exit 0."""
+static files; SIGTERM (also during a sweep whose client stopped reading)
+and SIGINT stop it with exit 0."""
 import csv
 import json
 import math
@@ -290,7 +291,24 @@ try:
     cli("remove", "opt", "--db", db)
     problem("removed by another process: 404", "POST", "/api/solve",
             {"dataset": "opt", "palette": "humor=q70"}, 404)
-    check("SIGTERM: exit 0", srv.stop() == 0)
+    # SIGTERM while a client holds a long sweep it stopped reading: the
+    # sweep is cancelled and the server exits 0.
+    ingest(db, OPT_CSV, "opt", "--prompt-column", "prompt", "--text-columns", "generated")
+    s = socket.create_connection((srv.host, srv.port))
+    body = json.dumps({"dataset": "opt", "random": 100000000, "values": ["humor", "gpt2-helpful"],
+                       "threads": 1}).encode()
+    s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    f = s.makefile("rb")
+    rows = 0
+    while rows < 3:
+        line = f.readline()
+        if not line:
+            break
+        rows += line.startswith(b"{")
+    check("a long sweep is streaming", rows == 3 and srv.health()["sweeps_active"] == 1)
+    check("SIGTERM during a sweep: exit 0", srv.stop() == 0)
+    f.close()
+    s.close()
 
     # ---- token and binding ----------------------------------------------
     rc, _, err = cli("serve", "--db", db, "--bind", "0.0.0.0", "--port", "0")
@@ -298,7 +316,6 @@ try:
     tok = work.path("token")
     with open(tok, "w") as f:
         f.write("s3cret-token-0123456789\n")
-    ingest(db, OPT_CSV, "opt", "--prompt-column", "prompt", "--text-columns", "generated")
     srv = Server(db, "--bind", "127.0.0.1", "--token-file", tok, token="s3cret-token-0123456789")
     st, _, _ = srv.request("GET", "/api/datasets")
     check("token: 200 with the token", st == 200, st)
