@@ -163,7 +163,13 @@ try:
 
     # Slow clients (--timeout 1): a body that takes longer than the timeout
     # gets 408; the wait below exceeds the timeout whatever the machine's speed.
-    srv = Server(work.db, "--timeout", "1")
+    srv = Server(work.db, "--timeout", "1", "--max-body", "64")
+    small = b'{"dataset":"opt","palette":"humor=q70"}'
+    st, _, _ = srv.post("/api/solve", small.ljust(64))
+    check("--max-body 64: a 64-byte body is read", st == 200, st)
+    got = raw_exchange(srv.host, srv.port, b"POST /api/solve HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Length: 65\r\n\r\n" + small.ljust(65))
+    check("--max-body 64: a 65-byte body gets 413", parse_response(got)[0] == 413, got[:200])
     body = json.dumps(GOOD_BODIES[0]).encode()
     s = socket.create_connection((srv.host, srv.port), timeout=30)
     s.sendall(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:5])
