@@ -7,6 +7,7 @@ CLI run for comparison, and the check / finish bookkeeping of tests/lib.sh
 
 Environment: MAPSOLVE_BIN (the binary), MAP_SHARED (../shared: the real
 datasets)."""
+import atexit
 import http.client
 import json
 import os
@@ -68,6 +69,18 @@ def ingest(db, csv, name, *extra):
         raise RuntimeError("ingest failed: " + err)
 
 
+_started = []
+
+
+@atexit.register
+def _kill_left_over():
+    """A test that stops early (an exception) leaves no server running."""
+    for p in _started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class Server:
     """`mapsolve serve` on a free port; stop() sends SIGTERM and waits."""
 
@@ -75,6 +88,7 @@ class Server:
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([BIN, "serve", "--db", db, "--port", "0"] + [str(a) for a in args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        _started.append(self.proc)
         # The first stderr line says where it listens (or why it cannot).
         line = self.proc.stderr.readline().decode("utf-8", "replace").strip()
         if not line.startswith("listening on http://"):
