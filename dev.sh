@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(gcc meson ninja-build pkg-config libgsl-dev libnlopt-dev libsqlite3-dev libcsv-dev
           libjansson-dev libxxhash-dev libglpk-dev libmicrohttpd-dev libcairo2-dev sqlite3 jq clang
-          libclang-rt-14-dev chromium chromium-driver python3-selenium)
+          libclang-rt-14-dev chromium chromium-driver python3-selenium python3-jsonschema)
 
 # Only for ./dev.sh bench: the MAP reference procedure as published (PyTorch).
 BENCH_PACKAGES=(python3-torch python3-numpy wrk)
@@ -95,7 +95,7 @@ run_tests() {
     return $rc
 }
 
-FUZZ_TARGETS=(csv json palette grid args)
+FUZZ_TARGETS=(csv json palette grid args request)
 
 # fuzz_one DIR TARGET SECONDS: one bounded libFuzzer run of DIR/tests/fuzz/fuzz_TARGET on its
 # seed corpus (tests/fuzz/corpus/TARGET, read only) plus what earlier runs found (kept in

@@ -144,5 +144,6 @@ int map_cli_sweeps(int argc, char **argv);
 int map_cli_weights(int argc, char **argv);  /* cmd_decode.c */
 int map_cli_decode(int argc, char **argv);
 int map_cli_select(int argc, char **argv);
+int map_cli_serve(int argc, char **argv);    /* cmd_serve.c */
 
 #endif

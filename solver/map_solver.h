@@ -149,6 +149,13 @@ int map_solver_ws_set_threads(map_solver_ws *ws, unsigned threads);
 /* Stops the workspace's threads, if any, and frees it; NULL is a no-op. */
 void map_solver_ws_free(map_solver_ws *ws);
 
+/* Frees the calling thread's linear-programming state (GLPK keeps one
+ * environment per thread, created by the first feasibility LP the thread
+ * solves). A thread that is not the solver's own (a server's request
+ * thread) calls it before it ends; calling it without such state is a
+ * no-op. (Defined in map_feasible.c, as map_lp_thread_done.) */
+void map_lp_thread_done(void);
+
 /* ---- Entry points ------------------------------------------------------- */
 
 /* Validates a problem: k in 1..MAP_MAX_K, distinct columns in range, finite
