@@ -39,6 +39,8 @@ static const map_subcommand commands[] = {
     {"sweeps", "list the stored sweeps", map_cli_sweeps},
     {"export", "write a stored dataset or sweep as CSV", map_cli_export},
     {"remove", "delete a dataset", map_cli_remove},
+    {"serve", "answer the commands over HTTP (JSON API and the palette explorer page)",
+     map_cli_serve},
     {"help", "show help for mapsolve or one subcommand", cmd_help},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

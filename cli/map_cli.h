@@ -127,5 +127,6 @@ int map_cli_frontier(int argc, char **argv); /* cmd_frontier.c */
 int map_cli_region(int argc, char **argv);
 int map_cli_sweep(int argc, char **argv);    /* cmd_sweep.c */
 int map_cli_sweeps(int argc, char **argv);
+int map_cli_serve(int argc, char **argv);    /* cmd_serve.c */
 
 #endif

@@ -1,11 +1,13 @@
 /* map_datasets.c — the datasets of the store: storing one (or replacing
  * it) in one transaction, loading it from one snapshot, removing, finding
  * by content hash and listing them. The BLOB layouts are map_blob.c's, the
- * statistics map_value_stat.c's.
+ * statistics map_value_stat.c's. Also a dataset's cheap stamp (row, hash,
+ * time, shape) that a long-running reader compares per request.
  */
 #include <assert.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "map_store_internal.h"
@@ -251,6 +253,50 @@ int store_read_shape(const map_store *st, sqlite3_stmt *sel, int col, const char
     *m = (size_t)m64;
     *ntext = (size_t)t64;
     return MAP_OK;
+}
+
+int map_store_dataset_stamp(map_store *st, const char *name, map_dataset_stamp *stamp,
+                            map_error *err)
+{
+    memset(stamp, 0, sizeof *stamp);
+    sqlite3_stmt *sel = NULL;
+    int code = store_prepare(st,
+                             st->has_precision
+                                 ? "SELECT id, created, n, m, hash, precision FROM dataset "
+                                   "WHERE name = ?1"
+                                 : "SELECT id, created, n, m, hash, 'double' FROM dataset "
+                                   "WHERE name = ?1", &sel, err);
+    if (code)
+        return code;
+    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(sel);
+    if (rc == SQLITE_ROW) {
+        stamp->id = sqlite3_column_int64(sel, 0);
+        stamp->created = sqlite3_column_int64(sel, 1);
+        const sqlite3_int64 n = sqlite3_column_int64(sel, 2), m = sqlite3_column_int64(sel, 3);
+        stamp->n = n > 0 ? (size_t)n : 0;
+        stamp->m = m > 0 ? (size_t)m : 0;
+        const unsigned char *h = sqlite3_column_text(sel, 4);
+        if (h)
+            snprintf(stamp->hash, sizeof stamp->hash, "%s", (const char *)h);
+        const unsigned char *p = sqlite3_column_text(sel, 5);
+        if (p && map_precision_parse((const char *)p, &stamp->precision) != 0)
+            stamp->precision = MAP_PRECISION_DOUBLE;
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK)
+        code = store_sql_fail(st, rc, err, "cannot read a dataset's stamp");
+    sqlite3_finalize(sel);
+    return code;
+}
+
+int map_store_stamp_equal(const map_dataset_stamp *a, const map_dataset_stamp *b)
+{
+    return a->id == b->id && a->created == b->created && a->n == b->n && a->m == b->m &&
+           a->precision == b->precision && strcmp(a->hash, b->hash) == 0;
 }
 
 /* Loads the dataset row into a new dataset; *id = 0 if there is none. */

@@ -82,6 +82,28 @@ enum {
 int map_store_get_dataset(map_store *st, const char *name, unsigned flags,
                           map_dataset **out, map_error *err);
 
+/* What identifies the stored content of a dataset, cheaply (one indexed
+ * row, no matrix): a long-running reader (the HTTP service) compares it per
+ * request with the stamp of the copy it holds to see another process's
+ * ingest --replace or remove. Two stamps are equal (map_store_stamp_equal)
+ * only when the row, content hash, creation time, shape and precision
+ * agree. id is 0 when there is no dataset of that name. */
+typedef struct map_dataset_stamp {
+    int64_t id;
+    int64_t created;
+    size_t n, m;
+    map_precision precision;
+    char hash[72]; /* "" when none stored */
+} map_dataset_stamp;
+
+/* Reads the stamp of dataset name (stamp->id = 0 when there is none: not an
+ * error). MAP_ESTORE, MAP_ENOMEM. */
+int map_store_dataset_stamp(map_store *st, const char *name, map_dataset_stamp *stamp,
+                            map_error *err);
+
+/* 1 when a and b describe the same stored content, else 0. */
+int map_store_stamp_equal(const map_dataset_stamp *a, const map_dataset_stamp *b);
+
 /* Deletes the dataset called name (one transaction), with its sweeps.
  * Unknown: MAP_EUSAGE. (Replacing a dataset with map_store_put_dataset also
  * deletes its sweeps: they were computed on the old samples.) */

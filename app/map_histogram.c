@@ -1,0 +1,136 @@
+/* map_histogram.c — one value's reward histogram under the reference
+ * distribution and under the tilt of a solved palette (map_histogram.h). */
+#include "map_histogram.h"
+
+#include <math.h>
+#include <string.h>
+
+
+void map_histogram_report_free(map_histogram_report *rep)
+{
+    if (!rep)
+        return;
+    map_free(rep->value);
+    map_free(rep->edges);
+    map_free(rep->reference);
+    map_free(rep->tilted);
+    map_solve_report_free(rep->solve);
+    map_free(rep);
+}
+
+/* The bin of x among [lo, hi] split into bins equal parts (the last closed). */
+static size_t bin_of(double x, double lo, double hi, size_t bins)
+{
+    if (!(x > lo))
+        return 0;
+    const double t = (x - lo) / (hi - lo) * (double)bins;
+    if (!(t < (double)bins))
+        return bins - 1;
+    return (size_t)t;
+}
+
+/* Adds weight w_j (a row's share of its group's mass) of each row into
+ * frac, groups (NULL: one group of all rows) weighted equally; s (may be
+ * NULL: uniform) holds each row's log-weight. */
+static void accumulate(const map_matrix *X, size_t col, double lo, double hi, size_t bins,
+                       const double *s, const size_t *order, const size_t *start,
+                       size_t ngroups, double *frac)
+{
+    const size_t n = X->n;
+    const size_t G = order ? ngroups : 1;
+    for (size_t g = 0; g < G; g++) {
+        const size_t a = order ? start[g] : 0, b = order ? start[g + 1] : n;
+        double smax = -INFINITY;
+        for (size_t t = a; t < b; t++) {
+            const size_t j = order ? order[t] : t;
+            if (s && s[j] > smax)
+                smax = s[j];
+        }
+        double total = 0.0;
+        for (size_t t = a; t < b; t++) {
+            const size_t j = order ? order[t] : t;
+            total += s ? exp(s[j] - smax) : 1.0;
+        }
+        for (size_t t = a; t < b; t++) {
+            const size_t j = order ? order[t] : t;
+            const double w = (s ? exp(s[j] - smax) : 1.0) / total / (double)G;
+            frac[bin_of(map_matrix_at(X, j, col), lo, hi, bins)] += w;
+        }
+    }
+}
+
+int map_app_histogram(const map_dataset *ds, const char *spec, const char *value, size_t bins,
+                      const map_solve_opts *so, const map_solver_params *par,
+                      const map_feas_params *fp, map_histogram_report **out, map_error *err)
+{
+    *out = NULL;
+    if (!value)
+        return map_error_set(err, MAP_EDATA, "value: missing the value to bin");
+    const long col = map_dataset_value_index(ds, value);
+    if (col < 0)
+        return map_error_set(err, MAP_EDATA, "value: '%s' is not a value of dataset '%s'", value,
+                             ds->name ? ds->name : "?");
+    if (bins < 1 || bins > MAP_HISTOGRAM_BINS_MAX)
+        return map_error_set(err, MAP_EDATA, "bins: %zu is outside [1, %d]", bins,
+                             MAP_HISTOGRAM_BINS_MAX);
+    map_histogram_report *rep = map_calloc(1, sizeof *rep);
+    if (!rep)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    int rc = map_app_solve_dataset_opts(ds, spec, so, par, fp, &rep->solve, err);
+    if (rc) {
+        map_histogram_report_free(rep);
+        return rc;
+    }
+    const map_matrix X = map_dataset_matrix(ds);
+    size_t *order = NULL, *start = NULL, ngroups = 0, singletons = 0;
+    double *s = NULL;
+    rep->bins = bins;
+    rep->value = map_strdup(value);
+    rep->edges = map_mallocarray(bins + 1, sizeof *rep->edges);
+    rep->reference = map_calloc(bins, sizeof *rep->reference);
+    if (!rep->value || !rep->edges || !rep->reference)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    const int per_prompt = so && so->normalize == MAP_NORMALIZE_PROMPT;
+    if (!rc && per_prompt)
+        rc = map_dataset_group_rows(ds, &order, &start, &ngroups, &singletons, err);
+    double lo = INFINITY, hi = -INFINITY;
+    if (!rc) {
+        for (size_t j = 0; j < X.n; j++) {
+            const double x = map_matrix_at(&X, j, (size_t)col);
+            lo = fmin(lo, x);
+            hi = fmax(hi, x);
+        }
+        if (!(hi > lo)) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        for (size_t b = 0; b <= bins; b++)
+            rep->edges[b] = b == bins ? hi : lo + (hi - lo) * (double)b / (double)bins;
+        accumulate(&X, (size_t)col, lo, hi, bins, NULL, order, start, ngroups, rep->reference);
+    }
+    if (!rc && rep->solve->has_tilt) {
+        s = map_calloc(X.n, sizeof *s);
+        rep->tilted = map_calloc(bins, sizeof *rep->tilted);
+        if (!s || !rep->tilted)
+            rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+        const map_solve_report *sr = rep->solve;
+        for (size_t j = 0; !rc && j < X.n; j++) {
+            double acc = 0.0;
+            for (size_t i = 0; i < sr->k; i++)
+                if (sr->items[i].lambda != 0.0)
+                    acc += sr->items[i].lambda * map_matrix_at(&X, j, sr->palette->items[i].col);
+            s[j] = acc;
+        }
+        if (!rc)
+            accumulate(&X, (size_t)col, lo, hi, bins, s, order, start, ngroups, rep->tilted);
+    }
+    map_free(s);
+    map_free(order);
+    map_free(start);
+    if (rc) {
+        map_histogram_report_free(rep);
+        return rc;
+    }
+    *out = rep;
+    return MAP_OK;
+}

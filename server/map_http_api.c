@@ -1,0 +1,324 @@
+/* map_http_api.c — the JSON endpoints of the HTTP service: each decodes
+ * its body (map_http_request.h), acquires the dataset from the shared
+ * cache, calls the application layer and renders the result with
+ * render/map_output.h, so that the documents are the CLI's --json ones. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "map_histogram.h"
+#include "map_output.h"
+#include "map_server_internal.h"
+
+#ifndef MAPSOLVE_VERSION
+#define MAPSOLVE_VERSION "unknown"
+#endif
+
+int map_http_json_answer(map_http_answer *a, unsigned status, char *text)
+{
+    if (!text)
+        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
+    a->status = status;
+    a->content_type = "application/json";
+    a->body = text;
+    a->len = strlen(text);
+    return 0;
+}
+
+int map_http_problem_answer(map_http_answer *a, map_problem_type t, const char *detail,
+                            const char *field)
+{
+    map_free(a->body);
+    a->body = map_problem_json(t, detail, field);
+    a->status = map_problem_status(t);
+    a->content_type = "application/problem+json";
+    a->len = a->body ? strlen(a->body) : 0;
+    if (!a->body)
+        a->status = 500;
+    return 0;
+}
+
+int map_api_error(map_http_answer *a, const map_error *err, const char *default_field)
+{
+    char msg[MAP_ERRMSG_MAX], field[64];
+    snprintf(msg, sizeof msg, "%s", err->msg[0] ? err->msg : "unknown error");
+    map_problem_reword(msg, sizeof msg, field, sizeof field);
+    switch (err->code) {
+    case MAP_EUSAGE:
+    case MAP_EDATA:
+        return map_http_problem_answer(a, MAP_PROBLEM_BAD_FIELD, msg,
+                                       field[0] ? field : default_field);
+    default:
+        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, msg, NULL);
+    }
+}
+
+int map_api_health(map_server *s, map_http_answer *a)
+{
+    size_t held = 0, loads = 0, active = 0;
+    map_dataset_cache_counts(s->cache, &held, &loads);
+    pthread_mutex_lock(&s->sweep_lock);
+    active = s->sweeps_active;
+    pthread_mutex_unlock(&s->sweep_lock);
+    char *text = map_malloc(512);
+    if (text)
+        snprintf(text, 512,
+                 "{\"status\":\"ok\",\"version\":\"%s\",\"datasets_held\":%zu,"
+                 "\"dataset_loads\":%zu,\"requests\":%zu,\"sweeps_active\":%zu,"
+                 "\"sweeps_started\":%zu,\"sweeps_completed\":%zu,\"sweeps_cancelled\":%zu}\n",
+                 MAPSOLVE_VERSION, held, loads, atomic_load(&s->requests), active,
+                 atomic_load(&s->sweeps_started), atomic_load(&s->sweeps_completed),
+                 atomic_load(&s->sweeps_cancelled));
+    return map_http_json_answer(a, 200, text);
+}
+
+int map_api_datasets(map_server *s, map_http_answer *a)
+{
+    map_error err;
+    map_error_clear(&err);
+    map_store *st = NULL;
+    map_dataset_info *info = NULL;
+    size_t count = 0;
+    int rc = map_dataset_cache_store(s->cache, &st, &err);
+    if (!rc)
+        rc = map_store_list(st, &info, &count, &err);
+    if (rc)
+        return map_api_error(a, &err, NULL);
+    map_http_json_answer(a, 200, map_json_datasets(info, count));
+    map_dataset_info_free(info, count);
+    return 0;
+}
+
+/* Acquires dataset name; on failure fills a (404 for an unknown name). */
+static int acquire(map_server *s, const char *name, map_cached_dataset **h, map_http_answer *a)
+{
+    map_error err;
+    map_error_clear(&err);
+    const int rc = map_dataset_cache_acquire(s->cache, name, h, &err);
+    if (rc == MAP_EUSAGE)
+        map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
+    else if (rc)
+        map_api_error(a, &err, NULL);
+    return rc;
+}
+
+int map_api_describe(map_server *s, const char *name, map_http_answer *a)
+{
+    map_cached_dataset *h = NULL;
+    if (acquire(s, name, &h, a))
+        return 0;
+    const map_dataset *ds = h->ds;
+    map_error err;
+    map_error_clear(&err);
+    map_value_summary *sum = NULL;
+    if (map_app_describe(ds, &sum, &err))
+        map_api_error(a, &err, NULL);
+    else
+        map_http_json_answer(a, 200,
+                             map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
+    map_free(sum);
+    map_dataset_cache_release(s->cache, h);
+    return 0;
+}
+
+/* A table (frontier, region) rendered into memory as the CLI renders it to
+ * a file: a JSON array of row objects, or CSV. */
+typedef struct mem_table {
+    char *buf;
+    size_t len;
+    FILE *f;
+    map_table_writer *w;
+    map_table_sink sink;
+} mem_table;
+
+static int table_open(mem_table *t, int csv)
+{
+    memset(t, 0, sizeof *t);
+    if (!(t->f = open_memstream(&t->buf, &t->len)))
+        return -1;
+    if (!(t->w = map_table_writer_new(t->f, csv ? 0 : 1)))
+        return -1;
+    t->sink = map_table_writer_sink(t->w);
+    return 0;
+}
+
+/* Finishes the table into an answer (rc: the app's status), frees it. */
+static void table_close(mem_table *t, int rc, map_error *err, int csv, const char *field,
+                        map_http_answer *a)
+{
+    if (!rc && t->w)
+        rc = map_table_writer_finish(t->w, err);
+    map_table_writer_free(t->w);
+    if (t->f && fclose(t->f) != 0 && !rc)
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    if (rc) {
+        free(t->buf);
+        map_api_error(a, err, field);
+        return;
+    }
+    /* open_memstream's buffer comes from malloc: copied so that map_free
+     * owns the answer. */
+    char *body = map_malloc(t->len + 1);
+    if (body) {
+        memcpy(body, t->buf, t->len);
+        body[t->len] = '\0';
+    }
+    free(t->buf);
+    if (!body) {
+        map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
+        return;
+    }
+    a->status = 200;
+    a->content_type = csv ? "text/csv; charset=utf-8" : "application/json";
+    a->body = body;
+    a->len = t->len;
+}
+
+/* The histogram document:
+ * {"dataset","value","bins","edges","reference","tilted","status","lambda":{value: λ}}
+ * (strings and numbers as map_json_row writes them). */
+static char *histogram_json(const map_histogram_report *h)
+{
+    const map_solve_report *sr = h->solve;
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *f = open_memstream(&mem, &memlen);
+    if (!f)
+        return NULL;
+    int bad = 0;
+    const char *names[2] = {"dataset", "value"};
+    const map_cell cells[2] = {{MAP_CELL_TEXT, 0.0, 0, sr->dataset},
+                               {MAP_CELL_TEXT, 0.0, 0, h->value}};
+    char *head = map_json_row(names, cells, 2);
+    bad |= !head;
+    if (head)
+        fprintf(f, "%.*s,\"bins\":%zu,\"edges\":[", (int)(strlen(head) - 1), head, h->bins);
+    map_free(head);
+    for (size_t b = 0; b <= h->bins; b++)
+        fprintf(f, "%s%.17g", b ? "," : "", h->edges[b]);
+    fputs("],\"reference\":[", f);
+    for (size_t b = 0; b < h->bins; b++)
+        fprintf(f, "%s%.17g", b ? "," : "", h->reference[b]);
+    if (h->tilted) {
+        fputs("],\"tilted\":[", f);
+        for (size_t b = 0; b < h->bins; b++)
+            fprintf(f, "%s%.17g", b ? "," : "", h->tilted[b]);
+        fputc(']', f);
+    } else {
+        fputs("],\"tilted\":null", f);
+    }
+    fprintf(f, ",\"status\":\"%s\",\"lambda\":{", map_solve_status_name(sr->result.status));
+    for (size_t i = 0; i < sr->k; i++) {
+        const map_cell c = {MAP_CELL_NUMBER, sr->has_tilt ? sr->items[i].lambda : NAN, 0, NULL};
+        const char *nm[1] = {sr->items[i].name};
+        char *kv = map_json_row(nm, &c, 1); /* {"name":value} */
+        bad |= !kv;
+        if (kv)
+            fprintf(f, "%s%.*s", i ? "," : "", (int)(strlen(kv) - 2), kv + 1);
+        map_free(kv);
+    }
+    fputs("}}\n", f);
+    bad |= ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    char *out = bad ? NULL : map_malloc(memlen + 1);
+    if (out) {
+        memcpy(out, mem, memlen);
+        out[memlen] = '\0';
+    }
+    free(mem);
+    return out;
+}
+
+int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len, int csv,
+                 map_http_answer *a)
+{
+    map_http_request rq;
+    map_http_fail fail;
+    if (map_http_request_parse(kind, body, len, &rq, &fail)) {
+        const int malformed = fail.field[0] == '\0' && strncmp(fail.msg, "malformed", 9) == 0;
+        map_http_problem_answer(a, malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD,
+                                fail.msg, fail.field);
+        map_http_request_free(&rq);
+        return 0;
+    }
+    map_cached_dataset *h = NULL;
+    if (acquire(s, rq.dataset, &h, a)) {
+        map_http_request_free(&rq);
+        return 0;
+    }
+    const map_dataset *ds = h->ds;
+    map_error err;
+    map_error_clear(&err);
+    int rc = MAP_OK;
+    switch (kind) {
+    case MAP_HTTP_SOLVE: {
+        map_solve_report *rep = NULL;
+        if ((rc = map_app_solve_dataset_opts(ds, rq.palette, &rq.so, &rq.par, &rq.fp, &rep, &err)))
+            map_api_error(a, &err, "/palette");
+        else
+            map_http_json_answer(a, 200, map_json_solve(rep));
+        map_solve_report_free(rep);
+        break;
+    }
+    case MAP_HTTP_FEASIBLE: {
+        map_feasible_report *rep = NULL;
+        if ((rc = map_app_feasible_dataset_opts(ds, rq.palette, &rq.so, NULL, &rep, &err)))
+            map_api_error(a, &err, "/palette");
+        else
+            map_http_json_answer(a, 200, map_json_feasible(rep));
+        map_feasible_report_free(rep);
+        break;
+    }
+    case MAP_HTTP_ADJUST: {
+        map_adjust_report *rep = NULL;
+        if ((rc = map_app_adjust_dataset_opts(ds, rq.palette, &rq.ao, &rq.so, &rq.par, NULL, &rep,
+                                              &err)))
+            map_api_error(a, &err, "/palette");
+        else
+            map_http_json_answer(a, 200, map_json_adjust(rep));
+        map_adjust_report_free(rep);
+        break;
+    }
+    case MAP_HTTP_HISTOGRAM: {
+        map_histogram_report *rep = NULL;
+        if ((rc = map_app_histogram(ds, rq.palette, rq.value, rq.bins, &rq.so, &rq.par, &rq.fp,
+                                    &rep, &err))) {
+            map_api_error(a, &err,
+                          strncmp(err.msg, "value:", 6) == 0  ? "/value"
+                          : strncmp(err.msg, "bins:", 5) == 0 ? "/bins"
+                                                              : "/palette");
+        } else {
+            map_http_json_answer(a, 200, histogram_json(rep));
+        }
+        map_histogram_report_free(rep);
+        break;
+    }
+    case MAP_HTTP_FRONTIER:
+    case MAP_HTTP_REGION: {
+        mem_table t;
+        if (table_open(&t, csv)) {
+            rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
+        } else if (kind == MAP_HTTP_FRONTIER) {
+            const map_frontier_opts fo = {(const char *const *)rq.values, rq.nvalues, rq.kl,
+                                          rq.nkl, rq.direction, rq.points, rq.kl_max,
+                                          rq.so.normalize};
+            map_frontier_summary sum;
+            rc = map_app_frontier(ds, &fo, &t.sink, &sum, &err);
+        } else {
+            const map_region_opts ro = {(const char *const *)rq.values, rq.nvalues, rq.points,
+                                        rq.from, rq.polygon, rq.so.normalize};
+            map_region_summary sum;
+            rc = map_app_region(ds, &ro, &t.sink, &sum, &err);
+        }
+        table_close(&t, rc, &err, csv, "/values", a);
+        break;
+    }
+    default:
+        map_http_problem_answer(a, MAP_PROBLEM_NOT_FOUND, "no such endpoint", NULL);
+        break;
+    }
+    map_dataset_cache_release(s->cache, h);
+    map_http_request_free(&rq);
+    return 0;
+}

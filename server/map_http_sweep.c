@@ -1,0 +1,328 @@
+/* map_http_sweep.c — POST /api/sweep: the sweep runs on a worker thread and
+ * its rows stream to the client as JSON Lines (the CLI's `sweep --json`
+ * rows) as they are solved. The response reads from a buffer the worker
+ * fills; when the buffer is empty the connection is suspended and the
+ * worker resumes it with the next row (libmicrohttpd's suspend/resume), so
+ * that no request thread waits on a sweep. A client that disconnects ends
+ * the response, which sets the sweep's cancel flag: the engine stops after
+ * the rows in flight (and a stored sweep keeps the rows committed). The
+ * worker waits while more than SWEEP_BUFFER_MAX bytes are unsent. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "map_output.h"
+#include "map_server_internal.h"
+
+#define SWEEP_BUFFER_MAX (1024 * 1024)
+
+typedef struct map_sweep_job {
+    map_server *srv;
+    map_http_request rq;
+    map_cached_dataset *h;
+    map_store *wst;           /* read-write store of a stored sweep, else NULL */
+    int64_t store_id;
+    struct MHD_Connection *conn; /* NULL once the response is gone */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* the buffer drained, or the response is gone */
+    char *buf;
+    size_t len, cap, off;
+    int done;                 /* the worker wrote its last byte */
+    int suspended;            /* the connection waits for data */
+    int response_gone;
+    atomic_int cancel;
+    int refs;                 /* worker + response */
+    char **names;             /* the table's column names (header) */
+    size_t ncols;
+    struct map_sweep_job *next; /* on the server's list of running jobs */
+} map_sweep_job;
+
+static void job_unref(map_sweep_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    const int last = --j->refs == 0;
+    pthread_mutex_unlock(&j->mu);
+    if (!last)
+        return;
+    map_free(j->buf);
+    map_free_strings(j->names, j->ncols);
+    map_http_request_free(&j->rq);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    map_free(j);
+}
+
+/* Appends text to the buffer (waiting while it is full and the response
+ * still reads it) and wakes the connection. Returns 0, or −1 when the
+ * response is gone (the sweep is then being cancelled) or out of memory. */
+static int job_write(map_sweep_job *j, const char *text, size_t n)
+{
+    pthread_mutex_lock(&j->mu);
+    while (!j->response_gone && j->len - j->off > SWEEP_BUFFER_MAX)
+        pthread_cond_wait(&j->cv, &j->mu);
+    if (j->response_gone) {
+        pthread_mutex_unlock(&j->mu);
+        return -1;
+    }
+    if (j->off == j->len)
+        j->off = j->len = 0;
+    if (j->len + n > j->cap) {
+        size_t cap = j->cap ? j->cap : 4096;
+        while (cap < j->len + n)
+            cap *= 2;
+        char *nb = map_realloc(j->buf, cap);
+        if (!nb) {
+            pthread_mutex_unlock(&j->mu);
+            return -1;
+        }
+        j->buf = nb;
+        j->cap = cap;
+    }
+    memcpy(j->buf + j->len, text, n);
+    j->len += n;
+    if (j->suspended) {
+        j->suspended = 0;
+        MHD_resume_connection(j->conn);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+}
+
+static int sink_header(void *ctx, size_t ncols, const char *const *names, map_error *err)
+{
+    map_sweep_job *j = ctx;
+    if (!(j->names = map_calloc(ncols, sizeof *j->names)))
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    j->ncols = ncols;
+    for (size_t i = 0; i < ncols; i++)
+        if (!(j->names[i] = map_strdup(names[i])))
+            return map_error_set(err, MAP_ENOMEM, "out of memory");
+    return MAP_OK;
+}
+
+static int sink_row(void *ctx, const map_cell *cells, map_error *err)
+{
+    map_sweep_job *j = ctx;
+    char *text = map_json_row((const char *const *)j->names, cells, j->ncols);
+    if (!text)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    const size_t n = strlen(text);
+    text[n] = '\n'; /* replaces the NUL: the line is written by length */
+    const int rc = job_write(j, text, n + 1);
+    map_free(text);
+    if (rc) {
+        /* The client is gone: stop; not an error of the sweep. */
+        atomic_store(&j->cancel, 1);
+    }
+    return MAP_OK;
+}
+
+static void *worker(void *arg)
+{
+    map_sweep_job *j = arg;
+    map_server *s = j->srv;
+    map_error err;
+    map_error_clear(&err);
+    const map_table_sink sink = {sink_header, sink_row, j};
+    map_sweep_outcome oc;
+    memset(&oc, 0, sizeof oc);
+    j->rq.sweep.cancel = &j->cancel;
+    j->rq.sweep.store = j->wst;
+    j->rq.sweep.store_id = j->store_id;
+    int rc = map_app_sweep(j->h->ds, &j->rq.sweep, &sink, &oc, &err);
+    const int cancelled = oc.summary.cancelled || atomic_load(&j->cancel);
+    if (!rc && j->wst && !cancelled)
+        rc = map_store_sweep_set_complete(j->wst, j->store_id, 1, &err);
+    if (rc && !cancelled) {
+        /* A failure mid-stream: one last line saying why. */
+        char *problem = map_problem_json(MAP_PROBLEM_INTERNAL, err.msg, NULL);
+        if (problem)
+            job_write(j, problem, strlen(problem));
+        map_free(problem);
+    }
+    map_sweep_outcome_free(&oc);
+    map_store_close(j->wst);
+    j->wst = NULL;
+    map_dataset_cache_release(s->cache, j->h);
+    j->h = NULL;
+    pthread_mutex_lock(&j->mu);
+    j->done = 1;
+    if (j->suspended) {
+        j->suspended = 0;
+        MHD_resume_connection(j->conn);
+    }
+    pthread_mutex_unlock(&j->mu);
+    atomic_fetch_add(cancelled ? &s->sweeps_cancelled : &s->sweeps_completed, 1);
+    pthread_mutex_lock(&s->sweep_lock);
+    for (map_sweep_job **pp = &s->jobs; *pp; pp = &(*pp)->next)
+        if (*pp == j) {
+            *pp = j->next;
+            break;
+        }
+    s->sweeps_active--;
+    pthread_cond_broadcast(&s->sweep_idle);
+    pthread_mutex_unlock(&s->sweep_lock);
+    job_unref(j);
+    return NULL;
+}
+
+/* The response's reader (an MHD request thread). */
+static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    map_sweep_job *j = cls;
+    pthread_mutex_lock(&j->mu);
+    if (j->off < j->len) {
+        size_t n = j->len - j->off;
+        if (n > max)
+            n = max;
+        memcpy(buf, j->buf + j->off, n);
+        j->off += n;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        return (ssize_t)n;
+    }
+    if (j->done) {
+        pthread_mutex_unlock(&j->mu);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    j->suspended = 1;
+    MHD_suspend_connection(j->conn);
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+}
+
+/* The response is gone (sent, or the client disconnected): cancel. */
+static void reader_free(void *cls)
+{
+    map_sweep_job *j = cls;
+    pthread_mutex_lock(&j->mu);
+    j->response_gone = 1;
+    j->conn = NULL;
+    j->suspended = 0;
+    atomic_store(&j->cancel, 1);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    job_unref(j);
+}
+
+int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, size_t len,
+                  struct MHD_Response **resp, map_http_answer *a)
+{
+    *resp = NULL;
+    map_sweep_job *j = map_calloc(1, sizeof *j);
+    if (!j)
+        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    j->srv = s;
+    j->conn = conn;
+    j->refs = 1;
+    map_http_fail fail;
+    map_error err;
+    map_error_clear(&err);
+    if (map_http_request_parse(MAP_HTTP_SWEEP, body, len, &j->rq, &fail)) {
+        const int malformed = fail.field[0] == '\0' && strncmp(fail.msg, "malformed", 9) == 0;
+        map_http_problem_answer(a, malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD,
+                                fail.msg, fail.field);
+        job_unref(j);
+        return 0;
+    }
+    int rc = map_dataset_cache_acquire(s->cache, j->rq.dataset, &j->h, &err);
+    if (rc == MAP_EUSAGE) {
+        map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
+        job_unref(j);
+        return 0;
+    }
+    /* Check the request before answering 200: a bad grid or value is a 400. */
+    map_sweep_outcome oc;
+    memset(&oc, 0, sizeof oc);
+    if (!rc)
+        rc = map_app_sweep_shape(j->h->ds, &j->rq.sweep, &oc, &err);
+    char *request = NULL;
+    if (!rc && j->rq.store) {
+        /* Recorded as `mapsolve sweep --store` records it: its request as
+         * JSON (resumable with `mapsolve sweep --resume ID`). */
+        rc = map_sweep_request_encode(&j->rq.sweep, j->rq.dataset, &request, &err);
+        if (!rc)
+            rc = map_store_open(s->cfg.db_path, &j->wst, &err);
+        if (!rc) {
+            const map_store_sweep_meta meta = {
+                j->rq.dataset, "serve: POST /api/sweep", map_sweep_source_name(j->rq.sweep.source),
+                j->rq.sweep.seed, (int64_t)time(NULL), oc.k, (const char *const *)oc.values,
+                oc.k, (const char *const *)oc.values, oc.nrows, request};
+            rc = map_store_sweep_create(j->wst, &meta, &j->store_id, &err);
+        }
+    }
+    map_free(request);
+    map_sweep_outcome_free(&oc);
+    if (rc) {
+        map_api_error(a, &err, "/grid");
+        map_store_close(j->wst);
+        map_dataset_cache_release(s->cache, j->h);
+        job_unref(j);
+        return 0;
+    }
+    *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, reader, j, reader_free);
+    if (!*resp) {
+        map_store_close(j->wst);
+        map_dataset_cache_release(s->cache, j->h);
+        job_unref(j);
+        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
+    }
+    MHD_add_response_header(*resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/jsonl");
+    MHD_add_response_header(*resp, "Cache-Control", "no-store");
+    if (j->store_id) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)j->store_id);
+        MHD_add_response_header(*resp, "X-Mapsolve-Sweep-Id", id);
+    }
+    j->refs = 2; /* the worker's and the response's */
+    pthread_mutex_lock(&s->sweep_lock);
+    const int stopping = s->stopping;
+    if (!stopping) {
+        j->next = s->jobs;
+        s->jobs = j;
+        s->sweeps_active++;
+    }
+    pthread_mutex_unlock(&s->sweep_lock);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (stopping || pthread_create(&t, &attr, worker, j) != 0) {
+        pthread_attr_destroy(&attr);
+        if (!stopping) {
+            pthread_mutex_lock(&s->sweep_lock);
+            s->jobs = j->next;
+            s->sweeps_active--;
+            pthread_mutex_unlock(&s->sweep_lock);
+        }
+        map_store_close(j->wst);
+        map_dataset_cache_release(s->cache, j->h);
+        j->refs = 1;
+        MHD_destroy_response(*resp); /* drops the response's reference */
+        *resp = NULL;
+        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "cannot start the sweep", NULL);
+    }
+    pthread_attr_destroy(&attr);
+    atomic_fetch_add(&s->sweeps_started, 1);
+    return 0;
+}
+
+void map_api_sweep_shutdown(map_server *s)
+{
+    pthread_mutex_lock(&s->sweep_lock);
+    s->stopping = 1;
+    for (map_sweep_job *j = s->jobs; j; j = j->next) {
+        atomic_store(&j->cancel, 1);
+        pthread_mutex_lock(&j->mu);
+        j->response_gone = 1; /* nothing more is sent; wake a waiting worker */
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+    }
+    while (s->sweeps_active > 0)
+        pthread_cond_wait(&s->sweep_idle, &s->sweep_lock);
+    pthread_mutex_unlock(&s->sweep_lock);
+}
