@@ -61,10 +61,15 @@
 
   // GET (body undefined) or POST JSON; resolves to the parsed document, rejects with a Problem.
   async function api(path, body) {
-    const init = body === undefined ? {} : {
-      method: 'POST', headers: {'Content-Type': 'application/json', 'Accept': 'application/json'},
-      body: JSON.stringify(body),
-    };
+    const headers = {'Accept': 'application/json'};
+    const token = sessionStorage.getItem('mapsolve-token');
+    if (token) headers['Authorization'] = 'Bearer ' + token;
+    const init = {headers};
+    if (body !== undefined) {
+      init.method = 'POST';
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
     let r;
     try {
       r = await fetch(path, init);
@@ -75,6 +80,7 @@
     const text = await r.text();
     let doc = null;
     try { doc = JSON.parse(text); } catch (e) { doc = null; }
+    if (r.status === 401) $('token-form').hidden = false;  // a server bound beyond loopback
     if (!r.ok || type.includes('problem+json')) {
       if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
         if (doc.status === undefined) doc.status = r.status;
@@ -417,6 +423,7 @@
         r.row.querySelector('.vlevel').textContent = typeof level === 'number' ? 'level ' + fmt(level) : '';
       }
     }
+    $('fkl-current').disabled = !(ok && doc.kl > 0);
     if (!ok) renderCertificate(doc);
     res.dataset.seq = String(++state.seq);
   }
@@ -542,7 +549,7 @@
     const W = Math.max(280, Math.floor(host.clientWidth || 600));
     const H = Math.round(Math.min(380, Math.max(230, W * 0.58)));
     const narrow = W < 480;
-    const m = {l: narrow ? 46 : 58, r: 14, t: 30, b: 42};
+    const m = {l: narrow ? 46 : 58, r: 14, t: narrow ? 40 : 28, b: 42};
     const svg = svgEl('svg', {width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img'}, host);
     svgEl('title', {}, svg).textContent = title;
     const pw = W - m.l - m.r, ph = H - m.t - m.b;
@@ -566,16 +573,23 @@
     return {svg, sx, sy, m, W, H, pw, ph};
   }
 
-  function legend(svg, x, y, items) {
-    const g = svgEl('g', {class: 'legend'}, svg);
-    let cx = x;
+  // A legend along the top margin, wrapping onto a second line when the chart is narrow.
+  function legend(c, items) {
+    const g = svgEl('g', {class: 'legend'}, c.svg);
+    const x = c.m.l, right = c.W - c.m.r;
+    let cx = x, y = 15;
     for (const [cls, label, shape] of items) {
+      if (cx > x && cx + 20 + label.length * 6.5 > right) {
+        cx = x;
+        y += 15;
+      }
       if (shape === 'line') svgEl('line', {x1: cx, x2: cx + 16, y1: y - 4, y2: y - 4, class: cls}, g);
       else if (shape === 'rect') svgEl('rect', {x: cx, y: y - 10, width: 12, height: 10, class: cls}, g);
       else svgEl('circle', {cx: cx + 6, cy: y - 4, r: 5, class: cls}, g);
       const t = svgText(g, cx + 20, y, label, {class: 'legend-text'});
-      cx += 26 + label.length * 6.2;
-      void t;
+      let w = label.length * 6.5;
+      try { w = t.getComputedTextLength(); } catch (e) { /* not laid out: keep the estimate */ }
+      cx += 32 + w;
     }
     return g;
   }
@@ -643,8 +657,6 @@
     const c = frame(host, xd, yd, 'level of ' + a, 'level of ' + b, title);
     const g = svgEl('g', {class: 'series'}, c.svg);
     if (pts.length) {
-      const poly = [ref].concat(pts, [ref]).map((p) => c.sx(p[0]) + ',' + c.sy(p[1])).join(' ');
-      svgEl('polygon', {points: poly, class: 'frontier-fill'}, g);
       svgEl('polyline', {points: pts.map((p) => c.sx(p[0]) + ',' + c.sy(p[1])).join(' '), class: 'frontier-line'}, g);
       for (const p of pts) svgEl('circle', {cx: c.sx(p[0]), cy: c.sy(p[1]), r: 2.5, class: 'frontier-pt'}, g);
     }
@@ -657,7 +669,7 @@
     if (cur) svgEl('circle', {cx: c.sx(cur[0]), cy: c.sy(cur[1]), r: 6, class: 'cur-pt'}, g);
     const items = [['frontier-line', 'KL ≤ ' + fmt(budget), 'line'], ['ref-pt', 'reference'], ['cur-pt', 'current']];
     if (req) items.push(['req-pt-legend', 'requested (unattainable)']);
-    legend(c.svg, c.m.l, 18, items);
+    legend(c, items);
     host.dataset.points = String(pts.length);
     const curKl = s && typeof s.kl === 'number' ? s.kl : null;
     $('frontier-caption').textContent = 'Levels of ' + a + ' and ' + b + ' reachable within KL ' + fmt(budget) +
@@ -716,7 +728,7 @@
     if (til) items.push(['bar-tilt', 'tilted', 'rect']);
     items.push(['mean-line', 'mean', 'line']);
     if (typeof lvl === 'number') items.push(['level-line', 'tilted mean', 'line']);
-    legend(c.svg, c.m.l, 18, items);
+    legend(c, items);
     host.dataset.value = h.value;
     host.dataset.status = h.status;
     $('histogram-caption').textContent = 'Distribution of ' + h.value + ' over the samples (' + h.bins +
@@ -801,6 +813,20 @@
       requestSolve(0);
     });
     $('apply-adjust').addEventListener('click', applyAdjust);
+    $('token-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      sessionStorage.setItem('mapsolve-token', $('token').value.trim());
+      $('token').value = '';
+      $('token-form').hidden = true;
+      clearError();
+      loadDatasets();
+    });
+    $('fkl-current').addEventListener('click', () => {
+      const s = state.solve;
+      if (!s || !(s.kl > 0)) return;
+      $('fkl').value = String(Number(s.kl.toPrecision(6)));
+      requestFrontier(0);
+    });
     $('dataset').addEventListener('change', () => loadDataset($('dataset').value));
     for (const id of ['fx', 'fy']) $(id).addEventListener('change', () => requestFrontier(0));
     for (const id of ['fkl', 'fpoints']) $(id).addEventListener('input', () => requestFrontier(400));
@@ -812,7 +838,10 @@
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(redrawAll, 150);
     });
+    await loadDatasets();
+  }
 
+  async function loadDatasets() {
     let list;
     try {
       list = await api('/api/datasets');
