@@ -358,6 +358,14 @@
     stalled: 'Stalled',
   };
 
+  // The verdict in a bar pinned to the bottom of a phone's screen (CSS shows it on narrow
+  // screens only; hidden from screen readers, which hear the live summary itself).
+  function setMini(text, status) {
+    const m = $('mini');
+    m.textContent = text;
+    m.className = 'mini status-' + status;
+  }
+
   function renderEmpty() {
     state.solve = null;
     const res = $('result');
@@ -365,6 +373,7 @@
     res.dataset.palette = '';
     res.dataset.seq = String(++state.seq);
     $('summary').textContent = 'No value is in the palette: tick at least one.';
+    setMini($('summary').textContent, 'empty');
     for (const id of ['kl', 'ess', 'maxw', 'iters']) $(id).textContent = '—';
     $('result-table').tBodies[0].textContent = '';
     $('infeasible').hidden = true;
@@ -384,6 +393,7 @@
     else if (doc.certificate) summary += ': certificate gap ' + fmt(doc.certificate.gap, 4);
     $('summary').textContent = summary;
     $('summary').className = 'summary status-' + doc.status;
+    setMini(summary, doc.status);
     $('kl').textContent = fmt(doc.kl);
     $('ess').textContent = doc.ess === null ? '—' : fmt(doc.ess) + ' / ' + doc.n;
     $('maxw').textContent = fmt(doc.max_weight);
@@ -762,6 +772,7 @@
       info = await api('/api/datasets/' + encodeURIComponent(name));
     } catch (e) {
       showError(e, 'Dataset');
+      if (state.dataset !== null) $('dataset').value = state.dataset;  // still the one shown
       return;
     }
     clearError();

@@ -316,21 +316,6 @@ def main():
             fail('the certificate panel stays after an attainable palette')
         check_lambdas(s, 'applied adjustment')
 
-        # A problem response (an unknown dataset) shows the error box.
-        d.execute_script('const s = document.getElementById("dataset"), o = document.createElement("option");'
-                         'o.value = o.textContent = "no-such-dataset"; s.appendChild(o); s.value = o.value;'
-                         's.dispatchEvent(new Event("change"));')
-        wait(lambda: d.find_element(By.ID, 'error').is_displayed(), 'the error box')
-        status = attr('#error', 'data-status')
-        if status != '404':
-            fail('the error box shows status %s for an unknown dataset, expected 404: %s'
-                 % (status, d.find_element(By.ID, 'error').text))
-        ok('problem response shown: %s' % d.find_element(By.ID, 'error').text.replace('\n', ' '))
-        d.execute_script('const s = document.getElementById("dataset"); s.value = arguments[0];'
-                         's.dispatchEvent(new Event("change"));', name)
-        wait(lambda: not d.find_element(By.ID, 'error').is_displayed() and state()['state'] == 'idle',
-             'the page back on the dataset')
-
         # Phone width: nothing wider than the screen.
         d.execute_cdp_cmd('Emulation.setDeviceMetricsOverride',
                           {'width': PHONE_W, 'height': PHONE_H, 'deviceScaleFactor': 1, 'mobile': True})
@@ -341,6 +326,22 @@ def main():
             fail('at %d px the page is %d px wide' % (PHONE_W, sw))
         ok('at %d px wide nothing overflows' % PHONE_W)
         shot('explorer-phone.png', PHONE_W)
+
+        # A problem response (an unknown dataset) shows the error box.
+        d.execute_script('const s = document.getElementById("dataset"), o = document.createElement("option");'
+                         'o.value = o.textContent = "no-such-dataset"; s.appendChild(o); s.value = o.value;'
+                         's.dispatchEvent(new Event("change"));')
+        wait(lambda: d.find_element(By.ID, 'error').is_displayed(), 'the error box')
+        status = attr('#error', 'data-status')
+        if status != '404':
+            fail('the error box shows status %s for an unknown dataset, expected 404: %s'
+                 % (status, d.find_element(By.ID, 'error').text))
+        ok('problem response shown: %s' % d.find_element(By.ID, 'error').text.replace('\n', ' '))
+        shot('explorer-error.png')
+        d.execute_script('const s = document.getElementById("dataset"); s.value = arguments[0];'
+                         's.dispatchEvent(new Event("change"));', name)
+        wait(lambda: not d.find_element(By.ID, 'error').is_displayed() and state()['state'] == 'idle',
+             'the page back on the dataset')
 
         errors = [e for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'no-such-dataset' not in e['message']]
         if errors:
