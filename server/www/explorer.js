@@ -677,7 +677,8 @@
         'L' + (x + 6) + ',' + (y - 6), class: 'req-pt'}, g);
     }
     if (cur) svgEl('circle', {cx: c.sx(cur[0]), cy: c.sy(cur[1]), r: 6, class: 'cur-pt'}, g);
-    const items = [['frontier-line', 'KL ≤ ' + fmt(budget), 'line'], ['ref-pt', 'reference'], ['cur-pt', 'current']];
+    const items = [['frontier-line', 'KL ≤ ' + fmt(budget), 'line'], ['ref-pt', 'reference']];
+    if (cur) items.push(['cur-pt', 'current']);
     if (req) items.push(['req-pt-legend', 'requested (unattainable)']);
     legend(c, items);
     host.dataset.points = String(pts.length);
