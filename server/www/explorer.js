@@ -101,7 +101,10 @@
     let busy = false, next = null, timer = null;
     const mark = () => {
       const s = busy || next || timer ? 'busy' : 'idle';
-      if (marker) marker.dataset.state = s;
+      if (marker) {
+        marker.dataset.state = s;
+        marker.dataset.queued = busy && next ? 'true' : 'false';  // waiting for the flight to land
+      }
       updateBusy();
     };
     async function pump() {

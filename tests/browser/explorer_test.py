@@ -229,9 +229,23 @@ def main():
         if s['status'] != 'optimal':
             fail('the means palette: status %s' % s['status'])
 
-        # Keyboard: tab to the first slider and press the right arrow five times.
+        # Count the requests in flight per endpoint from here on: at most one of each at a time.
+        d.execute_script('''
+            const real = window.fetch, w = window.__flights = {now: {}, max: {}, sent: {}};
+            window.fetch = async function (path, init) {
+              const k = String(path);
+              w.now[k] = (w.now[k] || 0) + 1;
+              w.sent[k] = (w.sent[k] || 0) + 1;
+              w.max[k] = Math.max(w.max[k] || 0, w.now[k]);
+              try {
+                if (w.hold && k === '/api/solve') await w.hold;  // a flight the test lands
+                return await real.call(window, path, init);
+              } finally { w.now[k]--; }
+            };''')
+
+        # Keyboard: the right arrow on the first slider, 12 times in a row.
         seq = int(state()['seq'])
-        for _ in range(5):
+        for _ in range(12):
             ranges[0].send_keys(Keys.ARROW_RIGHT)   # focuses the slider, then the key
         want_target = float(ranges[0].get_attribute('value'))
 
@@ -244,6 +258,30 @@ def main():
         if not d.switch_to.active_element.get_attribute('data-name') == values[0]:
             fail('the focus left the slider')
         check_lambdas(s, 'keyboard move of %s' % values[0])
+
+        # One solve in flight, the latest wins: hold a solve in flight (the fetch waits for the
+        # test), move the slider again until the page has a newer palette queued, then land it.
+        d.execute_script('const w = window.__flights; w.hold = new Promise((r) => { w.land = r; });'
+                         'w.sent["/api/solve"] = 0;')
+        seq = int(state()['seq'])
+        ranges[0].send_keys(Keys.ARROW_RIGHT)
+        wait(lambda: d.execute_script('return window.__flights.now["/api/solve"]') == 1, 'a solve in flight')
+        for _ in range(3):
+            ranges[0].send_keys(Keys.ARROW_LEFT)
+        def queued():
+            if d.execute_script('return window.__flights.max["/api/solve"]') > 1:
+                fail('a second solve was sent while one was in flight')
+            return attr('#result', 'data-queued') == 'true'
+        wait(queued, 'a newer palette queued behind the flight')
+        want_target = float(ranges[0].get_attribute('value'))
+        d.execute_script('const w = window.__flights; w.hold = null; w.land();')
+        s = wait(moved, 'the answer for %s=%r after the held flight' % (values[0], want_target))
+        flights = d.execute_script('return window.__flights')
+        if flights['max'].get('/api/solve', 0) != 1 or flights['sent']['/api/solve'] != 2:
+            fail('solve requests: %d sent, %d in flight at once; expected 2 and 1'
+                 % (flights['sent']['/api/solve'], flights['max'].get('/api/solve', 0)))
+        check_lambdas(s, 'the latest palette after a held flight')
+        ok('moves during a flight: one request queued, never two in flight, the latest shown')
         lam0 = float(attr('#result-table tbody tr[data-name="%s"]' % values[0], 'data-lambda'))
         if not lam0 > 0:
             fail('moving %s above its mean left λ = %r' % (values[0], lam0))
@@ -343,6 +381,10 @@ def main():
         wait(lambda: not d.find_element(By.ID, 'error').is_displayed() and state()['state'] == 'idle',
              'the page back on the dataset')
 
+        flights = d.execute_script('return window.__flights')
+        if any(n > 1 for n in flights['max'].values()):
+            fail('more than one request of a kind in flight at once: %s' % flights['max'])
+        ok('requests sent %s, never two of a kind in flight' % json.dumps(flights['sent'], sort_keys=True))
         errors = [e for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'no-such-dataset' not in e['message']]
         if errors:
             fail('the browser console has errors: %s' % errors)
