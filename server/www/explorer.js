@@ -375,6 +375,8 @@
     res.dataset.status = 'empty';
     res.dataset.palette = '';
     res.dataset.seq = String(++state.seq);
+    updateAddress();
+    $('cli').textContent = '';
     $('summary').textContent = 'No value is in the palette: tick at least one.';
     setMini($('summary').textContent, 'empty');
     for (const id of ['kl', 'ess', 'maxw', 'iters']) $(id).textContent = '—';
@@ -383,7 +385,17 @@
     drawFrontier();
   }
 
+  // A word for a POSIX shell: as it is when plain, else in single quotes.
+  const shellWord = (w) => (/^[A-Za-z0-9_.,=:\/+-]+$/.test(w) ? w : "'" + w.replace(/'/g, "'\\''") + "'");
+
+  function renderCommand(body) {
+    $('cli').textContent = ['mapsolve', 'solve', body.dataset, '--palette', paletteSpec(body.palette), '--json']
+      .map(shellWord).join(' ');
+  }
+
   function renderSolve(doc, body) {
+    renderCommand(body);
+    updateAddress();
     const res = $('result');
     const ok = doc.status === 'optimal';
     res.dataset.status = doc.status;
@@ -626,7 +638,7 @@
     if (!state.info) return;
     frontierCh.want(() => {
       const a = $('fx').value, b = $('fy').value;
-      const kl = parseFloat($('fkl').value);
+      const kl = parseBudgets($('fkl').value);
       const points = parseInt($('fpoints').value, 10);
       if (a === b) {
         state.frontier = null;
@@ -634,13 +646,23 @@
         $('frontier-caption').textContent = 'Choose two different values.';
         return null;
       }
-      if (!(kl > 0)) {
-        $('frontier-caption').textContent = 'The KL budget must be a positive number.';
+      if (!kl) {
+        $('frontier-caption').textContent = 'The KL budget must be a positive number, or up to ' +
+          MAX_BUDGETS + ' of them separated by commas.';
         return null;
       }
-      return {dataset: state.dataset, values: [a, b], kl: [kl],
+      return {dataset: state.dataset, values: [a, b], kl,
         points: Number.isFinite(points) ? points : 21};
     }, delay);
+  }
+
+  const MAX_BUDGETS = 4;
+  // "0.5" or "0.5, 1, 2" -> [0.5, 1, 2]; null unless 1 to MAX_BUDGETS positive numbers.
+  function parseBudgets(text) {
+    const parts = text.split(/[\s,;]+/).filter((t) => t !== '');
+    const kl = parts.map(Number);
+    if (kl.length === 0 || kl.length > MAX_BUDGETS || !kl.every((k) => Number.isFinite(k) && k > 0)) return null;
+    return kl;
   }
 
   function drawFrontier() {
@@ -651,8 +673,14 @@
     const va = state.info.values.find((v) => v.name === a);
     const vb = state.info.values.find((v) => v.name === b);
     if (!va || !vb) return;
-    const pts = f.rows.filter((r) => Number.isFinite(r['level_' + a]) && Number.isFinite(r['level_' + b]))
-      .map((r) => [r['level_' + a], r['level_' + b]]);
+    // one curve per budget, in the order asked
+    const curves = f.body.kl.map((k) => ({budget: k, pts: []}));
+    for (const r of f.rows) {
+      const x = r['level_' + a], y = r['level_' + b];
+      const curve = curves.find((cv) => cv.budget === r.budget) || curves[0];
+      if (Number.isFinite(x) && Number.isFinite(y)) curve.pts.push([x, y]);
+    }
+    const pts = [].concat(...curves.map((cv) => cv.pts));
     const ref = [va.mean, vb.mean];
     const s = state.solve;
     let cur = null, req = null;
@@ -665,14 +693,17 @@
     const all = pts.concat([ref], cur ? [cur] : [], req ? [req] : []);
     const xd = pad([Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))]);
     const yd = pad([Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))]);
-    const budget = f.body.kl[0];
-    const title = 'Frontier of ' + a + ' and ' + b + ' at KL ≤ ' + fmt(budget);
+    const budgets = f.body.kl.map((k) => fmt(k)).join(', ');
+    const title = 'Frontier of ' + a + ' and ' + b + ' at KL ≤ ' + budgets;
     const c = frame(host, xd, yd, 'level of ' + a, 'level of ' + b, title);
     const g = svgEl('g', {class: 'series'}, c.svg);
-    if (pts.length) {
-      svgEl('polyline', {points: pts.map((p) => c.sx(p[0]) + ',' + c.sy(p[1])).join(' '), class: 'frontier-line'}, g);
-      for (const p of pts) svgEl('circle', {cx: c.sx(p[0]), cy: c.sy(p[1]), r: 2.5, class: 'frontier-pt'}, g);
-    }
+    curves.forEach((cv, i) => {
+      if (!cv.pts.length) return;
+      const cls = 'frontier-line curve-' + i;
+      svgEl('polyline', {points: cv.pts.map((p) => c.sx(p[0]) + ',' + c.sy(p[1])).join(' '), class: cls}, g);
+      for (const p of cv.pts)
+        svgEl('circle', {cx: c.sx(p[0]), cy: c.sy(p[1]), r: 2.5, class: 'frontier-pt curve-' + i}, g);
+    });
     svgEl('circle', {cx: c.sx(ref[0]), cy: c.sy(ref[1]), r: 6, class: 'ref-pt'}, g);
     if (req) {
       const x = c.sx(req[0]), y = c.sy(req[1]);
@@ -680,13 +711,14 @@
         'L' + (x + 6) + ',' + (y - 6), class: 'req-pt'}, g);
     }
     if (cur) svgEl('circle', {cx: c.sx(cur[0]), cy: c.sy(cur[1]), r: 6, class: 'cur-pt'}, g);
-    const items = [['frontier-line', 'KL ≤ ' + fmt(budget), 'line'], ['ref-pt', 'reference']];
+    const items = curves.map((cv, i) => ['frontier-line curve-' + i, 'KL ≤ ' + fmt(cv.budget), 'line']);
+    items.push(['ref-pt', 'reference']);
     if (cur) items.push(['cur-pt', 'current']);
     if (req) items.push(['req-pt-legend', 'requested (unattainable)']);
     legend(c, items);
     host.dataset.points = String(pts.length);
     const curKl = s && typeof s.kl === 'number' ? s.kl : null;
-    $('frontier-caption').textContent = 'Levels of ' + a + ' and ' + b + ' reachable within KL ' + fmt(budget) +
+    $('frontier-caption').textContent = 'The most of ' + a + ' and ' + b + ' reachable within KL ' + budgets +
       ' of the reference (' + pts.length + ' frontier points); the current palette' +
       (cur ? ' reaches (' + fmt(cur[0], 4) + ', ' + fmt(cur[1], 4) + ') at KL ' + fmt(curKl, 4) + '.'
         : ' is not attained.');
@@ -770,7 +802,32 @@
     if (chosen !== undefined) sel.value = chosen;
   }
 
-  async function loadDataset(name) {
+  // The palette in the address (?palette=a=1.5,b=-0.2), applied once at start: the values it
+  // names get its targets, the others are left free. Unknown names and bad numbers are ignored.
+  function paletteFromAddress(info) {
+    const spec = new URL(window.location.href).searchParams.get('palette');
+    if (spec === null) return;
+    const known = new Set(info.values.map((v) => v.name));
+    for (const n of known) state.included[n] = false;
+    for (const item of spec.split(',')) {
+      const eq = item.lastIndexOf('=');
+      const n = item.slice(0, eq), x = Number(item.slice(eq + 1));
+      if (eq > 0 && known.has(n) && item.slice(eq + 1).trim() !== '' && Number.isFinite(x)) {
+        state.target[n] = x;
+        state.included[n] = true;
+      }
+    }
+  }
+
+  // Keeps the address in step with the page (dataset and palette), so it can be bookmarked.
+  function updateAddress() {
+    const u = new URL(window.location.href);
+    u.searchParams.set('dataset', state.dataset);
+    u.searchParams.set('palette', paletteNames().map((n) => n + '=' + String(state.target[n])).join(','));
+    window.history.replaceState(null, '', u);
+  }
+
+  async function loadDataset(name, fromAddress = false) {
     let info;
     try {
       info = await api('/api/datasets/' + encodeURIComponent(name));
@@ -800,10 +857,9 @@
     fillSelect($('fx'), names, names[0]);
     fillSelect($('fy'), names, names[Math.min(1, names.length - 1)]);
     fillSelect($('hvalue'), names, names[0]);
+    if (fromAddress) paletteFromAddress(info);
     buildSliders();
-    const u = new URL(window.location.href);
-    u.searchParams.set('dataset', name);
-    window.history.replaceState(null, '', u);
+    updateAddress();
     requestSolve(0);
     requestFrontier(0);
   }
@@ -828,6 +884,22 @@
       requestSolve(0);
     });
     $('apply-adjust').addEventListener('click', applyAdjust);
+    $('copy-cli').addEventListener('click', async () => {
+      const text = $('cli').textContent;
+      try {
+        await navigator.clipboard.writeText(text);
+        $('copy-cli').textContent = 'Copied';
+      } catch (e) {
+        // no clipboard (an insecure origin): select the text for a manual copy
+        const range = document.createRange();
+        range.selectNodeContents($('cli'));
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        $('copy-cli').textContent = 'Selected: copy it';
+      }
+      setTimeout(() => { $('copy-cli').textContent = 'Copy'; }, 1500);
+    });
     $('token-form').addEventListener('submit', (e) => {
       e.preventDefault();
       sessionStorage.setItem('mapsolve-token', $('token').value.trim());
@@ -839,7 +911,9 @@
     $('fkl-current').addEventListener('click', () => {
       const s = state.solve;
       if (!s || !(s.kl > 0)) return;
-      $('fkl').value = String(Number(s.kl.toPrecision(6)));
+      const kl = (parseBudgets($('fkl').value) || []).slice(-(MAX_BUDGETS - 1));
+      kl.push(Number(s.kl.toPrecision(6)));
+      $('fkl').value = kl.join(', ');
       requestFrontier(0);
     });
     $('dataset').addEventListener('change', () => loadDataset($('dataset').value));
@@ -872,7 +946,7 @@
     const want = new URL(window.location.href).searchParams.get('dataset');
     const first = names.includes(want) ? want : names[0];
     fillSelect($('dataset'), names, first);
-    await loadDataset(first);
+    await loadDataset(first, first === want);
     document.documentElement.dataset.drawnWidth = String(window.innerWidth);
   }
 

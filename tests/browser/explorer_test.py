@@ -353,6 +353,29 @@ def main():
         if d.find_element(By.ID, 'infeasible').is_displayed():
             fail('the certificate panel stays after an attainable palette')
         check_lambdas(s, 'applied adjustment')
+        flights = d.execute_script('return window.__flights')
+        if any(n > 1 for n in flights['max'].values()):
+            fail('more than one request of a kind in flight at once: %s' % flights['max'])
+        ok('requests sent %s, never two of a kind in flight' % json.dumps(flights['sent'], sort_keys=True))
+
+        # The address carries the palette: opened afresh, it gives the same palette and λ.
+        before = state()
+        lam = d.execute_script('const o = {}; for (const tr of document.querySelectorAll('
+                               '"#result-table tbody tr[data-lambda]")) o[tr.dataset.name] = tr.dataset.lambda; return o;')
+        d.get(d.current_url)
+        wait(lambda: d.find_elements(By.CSS_SELECTOR, '#sliders input[type=range]'), 'the sliders again')
+        s = settled(0)
+        if s['palette'] != before['palette']:
+            fail('reopened %s: palette %s, before %s' % (d.current_url, s['palette'], before['palette']))
+        check_lambdas(s, 'reopened from the address')
+        lam2 = d.execute_script('const o = {}; for (const tr of document.querySelectorAll('
+                                '"#result-table tbody tr[data-lambda]")) o[tr.dataset.name] = tr.dataset.lambda; return o;')
+        if lam2 != lam:
+            fail('reopened: λ %s, before %s' % (lam2, lam))
+        cmd = d.find_element(By.ID, 'cli').get_attribute('textContent')
+        if ('--palette ' + s['palette']) not in cmd:
+            fail('the command line shown (%s) is not the palette sent (%s)' % (cmd, s['palette']))
+        ok('the address reopens the same palette; the command line shown names it')
 
         # Phone width: nothing wider than the screen.
         d.execute_cdp_cmd('Emulation.setDeviceMetricsOverride',
@@ -381,13 +404,10 @@ def main():
         wait(lambda: not d.find_element(By.ID, 'error').is_displayed() and state()['state'] == 'idle',
              'the page back on the dataset')
 
-        flights = d.execute_script('return window.__flights')
-        if any(n > 1 for n in flights['max'].values()):
-            fail('more than one request of a kind in flight at once: %s' % flights['max'])
-        ok('requests sent %s, never two of a kind in flight' % json.dumps(flights['sent'], sort_keys=True))
         errors = [e for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'no-such-dataset' not in e['message']]
         if errors:
             fail('the browser console has errors: %s' % errors)
+
         print('PASS: %d checks' % len(checks))
     finally:
         d.quit()
