@@ -12,6 +12,7 @@ screenshots at desktop and phone (390 px) width under the build folder.
 usage: explorer_test.py MAPSOLVE DATASET.csv[,FALLBACK.csv...] OUTDIR
 Exit 0 pass, 1 fail, 77 skip (no Chromium, chromedriver or selenium, and CI is not "true").
 """
+import atexit
 import json
 import os
 import re
@@ -119,6 +120,7 @@ def main():
     from selenium.webdriver.support.ui import WebDriverWait
 
     tmp = tempfile.mkdtemp(prefix='mapsolve-browser-')
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     db = os.path.join(tmp, 'explorer.db')
     name = 'explorer'
     with open(csv, newline='') as f:
@@ -127,7 +129,9 @@ def main():
     cmd = [exe, '--db', db, 'ingest', csv, '--name', name, '--prompt-column', 'prompt']
     if text_cols:
         cmd += ['--text-columns', ','.join(text_cols)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail('%s exited %d: %s' % (' '.join(cmd), p.returncode, p.stderr))
 
     server = Server(exe, db)
     opts = webdriver.ChromeOptions()
@@ -136,7 +140,11 @@ def main():
               '--window-size=%d,%d' % (DESKTOP_W, DESKTOP_H), '--user-data-dir=' + os.path.join(tmp, 'chrome')):
         opts.add_argument(a)
     opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    d = webdriver.Chrome(service=Service(driver_path), options=opts)
+    try:
+        d = webdriver.Chrome(service=Service(driver_path), options=opts)
+    except Exception as e:  # installed but not startable: a failure, not a skip
+        server.stop()
+        fail('Chromium did not start under chromedriver: %s' % e)
     checks = []
 
     def ok(what):
@@ -412,7 +420,6 @@ def main():
     finally:
         d.quit()
         server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':
