@@ -324,7 +324,20 @@
   // ---------- solve ----------
 
   const solveCh = channel(async (body) => {
-    const doc = await api('/api/solve', body);
+    let doc;
+    try {
+      doc = await api('/api/solve', body);
+    } catch (e) {
+      // the answer is an error: say so on the result too (the error box shows the problem)
+      const res = $('result');
+      res.dataset.status = 'error';
+      res.dataset.palette = paletteSpec(body.palette);
+      res.dataset.seq = String(++state.seq);
+      $('summary').textContent = 'No answer for this palette: see the error above.';
+      $('summary').className = 'summary status-error';
+      setMini($('summary').textContent, 'error');
+      throw e;
+    }
     if (body.dataset !== state.dataset) return;
     clearError();
     state.solve = doc;

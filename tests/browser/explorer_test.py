@@ -412,7 +412,19 @@ def main():
         wait(lambda: not d.find_element(By.ID, 'error').is_displayed() and state()['state'] == 'idle',
              'the page back on the dataset')
 
-        errors = [e for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'no-such-dataset' not in e['message']]
+        # The dataset removed by another process: the next move gets a problem (404), shown.
+        p = subprocess.run([exe, '--db', db, 'remove', name], capture_output=True, text=True)
+        if p.returncode != 0:
+            fail('mapsolve remove exited %d: %s' % (p.returncode, p.stderr))
+        seq = int(state()['seq'])
+        d.find_element(By.ID, 's-0').send_keys(Keys.ARROW_LEFT)
+        s = settled(seq)
+        if s['status'] != 'error' or not s['error'] or attr('#error', 'data-status') != '404':
+            fail('a solve on a removed dataset: %s, error box status %s' % (s, attr('#error', 'data-status')))
+        ok('a dataset removed meanwhile: the error box says %s' % s['error'].replace('\n', ' '))
+
+        # 404s were asked for above; anything else in the console is a fault of the page
+        errors = [e for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'status of 404' not in e['message']]
         if errors:
             fail('the browser console has errors: %s' % errors)
 
