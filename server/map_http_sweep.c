@@ -10,7 +10,6 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "map_output.h"
 #include "map_server_internal.h"
@@ -128,13 +127,11 @@ static void *worker(void *arg)
     const map_table_sink sink = {sink_header, sink_row, j};
     map_sweep_outcome oc;
     memset(&oc, 0, sizeof oc);
-    j->rq.sweep.cancel = &j->cancel;
-    j->rq.sweep.store = j->wst;
-    j->rq.sweep.store_id = j->store_id;
+    j->rq.sweep.cancel = &j->cancel; /* store and store_id: set by map_app_sweep_record */
     int rc = map_app_sweep(j->h->ds, &j->rq.sweep, &sink, &oc, &err);
     const int cancelled = oc.summary.cancelled || atomic_load(&j->cancel);
-    if (!rc && j->wst && !cancelled)
-        rc = map_store_sweep_set_complete(j->wst, j->store_id, 1, &err);
+    if (!rc && !cancelled)
+        rc = map_app_sweep_finish(&j->rq.sweep, &oc, &err);
     if (rc && !cancelled) {
         /* A failure mid-stream: one last line saying why. */
         char *problem = map_problem_json(MAP_PROBLEM_INTERNAL, err.msg, NULL);
@@ -238,28 +235,21 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
-    /* Check the request before answering 200: a bad grid or value is a 400. */
-    map_sweep_outcome oc;
-    memset(&oc, 0, sizeof oc);
-    if (!rc)
+    /* Check the request before answering 200: a bad grid or value is a 400.
+     * A stored sweep is recorded as `mapsolve sweep --store` records it (its
+     * request as JSON: resumable with `mapsolve sweep --resume ID`). */
+    if (!rc && !j->rq.store) {
+        map_sweep_outcome oc;
+        memset(&oc, 0, sizeof oc);
         rc = map_app_sweep_shape(j->h->ds, &j->rq.sweep, &oc, &err);
-    char *request = NULL;
-    if (!rc && j->rq.store) {
-        /* Recorded as `mapsolve sweep --store` records it: its request as
-         * JSON (resumable with `mapsolve sweep --resume ID`). */
-        rc = map_sweep_request_encode(&j->rq.sweep, j->rq.dataset, &request, &err);
-        if (!rc)
-            rc = map_store_open(s->cfg.db_path, &j->wst, &err);
-        if (!rc) {
-            const map_store_sweep_meta meta = {
-                j->rq.dataset, "serve: POST /api/sweep", map_sweep_source_name(j->rq.sweep.source),
-                j->rq.sweep.seed, (int64_t)time(NULL), oc.k, (const char *const *)oc.values,
-                oc.k, (const char *const *)oc.values, oc.nrows, request};
-            rc = map_store_sweep_create(j->wst, &meta, &j->store_id, &err);
-        }
+        map_sweep_outcome_free(&oc);
     }
-    map_free(request);
-    map_sweep_outcome_free(&oc);
+    if (!rc && j->rq.store) {
+        rc = map_store_open(s->cfg.db_path, &j->wst, &err);
+        if (!rc)
+            rc = map_app_sweep_record(j->wst, j->h->ds, &j->rq.sweep, "serve: POST /api/sweep",
+                                      &j->store_id, &err);
+    }
     if (rc) {
         map_api_error(a, &err, "/grid");
         map_store_close(j->wst);
