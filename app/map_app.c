@@ -1152,30 +1152,6 @@ static void colnames_free(colnames *cn)
     map_free_strings(cn->names, cn->count);
 }
 
-static map_cell cell_number(double x)
-{
-    map_cell c = {MAP_CELL_NUMBER, x, 0, NULL};
-    return c;
-}
-
-static map_cell cell_count(size_t n)
-{
-    map_cell c = {MAP_CELL_COUNT, 0.0, n, NULL};
-    return c;
-}
-
-static map_cell cell_text(const char *s)
-{
-    map_cell c = {MAP_CELL_TEXT, 0.0, 0, s};
-    return c;
-}
-
-static map_cell cell_empty(void)
-{
-    map_cell c = {MAP_CELL_EMPTY, 0.0, 0, NULL};
-    return c;
-}
-
 typedef struct frontier_ctx {
     const map_table_sink *sink;
     map_error *err;
@@ -1189,18 +1165,18 @@ static int frontier_emit(void *vctx, const map_frontier_row *row)
     frontier_ctx *ctx = vctx;
     map_cell *c = ctx->cells;
     assert(row->k == ctx->k && row->p == ctx->m);
-    *c++ = cell_count(ctx->sum->rows);
-    *c++ = cell_number(row->ray.budget);
+    *c++ = map_cell_count(ctx->sum->rows);
+    *c++ = map_cell_number(row->ray.budget);
     for (size_t i = 0; i < ctx->k; i++)
-        *c++ = cell_number(row->u[i]);
-    *c++ = cell_number(row->ray.t);
+        *c++ = map_cell_number(row->u[i]);
+    *c++ = map_cell_number(row->ray.t);
     for (size_t i = 0; i < ctx->k; i++)
-        *c++ = cell_number(row->lambda[i]);
+        *c++ = map_cell_number(row->lambda[i]);
     for (size_t j = 0; j < ctx->m; j++)
-        *c++ = cell_number(row->levels[j]);
-    *c++ = cell_number(row->ray.kl);
-    *c++ = cell_number(row->ray.ess);
-    *c++ = cell_text(map_ray_status_name(row->ray.status));
+        *c++ = map_cell_number(row->levels[j]);
+    *c++ = map_cell_number(row->ray.kl);
+    *c++ = map_cell_number(row->ray.ess);
+    *c++ = map_cell_text(map_ray_status_name(row->ray.status));
     const int rc = ctx->sink->row(ctx->sink->ctx, ctx->cells, ctx->err);
     if (!rc) {
         ctx->sum->rows++;
@@ -1259,15 +1235,15 @@ static int hull_rows(const map_dataset *ds, const app_problem *ap, frontier_ctx 
     }
     for (size_t v = 0; v < count && !rc; v++) {
         map_cell *c = ctx->cells;
-        *c++ = cell_count(ctx->sum->rows);
-        *c++ = cell_number(INFINITY);
+        *c++ = map_cell_count(ctx->sum->rows);
+        *c++ = map_cell_number(INFINITY);
         for (size_t i = 0; i < 2 * ctx->k + 1; i++)
-            *c++ = cell_empty();
+            *c++ = map_cell_empty();
         for (size_t j = 0; j < ctx->m; j++)
-            *c++ = cell_number(map_matrix_at(&X, vertex[v], j));
-        *c++ = cell_number(log((double)ds->n));
-        *c++ = cell_number(1.0);
-        *c++ = cell_text("vertex");
+            *c++ = map_cell_number(map_matrix_at(&X, vertex[v], j));
+        *c++ = map_cell_number(log((double)ds->n));
+        *c++ = map_cell_number(1.0);
+        *c++ = map_cell_text("vertex");
         rc = ctx->sink->row(ctx->sink->ctx, ctx->cells, err);
         if (!rc) {
             ctx->sum->rows++;
@@ -1377,12 +1353,12 @@ typedef struct region_ctx {
 static int region_write(region_ctx *ctx, const map_region_row *row)
 {
     map_cell *c = ctx->cells;
-    *c++ = cell_count(row->index);
+    *c++ = map_cell_count(row->index);
     for (size_t i = 0; i < ctx->k; i++)
-        *c++ = cell_number(row->dir[i]);
-    *c++ = row->bounded ? cell_number(row->step) : cell_empty();
+        *c++ = map_cell_number(row->dir[i]);
+    *c++ = row->bounded ? map_cell_number(row->step) : map_cell_empty();
     for (size_t i = 0; i < ctx->k; i++)
-        *c++ = row->bounded ? cell_number(row->point[i]) : cell_empty();
+        *c++ = row->bounded ? map_cell_number(row->point[i]) : map_cell_empty();
     const int rc = ctx->sink->row(ctx->sink->ctx, ctx->cells, ctx->err);
     if (!rc)
         ctx->sum->rows++;

@@ -382,6 +382,15 @@ typedef struct map_cell {
     const char *s;
 } map_cell;
 
+/* Cells of each kind. */
+static inline map_cell map_cell_number(double x)
+{
+    return (map_cell){MAP_CELL_NUMBER, x, 0, NULL};
+}
+static inline map_cell map_cell_count(size_t n) { return (map_cell){MAP_CELL_COUNT, 0.0, n, NULL}; }
+static inline map_cell map_cell_text(const char *s) { return (map_cell){MAP_CELL_TEXT, 0.0, 0, s}; }
+static inline map_cell map_cell_empty(void) { return (map_cell){MAP_CELL_EMPTY, 0.0, 0, NULL}; }
+
 /* Where a table goes, row by row: header once (ncols column names, valid
  * during the call), then row for each row (ncols cells, valid during the
  * call). A non-zero return stops the table and is returned by the command

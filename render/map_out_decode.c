@@ -6,30 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static map_cell num(double x)
-{
-    map_cell c = {MAP_CELL_NUMBER, x, 0, NULL};
-    return c;
-}
-
-static map_cell count(size_t n)
-{
-    map_cell c = {MAP_CELL_COUNT, 0.0, n, NULL};
-    return c;
-}
-
-static map_cell text(const char *s)
-{
-    map_cell c = {MAP_CELL_TEXT, 0.0, 0, s};
-    return c;
-}
-
-static map_cell empty(void)
-{
-    map_cell c = {MAP_CELL_EMPTY, 0.0, 0, NULL};
-    return c;
-}
-
 /* A header of fixed and generated names: names[i] for i < nfixed, then
  * PREFIX<value> for each prefix and value. */
 typedef struct header {
@@ -82,8 +58,10 @@ int map_weights_table(const map_weights_report *rep, const map_table_sink *sink,
     int rc = sink->header(sink->ctx, 4, names, err);
     const map_dataset *ds = rep->ds;
     for (size_t j = 0; !rc && j < rep->n; j++) {
-        const map_cell cells[4] = {count(j + 1), ds->prompts ? text(ds->prompts[j]) : empty(),
-                                   num(rep->score[j]), num(rep->weight[j])};
+        const map_cell cells[4] = {map_cell_count(j + 1),
+                                   ds->prompts ? map_cell_text(ds->prompts[j]) : map_cell_empty(),
+                                   map_cell_number(rep->score[j]),
+                                   map_cell_number(rep->weight[j])};
         rc = sink->row(sink->ctx, cells, err);
     }
     return rc;
@@ -116,15 +94,15 @@ int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, m
     for (size_t r = 0; !rc && r < rep->nrows; r++) {
         const map_decode_row *row = &rep->rows[r];
         size_t c = 0;
-        cells[c++] = text(map_decode_method_name(row->method));
-        cells[c++] = row->k ? count(row->k) : text("inf");
+        cells[c++] = map_cell_text(map_decode_method_name(row->method));
+        cells[c++] = row->k ? map_cell_count(row->k) : map_cell_text("inf");
         for (size_t i = 0; i < m; i++)
-            cells[c++] = num(row->level[i]);
+            cells[c++] = map_cell_number(row->level[i]);
         for (size_t i = 0; i < m; i++)
-            cells[c++] = num(row->se[i]);
-        cells[c++] = num(row->kl);
-        cells[c++] = count((size_t)row->reaches);
-        cells[c++] = count(row->short_prompts);
+            cells[c++] = map_cell_number(row->se[i]);
+        cells[c++] = map_cell_number(row->kl);
+        cells[c++] = map_cell_count((size_t)row->reaches);
+        cells[c++] = map_cell_count(row->short_prompts);
         rc = sink->row(sink->ctx, cells, err);
     }
     map_free(cells);
@@ -161,10 +139,11 @@ int map_select_table(const map_select_report *rep, const map_table_sink *sink, m
         int rc = sink->header(sink->ctx, 5, names, err);
         for (size_t r = 0; !rc && r < rep->nrecords; r++) {
             const size_t hi = rep->chosen[r], lo = rep->rejected[r];
-            const map_cell cells[5] = {text(ds->prompts[hi]),
-                                       text(ds->text[hi * ds->ntext + rep->text_col]),
-                                       text(ds->text[lo * ds->ntext + rep->text_col]),
-                                       num(rep->score[hi]), num(rep->score[lo])};
+            const map_cell cells[5] = {map_cell_text(ds->prompts[hi]),
+                                       map_cell_text(ds->text[hi * ds->ntext + rep->text_col]),
+                                       map_cell_text(ds->text[lo * ds->ntext + rep->text_col]),
+                                       map_cell_number(rep->score[hi]),
+                                       map_cell_number(rep->score[lo])};
             rc = sink->row(sink->ctx, cells, err);
         }
         return rc;
@@ -187,12 +166,12 @@ int map_select_table(const map_select_report *rep, const map_table_sink *sink, m
     for (size_t r = 0; !rc && r < rep->nrecords; r++) {
         const size_t j = rep->chosen[r];
         size_t c = 0;
-        cells[c++] = text(ds->prompts[j]);
+        cells[c++] = map_cell_text(ds->prompts[j]);
         for (size_t t = 0; t < ds->ntext; t++)
-            cells[c++] = text(ds->text[j * ds->ntext + t]);
+            cells[c++] = map_cell_text(ds->text[j * ds->ntext + t]);
         for (size_t i = 0; i < ds->m; i++)
-            cells[c++] = num(map_matrix_at(&X, j, i));
-        cells[c++] = num(rep->score[j]);
+            cells[c++] = map_cell_number(map_matrix_at(&X, j, i));
+        cells[c++] = map_cell_number(rep->score[j]);
         rc = sink->row(sink->ctx, cells, err);
     }
     map_free(cells);
