@@ -83,8 +83,7 @@ int map_cli_weights(int argc, char **argv)
     map_cli_cmd c = {0};
     const char *palette = NULL, *normalize = NULL;
     const map_opt opts[] = {
-        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
-         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
         MAP_CLI_OPT_NORMALIZE(&normalize),
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
@@ -168,8 +167,7 @@ int map_cli_decode(int argc, char **argv)
     char rdef[32];
     snprintf(rdef, sizeof rdef, "%d", MAP_DECODE_REPLICATES_DEFAULT);
     const map_opt opts[] = {
-        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
-         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
         {"k", MAP_OPT_STRING, "K1,K2,...", "candidate counts, integers >= 1", NULL, 1, &ktext, 0,
          0, 0, 0, 0},
         {"method", MAP_OPT_STRING, "M", "best, sir or both", "both", 0, &method, 0, 0, 0, 0, 0},
@@ -262,8 +260,7 @@ int map_cli_select(int argc, char **argv)
     long seed = 1;
     int pairs = 0;
     const map_opt opts[] = {
-        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
-         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
         {"method", MAP_OPT_STRING, "M", "best or sir: the kept sample of each prompt", "best", 0,
          &method, 0, 0, 0, 0, 0},
         {"seed", MAP_OPT_LONG, "S", "sir: seed (GSL mt19937)", "1", 0, &seed, 0, 0, 0, 0,

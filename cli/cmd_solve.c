@@ -133,8 +133,7 @@ int map_cli_solve(int argc, char **argv)
     snprintf(tol_def, sizeof tol_def, "%g", par.tol);
     snprintf(iter_def, sizeof iter_def, "%d", par.max_iter);
     const map_opt opts[] = {
-        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (see below)", NULL, 1,
-         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PALETTE("targets, VALUE=TARGET,... (see below)", &palette),
         MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
         {"margin", MAP_OPT_FLAG, NULL, "also compute the scaled margin v* (an LP; as feasible)",
          NULL, 0, &want_margin, 0, 0, 0, 0, 0},
@@ -217,8 +216,7 @@ int map_cli_feasible(int argc, char **argv)
     solve_args sa = SOLVE_ARGS_INIT;
     const char *palette = NULL;
     const map_opt opts[] = {
-        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
-         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
         MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
         MAP_CLI_OPT_DB(&c.db),
         NORMALIZE_OPT(sa),
@@ -284,8 +282,7 @@ int map_cli_adjust(int argc, char **argv)
     char inset_def[32];
     snprintf(inset_def, sizeof inset_def, "%g", ao.inset);
     const map_opt opts[] = {
-        {"palette", MAP_OPT_STRING, "SPEC", "targets, VALUE=TARGET,... (as for solve)", NULL, 1,
-         &palette, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
         {"mode", MAP_OPT_STRING, "MODE", "ray or greedy", "ray", 0, &mode, 0, 0, 0, 0, 0},
         {"priority", MAP_OPT_STRING, "A,B,...", "greedy: values to adjust first, in this order",
          "palette order", 0, &priority, 0, 0, 0, 0, 0},

@@ -29,6 +29,9 @@
     {"json", MAP_OPT_FLAG, NULL, (help), NULL, 0, (dest), 0, 0, 0, 0, 0}
 #define MAP_CLI_OPT_OUT(help, defval, dest)                                                     \
     {"out", MAP_OPT_STRING, "FILE", (help), (defval), 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_OPT_PALETTE(help, dest)                                                         \
+    {"palette", MAP_OPT_STRING, "SPEC", (help), NULL, 1, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_PALETTE_HELP "targets, VALUE=TARGET,... (as for solve)"
 #define MAP_CLI_OPT_NORMALIZE(dest)                                                             \
     {"normalize", MAP_OPT_STRING, "MODE", "global or prompt (per-prompt normalisation)",       \
      "global", 0, (dest), 0, 0, 0, 0, 0}
