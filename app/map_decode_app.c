@@ -150,6 +150,15 @@ static int check_decode_request(const map_decode_request *req, map_error *err)
                                        "at least 1", t + 1, req->ks[t]);
     if (req->sir && req->replicates < 1)
         return map_error_set_field(err, MAP_EUSAGE, "replicates", "must be at least 1");
+    size_t kmax = 0;
+    for (size_t t = 0; t < req->nks; t++)
+        kmax = req->ks[t] > kmax ? req->ks[t] : kmax;
+    if (req->sir && (double)req->replicates * (double)kmax > MAP_DECODE_DRAWS_MAX)
+        return map_error_set_field(err, MAP_EUSAGE, "replicates",
+                                   "%zu replicates of up to %zu candidates are %.3g draws, over "
+                                   "the limit of %.0e per k",
+                                   req->replicates, kmax,
+                                   (double)req->replicates * (double)kmax, MAP_DECODE_DRAWS_MAX);
     return MAP_OK;
 }
 

@@ -44,6 +44,8 @@ void map_weights_report_free(map_weights_report *rep);
 /* ---- decode -------------------------------------------------------------- */
 
 #define MAP_DECODE_REPLICATES_DEFAULT 20000
+/* sir: the most candidate draws (replicates × the largest k) one k may take. */
+#define MAP_DECODE_DRAWS_MAX 1e10
 /* A decoded level reaches its target when it is within this fraction of the
  * way from the reference level to the target (below the target). */
 #define MAP_DECODE_REACH_FRACTION 0.1
@@ -98,7 +100,8 @@ typedef struct map_decode_report {
 
 /* Solves req->palette on ds and, when optimal, computes the decode rows
  * (map_decode_best, map_decode_sir). Errors: MAP_EUSAGE for a bad request
- * (no ks, a k of 0, replicates 0 with sir, no method), the errors of
+ * (no ks, a k of 0, replicates 0 with sir or replicates × the largest k over
+ * MAP_DECODE_DRAWS_MAX, no method; err->field names it), the errors of
  * map_app_solve_dataset_opts, MAP_ENOMEM. *out: free with
  * map_decode_report_free. */
 int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_decode_report **out,

@@ -314,6 +314,14 @@ static void test_decode(void)
         req.replicates = 0;
         MAP_CHECK(map_app_decode(syn, &req, &rep, &err) == MAP_EUSAGE &&
                       strcmp(err.field, "replicates") == 0, "replicates 0: %s", err.msg);
+        map_decode_request big = req;
+        const size_t bigk[1] = {1000000};
+        big.ks = bigk;
+        big.replicates = 20000;
+        big.sir = 1;
+        MAP_CHECK(map_app_decode(syn, &big, &rep, &err) == MAP_EUSAGE && !rep &&
+                      strcmp(err.field, "replicates") == 0 && strstr(err.msg, "2e+10"),
+                  "2e10 draws refused: %s", err.msg);
         req.replicates = 10;
         req.best = req.sir = 0;
         MAP_CHECK(map_app_decode(syn, &req, &rep, &err) == MAP_EUSAGE, "no method");

@@ -249,7 +249,8 @@ static double best_walk(const map_decode_ws *ws, size_t k, double *prob)
         for (size_t t = 0; t < w.len; t++)
             prob[ws->key[w.lo + t].row] = p;
     }
-    return fmax(0.0, klsum / K);
+    /* k = 1 keeps the reference itself: KL 0 exactly, not its rounding. */
+    return k == 1 ? 0.0 : fmax(0.0, klsum / K);
 }
 
 void map_decode_best_probs(const map_decode_ws *ws, size_t k, double *prob)
@@ -295,21 +296,25 @@ int map_decode_sir(map_decode_ws *ws, size_t k, size_t R, unsigned long seed, do
             ws->cand[c] = kc->s;
             cmax = fmax(cmax, kc->s);
         }
+        /* The kept level's expectation, a running weighted mean (convex
+         * updates: no overflow whatever the rewards' magnitude). */
         for (size_t i = 0; i < m; i++)
             ws->y[i] = 0.0;
         double wsum = 0.0;
         for (size_t c = 0; c < k; c++) {
             const double w = exp(ws->cand[c] - cmax);
             wsum += w;
+            const double f = w / wsum;
             for (size_t i = 0; i < m; i++)
-                ws->y[i] += w * map_matrix_at(&ws->X, ws->cidx[c], i);
+                ws->y[i] = (1.0 - f) * ws->y[i] + f * map_matrix_at(&ws->X, ws->cidx[c], i);
         }
-        /* Welford's running mean and M2 of the replicates' levels. */
+        /* Welford's running mean and M2 of the replicates' levels, on halves
+         * so that differences of rewards near ±DBL_MAX do not overflow. */
         const double inv = 1.0 / (double)(r + 1);
         for (size_t i = 0; i < m; i++) {
-            const double y = ws->y[i] / wsum, d = y - ws->mean[i];
-            ws->mean[i] += d * inv;
-            ws->m2[i] += d * (y - ws->mean[i]);
+            const double y = ws->y[i], d = 0.5 * y - 0.5 * ws->mean[i];
+            ws->mean[i] += 2.0 * (d * inv);
+            ws->m2[i] += 4.0 * (d * (0.5 * y - 0.5 * ws->mean[i]));
         }
     }
     for (size_t i = 0; i < m; i++) {

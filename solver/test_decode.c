@@ -454,6 +454,29 @@ static void test_select(void)
     map_decode_ws_free(ws);
 }
 
+/* Rewards near ±DBL_MAX: SIR's weighted means and running mean stay finite
+ * (convex updates, halves; the estimate's sd here is about 2e306, and its
+ * squares overflow, so se may be inf), and best-of-1's KL is exactly 0. */
+static void test_extreme(void)
+{
+    static const double x[4] = {-1.7e308, 1.7e308, 0.0, 1.0};
+    static const double score[4] = {0.0, 0.0, 0.0, 0.0};
+    map_decode_ws *ws = map_decode_ws_new(4, 1, 1, 8);
+    MAP_CHECK(ws != NULL, "workspace");
+    if (!ws)
+        return;
+    const map_matrix X = {4, 1, 1, x, NULL};
+    map_error err;
+    MAP_CHECK(map_decode_prepare(ws, &X, score, NULL, &err) == MAP_OK, "%s", err.msg);
+    double level = NAN, se = NAN, kl = NAN;
+    MAP_CHECK(map_decode_sir(ws, 3, 2000, 5, &level, &se, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(isfinite(level) && se > 0, "sir level %g, se %g", level, se);
+    MAP_CHECK(fabs(level - 0.25) <= 1e307, "sir level %g within 5 sd of 0.25", level);
+    map_decode_best(ws, 1, &level, &kl);
+    MAP_CHECK(kl == 0.0 && isfinite(level), "best-of-1: KL %g, level %g", kl, level);
+    map_decode_ws_free(ws);
+}
+
 int main(void)
 {
     MAP_RUN(test_best_brute);
@@ -462,5 +485,6 @@ int main(void)
     MAP_RUN(test_kl_bound_and_limits);
     MAP_RUN(test_weights);
     MAP_RUN(test_select);
+    MAP_RUN(test_extreme);
     return map_test_finish();
 }
