@@ -172,6 +172,7 @@ typedef struct eval_job {
     size_t p;
     const size_t *scols;
     int want_cov;
+    const map_colpack *pack; /* the scored columns packed (= the stat columns, k ≤ 8), or NULL */
 } eval_job;
 
 /* Four lanes as one value (GCC and Clang vector extension): the compiler
@@ -339,6 +340,159 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
     dst->w2sum = lanes_sum(w2);
 }
 
+/* ---- The block kernel over packed columns ------------------------------ */
+
+/* The same block partial as block_impl, bit for bit, when the k scored
+ * columns are the stat columns and lie packed (map_colpack): the scores are
+ * formed four rows at a time from the columns, and the weights, their sums
+ * and the centred cross-products in two fused loops over the block, with the
+ * same operations on each element and the same four lanes per sum as
+ * block_impl (so the same rounding). */
+
+typedef int64_t map_v4i __attribute__((vector_size(4 * sizeof(int64_t))));
+typedef uint64_t map_v4u __attribute__((vector_size(4 * sizeof(uint64_t))));
+
+/* Four doubles at any 8-byte aligned address (loads and stores of it are
+ * plain unaligned vector moves; a memcpy into an array element may be split
+ * into halves that the next load cannot forward). */
+typedef double map_v4a __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double))));
+#define MAP_V4_AT(ptr) (*(const map_v4a *)(const void *)(ptr))
+#define MAP_V4_PUT(ptr, v) (*(map_v4a *)(void *)(ptr) = (v))
+
+/* mask ? a : b, lane by lane (mask lanes all ones or all zeros: a comparison). */
+#define MAP_V4_SELECT(mask, a, b) ((map_v4)((((map_v4i)(a)) & (mask)) | (((map_v4i)(b)) & ~(mask))))
+
+/* exp_pow2 on four lanes. */
+static inline __attribute__((always_inline)) void exp_pow2_v4(const map_v4 *t, map_v4 *out)
+{
+    map_v4u u;
+    memcpy(&u, t, sizeof u);
+    u = (u << 52) + UINT64_C(0x3ff0000000000000);
+    memcpy(out, &u, sizeof u);
+}
+
+/* exp_neg on four lanes, in place: the same operations in the same order. */
+static inline __attribute__((always_inline)) void exp_neg_v4(map_v4 *xy)
+{
+    const double log2e = 0x1.71547652b82fep0;
+    const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
+    const map_v4 x = *xy;
+    const map_v4 kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
+    const map_v4 r = (x - kd * ln2hi) - kd * ln2lo;
+    map_v4 q = (1.0 / 6227020800.0) * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    const map_v4 er = 1.0 + (r + (r * r) * q);
+    const map_v4 t1 = kd * 0.5 + MAP_EXP_SHIFT;
+    const map_v4 k2 = (kd - (t1 - MAP_EXP_SHIFT)) + MAP_EXP_SHIFT;
+    map_v4 p1, p2;
+    exp_pow2_v4(&t1, &p1);
+    exp_pow2_v4(&k2, &p2);
+    *xy = er * p1 * p2;
+}
+
+/* At most this many packed columns (the unrolled copies). */
+#define MAP_PACK_MAX_K 8
+
+static inline __attribute__((always_inline)) void
+block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const double *center,
+                  const double *lambda, const map_eval_scratch *scr, map_partial *dst)
+{
+    double *restrict s = scr->s;
+    const size_t ld = pk->ld;
+    const double *const x = pk->x + b;
+    const size_t nbp = (nb + MAP_LANES - 1) / MAP_LANES * MAP_LANES;
+    MAP_ASSERT(k <= MAP_PACK_MAX_K && b + nbp <= ld);
+    /* Scores, and their largest and smallest value. */
+    map_v4 vmax = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    map_v4 vmin = {INFINITY, INFINITY, INFINITY, INFINITY};
+    size_t j = 0;
+    for (; j + MAP_LANES <= nb; j += MAP_LANES) {
+        map_v4 sj = {0.0, 0.0, 0.0, 0.0};
+        for (size_t i = 0; i < k; i++)
+            sj += lambda[i] * (MAP_V4_AT(x + i * ld + j) - center[i]);
+        MAP_V4_PUT(s + j, sj);
+        vmax = MAP_V4_SELECT((map_v4i)(sj > vmax), sj, vmax);
+        vmin = MAP_V4_SELECT((map_v4i)(sj < vmin), sj, vmin);
+    }
+    double smax = -INFINITY, smin = INFINITY;
+    for (size_t l = 0; l < MAP_LANES; l++) {
+        smax = vmax[l] > smax ? vmax[l] : smax;
+        smin = vmin[l] < smin ? vmin[l] : smin;
+    }
+    for (; j < nb; j++) {
+        double sj = 0.0;
+        for (size_t i = 0; i < k; i++)
+            sj += lambda[i] * (x[i * ld + j] - center[i]);
+        s[j] = sj;
+        smax = sj > smax ? sj : smax;
+        smin = sj < smin ? sj : smin;
+    }
+    /* Padding rows (zero values in the pack) get weight exp(floor) = +0. */
+    for (; j < nbp; j++)
+        s[j] = -INFINITY;
+    (void)smin; /* the floor is applied to every score: the same values as
+                   block_impl, which applies it only when one is below it */
+    /* Weights, their sums and the weighted sums of the columns. */
+    const map_v4 vfloor = {MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR};
+    map_v4 w = {0.0, 0.0, 0.0, 0.0}, w2 = w, a[MAP_PACK_MAX_K];
+    for (size_t i = 0; i < k; i++)
+        a[i] = w;
+    for (j = 0; j < nbp; j += MAP_LANES) {
+        map_v4 t = MAP_V4_AT(s + j) - smax;
+        t = MAP_V4_SELECT((map_v4i)(t < vfloor), vfloor, t);
+        exp_neg_v4(&t);
+        MAP_V4_PUT(s + j, t);
+        w += t;
+        w2 += t * t;
+        for (size_t i = 0; i < k; i++)
+            a[i] += t * MAP_V4_AT(x + i * ld + j);
+    }
+    const double wsum = v4_sum(&w);
+    double *mean = dst->mean;
+    for (size_t i = 0; i < k; i++)
+        mean[i] = v4_sum(&a[i]) / wsum;
+    if (dst->want_cov) {
+        /* Σ_j e_j (x_ij − mean_i)(x_lj − mean_l), l ≥ i. */
+        map_v4 acc[MAP_PACK_MAX_K * (MAP_PACK_MAX_K + 1) / 2];
+        const size_t nacc = k * (k + 1) / 2;
+        for (size_t q = 0; q < nacc; q++)
+            acc[q] = w - w; /* zeros */
+        for (j = 0; j < nbp; j += MAP_LANES) {
+            const map_v4 e = MAP_V4_AT(s + j);
+            map_v4 d[MAP_PACK_MAX_K];
+            for (size_t i = 0; i < k; i++)
+                d[i] = MAP_V4_AT(x + i * ld + j) - mean[i];
+            size_t q = 0;
+            for (size_t i = 0; i < k; i++) {
+                const map_v4 ed = e * d[i];
+                for (size_t l = i; l < k; l++)
+                    acc[q++] += ed * d[l];
+            }
+        }
+        double *m2 = dst->m2;
+        size_t q = 0;
+        for (size_t i = 0; i < k; i++)
+            for (size_t l = i; l < k; l++) {
+                const double v = v4_sum(&acc[q++]);
+                m2[i * k + l] = v;
+                m2[l * k + i] = v;
+            }
+    }
+    dst->count = (double)nb;
+    dst->smax = smax;
+    dst->wsum = wsum;
+    dst->w2sum = v4_sum(&w2);
+}
+
 /* Compiled twice, for AVX2 and for the baseline, the copy chosen once per
  * process by the CPU; neither contracts to FMA (ISO C mode) and the lanes fix
  * the order of every sum, so the two give the same bits. Not under
@@ -355,6 +509,25 @@ static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_
                           const map_eval_scratch *scr, map_partial *dst)
 {
     const size_t k = jb->k, p = jb->p;
+    if (jb->pack && !idx) {
+#define MAP_PACKED_CASE(K)                                                                         \
+    case K:                                                                                        \
+        block_packed_impl(jb->pack, b, nb, K, jb->center, jb->lambda, scr, dst);                   \
+        return;
+        switch (k) {
+            MAP_PACKED_CASE(1)
+            MAP_PACKED_CASE(2)
+            MAP_PACKED_CASE(3)
+            MAP_PACKED_CASE(4)
+            MAP_PACKED_CASE(5)
+            MAP_PACKED_CASE(6)
+            MAP_PACKED_CASE(7)
+            MAP_PACKED_CASE(8)
+        default:
+            break;
+        }
+#undef MAP_PACKED_CASE
+    }
     /* The common shapes (the same number of columns scored and summarised, up
      * to 8) get their own unrolled copies; anything else the generic one. */
 #define MAP_BLOCK_CASE(K)                                                                          \
@@ -635,6 +808,22 @@ static void run_job(const eval_job *jb, map_solver_ws *ws, map_eval_slot *tot)
 
 /* ---- Entry points ------------------------------------------------------- */
 
+/* ws's pack when a global pass over X scoring cols and summarising scols can
+ * read it: the same matrix and the same columns in the same order, scored
+ * and summarised alike; else NULL. */
+static const map_colpack *pack_for(const map_solver_ws *ws, const map_matrix *X, size_t k,
+                                   const size_t *cols, size_t p, const size_t *scols)
+{
+    const map_colpack *pk = ws->pack;
+    const void *src = X->xf ? (const void *)X->xf : (const void *)X->x;
+    if (!pk || pk->src != src || pk->n != X->n || pk->k != k || p != k || k > MAP_PACK_MAX_K)
+        return NULL;
+    for (size_t i = 0; i < k; i++)
+        if (cols[i] != pk->cols[i] || scols[i] != pk->cols[i])
+            return NULL;
+    return pk;
+}
+
 void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const double *center,
                    const double *lambda, size_t p, const size_t *scols, map_solver_ws *ws,
                    map_partial *out)
@@ -645,7 +834,8 @@ void map_eval_pass(const map_matrix *X, size_t k, const size_t *cols, const doub
         return;
     const size_t ch = chunk_rows(X->n);
     const eval_job jb = {X, NULL, NULL, X->n, 1, ch, (X->n + ch - 1) / ch, k, cols,
-                         center ? center : ws->zero, lambda, p, scols, out->want_cov};
+                         center ? center : ws->zero, lambda, p, scols, out->want_cov,
+                         pack_for(ws, X, k, cols, p, scols)};
     map_eval_slot tot = {*out, 0.0, 0.0, 0.0};
     run_job(&jb, ws, &tot);
     *out = tot.part;
@@ -662,7 +852,8 @@ void map_eval_moments(const map_problem *pb, const double *lambda, size_t p, con
     if (!g) {
         const size_t ch = chunk_rows(n);
         const eval_job jb = {X, NULL, NULL, n, 1, ch, (n + ch - 1) / ch, pb->k, pb->cols,
-                             center, lambda, p, scols, want_cov};
+                             center, lambda, p, scols, want_cov,
+                             pack_for(ws, X, pb->k, pb->cols, p, scols)};
         map_eval_slot tot = {{p, want_cov, 0.0, -INFINITY, 0.0, 0.0, out->mean, out->cov},
                              0.0, 0.0, 0.0};
         slot_reset(&jb, &tot);
@@ -681,7 +872,7 @@ void map_eval_moments(const map_problem *pb, const double *lambda, size_t p, con
     const size_t K = g->ngroups;
     const size_t ch = chunk_groups(K, n);
     const eval_job jb = {X, g->order, g->start, n, K, ch, (K + ch - 1) / ch, pb->k, pb->cols,
-                         center, lambda, p, scols, want_cov};
+                         center, lambda, p, scols, want_cov, NULL};
     map_eval_slot tot = {{p, want_cov, 0.0, -INFINITY, 0.0, 0.0, out->mean, want_cov ? out->cov : NULL},
                          0.0, 0.0, 0.0};
     slot_reset(&jb, &tot);

@@ -94,6 +94,7 @@ typedef struct sweep {
     map_solver_params par;
     map_feas_params fp;
     double ref[MAP_MAX_K]; /* λ mode: reference means of the chosen values (the centre) */
+    map_colpack *pack;     /* the k columns packed for every worker's passes, or NULL */
 
     int threaded;
     pthread_mutex_t lock;
@@ -598,6 +599,8 @@ static int worker_init(sweep *sw, worker *wk)
     wk->sw = sw;
     const size_t k = sw->k, per = 2 * k + sw->nlevel;
     wk->ws = map_solver_ws_new(k, sw->nlevel > k ? sw->nlevel : k);
+    if (wk->ws)
+        map_solver_ws_set_colpack(wk->ws, sw->pack);
     wk->hist_target = map_mallocarray(sw->chunk * k, sizeof *wk->hist_target);
     wk->hist_lambda = map_mallocarray(sw->chunk * k, sizeof *wk->hist_lambda);
     wk->hist_ok = map_calloc(sw->chunk, 1);
@@ -683,6 +686,11 @@ int map_sweep_run(const map_sweep_config *cfg, map_sweep_summary *summary, map_e
     sw->threaded = nthreads > 1;
     sw->window = sw->threaded ? (size_t)WINDOW_PER_THREAD * nthreads : 1;
 
+    /* The chosen columns packed once for all palettes (global normalisation;
+     * none when memory is short or the data too big: the passes then read
+     * the matrix, to the same bits). */
+    if (!cfg->problem->groups)
+        sw->pack = map_colpack_new(&cfg->problem->data, sw->k, cfg->problem->cols);
     const size_t per = 2 * sw->k + sw->nlevel;
     worker *wk = map_calloc(nthreads, sizeof *wk);
     sw->slots = map_calloc(sw->window, sizeof *sw->slots);
@@ -762,6 +770,7 @@ int map_sweep_run(const map_sweep_config *cfg, map_sweep_summary *summary, map_e
     }
     map_free(sw->slots);
     map_free(wk);
+    map_colpack_free(sw->pack);
     map_free(sw);
     return code;
 }
