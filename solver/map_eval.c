@@ -473,22 +473,30 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
     map_v4 w = zero, w2 = zero, a[MAP_PACK_MAX_K];
     for (size_t i = 0; i < k; i++)
         a[i] = zero;
-    for (j = 0; j < nbp8; j += 8) {
+    /* The weights first (each independent of the others, so that their
+     * polynomial chains overlap), then their sums in lanes. */
+    j = 0;
+    for (; j + 16 <= nbp8; j += 16) {
+        map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+        t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
+        u = MAP_V8_SELECT((map_v8i)(u < vfloor), vfloor, u);
+        exp_neg_v8(&t);
+        exp_neg_v8(&u);
+        MAP_V8_PUT(s + j, t);
+        MAP_V8_PUT(s + j + 8, u);
+    }
+    for (; j < nbp8; j += 8) {
         map_v8 t = MAP_V8_AT(s + j) - smax;
         t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
         exp_neg_v8(&t);
         MAP_V8_PUT(s + j, t);
-        /* Rows j … j+3, then j+4 … j+7: each lane's sums in row order. */
-        const map_v4 e0 = __builtin_shufflevector(t, t, 0, 1, 2, 3);
-        const map_v4 e1 = __builtin_shufflevector(t, t, 4, 5, 6, 7);
-        w += e0;
-        w2 += e0 * e0;
+    }
+    for (j = 0; j < nbp8; j += MAP_LANES) {
+        const map_v4 e = MAP_V4_AT(s + j);
+        w += e;
+        w2 += e * e;
         for (size_t i = 0; i < k; i++)
-            a[i] += e0 * MAP_V4_AT(x + i * ld + j);
-        w += e1;
-        w2 += e1 * e1;
-        for (size_t i = 0; i < k; i++)
-            a[i] += e1 * MAP_V4_AT(x + i * ld + j + 4);
+            a[i] += e * MAP_V4_AT(x + i * ld + j);
     }
     const double wsum = v4_sum(&w);
     double *mean = dst->mean;
