@@ -122,7 +122,9 @@ void map_partial_merge(map_partial *a, const map_partial *b)
         return;
     }
     const double M = fmax(a->smax, b->smax);
-    const double fa = exp(a->smax - M), fb = exp(b->smax - M);
+    /* One side holds the maximum: its factor is exp(0) = 1, without a call. */
+    const double fa = a->smax == M ? 1.0 : exp(a->smax - M);
+    const double fb = b->smax == M ? 1.0 : exp(b->smax - M);
     const double wa = a->wsum * fa, wb = b->wsum * fb;
     const double w = wa + wb;
     const double frac = wb / w;
