@@ -276,12 +276,19 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
                 dir[ws->freeidx[r]] = ws->work3[r] / pb->scale[ws->freeidx[r]];
         }
         /* Polishing: when the Newton step itself is already negligible, λ is
-         * as precise as the step would make it; the pass is saved. */
+         * as precise as the step would make it; the pass is saved.
+         * Negligible: at most 1e-9 in scale units, and for each component
+         * at most 1e-8 of itself (plus 1e-13 in scale units), so that a
+         * small λ_i is as precise relative to itself as the others. */
         if (polishing) {
             double next = 0.0;
-            for (size_t i = 0; i < k; i++)
-                next = fmax(next, fabs(fmax(0.0, lambda[i] + dir[i]) - lambda[i]) * pb->scale[i]);
-            if (next <= 1e-9) {
+            int relative = 1;
+            for (size_t i = 0; i < k; i++) {
+                const double di = fabs(fmax(0.0, lambda[i] + dir[i]) - lambda[i]);
+                next = fmax(next, di * pb->scale[i]);
+                relative &= di <= 1e-8 * lambda[i] + 1e-13 / pb->scale[i];
+            }
+            if (next <= 1e-9 && relative) {
                 status = MAP_SOLVE_OPTIMAL;
                 last_step = next; /* how far λ still is from λ*, to first order */
                 sol->iterations = it; /* this step is not taken */
@@ -360,12 +367,19 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
         if (grad[i] <= threshold(pb, par, i))
             ws->freeidx[nf++] = i;
     out->tight_rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
-    /* Final free set and conditioning at the returned λ. */
+    size_t tight[MAP_MAX_K];
+    const size_t ntight = nf;
+    memcpy(tight, ws->freeidx, nf * sizeof *tight);
+    /* Final free set and conditioning at the returned λ: the same
+     * factorisation when it is the tight set (the usual case). */
     nf = 0;
     for (size_t i = 0; i < k; i++)
         if (lambda[i] > 0.0 || grad[i] < 0.0)
             ws->freeidx[nf++] = i;
-    rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
+    if (nf == ntight && memcmp(tight, ws->freeidx, nf * sizeof *tight) == 0)
+        rcond = out->tight_rcond;
+    else
+        rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
 
     /* Σ(λ) at the returned λ stays in the workspace for callers that
      * predict a neighbour's λ from it (map_solver_ws_final_cov). */

@@ -30,6 +30,10 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler must be able to set 
  * again (a signal handler cannot signal a condition variable). */
 #define POLL_NS 20000000L
 
+/* The least fraction of a neighbour's λ_l > 0 that a warm start keeps (see
+ * warm_start). */
+#define WARM_KEEP 0.3
+
 /* Chunks in flight per worker (the reorder window). */
 #define WINDOW_PER_THREAD 4
 
@@ -187,7 +191,8 @@ static long warm_row(const sweep *sw, const worker *wk, size_t i, const double *
 
 /* The warm start of row i (NULL: cold): the neighbour's λ_n moved by the
  * first-order change of λ* with the targets (MATH.md §5: dλ_F/dc_F = Σ_FF⁻¹
- * on the free set F = {λ_n,l > 0}), projected onto λ ≥ 0; the neighbour's
+ * on the free set F = {λ_n,l > 0}), each component kept at WARM_KEEP of the
+ * neighbour's at least; the neighbour's
  * λ itself when Σ_FF is not numerically positive definite. Costs no pass:
  * Σ is the one the neighbour's solve ended with. */
 static const double *warm_start(const sweep *sw, worker *wk, size_t i, const double *target)
@@ -232,9 +237,14 @@ static const double *warm_start(const sweep *sw, worker *wk, size_t i, const dou
             v -= L[t * nf + r] * y[t];
         y[r] = v / L[r * nf + r];
     }
+    /* A component moved below WARM_KEEP of the neighbour's value is held
+     * there rather than projected to 0: at λ_l = 0 with μ_l above its
+     * target, l is held at its bound (ε-active) until the others have moved,
+     * and such rows took more Newton iterations than a cold start (6.6 vs
+     * 5.6 on the real data); held above 0 it stays free. */
     memcpy(wk->warm, lam, k * sizeof *lam);
     for (size_t r = 0; r < nf; r++)
-        wk->warm[fi[r]] = fmax(0.0, lam[fi[r]] + y[r] / sc[fi[r]]);
+        wk->warm[fi[r]] = fmax(WARM_KEEP * lam[fi[r]], lam[fi[r]] + y[r] / sc[fi[r]]);
     return wk->warm;
 }
 
