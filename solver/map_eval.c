@@ -407,6 +407,37 @@ static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
     *xy = er * p1 * p2;
 }
 
+/* exp_neg_v8 for arguments in [−700, 0]: the result is normal there, so
+ * the scaling by 2^k in one step gives the bits of the two steps. */
+static inline __attribute__((always_inline)) void exp_neg_normal_v8(map_v8 *xy)
+{
+    const double log2e = 0x1.71547652b82fep0;
+    const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
+    const map_v8 x = *xy;
+    const map_v8 kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
+    const map_v8 r = (x - kd * ln2hi) - kd * ln2lo;
+    map_v8 q = (1.0 / 6227020800.0) * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    const map_v8 er = 1.0 + (r + (r * r) * q);
+    const map_v8 t = kd + MAP_EXP_SHIFT;
+    map_v8 p;
+    exp_pow2_v8(&t, &p);
+    *xy = er * p;
+}
+
+/* Scores at least this far below the block's maximum take exp_neg_normal_v8
+ * (their weights are normal numbers, with room for the rounding of k). */
+#define MAP_EXP_NORMAL (-700.0)
+
 /* At most this many packed columns (the unrolled copies). */
 #define MAP_PACK_MAX_K 8
 
@@ -429,7 +460,7 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
         cen[i] = center[i];
     }
     const map_v8 zero8 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-    map_v8 m0 = zero8 - INFINITY, m1 = m0;
+    map_v8 m0 = zero8 - INFINITY, m1 = m0, n0 = zero8 + INFINITY, n1 = n0;
     size_t j = 0;
     for (; j + 16 <= nb; j += 16) {
         map_v8 s0 = zero8, s1 = zero8;
@@ -441,6 +472,8 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
         MAP_V8_PUT(s + j + 8, s1);
         m0 = MAP_V8_SELECT((map_v8i)(s0 > m0), s0, m0);
         m1 = MAP_V8_SELECT((map_v8i)(s1 > m1), s1, m1);
+        n0 = MAP_V8_SELECT((map_v8i)(s0 < n0), s0, n0);
+        n1 = MAP_V8_SELECT((map_v8i)(s1 < n1), s1, n1);
     }
     for (; j + 8 <= nb; j += 8) {
         map_v8 s0 = zero8;
@@ -448,26 +481,35 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
             s0 += lam[i] * (MAP_V8_AT(x + i * ld + j) - cen[i]);
         MAP_V8_PUT(s + j, s0);
         m0 = MAP_V8_SELECT((map_v8i)(s0 > m0), s0, m0);
+        n0 = MAP_V8_SELECT((map_v8i)(s0 < n0), s0, n0);
     }
     m0 = MAP_V8_SELECT((map_v8i)(m1 > m0), m1, m0);
-    double smax = -INFINITY;
-    for (size_t l = 0; l < 8; l++)
+    n0 = MAP_V8_SELECT((map_v8i)(n1 < n0), n1, n0);
+    double smax = -INFINITY, smin = INFINITY;
+    for (size_t l = 0; l < 8; l++) {
         smax = m0[l] > smax ? m0[l] : smax;
+        smin = n0[l] < smin ? n0[l] : smin;
+    }
     for (; j < nb; j++) {
         double sj = 0.0;
         for (size_t i = 0; i < k; i++)
             sj += lam[i] * (x[i * ld + j] - cen[i]);
         s[j] = sj;
         smax = sj > smax ? sj : smax;
+        smin = sj < smin ? sj : smin;
     }
-    /* Padding rows (zero values in the pack) get weight exp(floor) = +0; the
-     * weights are formed eight rows at a time (the pack and s have room). */
+    /* The weights are formed eight rows at a time (the pack and s have
+     * room); padding rows (zero values in the pack) get weight +0. When no
+     * score is more than 700 below the maximum (the usual case), every
+     * weight is a normal number: one scaling, no floor (none is below it);
+     * else the floor is applied to every score (the same values as
+     * block_impl, which applies it only when some score is below it) and
+     * the weights are scaled in two steps. */
     const size_t nbp8 = (nb + 7) / 8 * 8;
     MAP_ASSERT(b + nbp8 <= ld && nbp8 <= MAP_BLOCK);
+    const int normal = smin - smax >= MAP_EXP_NORMAL;
     for (; j < nbp8; j++)
-        s[j] = -INFINITY;
-    /* The floor is applied to every score below: the same values as
-     * block_impl, which applies it only when some score is below it. */
+        s[j] = normal ? smax : -INFINITY; /* weight 1 (then set to 0) or 0 */
     /* Weights, their sums and the weighted sums of the columns. */
     const map_v8 vfloor = {MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR,
                            MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR};
@@ -478,20 +520,37 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
     /* The weights first (each independent of the others, so that their
      * polynomial chains overlap), then their sums in lanes. */
     j = 0;
-    for (; j + 16 <= nbp8; j += 16) {
-        map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
-        t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
-        u = MAP_V8_SELECT((map_v8i)(u < vfloor), vfloor, u);
-        exp_neg_v8(&t);
-        exp_neg_v8(&u);
-        MAP_V8_PUT(s + j, t);
-        MAP_V8_PUT(s + j + 8, u);
-    }
-    for (; j < nbp8; j += 8) {
-        map_v8 t = MAP_V8_AT(s + j) - smax;
-        t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
-        exp_neg_v8(&t);
-        MAP_V8_PUT(s + j, t);
+    if (normal) {
+        for (; j + 16 <= nbp8; j += 16) {
+            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+            exp_neg_normal_v8(&t);
+            exp_neg_normal_v8(&u);
+            MAP_V8_PUT(s + j, t);
+            MAP_V8_PUT(s + j + 8, u);
+        }
+        for (; j < nbp8; j += 8) {
+            map_v8 t = MAP_V8_AT(s + j) - smax;
+            exp_neg_normal_v8(&t);
+            MAP_V8_PUT(s + j, t);
+        }
+        for (j = nb; j < nbp8; j++)
+            s[j] = 0.0;
+    } else {
+        for (; j + 16 <= nbp8; j += 16) {
+            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
+            u = MAP_V8_SELECT((map_v8i)(u < vfloor), vfloor, u);
+            exp_neg_v8(&t);
+            exp_neg_v8(&u);
+            MAP_V8_PUT(s + j, t);
+            MAP_V8_PUT(s + j + 8, u);
+        }
+        for (; j < nbp8; j += 8) {
+            map_v8 t = MAP_V8_AT(s + j) - smax;
+            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
+            exp_neg_v8(&t);
+            MAP_V8_PUT(s + j, t);
+        }
     }
     for (j = 0; j < nbp8; j += MAP_LANES) {
         const map_v4 e = MAP_V4_AT(s + j);

@@ -470,10 +470,10 @@ static void moments_into(const map_problem *pb, const double *lambda, int want_c
  * (9: more than the packed kernel takes, the matrix is read), n from 1 row
  * to several chunks (tails of 1 to 7 rows past the last whole four and
  * eight), double and float elements, with and without the covariance, one
- * and three threads, λ with zeros and one spreading the scores beyond the
- * exp kernel's floor. A pack holding other numbers changes the result (so
- * the pass did read it); a pack of other columns, or a pass with other stat
- * columns, is not used. */
+ * and three threads, λ with zeros, and λ spreading the scores beyond the
+ * exp kernel's floor or into the range of subnormal weights. A pack holding
+ * other numbers changes the result (so the pass did read it); a pack of
+ * other columns, or a pass with other stat columns, is not used. */
 static void test_packed_identical(void)
 {
     const size_t m = 11, nmax = 2 * MAP_CHUNK + 1000 + 5;
@@ -505,12 +505,15 @@ static void test_packed_identical(void)
                 MAP_CHECK(pk != NULL, "pack n=%zu k=%zu", n, k);
                 if (!pk)
                     continue;
-                for (int lam_kind = 0; lam_kind < 3; lam_kind++) {
+                for (int lam_kind = 0; lam_kind < 4; lam_kind++) {
+                    /* scores over ~3600 (below the floor) and ~720 (some
+                     * weights subnormal) */
+                    const double big = lam_kind == 2 ? 900.0 : 180.0;
                     double lambda[9];
                     for (size_t i = 0; i < k; i++)
                         lambda[i] = lam_kind == 0 ? 0.0
                                     : lam_kind == 1 ? (i % 3 == 1 ? 0.0 : 0.5 + (double)i)
-                                                    : (i == 0 ? 900.0 : 0.0); /* scores over ~3600 */
+                                                    : (i == 0 ? big : 0.0);
                     for (unsigned threads = 1; threads <= 3; threads += 2) {
                         map_solver_ws *plain = map_solver_ws_new(9, 9), *packed = map_solver_ws_new(9, 9);
                         MAP_CHECK(plain && packed && map_solver_ws_set_threads(plain, threads) == MAP_OK
