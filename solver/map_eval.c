@@ -596,15 +596,16 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
     dst->w2sum = v4_sum(&w2);
 }
 
-/* Compiled three times, for AVX-512 (eight-row vectors in one register:
- * the packed kernel's weights cost about 0.6 times the AVX2 copy's), AVX2
- * and the baseline, the copy chosen once per process by the CPU; none
+/* Compiled three times, for AVX-512 (x86-64-v4: eight-row vectors in one
+ * register, and 32 registers for four-row ones too, which the packed
+ * kernel's lane sums need at six values; its pass costs about 0.6 times the
+ * AVX2 copy's), AVX2 and the baseline, the copy chosen once per process by the CPU; none
  * contracts to FMA (ISO C mode) and the lanes fix the order of every sum, so
  * the three give the same bits. Not under
  * ThreadSanitizer, whose instrumented ifunc resolver runs before it is set
  * up and crashes. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-#define MAP_KERNEL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define MAP_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define MAP_KERNEL_CLONES
 #endif
