@@ -441,6 +441,60 @@ static inline __attribute__((always_inline)) void exp_neg_normal_v8(map_v8 *xy)
 /* At most this many packed columns (the unrolled copies). */
 #define MAP_PACK_MAX_K 8
 
+/* The weights of a block's scores s[0 .. nb − 1] (maximum smax, minimum
+ * smin) in place, eight rows at a time up to nbp8 (s has room), the rows
+ * from nb on weighted +0. When no score is more than 700 below the maximum
+ * (the usual case), every weight is a normal number: one scaling, no floor
+ * (none is below it); else the floor is applied to every score (the same
+ * values as block_impl, which applies it only when some score is below it)
+ * and the weights are scaled in two steps. The weights are formed before
+ * their sums (each independent of the others, so that their polynomial
+ * chains overlap), sixteen rows a step. */
+static inline __attribute__((always_inline)) void packed_weights(double *restrict s, size_t nb,
+                                                                 size_t nbp8, double smax,
+                                                                 double smin)
+{
+    size_t j = nb;
+    const int normal = smin - smax >= MAP_EXP_NORMAL;
+    for (; j < nbp8; j++)
+        s[j] = normal ? smax : -INFINITY; /* weight 1 (then set to 0) or 0 */
+    const map_v8 vfloor = {MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR,
+                           MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR};
+    j = 0;
+    if (normal) {
+        for (; j + 16 <= nbp8; j += 16) {
+            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+            exp_neg_normal_v8(&t);
+            exp_neg_normal_v8(&u);
+            MAP_V8_PUT(s + j, t);
+            MAP_V8_PUT(s + j + 8, u);
+        }
+        for (; j < nbp8; j += 8) {
+            map_v8 t = MAP_V8_AT(s + j) - smax;
+            exp_neg_normal_v8(&t);
+            MAP_V8_PUT(s + j, t);
+        }
+        for (j = nb; j < nbp8; j++)
+            s[j] = 0.0;
+    } else {
+        for (; j + 16 <= nbp8; j += 16) {
+            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
+            u = MAP_V8_SELECT((map_v8i)(u < vfloor), vfloor, u);
+            exp_neg_v8(&t);
+            exp_neg_v8(&u);
+            MAP_V8_PUT(s + j, t);
+            MAP_V8_PUT(s + j + 8, u);
+        }
+        for (; j < nbp8; j += 8) {
+            map_v8 t = MAP_V8_AT(s + j) - smax;
+            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
+            exp_neg_v8(&t);
+            MAP_V8_PUT(s + j, t);
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void
 block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const double *center,
                   const double *lambda, const map_eval_scratch *scr, map_partial *dst)
@@ -498,60 +552,15 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
         smax = sj > smax ? sj : smax;
         smin = sj < smin ? sj : smin;
     }
-    /* The weights are formed eight rows at a time (the pack and s have
-     * room); padding rows (zero values in the pack) get weight +0. When no
-     * score is more than 700 below the maximum (the usual case), every
-     * weight is a normal number: one scaling, no floor (none is below it);
-     * else the floor is applied to every score (the same values as
-     * block_impl, which applies it only when some score is below it) and
-     * the weights are scaled in two steps. */
+    /* The weights, eight rows at a time (the pack and s have room; padding
+     * rows, zeros in the pack, get weight +0), then their sums in lanes. */
     const size_t nbp8 = (nb + 7) / 8 * 8;
     MAP_ASSERT(b + nbp8 <= ld && nbp8 <= MAP_BLOCK);
-    const int normal = smin - smax >= MAP_EXP_NORMAL;
-    for (; j < nbp8; j++)
-        s[j] = normal ? smax : -INFINITY; /* weight 1 (then set to 0) or 0 */
-    /* Weights, their sums and the weighted sums of the columns. */
-    const map_v8 vfloor = {MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR,
-                           MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR};
+    packed_weights(s, nb, nbp8, smax, smin);
     const map_v4 zero = {0.0, 0.0, 0.0, 0.0};
     map_v4 w = zero, w2 = zero, a[MAP_PACK_MAX_K];
     for (size_t i = 0; i < k; i++)
         a[i] = zero;
-    /* The weights first (each independent of the others, so that their
-     * polynomial chains overlap), then their sums in lanes. */
-    j = 0;
-    if (normal) {
-        for (; j + 16 <= nbp8; j += 16) {
-            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
-            exp_neg_normal_v8(&t);
-            exp_neg_normal_v8(&u);
-            MAP_V8_PUT(s + j, t);
-            MAP_V8_PUT(s + j + 8, u);
-        }
-        for (; j < nbp8; j += 8) {
-            map_v8 t = MAP_V8_AT(s + j) - smax;
-            exp_neg_normal_v8(&t);
-            MAP_V8_PUT(s + j, t);
-        }
-        for (j = nb; j < nbp8; j++)
-            s[j] = 0.0;
-    } else {
-        for (; j + 16 <= nbp8; j += 16) {
-            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
-            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
-            u = MAP_V8_SELECT((map_v8i)(u < vfloor), vfloor, u);
-            exp_neg_v8(&t);
-            exp_neg_v8(&u);
-            MAP_V8_PUT(s + j, t);
-            MAP_V8_PUT(s + j + 8, u);
-        }
-        for (; j < nbp8; j += 8) {
-            map_v8 t = MAP_V8_AT(s + j) - smax;
-            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
-            exp_neg_v8(&t);
-            MAP_V8_PUT(s + j, t);
-        }
-    }
     for (j = 0; j < nbp8; j += MAP_LANES) {
         const map_v4 e = MAP_V4_AT(s + j);
         w += e;
@@ -594,6 +603,117 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
     dst->smax = smax;
     dst->wsum = wsum;
     dst->w2sum = v4_sum(&w2);
+}
+
+/* At most this many values take the two-block kernel. */
+#define MAP_PAIR_MAX_K 4
+
+/* block_packed_impl on two whole blocks at once (rows b0 … b0 + 255 and b1
+ * … b1 + 255 into *d0 and *d1), for k ≤ MAP_PAIR_MAX_K, with the same
+ * operations on each block (so the same bits). Each lane sum is a chain of
+ * dependent additions, one per four rows, whose latency bounds a loop over
+ * one block when it has few sums (2 + k, and k(k+1)/2 in the covariance);
+ * the two blocks' chains are independent, and interleaved they run at once.
+ * s0 and s1 hold MAP_BLOCK doubles each. */
+static inline __attribute__((always_inline)) void
+block_packed_pair(const map_colpack *pk, size_t b0, size_t b1, size_t k, const double *center,
+                  const double *lambda, double *restrict s0, double *restrict s1, map_partial *d0,
+                  map_partial *d1)
+{
+    const size_t ld = pk->ld;
+    const double *const x0 = pk->x + b0, *const x1 = pk->x + b1;
+    MAP_ASSERT(k <= MAP_PAIR_MAX_K && b0 + MAP_BLOCK <= ld && b1 + MAP_BLOCK <= ld
+               && d0->want_cov == d1->want_cov);
+    double lam[MAP_PAIR_MAX_K], cen[MAP_PAIR_MAX_K];
+    for (size_t i = 0; i < k; i++) {
+        lam[i] = lambda[i];
+        cen[i] = center[i];
+    }
+    /* Scores and their largest and smallest value. */
+    const map_v8 zero8 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    map_v8 m0 = zero8 - INFINITY, m1 = m0, n0 = zero8 + INFINITY, n1 = n0;
+    for (size_t j = 0; j < MAP_BLOCK; j += 8) {
+        map_v8 t0 = zero8, t1 = zero8;
+        for (size_t i = 0; i < k; i++) {
+            t0 += lam[i] * (MAP_V8_AT(x0 + i * ld + j) - cen[i]);
+            t1 += lam[i] * (MAP_V8_AT(x1 + i * ld + j) - cen[i]);
+        }
+        MAP_V8_PUT(s0 + j, t0);
+        MAP_V8_PUT(s1 + j, t1);
+        m0 = MAP_V8_SELECT((map_v8i)(t0 > m0), t0, m0);
+        m1 = MAP_V8_SELECT((map_v8i)(t1 > m1), t1, m1);
+        n0 = MAP_V8_SELECT((map_v8i)(t0 < n0), t0, n0);
+        n1 = MAP_V8_SELECT((map_v8i)(t1 < n1), t1, n1);
+    }
+    double smax0 = -INFINITY, smin0 = INFINITY, smax1 = -INFINITY, smin1 = INFINITY;
+    for (size_t l = 0; l < 8; l++) {
+        smax0 = m0[l] > smax0 ? m0[l] : smax0;
+        smin0 = n0[l] < smin0 ? n0[l] : smin0;
+        smax1 = m1[l] > smax1 ? m1[l] : smax1;
+        smin1 = n1[l] < smin1 ? n1[l] : smin1;
+    }
+    packed_weights(s0, MAP_BLOCK, MAP_BLOCK, smax0, smin0);
+    packed_weights(s1, MAP_BLOCK, MAP_BLOCK, smax1, smin1);
+    /* Sums, the two blocks' chains side by side. */
+    const map_v4 zero = {0.0, 0.0, 0.0, 0.0};
+    map_v4 w0 = zero, w20 = zero, w1 = zero, w21 = zero, a0[MAP_PAIR_MAX_K], a1[MAP_PAIR_MAX_K];
+    for (size_t i = 0; i < k; i++)
+        a0[i] = a1[i] = zero;
+    for (size_t j = 0; j < MAP_BLOCK; j += MAP_LANES) {
+        const map_v4 e0 = MAP_V4_AT(s0 + j), e1 = MAP_V4_AT(s1 + j);
+        w0 += e0;
+        w1 += e1;
+        w20 += e0 * e0;
+        w21 += e1 * e1;
+        for (size_t i = 0; i < k; i++) {
+            a0[i] += e0 * MAP_V4_AT(x0 + i * ld + j);
+            a1[i] += e1 * MAP_V4_AT(x1 + i * ld + j);
+        }
+    }
+    const double wsum0 = v4_sum(&w0), wsum1 = v4_sum(&w1);
+    double *mean0 = d0->mean, *mean1 = d1->mean;
+    for (size_t i = 0; i < k; i++) {
+        mean0[i] = v4_sum(&a0[i]) / wsum0;
+        mean1[i] = v4_sum(&a1[i]) / wsum1;
+    }
+    if (d0->want_cov) {
+        map_v4 acc0[MAP_PAIR_MAX_K * (MAP_PAIR_MAX_K + 1) / 2];
+        map_v4 acc1[MAP_PAIR_MAX_K * (MAP_PAIR_MAX_K + 1) / 2];
+        const size_t nacc = k * (k + 1) / 2;
+        for (size_t q = 0; q < nacc; q++)
+            acc0[q] = acc1[q] = zero;
+        for (size_t j = 0; j < MAP_BLOCK; j += MAP_LANES) {
+            const map_v4 e0 = MAP_V4_AT(s0 + j), e1 = MAP_V4_AT(s1 + j);
+            map_v4 c0[MAP_PAIR_MAX_K], c1[MAP_PAIR_MAX_K];
+            for (size_t i = 0; i < k; i++) {
+                c0[i] = MAP_V4_AT(x0 + i * ld + j) - mean0[i];
+                c1[i] = MAP_V4_AT(x1 + i * ld + j) - mean1[i];
+            }
+            size_t q = 0;
+            for (size_t i = 0; i < k; i++) {
+                const map_v4 ed0 = e0 * c0[i], ed1 = e1 * c1[i];
+                for (size_t l = i; l < k; l++, q++) {
+                    acc0[q] += ed0 * c0[l];
+                    acc1[q] += ed1 * c1[l];
+                }
+            }
+        }
+        double *m20 = d0->m2, *m21 = d1->m2;
+        size_t q = 0;
+        for (size_t i = 0; i < k; i++)
+            for (size_t l = i; l < k; l++, q++) {
+                const double v0 = v4_sum(&acc0[q]), v1 = v4_sum(&acc1[q]);
+                m20[i * k + l] = m20[l * k + i] = v0;
+                m21[i * k + l] = m21[l * k + i] = v1;
+            }
+    }
+    d0->count = d1->count = (double)MAP_BLOCK;
+    d0->smax = smax0;
+    d1->smax = smax1;
+    d0->wsum = wsum0;
+    d1->wsum = wsum1;
+    d0->w2sum = v4_sum(&w20);
+    d1->w2sum = v4_sum(&w21);
 }
 
 /* Compiled three times, for AVX-512 (x86-64-v4: eight-row vectors in one
@@ -658,6 +778,26 @@ static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_
     block_impl(jb->X, idx, b, nb, jb->n, k, jb->cols, jb->center, jb->lambda, p, jb->scols, scr, dst);
 }
 
+/* block_packed_pair for the job's k (≤ MAP_PAIR_MAX_K). */
+MAP_KERNEL_CLONES
+static void block_pair(const eval_job *jb, size_t b0, size_t b1, double *s0, double *s1,
+                       map_partial *d0, map_partial *d1)
+{
+#define MAP_PAIR_CASE(K)                                                                           \
+    case K:                                                                                        \
+        block_packed_pair(jb->pack, b0, b1, K, jb->center, jb->lambda, s0, s1, d0, d1);            \
+        return;
+    switch (jb->k) {
+        MAP_PAIR_CASE(1)
+        MAP_PAIR_CASE(2)
+        MAP_PAIR_CASE(3)
+        MAP_PAIR_CASE(4)
+    default:
+        MAP_ASSERT(0);
+    }
+#undef MAP_PAIR_CASE
+}
+
 /* The partial of rows [b, b+n) of idx (of X when idx is NULL), n ≥ 1, into
  * *out: blocks from b on, each merged into the running partial in order. */
 static void rows_partial(const eval_job *jb, const size_t *idx, size_t b, size_t n,
@@ -665,6 +805,32 @@ static void rows_partial(const eval_job *jb, const size_t *idx, size_t b, size_t
 {
     MAP_ASSERT(n >= 1);
     map_partial blk = {jb->p, jb->want_cov, 0.0, -INFINITY, 0.0, 0.0, scr->blk_mean, scr->blk_m2};
+    if (jb->pack && !idx && jb->k <= MAP_PAIR_MAX_K) {
+        /* Packed, few values: whole blocks two at a time (the block kernel
+         * for the last one when it is alone or short), merged in the same
+         * order. The second block's scores use the gather buffer r (unused
+         * here) and its partial the group buffers (global passes only). */
+        map_partial blk2 = {jb->p, jb->want_cov, 0.0, -INFINITY, 0.0, 0.0, scr->grp_mean, scr->grp_m2};
+        for (size_t o = 0; o < n; o += 2 * MAP_BLOCK) {
+            map_partial *first = o == 0 ? out : &blk;
+            if (n - o >= 2 * MAP_BLOCK) {
+                block_pair(jb, b + o, b + o + MAP_BLOCK, scr->s, scr->r, first, &blk2);
+                if (o > 0)
+                    map_partial_merge(out, &blk);
+                map_partial_merge(out, &blk2);
+                continue;
+            }
+            const size_t nb = n - o < MAP_BLOCK ? n - o : MAP_BLOCK;
+            block_partial(jb, NULL, b + o, nb, scr, first);
+            if (o > 0)
+                map_partial_merge(out, &blk);
+            if (n - o > MAP_BLOCK) {
+                block_partial(jb, NULL, b + o + MAP_BLOCK, n - o - MAP_BLOCK, scr, &blk);
+                map_partial_merge(out, &blk);
+            }
+        }
+        return;
+    }
     const size_t nb0 = n < MAP_BLOCK ? n : MAP_BLOCK;
     block_partial(jb, idx, b, nb0, scr, out);
     for (size_t o = nb0; o < n; o += MAP_BLOCK) {
