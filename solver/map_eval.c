@@ -357,11 +357,14 @@ typedef double map_v8 __attribute__((vector_size(8 * sizeof(double))));
 typedef int64_t map_v8i __attribute__((vector_size(8 * sizeof(int64_t))));
 typedef uint64_t map_v8u __attribute__((vector_size(8 * sizeof(uint64_t))));
 
-/* Four (eight) doubles at any 8-byte aligned address (loads and stores of
- * it are plain unaligned vector moves; a memcpy into an array element may be
- * split into halves that the next load cannot forward). */
-typedef double map_v4a __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double))));
-typedef double map_v8a __attribute__((vector_size(8 * sizeof(double)), aligned(sizeof(double))));
+/* Four (eight) doubles at any 8-byte aligned address, read or written in
+ * arrays of doubles (may_alias, as the compilers' own intrinsic vector types
+ * are): plain unaligned vector moves, where a memcpy into an array element
+ * may be split into halves that the next load cannot forward. */
+typedef double map_v4a
+    __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double)), may_alias));
+typedef double map_v8a
+    __attribute__((vector_size(8 * sizeof(double)), aligned(sizeof(double)), may_alias));
 #define MAP_V4_AT(ptr) (*(const map_v4a *)(const void *)(ptr))
 #define MAP_V4_PUT(ptr, v) (*(map_v4a *)(void *)(ptr) = (v))
 #define MAP_V8_AT(ptr) (*(const map_v8a *)(const void *)(ptr))
