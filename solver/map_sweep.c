@@ -89,6 +89,7 @@ typedef struct worker {
     unsigned char *done;
     long *near_j;
     double *near_d;
+    double *hist_z; /* chunk · k: the palettes in scale units */
     map_sweep_row scratch;
     double *scratch_buf; /* 2k + nlevel */
     pthread_t thread;
@@ -481,6 +482,8 @@ static int process_chunk_tree(sweep *sw, worker *wk, size_t c, slot *sl)
             lim = i;
             left = 1;
         }
+        for (size_t l = 0; l < k; l++)
+            wk->hist_z[i * k + l] = wk->hist_target[i * k + l] / sw->tmpl.scale[l];
     }
     size_t pub = sl->first;
     for (;;) {
@@ -512,13 +515,13 @@ static int process_chunk_tree(sweep *sw, worker *wk, size_t c, slot *sl)
         wk->done[u] = 1;
         count_computed(sw);
         if (wk->hist_ok[u]) {
-            const double *tu = wk->hist_target + (size_t)u * k;
+            const double *zu = wk->hist_z + (size_t)u * k;
             for (size_t i = 0; i < lim; i++) {
                 if (wk->done[i])
                     continue;
                 double d = 0.0;
                 for (size_t l = 0; l < k; l++) {
-                    const double z = (wk->hist_target[i * k + l] - tu[l]) / sw->tmpl.scale[l];
+                    const double z = wk->hist_z[i * k + l] - zu[l];
                     d += z * z;
                 }
                 if (d < wk->near_d[i]) { /* strict: the neighbour solved first stays */
@@ -746,6 +749,7 @@ static void worker_free(worker *wk)
     map_free(wk->done);
     map_free(wk->near_j);
     map_free(wk->near_d);
+    map_free(wk->hist_z);
     map_free(wk->scratch_buf);
 }
 
@@ -765,8 +769,9 @@ static int worker_init(sweep *sw, worker *wk)
     wk->done = map_calloc(sw->chunk, 1);
     wk->near_j = map_mallocarray(sw->chunk, sizeof *wk->near_j);
     wk->near_d = map_mallocarray(sw->chunk, sizeof *wk->near_d);
+    wk->hist_z = map_mallocarray(sw->chunk * k, sizeof *wk->hist_z);
     if (!wk->ws || !wk->hist_target || !wk->hist_lambda || !wk->hist_ok || !wk->hist_cov
-        || !wk->scratch_buf || !wk->done || !wk->near_j || !wk->near_d)
+        || !wk->scratch_buf || !wk->done || !wk->near_j || !wk->near_d || !wk->hist_z)
         return MAP_ENOMEM;
     attach(&wk->scratch, wk->scratch_buf, k, sw->nlevel, sw->cfg->mode == MAP_SWEEP_PALETTES);
     return MAP_OK;
