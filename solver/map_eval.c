@@ -621,16 +621,13 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
     dst->w2sum = v4_sum(&w2);
 }
 
-/* At most this many values take the two-block kernel. */
-#define MAP_PAIR_MAX_K 4
-
 /* block_packed_impl on two whole blocks at once (rows b0 … b0 + 255 and b1
- * … b1 + 255 into *d0 and *d1), for k ≤ MAP_PAIR_MAX_K, with the same
- * operations on each block (so the same bits). Each lane sum is a chain of
- * dependent additions, one per four rows, whose latency bounds a loop over
- * one block when it has few sums (2 + k, and k(k+1)/2 in the covariance);
- * the two blocks' chains are independent, and interleaved they run at once.
- * s0 and s1 hold MAP_BLOCK doubles each. */
+ * … b1 + 255 into *d0 and *d1), with the same operations on each block (so
+ * the same bits). Each lane sum is a chain of dependent additions, one per
+ * four rows, whose latency bounds a loop over one block when it has few sums
+ * (2 + k, and k(k+1)/2 in the covariance); the two blocks' chains are
+ * independent, and side by side in one eight-lane vector (AVX-512) they run
+ * at once for the price of one. s0 and s1 hold MAP_BLOCK doubles each. */
 static inline __attribute__((always_inline)) void
 block_packed_pair(const map_colpack *pk, size_t b0, size_t b1, size_t k, const double *center,
                   const double *lambda, double *restrict s0, double *restrict s1, map_partial *d0,
@@ -638,9 +635,9 @@ block_packed_pair(const map_colpack *pk, size_t b0, size_t b1, size_t k, const d
 {
     const size_t ld = pk->ld;
     const double *const x0 = pk->x + b0, *const x1 = pk->x + b1;
-    MAP_ASSERT(k <= MAP_PAIR_MAX_K && b0 + MAP_BLOCK <= ld && b1 + MAP_BLOCK <= ld
+    MAP_ASSERT(k <= MAP_PACK_MAX_K && b0 + MAP_BLOCK <= ld && b1 + MAP_BLOCK <= ld
                && d0->want_cov == d1->want_cov);
-    double lam[MAP_PAIR_MAX_K], cen[MAP_PAIR_MAX_K];
+    double lam[MAP_PACK_MAX_K], cen[MAP_PACK_MAX_K];
     for (size_t i = 0; i < k; i++) {
         lam[i] = lambda[i];
         cen[i] = center[i];
@@ -670,66 +667,79 @@ block_packed_pair(const map_colpack *pk, size_t b0, size_t b1, size_t k, const d
     }
     packed_weights(s0, MAP_BLOCK, MAP_BLOCK, smax0, smin0);
     packed_weights(s1, MAP_BLOCK, MAP_BLOCK, smax1, smin1);
-    /* Sums, the two blocks' chains side by side. */
-    const map_v4 zero = {0.0, 0.0, 0.0, 0.0};
-    map_v4 w0 = zero, w20 = zero, w1 = zero, w21 = zero, a0[MAP_PAIR_MAX_K], a1[MAP_PAIR_MAX_K];
+    /* Sums: four rows of each block in one eight-lane vector (block 0 in
+     * the low half, block 1 in the high half), so that each half adds what
+     * a four-lane sum of its block adds, in the same order; one register
+     * with AVX-512, two independent chains without. */
+#define MAP_PAIR_AT(p0, p1) __builtin_shufflevector(MAP_V4_AT(p0), MAP_V4_AT(p1), 0, 1, 2, 3, 4, 5, 6, 7)
+    map_v8 w = zero8, w2 = zero8, a[MAP_PACK_MAX_K];
     for (size_t i = 0; i < k; i++)
-        a0[i] = a1[i] = zero;
+        a[i] = zero8;
     for (size_t j = 0; j < MAP_BLOCK; j += MAP_LANES) {
-        const map_v4 e0 = MAP_V4_AT(s0 + j), e1 = MAP_V4_AT(s1 + j);
-        w0 += e0;
-        w1 += e1;
-        w20 += e0 * e0;
-        w21 += e1 * e1;
-        for (size_t i = 0; i < k; i++) {
-            a0[i] += e0 * MAP_V4_AT(x0 + i * ld + j);
-            a1[i] += e1 * MAP_V4_AT(x1 + i * ld + j);
-        }
+        const map_v8 e = MAP_PAIR_AT(s0 + j, s1 + j);
+        w += e;
+        w2 += e * e;
+        for (size_t i = 0; i < k; i++)
+            a[i] += e * MAP_PAIR_AT(x0 + i * ld + j, x1 + i * ld + j);
     }
-    const double wsum0 = v4_sum(&w0), wsum1 = v4_sum(&w1);
+    map_v4 h0, h1;
+#define MAP_PAIR_SUMS(v, r0, r1)                                                                   \
+    do {                                                                                           \
+        h0 = __builtin_shufflevector((v), (v), 0, 1, 2, 3);                                        \
+        h1 = __builtin_shufflevector((v), (v), 4, 5, 6, 7);                                        \
+        (r0) = v4_sum(&h0);                                                                        \
+        (r1) = v4_sum(&h1);                                                                        \
+    } while (0)
+    double wsum0, wsum1, w2sum0, w2sum1;
+    MAP_PAIR_SUMS(w, wsum0, wsum1);
+    MAP_PAIR_SUMS(w2, w2sum0, w2sum1);
     double *mean0 = d0->mean, *mean1 = d1->mean;
+    map_v8 mv[MAP_PACK_MAX_K]; /* the two blocks' means, each over its half */
     for (size_t i = 0; i < k; i++) {
-        mean0[i] = v4_sum(&a0[i]) / wsum0;
-        mean1[i] = v4_sum(&a1[i]) / wsum1;
+        double s0i, s1i;
+        MAP_PAIR_SUMS(a[i], s0i, s1i);
+        mean0[i] = s0i / wsum0;
+        mean1[i] = s1i / wsum1;
+        const map_v8 m = {mean0[i], mean0[i], mean0[i], mean0[i],
+                          mean1[i], mean1[i], mean1[i], mean1[i]};
+        mv[i] = m;
     }
     if (d0->want_cov) {
-        map_v4 acc0[MAP_PAIR_MAX_K * (MAP_PAIR_MAX_K + 1) / 2];
-        map_v4 acc1[MAP_PAIR_MAX_K * (MAP_PAIR_MAX_K + 1) / 2];
+        map_v8 acc[MAP_PACK_MAX_K * (MAP_PACK_MAX_K + 1) / 2];
         const size_t nacc = k * (k + 1) / 2;
         for (size_t q = 0; q < nacc; q++)
-            acc0[q] = acc1[q] = zero;
+            acc[q] = zero8;
         for (size_t j = 0; j < MAP_BLOCK; j += MAP_LANES) {
-            const map_v4 e0 = MAP_V4_AT(s0 + j), e1 = MAP_V4_AT(s1 + j);
-            map_v4 c0[MAP_PAIR_MAX_K], c1[MAP_PAIR_MAX_K];
-            for (size_t i = 0; i < k; i++) {
-                c0[i] = MAP_V4_AT(x0 + i * ld + j) - mean0[i];
-                c1[i] = MAP_V4_AT(x1 + i * ld + j) - mean1[i];
-            }
+            const map_v8 e = MAP_PAIR_AT(s0 + j, s1 + j);
+            map_v8 c[MAP_PACK_MAX_K];
+            for (size_t i = 0; i < k; i++)
+                c[i] = MAP_PAIR_AT(x0 + i * ld + j, x1 + i * ld + j) - mv[i];
             size_t q = 0;
             for (size_t i = 0; i < k; i++) {
-                const map_v4 ed0 = e0 * c0[i], ed1 = e1 * c1[i];
-                for (size_t l = i; l < k; l++, q++) {
-                    acc0[q] += ed0 * c0[l];
-                    acc1[q] += ed1 * c1[l];
-                }
+                const map_v8 ed = e * c[i];
+                for (size_t l = i; l < k; l++, q++)
+                    acc[q] += ed * c[l];
             }
         }
         double *m20 = d0->m2, *m21 = d1->m2;
         size_t q = 0;
         for (size_t i = 0; i < k; i++)
             for (size_t l = i; l < k; l++, q++) {
-                const double v0 = v4_sum(&acc0[q]), v1 = v4_sum(&acc1[q]);
+                double v0, v1;
+                MAP_PAIR_SUMS(acc[q], v0, v1);
                 m20[i * k + l] = m20[l * k + i] = v0;
                 m21[i * k + l] = m21[l * k + i] = v1;
             }
     }
+#undef MAP_PAIR_SUMS
+#undef MAP_PAIR_AT
     d0->count = d1->count = (double)MAP_BLOCK;
     d0->smax = smax0;
     d1->smax = smax1;
     d0->wsum = wsum0;
     d1->wsum = wsum1;
-    d0->w2sum = v4_sum(&w20);
-    d1->w2sum = v4_sum(&w21);
+    d0->w2sum = w2sum0;
+    d1->w2sum = w2sum1;
 }
 
 /* Compiled three times, for AVX-512 (x86-64-v4: eight-row vectors in one
@@ -794,7 +804,7 @@ static void block_partial(const eval_job *jb, const size_t *idx, size_t b, size_
     block_impl(jb->X, idx, b, nb, jb->n, k, jb->cols, jb->center, jb->lambda, p, jb->scols, scr, dst);
 }
 
-/* block_packed_pair for the job's k (≤ MAP_PAIR_MAX_K). */
+/* block_packed_pair for the job's k (≤ MAP_PACK_MAX_K). */
 MAP_KERNEL_CLONES
 static void block_pair(const eval_job *jb, size_t b0, size_t b1, double *s0, double *s1,
                        map_partial *d0, map_partial *d1)
@@ -808,6 +818,10 @@ static void block_pair(const eval_job *jb, size_t b0, size_t b1, double *s0, dou
         MAP_PAIR_CASE(2)
         MAP_PAIR_CASE(3)
         MAP_PAIR_CASE(4)
+        MAP_PAIR_CASE(5)
+        MAP_PAIR_CASE(6)
+        MAP_PAIR_CASE(7)
+        MAP_PAIR_CASE(8)
     default:
         MAP_ASSERT(0);
     }
@@ -821,8 +835,8 @@ static void rows_partial(const eval_job *jb, const size_t *idx, size_t b, size_t
 {
     MAP_ASSERT(n >= 1);
     map_partial blk = {jb->p, jb->want_cov, 0.0, -INFINITY, 0.0, 0.0, scr->blk_mean, scr->blk_m2};
-    if (jb->pack && !idx && jb->k <= MAP_PAIR_MAX_K) {
-        /* Packed, few values: whole blocks two at a time (the block kernel
+    if (jb->pack && !idx) {
+        /* Packed: whole blocks two at a time (the block kernel
          * for the last one when it is alone or short), merged in the same
          * order. The second block's scores use the gather buffer r (unused
          * here) and its partial the group buffers (global passes only). */
