@@ -11,6 +11,10 @@
  * fixed order, so the compiler can vectorise them and the result does not
  * depend on whether it did.
  *
+ * A sweep's passes may read its value columns packed (map_colpack) instead
+ * of gathering them: the same blocks and sums, computed straight from the
+ * columns, two blocks at a time (the packed kernel below).
+ *
  * Blocks make up chunks whose boundaries depend only on n (or, per prompt,
  * on the grouping); each chunk is reduced from empty to its own partial, and
  * the chunk partials are merged in chunk order. Which thread reduced which
@@ -344,12 +348,14 @@ block_impl(const map_matrix *X, const size_t *idx, size_t b, size_t nb, size_t e
 
 /* ---- The block kernel over packed columns ------------------------------ */
 
-/* The same block partial as block_impl, bit for bit, when the k scored
- * columns are the stat columns and lie packed (map_colpack): the scores are
- * formed four rows at a time from the columns, and the weights, their sums
- * and the centred cross-products in two fused loops over the block, with the
- * same operations on each element and the same four lanes per sum as
- * block_impl (so the same rounding). */
+/* The same block partials as block_impl, bit for bit, when the k ≤ 8
+ * scored columns are the stat columns and lie packed (map_colpack): the
+ * scores eight or sixteen rows at a time straight from the columns, the
+ * weights in a loop of their own (packed_weights), then the lane sums and
+ * the centred cross-products, with the same operations on each element and
+ * the same four lanes per sum as block_impl (so the same rounding); whole
+ * blocks two at a time where two are left (block_packed_pair), the last
+ * one or a short one alone (block_packed_impl). */
 
 /* Eight rows at a time where the work is per element (the weights): two
  * independent halves for the scheduler, or one register with AVX-512. */
