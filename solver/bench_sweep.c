@@ -66,10 +66,10 @@ int main(int argc, char **argv)
     const unsigned cpus = map_sweep_cpus();
     printf("%s: %zu samples; %ld random conservative palettes per run; %u CPUs\n", file, X.n,
            nrows, cpus);
-    printf("(CPU ms/solve: process CPU time per row, all threads: a figure that does not depend\n"
+    printf("(CPU us/solve: process CPU time per row, all threads: a figure that does not depend\n"
            " on other load on the machine; solves/s is wall-clock throughput)\n");
     printf("%-7s %-8s %10s %10s %12s %9s  %s\n", "values", "threads", "seconds", "solves/s",
-           "CPU ms/solve", "optimal", "verdicts");
+           "CPU us/solve", "optimal", "verdicts");
     const size_t ks[2] = {3, 6};
     int status = 0;
     for (size_t t = 0; t < 2; t++) {
@@ -110,9 +110,9 @@ int main(int argc, char **argv)
                 status = 1;
                 continue;
             }
-            printf("%-7zu %-8u %10.3f %10.1f %12.3f %9zu  infeasible %zu, boundary %zu, other %zu\n",
+            printf("%-7zu %-8u %10.3f %10.1f %12.1f %9zu  infeasible %zu, boundary %zu, other %zu\n",
                    k, sum.threads, sum.seconds, (double)sum.delivered / sum.seconds,
-                   1e3 * cpu / (double)sum.delivered,
+                   1e6 * cpu / (double)sum.delivered,
                    sum.status_count[MAP_SOLVE_OPTIMAL], sum.status_count[MAP_SOLVE_INFEASIBLE],
                    sum.status_count[MAP_SOLVE_BOUNDARY],
                    sum.status_count[MAP_SOLVE_NOT_CONVERGED] + sum.status_count[MAP_SOLVE_STALLED]);
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         const map_problem pb = {X, k, cols, NULL, scale, absmax, NULL};
         const map_sweep_uniform u = {k, lo, hi, 2024};
         const map_sweep_warm rules[2] = {MAP_SWEEP_WARM_NONE, MAP_SWEEP_WARM_NEAREST};
-        const char *const names[2] = {"cold (none)", "nearest in chunk"};
+        const char *const names[2] = {"cold (none)", "nearest (tree order)"};
         for (int w = 0; w < 2; w++) {
             map_sweep_config cfg;
             map_sweep_config_default(&cfg);
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
                 status = 1;
                 continue;
             }
-            printf("  %-17s %.2f Newton iterations per optimal row, %.1f solves/s\n", names[w],
+            printf("  %-21s %.2f Newton iterations per optimal row, %.1f solves/s\n", names[w],
                    tl.optimal ? tl.iterations / (double)tl.optimal : 0.0,
                    (double)sum.delivered / sum.seconds);
         }

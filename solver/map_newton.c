@@ -141,15 +141,54 @@ static double kkt_measure(const map_problem *pb, const map_solver_params *par, c
     return worst;
 }
 
+/* At most this many free values take the exact test of rcond_surely_above. */
+#define MAP_RCOND_EXACT_MAX 8
+
+/* Whether the reciprocal condition 1/(‖A‖₁‖A⁻¹‖₁) of A = L Lᵀ (L in the
+ * lower triangle of the row-major h, nf ≤ MAP_RCOND_EXACT_MAX; anorm =
+ * ‖A‖₁) is surely above 1e3·ε: ‖A⁻¹‖₁ from L⁻¹ exactly, with a factor 2 for
+ * rounding. GSL's estimate is then above 1e3·ε too, since the ‖A⁻¹‖₁ it
+ * estimates is a lower bound (‖A⁻¹x‖₁ for some ‖x‖₁ ≤ 1), computed to a
+ * relative error of about cond·ε, here below 1/2000. */
+static int rcond_surely_above(const double *h, size_t nf, double anorm)
+{
+    double li[MAP_RCOND_EXACT_MAX * MAP_RCOND_EXACT_MAX]; /* L⁻¹, lower triangle */
+    for (size_t c = 0; c < nf; c++)
+        for (size_t r = c; r < nf; r++) {
+            double v = r == c ? 1.0 : 0.0;
+            for (size_t t = c; t < r; t++)
+                v -= h[r * nf + t] * li[t * nf + c];
+            li[r * nf + c] = v / h[r * nf + r];
+        }
+    double ainv = 0.0; /* ‖A⁻¹‖₁, (A⁻¹)_ij = Σ_m≥max(i,j) (L⁻¹)_mi (L⁻¹)_mj */
+    for (size_t j = 0; j < nf; j++) {
+        double col = 0.0;
+        for (size_t i = 0; i < nf; i++) {
+            double v = 0.0;
+            for (size_t m = i > j ? i : j; m < nf; m++)
+                v += li[m * nf + i] * li[m * nf + j];
+            col += fabs(v);
+        }
+        ainv = fmax(ainv, col);
+    }
+    return isfinite(ainv) && ainv > 0.0 && (1.0 / anorm) / ainv > 2e3 * DBL_EPSILON;
+}
+
 /* Cholesky of the free-set Hessian in the scaled variables y_i = λ_i·scale_i,
  * D⁻¹ Σ_FF D⁻¹ with D = diag(scale) (close to a correlation matrix), in
  * ws->hff, regularised with a growing multiple of I if it is not positive
- * definite. Returns the reciprocal condition estimate (0 if hopeless). */
-static double factor_free(const map_problem *pb, const map_moments *a, size_t nf, map_solver_ws *ws)
+ * definite (GSL's reciprocal condition estimate at most 1e3·ε). Returns that
+ * estimate (0 if hopeless; negative when regularised) when want_rcond; else
+ * ±1 when the exact test of rcond_surely_above makes the estimate needless
+ * (the same factor, the same decision, for the Newton steps, which use the
+ * factor alone). */
+static double factor_free(const map_problem *pb, const map_moments *a, size_t nf, map_solver_ws *ws,
+                          int want_rcond)
 {
     const size_t k = pb->k;
     double tau = 0.0;
     for (int attempt = 0; attempt < 12; attempt++) {
+        double colsum[MAP_RCOND_EXACT_MAX] = {0.0};
         for (size_t r = 0; r < nf; r++) {
             const size_t ir = ws->freeidx[r];
             for (size_t c = 0; c < nf; c++) {
@@ -157,9 +196,18 @@ static double factor_free(const map_problem *pb, const map_moments *a, size_t nf
                 ws->hff[r * nf + c] = a->cov[ir * k + ic] / (pb->scale[ir] * pb->scale[ic]);
             }
             ws->hff[r * nf + r] += tau;
+            if (nf <= MAP_RCOND_EXACT_MAX)
+                for (size_t c = 0; c < nf; c++)
+                    colsum[c] += fabs(ws->hff[r * nf + c]);
         }
+        double anorm = 0.0;
+        for (size_t c = 0; c < nf && nf <= MAP_RCOND_EXACT_MAX; c++)
+            anorm = fmax(anorm, colsum[c]);
         gsl_matrix_view H = gsl_matrix_view_array(ws->hff, nf, nf);
         if (gsl_linalg_cholesky_decomp1(&H.matrix) == GSL_SUCCESS) {
+            if (!want_rcond && nf <= MAP_RCOND_EXACT_MAX && anorm > 0.0
+                && rcond_surely_above(ws->hff, nf, anorm))
+                return tau > 0.0 ? -1.0 : 1.0;
             double rcond = 0.0;
             gsl_vector_view w = gsl_vector_view_array(ws->work3, 3 * nf);
             if (gsl_linalg_cholesky_rcond(&H.matrix, &rcond, &w.vector) != GSL_SUCCESS)
@@ -266,7 +314,7 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
             }
         }
         if (nf > 0) {
-            rcond = factor_free(pb, &cur, nf, ws);
+            rcond = factor_free(pb, &cur, nf, ws, 0);
             gsl_matrix_view L = gsl_matrix_view_array(ws->hff, nf, nf);
             gsl_vector_view rhs = gsl_vector_view_array(ws->work3, nf);
             for (size_t r = 0; r < nf; r++)
@@ -276,12 +324,19 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
                 dir[ws->freeidx[r]] = ws->work3[r] / pb->scale[ws->freeidx[r]];
         }
         /* Polishing: when the Newton step itself is already negligible, λ is
-         * as precise as the step would make it; the pass is saved. */
+         * as precise as the step would make it; the pass is saved.
+         * Negligible: at most 1e-9 in scale units, and for each component
+         * at most 1e-8 of itself (plus 1e-13 in scale units), so that a
+         * small λ_i is as precise relative to itself as the others. */
         if (polishing) {
             double next = 0.0;
-            for (size_t i = 0; i < k; i++)
-                next = fmax(next, fabs(fmax(0.0, lambda[i] + dir[i]) - lambda[i]) * pb->scale[i]);
-            if (next <= 1e-9) {
+            int relative = 1;
+            for (size_t i = 0; i < k; i++) {
+                const double di = fabs(fmax(0.0, lambda[i] + dir[i]) - lambda[i]);
+                next = fmax(next, di * pb->scale[i]);
+                relative &= di <= 1e-8 * lambda[i] + 1e-13 / pb->scale[i];
+            }
+            if (next <= 1e-9 && relative) {
                 status = MAP_SOLVE_OPTIMAL;
                 last_step = next; /* how far λ still is from λ*, to first order */
                 sol->iterations = it; /* this step is not taken */
@@ -359,13 +414,20 @@ int map_newton_run(const map_problem *pb, const map_solver_params *par, const do
     for (size_t i = 0; i < k; i++)
         if (grad[i] <= threshold(pb, par, i))
             ws->freeidx[nf++] = i;
-    out->tight_rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
-    /* Final free set and conditioning at the returned λ. */
+    out->tight_rcond = nf ? factor_free(pb, &cur, nf, ws, 1) : 1.0;
+    size_t tight[MAP_MAX_K];
+    const size_t ntight = nf;
+    memcpy(tight, ws->freeidx, nf * sizeof *tight);
+    /* Final free set and conditioning at the returned λ: the same
+     * factorisation when it is the tight set (the usual case). */
     nf = 0;
     for (size_t i = 0; i < k; i++)
         if (lambda[i] > 0.0 || grad[i] < 0.0)
             ws->freeidx[nf++] = i;
-    rcond = nf ? factor_free(pb, &cur, nf, ws) : 1.0;
+    if (nf == ntight && memcmp(tight, ws->freeidx, nf * sizeof *tight) == 0)
+        rcond = out->tight_rcond;
+    else
+        rcond = nf ? factor_free(pb, &cur, nf, ws, 1) : 1.0;
 
     /* Σ(λ) at the returned λ stays in the workspace for callers that
      * predict a neighbour's λ from it (map_solver_ws_final_cov). */

@@ -56,8 +56,37 @@ void map_exp_neg_array(const double *x, double *y, size_t n);
  * max(1, |v*|)); margins within it of zero are zero to the data's rounding. */
 #define MAP_MARGIN_RESOLUTION 1e-12
 
+/* The k value columns of a matrix as doubles, one column after another (n
+ * rows each, then zeros up to ld, a multiple of 8): what the passes of
+ * a sweep read instead of gathering the columns out of each row, since its
+ * values are the same for every palette. Widening a float is exact, so a
+ * pass over the pack gives the bits of a pass over the matrix. */
+typedef struct map_colpack {
+    const void *src; /* the X->x or X->xf it was packed from */
+    size_t n, ld, k;
+    size_t cols[MAP_MAX_K];
+    double *x; /* k · ld doubles */
+} map_colpack;
+
+/* At most this many bytes are packed (n · k · 8): above it a sweep reads
+ * the matrix itself (a pass over that much data is bound by memory anyway,
+ * and the copy would cost as much memory as a matrix of k columns). */
+#define MAP_COLPACK_MAX_BYTES ((size_t)64 << 20)
+
+/* The pack of columns cols[0 .. k−1] of X, or NULL when X is empty, the pack
+ * would exceed MAP_COLPACK_MAX_BYTES or memory is short (the caller then
+ * goes on without one). Free with map_colpack_free (NULL is a no-op). */
+map_colpack *map_colpack_new(const map_matrix *X, size_t k, const size_t *cols);
+void map_colpack_free(map_colpack *pk);
+
+/* Lets ws's global passes whose scored and summarised columns are exactly
+ * pk's (in order) read pk instead of X (borrowed: pk must outlive its use;
+ * NULL: none). Results are the same bits either way. */
+void map_solver_ws_set_colpack(map_solver_ws *ws, const map_colpack *pk);
+
 struct map_solver_ws {
     size_t kmax, pmax;
+    const map_colpack *pack; /* borrowed; NULL: passes read the matrix */
     /* evaluation: threads scratch sets (scr[0] the caller's), one chunk
      * slot for the inline path, MAP_EVAL_MAX_CHUNKS slots when threads > 1,
      * and the pool, started on the first pass that has work for it */

@@ -30,6 +30,10 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler must be able to set 
  * again (a signal handler cannot signal a condition variable). */
 #define POLL_NS 20000000L
 
+/* The least fraction of a neighbour's λ_l > 0 that a warm start keeps (see
+ * warm_start). */
+#define WARM_KEEP 0.3
+
 /* Chunks in flight per worker (the reorder window). */
 #define WINDOW_PER_THREAD 4
 
@@ -80,6 +84,12 @@ typedef struct worker {
     double warm[MAP_MAX_K]; /* the predicted warm start */
     double chol[MAP_MAX_K * MAP_MAX_K];
     unsigned char *hist_ok; /* chunk */
+    /* process_chunk_tree: per row of the chunk, solved yet, and the nearest
+     * optimal solved row (−1: none) with its squared distance */
+    unsigned char *done;
+    long *near_j;
+    double *near_d;
+    double *hist_z; /* chunk · k: the palettes in scale units */
     map_sweep_row scratch;
     double *scratch_buf; /* 2k + nlevel */
     pthread_t thread;
@@ -94,6 +104,7 @@ typedef struct sweep {
     map_solver_params par;
     map_feas_params fp;
     double ref[MAP_MAX_K]; /* λ mode: reference means of the chosen values (the centre) */
+    map_colpack *pack;     /* the k columns packed for every worker's passes, or NULL */
 
     int threaded;
     pthread_mutex_t lock;
@@ -157,41 +168,25 @@ static void attach(map_sweep_row *row, double *buf, size_t k, size_t nlevel, int
 
 /* ------------------------------------------------------------ one row */
 
-/* The earlier row of the chunk whose λ warm-starts row i, per cfg->warm;
- * −1: cold. */
-static long warm_row(const sweep *sw, const worker *wk, size_t i, const double *target)
+/* The earlier row of the chunk whose λ warm-starts row i in row order:
+ * the previous one when it was optimal and cfg->warm is
+ * MAP_SWEEP_WARM_PREVIOUS; −1: cold. (MAP_SWEEP_WARM_NEAREST orders the
+ * chunk's rows itself: process_chunk_tree.) */
+static long warm_row(const sweep *sw, const worker *wk, size_t i)
 {
-    if (i == 0 || sw->cfg->warm == MAP_SWEEP_WARM_NONE)
+    if (i == 0 || sw->cfg->warm != MAP_SWEEP_WARM_PREVIOUS)
         return -1;
-    const size_t k = sw->k;
-    if (sw->cfg->warm == MAP_SWEEP_WARM_PREVIOUS)
-        return wk->hist_ok[i - 1] ? (long)(i - 1) : -1;
-    long best = -1;
-    double best_d = INFINITY;
-    for (size_t j = i; j-- > 0;) {
-        if (!wk->hist_ok[j])
-            continue;
-        double d = 0.0;
-        for (size_t l = 0; l < k; l++) {
-            const double z = (target[l] - wk->hist_target[j * k + l]) / sw->tmpl.scale[l];
-            d += z * z;
-        }
-        if (d < best_d) { /* strict: on ties the later row (seen first) stays */
-            best_d = d;
-            best = (long)j;
-        }
-    }
-    return best;
+    return wk->hist_ok[i - 1] ? (long)(i - 1) : -1;
 }
 
-/* The warm start of row i (NULL: cold): the neighbour's λ_n moved by the
+/* The warm start from row j of the chunk (NULL when j < 0: cold): its λ_n moved by the
  * first-order change of λ* with the targets (MATH.md §5: dλ_F/dc_F = Σ_FF⁻¹
- * on the free set F = {λ_n,l > 0}), projected onto λ ≥ 0; the neighbour's
+ * on the free set F = {λ_n,l > 0}), each component kept at WARM_KEEP of the
+ * neighbour's at least; the neighbour's
  * λ itself when Σ_FF is not numerically positive definite. Costs no pass:
  * Σ is the one the neighbour's solve ended with. */
-static const double *warm_start(const sweep *sw, worker *wk, size_t i, const double *target)
+static const double *warm_start(const sweep *sw, worker *wk, long j, const double *target)
 {
-    const long j = warm_row(sw, wk, i, target);
     if (j < 0)
         return NULL;
     const size_t k = sw->k;
@@ -231,9 +226,14 @@ static const double *warm_start(const sweep *sw, worker *wk, size_t i, const dou
             v -= L[t * nf + r] * y[t];
         y[r] = v / L[r * nf + r];
     }
+    /* A component moved below WARM_KEEP of the neighbour's value is held
+     * there rather than projected to 0: at λ_l = 0 with μ_l above its
+     * target, l is held at its bound (ε-active) until the others have moved,
+     * and such rows took more Newton iterations than a cold start (6.6 vs
+     * 5.6 on the real data); held above 0 it stays free. */
     memcpy(wk->warm, lam, k * sizeof *lam);
     for (size_t r = 0; r < nf; r++)
-        wk->warm[fi[r]] = fmax(0.0, lam[fi[r]] + y[r] / sc[fi[r]]);
+        wk->warm[fi[r]] = fmax(WARM_KEEP * lam[fi[r]], lam[fi[r]] + y[r] / sc[fi[r]]);
     return wk->warm;
 }
 
@@ -245,6 +245,10 @@ static int all_finite(const double *x, size_t n)
     return 1;
 }
 
+static int row_target(sweep *sw, worker *wk, size_t r, size_t i, map_error *err);
+static int solve_row(sweep *sw, worker *wk, size_t r, size_t i, long j, map_sweep_row *out,
+                     map_error *err);
+
 /* Solves or evaluates row r, the i-th of its chunk, into out (whose arrays
  * are attached) and records it in the worker's history. */
 static int compute_row(sweep *sw, worker *wk, size_t r, size_t i, map_sweep_row *out,
@@ -252,7 +256,6 @@ static int compute_row(sweep *sw, worker *wk, size_t r, size_t i, map_sweep_row 
 {
     const map_sweep_config *cfg = sw->cfg;
     const size_t k = sw->k;
-    double *const target = wk->hist_target + i * k;
     double *const lambda = (double *)out->lambda;
     double *const level = (double *)out->level;
     map_problem pb = sw->tmpl;
@@ -296,16 +299,43 @@ static int compute_row(sweep *sw, worker *wk, size_t r, size_t i, map_sweep_row 
         return MAP_OK;
     }
 
-    int rc = cfg->gen(cfg->gen_ctx, r, target, err);
+    int rc = row_target(sw, wk, r, i, err);
+    if (rc)
+        return rc;
+    return solve_row(sw, wk, r, i, warm_row(sw, wk, i), out, err);
+}
+
+/* Generates row r's palette (the i-th of its chunk) into the history. */
+static int row_target(sweep *sw, worker *wk, size_t r, size_t i, map_error *err)
+{
+    const size_t k = sw->k;
+    double *const target = wk->hist_target + i * k;
+    const int rc = sw->cfg->gen(sw->cfg->gen_ctx, r, target, err);
     if (rc)
         return rc;
     for (size_t l = 0; l < k; l++)
         if (!isfinite(target[l]))
             return map_error_set(err, MAP_EDATA, "target %zu is not finite", l + 1);
+    return MAP_OK;
+}
+
+/* Solves row r, the i-th of its chunk, whose palette is in the history,
+ * warm-started from the chunk's row j (j < 0: cold), into out (arrays
+ * attached), and records it in the history. */
+static int solve_row(sweep *sw, worker *wk, size_t r, size_t i, long j, map_sweep_row *out,
+                     map_error *err)
+{
+    const size_t k = sw->k;
+    double *const target = wk->hist_target + i * k;
+    double *const lambda = (double *)out->lambda;
+    double *const level = (double *)out->level;
+    map_problem pb = sw->tmpl;
+    out->row = r;
+    wk->hist_ok[i] = 0;
     pb.target = target;
-    const double *init = warm_start(sw, wk, i, target);
+    const double *init = warm_start(sw, wk, j, target);
     map_result *res = &wk->res;
-    rc = map_solve_palette(&pb, &sw->par, &sw->fp, init, wk->ws, res, err);
+    int rc = map_solve_palette(&pb, &sw->par, &sw->fp, init, wk->ws, res, err);
     if (rc)
         return rc;
     memcpy((double *)out->target, target, k * sizeof *target);
@@ -381,12 +411,139 @@ static size_t chunk_end(const sweep *sw, size_t c)
     return hi < sw->cfg->nrows ? hi : sw->cfg->nrows;
 }
 
+/* Counts one computed row (deliverable or not). */
+static void count_computed(sweep *sw)
+{
+    if (!sw->threaded) {
+        sw->sum.computed++;
+        return;
+    }
+    pthread_mutex_lock(&sw->lock);
+    sw->sum.computed++;
+    pthread_mutex_unlock(&sw->lock);
+}
+
+/* Publishes the rows of sl from *pub on that are done (done[r − lo]) and
+ * contiguous, up to end: under the lock when threaded, else handed to the
+ * caller at once. Returns non-zero when the callback failed. */
+static int publish_done(sweep *sw, slot *sl, const unsigned char *done, size_t lo, size_t end,
+                        size_t *pub)
+{
+    const size_t from = *pub;
+    while (*pub < end && done[*pub - lo])
+        ++*pub;
+    if (*pub == from)
+        return 0;
+    if (sw->threaded) {
+        pthread_mutex_lock(&sw->lock);
+        sl->ready = *pub - sl->first;
+        pthread_cond_signal(&sw->ready_cond);
+        pthread_mutex_unlock(&sw->lock);
+        return 0;
+    }
+    for (size_t r = from; r < *pub; r++) {
+        if (deliver(sw, &sl->rows[r - sl->first]))
+            return 1;
+        progress(sw, r + 1);
+    }
+    return 0;
+}
+
+/* Chunk c of a palette sweep with MAP_SWEEP_WARM_NEAREST: every palette of
+ * the chunk first, then the rows in an order that follows the palettes
+ * (Prim's on the chunk): each next the unsolved row nearest (in scale units)
+ * to an optimal solved one, warm-started from that row (ties: the lowest
+ * row, and the neighbour solved first); with none yet, the lowest unsolved
+ * row, cold. Each row's neighbour is then nearer than the nearest earlier
+ * row in row order: on 2000 conservative palettes of the real data, 3.29
+ * Newton iterations a row instead of 3.44 (3 values), 4.09 instead of 4.24
+ * (6 values). The order depends on the chunk's palettes and verdicts only.
+ * Rows are published as soon as they are contiguous from sl->first. A
+ * failure at row r (generator or solver) is recorded and the chunk's rows
+ * before r are still computed. Returns as process_chunk. */
+static int process_chunk_tree(sweep *sw, worker *wk, size_t c, slot *sl)
+{
+    const size_t lo = c * sw->chunk, hi = chunk_end(sw, c), k = sw->k;
+    const size_t s = sw->cfg->start_row;
+    size_t lim = hi - lo; /* rows lo + lim on are not computed */
+    int left = 0;
+    map_error e;
+    for (size_t i = 0; i < lim; i++) {
+        wk->hist_ok[i] = 0;
+        wk->done[i] = 0;
+        wk->near_j[i] = -1;
+        wk->near_d[i] = INFINITY;
+    }
+    for (size_t i = 0; i < lim; i++) {
+        map_error_clear(&e);
+        const int rc = row_target(sw, wk, lo + i, i, &e);
+        if (rc) {
+            record_error(sw, lo + i, rc, &e);
+            lim = i;
+            left = 1;
+        }
+        for (size_t l = 0; l < k; l++)
+            wk->hist_z[i * k + l] = wk->hist_target[i * k + l] / sw->tmpl.scale[l];
+    }
+    size_t pub = sl->first;
+    for (;;) {
+        if (should_stop(sw))
+            return 1;
+        const size_t limit = atomic_load(&sw->limit);
+        if (limit < lo + lim) {
+            lim = limit > lo ? limit - lo : 0;
+            left = 1;
+        }
+        long u = -1;
+        for (size_t i = 0; i < lim; i++)
+            if (!wk->done[i] && (u < 0 || wk->near_d[i] < wk->near_d[u]))
+                u = (long)i;
+        if (u < 0)
+            break;
+        const size_t r = lo + (size_t)u;
+        map_sweep_row *row = r >= s ? &sl->rows[r - sl->first] : &wk->scratch;
+        map_error_clear(&e);
+        const int rc = solve_row(sw, wk, r, (size_t)u, wk->near_j[u], row, &e);
+        if (rc) {
+            if (!e.code)
+                map_error_set(&e, rc, "the solver failed (code %d)", rc);
+            record_error(sw, r, rc, &e);
+            lim = (size_t)u; /* the rows before it are still computed */
+            left = 1;
+            continue;
+        }
+        wk->done[u] = 1;
+        count_computed(sw);
+        if (wk->hist_ok[u]) {
+            const double *zu = wk->hist_z + (size_t)u * k;
+            for (size_t i = 0; i < lim; i++) {
+                if (wk->done[i])
+                    continue;
+                double d = 0.0;
+                for (size_t l = 0; l < k; l++) {
+                    const double z = wk->hist_z[i * k + l] - zu[l];
+                    d += z * z;
+                }
+                if (d < wk->near_d[i]) { /* strict: the neighbour solved first stays */
+                    wk->near_d[i] = d;
+                    wk->near_j[i] = u;
+                }
+            }
+        }
+        if (publish_done(sw, sl, wk->done, lo, lo + lim, &pub))
+            return 1;
+    }
+    return left || lo + lim < hi;
+}
+
 /* Computes chunk c into sl (its first row is max(chunk start, start_row)).
  * Rows are published one by one: under the lock when threaded, else handed
  * to the caller at once. Returns non-zero when the chunk was left unfinished
  * (stop, cancellation, an error or the callback). */
 static int process_chunk(sweep *sw, worker *wk, size_t c, slot *sl)
 {
+    if (sw->cfg->mode == MAP_SWEEP_PALETTES && sw->cfg->warm == MAP_SWEEP_WARM_NEAREST)
+        return process_chunk_tree(sw, wk, c, sl);
     const size_t lo = c * sw->chunk, hi = chunk_end(sw, c);
     const size_t s = sw->cfg->start_row;
     for (size_t r = chunk_begin(sw, c); r < hi; r++) {
@@ -589,6 +746,10 @@ static void worker_free(worker *wk)
     map_free(wk->hist_lambda);
     map_free(wk->hist_cov);
     map_free(wk->hist_ok);
+    map_free(wk->done);
+    map_free(wk->near_j);
+    map_free(wk->near_d);
+    map_free(wk->hist_z);
     map_free(wk->scratch_buf);
 }
 
@@ -598,13 +759,19 @@ static int worker_init(sweep *sw, worker *wk)
     wk->sw = sw;
     const size_t k = sw->k, per = 2 * k + sw->nlevel;
     wk->ws = map_solver_ws_new(k, sw->nlevel > k ? sw->nlevel : k);
+    if (wk->ws)
+        map_solver_ws_set_colpack(wk->ws, sw->pack);
     wk->hist_target = map_mallocarray(sw->chunk * k, sizeof *wk->hist_target);
     wk->hist_lambda = map_mallocarray(sw->chunk * k, sizeof *wk->hist_lambda);
     wk->hist_ok = map_calloc(sw->chunk, 1);
     wk->hist_cov = map_mallocarray(sw->chunk * k * k, sizeof *wk->hist_cov);
     wk->scratch_buf = map_mallocarray(per, sizeof *wk->scratch_buf);
+    wk->done = map_calloc(sw->chunk, 1);
+    wk->near_j = map_mallocarray(sw->chunk, sizeof *wk->near_j);
+    wk->near_d = map_mallocarray(sw->chunk, sizeof *wk->near_d);
+    wk->hist_z = map_mallocarray(sw->chunk * k, sizeof *wk->hist_z);
     if (!wk->ws || !wk->hist_target || !wk->hist_lambda || !wk->hist_ok || !wk->hist_cov
-        || !wk->scratch_buf)
+        || !wk->scratch_buf || !wk->done || !wk->near_j || !wk->near_d || !wk->hist_z)
         return MAP_ENOMEM;
     attach(&wk->scratch, wk->scratch_buf, k, sw->nlevel, sw->cfg->mode == MAP_SWEEP_PALETTES);
     return MAP_OK;
@@ -683,6 +850,11 @@ int map_sweep_run(const map_sweep_config *cfg, map_sweep_summary *summary, map_e
     sw->threaded = nthreads > 1;
     sw->window = sw->threaded ? (size_t)WINDOW_PER_THREAD * nthreads : 1;
 
+    /* The chosen columns packed once for all palettes (global normalisation;
+     * none when memory is short or the data too big: the passes then read
+     * the matrix, to the same bits). */
+    if (!cfg->problem->groups)
+        sw->pack = map_colpack_new(&cfg->problem->data, sw->k, cfg->problem->cols);
     const size_t per = 2 * sw->k + sw->nlevel;
     worker *wk = map_calloc(nthreads, sizeof *wk);
     sw->slots = map_calloc(sw->window, sizeof *sw->slots);
@@ -762,6 +934,7 @@ int map_sweep_run(const map_sweep_config *cfg, map_sweep_summary *summary, map_e
     }
     map_free(sw->slots);
     map_free(wk);
+    map_colpack_free(sw->pack);
     map_free(sw);
     return code;
 }

@@ -18,8 +18,9 @@
  * Determinism. Rows are cut into chunks of a fixed size (cfg.chunk, default
  * MAP_SWEEP_CHUNK = 64) by row number alone: chunk c holds rows
  * [c·chunk, (c+1)·chunk). A worker takes a whole chunk and solves its rows in
- * order; the first row of a chunk always starts cold (λ = 0), each later row
- * may warm-start from an earlier row of the same chunk (cfg.warm): that
+ * order (MAP_SWEEP_WARM_NEAREST: in an order that follows the palettes);
+ * the first row of a chunk always starts cold (λ = 0), each later row
+ * may warm-start from a row of the same chunk solved before it (cfg.warm): that
  * row's λ moved to first order by Σ_FF⁻¹ (c − c_row) on its free set, with
  * the Σ its own solve ended with (no extra pass). So every
  * row's computation is fixed by the row number and the configuration, and
@@ -68,9 +69,11 @@ typedef enum map_sweep_warm {
     MAP_SWEEP_WARM_NONE = 0,     /* every row cold (λ = 0) */
     MAP_SWEEP_WARM_PREVIOUS = 1, /* from the previous row's λ in the chunk when that row was
                                     optimal, else cold (grids: neighbours are adjacent) */
-    MAP_SWEEP_WARM_NEAREST = 2   /* from the λ of the earlier optimal row of the chunk whose
-                                    palette is nearest in scale units (ties: the latest);
-                                    cold if none (random sources) */
+    MAP_SWEEP_WARM_NEAREST = 2   /* the chunk's rows solved in the order of a spanning tree
+                                    over its palettes (Prim's, in scale units): each next the
+                                    unsolved row nearest to an optimal solved one, from that
+                                    one's λ (ties: the lowest row, the neighbour solved
+                                    first); cold if none (random sources) */
 } map_sweep_warm;
 
 /* Fills out (k entries) with row's palette or λ. Called concurrently from

@@ -1,6 +1,7 @@
 /* map_workspace.c — the solver's workspace: one allocation per buffer, sized
  * once for the largest problem, reused by every evaluation and Newton step;
- * and its evaluation threads (map_solver_ws_set_threads). */
+ * its evaluation threads (map_solver_ws_set_threads); and the packed value
+ * columns a sweep's passes may read (map_colpack). */
 #include <gsl/gsl_errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -150,6 +151,44 @@ int map_solver_ws_set_threads(map_solver_ws *ws, unsigned threads)
     ws->threads = threads;
     return MAP_OK;
 }
+
+map_colpack *map_colpack_new(const map_matrix *X, size_t k, const size_t *cols)
+{
+    if (X->n == 0 || k == 0 || k > MAP_MAX_K || !map_matrix_has_data(X))
+        return NULL;
+    const size_t ld = (X->n + 7) / 8 * 8;
+    if (ld > MAP_COLPACK_MAX_BYTES / sizeof(double) / k)
+        return NULL;
+    map_colpack *pk = map_calloc(1, sizeof *pk);
+    double *x = map_calloc(k * ld, sizeof *x); /* the padding is zeros */
+    if (!pk || !x) {
+        map_free(pk);
+        map_free(x);
+        return NULL;
+    }
+    pk->src = X->xf ? (const void *)X->xf : (const void *)X->x;
+    pk->n = X->n;
+    pk->ld = ld;
+    pk->k = k;
+    pk->x = x;
+    memcpy(pk->cols, cols, k * sizeof *cols);
+    for (size_t i = 0; i < k; i++) {
+        double *col = x + i * ld;
+        for (size_t j = 0; j < X->n; j++)
+            col[j] = map_matrix_at(X, j, cols[i]);
+    }
+    return pk;
+}
+
+void map_colpack_free(map_colpack *pk)
+{
+    if (!pk)
+        return;
+    map_free(pk->x);
+    map_free(pk);
+}
+
+void map_solver_ws_set_colpack(map_solver_ws *ws, const map_colpack *pk) { ws->pack = pk; }
 
 void map_solver_ws_free(map_solver_ws *ws)
 {

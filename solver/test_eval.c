@@ -1,7 +1,7 @@
 /* test_eval.c — the evaluation pass: the exp kernel's accuracy against a
  * long-double exp; the pass's Λ, μ, Σ, ESS against a long-double two-pass
- * computation on adversarial data; and bit-identical results for any thread
- * count, global and per prompt. */
+ * computation on adversarial data; bit-identical results for any thread
+ * count, global and per prompt; and the same bits from packed columns. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -449,6 +449,142 @@ static void test_float_matrix(void)
     free(start);
 }
 
+/* One map_eval_moments at λ into *o (k ≤ 9 values; covariance when want_cov). */
+typedef struct moments_out {
+    double logz, mean[9], cov[81], ess, wmax;
+} moments_out;
+
+static void moments_into(const map_problem *pb, const double *lambda, int want_cov,
+                         map_solver_ws *ws, moments_out *o)
+{
+    memset(o, 0, sizeof *o);
+    map_moments mo = {0.0, o->mean, o->cov, 0.0, 0.0};
+    map_eval_moments(pb, lambda, pb->k, pb->cols, want_cov, ws, &mo);
+    o->logz = mo.logz_c;
+    o->ess = mo.ess;
+    o->wmax = mo.max_weight;
+}
+
+/* The packed columns a sweep's passes read (map_colpack) give the bits of
+ * the pass over the matrix itself: k = 1 … 9 values in a permuted order
+ * (9: more than the packed kernel takes, the matrix is read), n from 1 row
+ * to several chunks (tails of 1 to 7 rows past the last whole four and
+ * eight), double and float elements, with and without the covariance, one
+ * and three threads, λ with zeros, and λ spreading the scores beyond the
+ * exp kernel's floor or into the range of subnormal weights. A pack holding
+ * other numbers changes the result (so the pass did read it); a pack of
+ * other columns, or a pass with other stat columns, is not used. */
+static void test_packed_identical(void)
+{
+    const size_t m = 11, nmax = 2 * MAP_CHUNK + 1000 + 5;
+    double *x = malloc(nmax * m * sizeof *x);
+    float *xf = malloc(nmax * m * sizeof *xf);
+    MAP_CHECK(x && xf, "allocation");
+    if (!x || !xf) {
+        free(x);
+        free(xf);
+        return;
+    }
+    uint64_t st = 99;
+    for (size_t j = 0; j < nmax * m; j++) {
+        xf[j] = (float)(4.0 * uniform(&st) - 1.0);
+        x[j] = (double)xf[j] + 1e-9 * uniform(&st);
+    }
+    const size_t cols_all[9] = {7, 2, 9, 0, 5, 10, 3, 8, 1};
+    const double target[9] = {0.5, 1.0, -0.25, 0.75, 0.1, 1.5, 0.0, 0.3, 0.9};
+    const double scale[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const size_t ns[] = {1, 3, 5, 8, 13, 255, 257, 2312, 2 * MAP_CHUNK + 1000 + 5};
+    size_t checked = 0;
+    for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++) {
+        const size_t n = ns[ni];
+        for (size_t k = 1; k <= 9; k++) {
+            for (int fl = 0; fl < 2; fl++) {
+                const map_matrix X = {n, m, m, fl ? NULL : x, fl ? xf : NULL};
+                map_problem pb = {X, k, cols_all, target, scale, NULL, NULL};
+                map_colpack *pk = map_colpack_new(&X, k, cols_all);
+                MAP_CHECK(pk != NULL, "pack n=%zu k=%zu", n, k);
+                if (!pk)
+                    continue;
+                for (int lam_kind = 0; lam_kind < 4; lam_kind++) {
+                    /* scores over ~3600 (below the floor) and ~720 (some
+                     * weights subnormal) */
+                    const double big = lam_kind == 2 ? 900.0 : 180.0;
+                    double lambda[9];
+                    for (size_t i = 0; i < k; i++)
+                        lambda[i] = lam_kind == 0 ? 0.0
+                                    : lam_kind == 1 ? (i % 3 == 1 ? 0.0 : 0.5 + (double)i)
+                                                    : (i == 0 ? big : 0.0);
+                    for (unsigned threads = 1; threads <= 3; threads += 2) {
+                        map_solver_ws *plain = map_solver_ws_new(9, 9), *packed = map_solver_ws_new(9, 9);
+                        MAP_CHECK(plain && packed && map_solver_ws_set_threads(plain, threads) == MAP_OK
+                                      && map_solver_ws_set_threads(packed, threads) == MAP_OK,
+                                  "workspaces");
+                        if (plain && packed) {
+                            map_solver_ws_set_colpack(packed, pk);
+                            for (int want_cov = 0; want_cov < 2; want_cov++) {
+                                moments_out a, b;
+                                moments_into(&pb, lambda, want_cov, plain, &a);
+                                moments_into(&pb, lambda, want_cov, packed, &b);
+                                MAP_CHECK(memcmp(&a, &b, sizeof a) == 0 && isfinite(a.logz),
+                                          "packed pass: n=%zu k=%zu %s λ%d threads %u cov %d: logz "
+                                          "%.17g vs %.17g",
+                                          n, k, fl ? "float" : "double", lam_kind, threads, want_cov,
+                                          a.logz, b.logz);
+                                checked++;
+                            }
+                        }
+                        map_solver_ws_free(plain);
+                        map_solver_ws_free(packed);
+                    }
+                }
+                map_colpack_free(pk);
+            }
+        }
+    }
+    fprintf(stderr, "  %zu packed passes bit-identical to the matrix's\n", checked);
+
+    /* The pass reads the pack (k ≤ 8): other numbers in it change Λ; a pack
+     * of other columns, or other stat columns, leave it unread. */
+    const size_t n = 1000, k = 3;
+    const map_matrix X = {n, m, m, x, NULL};
+    map_problem pb = {X, k, cols_all, target, scale, NULL, NULL};
+    const double lambda[3] = {1.0, 0.5, 2.0};
+    map_colpack *pk = map_colpack_new(&X, k, cols_all);
+    map_colpack *other = map_colpack_new(&X, k, cols_all + 1);
+    map_solver_ws *ws = map_solver_ws_new(k, m);
+    MAP_CHECK(pk && other && ws, "pack and workspace");
+    if (pk && other && ws) {
+        moments_out a, b, c;
+        moments_into(&pb, lambda, 1, ws, &a);
+        pk->x[5] += 1.0; /* row 5 of the first column */
+        map_solver_ws_set_colpack(ws, pk);
+        moments_into(&pb, lambda, 1, ws, &b);
+        MAP_CHECK(a.logz != b.logz, "a changed pack changes the pass (it is read)");
+        map_solver_ws_set_colpack(ws, other);
+        other->x[5] += 1.0;
+        moments_into(&pb, lambda, 1, ws, &c);
+        MAP_CHECK(memcmp(&a, &c, sizeof a) == 0, "a pack of other columns is not read");
+        /* Levels of other stat columns: the matrix is read. */
+        const size_t lev_cols[2] = {7, 4};
+        double lev_a[2], lev_b[2];
+        map_error err;
+        map_solver_ws_set_colpack(ws, NULL);
+        MAP_CHECK(map_levels(&pb, lambda, 2, lev_cols, ws, lev_a, &err) == MAP_OK, "levels");
+        map_solver_ws_set_colpack(ws, pk);
+        MAP_CHECK(map_levels(&pb, lambda, 2, lev_cols, ws, lev_b, &err) == MAP_OK, "levels");
+        MAP_CHECK(memcmp(lev_a, lev_b, sizeof lev_a) == 0, "other stat columns: the pack is not read");
+    }
+    /* Nothing to pack: an empty matrix. */
+    const map_matrix empty = {0, m, m, x, NULL};
+    MAP_CHECK(map_colpack_new(&empty, k, cols_all) == NULL, "no pack of no rows");
+    map_colpack_free(NULL);
+    map_colpack_free(pk);
+    map_colpack_free(other);
+    map_solver_ws_free(ws);
+    free(x);
+    free(xf);
+}
+
 int main(void)
 {
     MAP_RUN(test_exp_accuracy);
@@ -457,5 +593,6 @@ int main(void)
     MAP_RUN(test_wide_stats);
     MAP_RUN(test_small_inline);
     MAP_RUN(test_float_matrix);
+    MAP_RUN(test_packed_identical);
     return map_test_finish();
 }

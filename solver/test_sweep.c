@@ -1,7 +1,8 @@
 /* test_sweep.c — the sweep engine: identical output for 1, 2 and 3 threads,
  * rows in input order, warm-started rows against cold single solves, random
  * verdicts against single solves, cancellation (every delivered row complete
- * and contiguous), resume (exactly the missing rows, bit-identical), λ-cloud
+ * and contiguous), resume (exactly the missing rows, bit-identical), the
+ * same for nearest-neighbour warm starts (rows solved in palette order), λ-cloud
  * rows against map_evaluate / map_levels and an independent long-double
  * computation, errors, and the generators; on the MAP paper's samples
  * ($MAP_SHARED/datasets/map-opt1.3b-hh.csv, skipped when absent) random
@@ -599,6 +600,130 @@ static void test_errors(void)
     free(c.rows);
 }
 
+/* A box of conservative-like palettes for the nearest-neighbour tests, and
+ * its generator failing (a NaN target) at row 45. */
+static double box_lo[K], box_hi[K];
+static map_sweep_uniform box;
+
+static int gen_box_bad(const void *ctx, size_t row, double *out, map_error *err)
+{
+    const int rc = map_sweep_uniform_gen(ctx, row, out, err);
+    if (row == 45)
+        out[1] = NAN;
+    return rc;
+}
+
+static void nearest_config(map_sweep_config *cfg, collector *c, unsigned threads, size_t chunk)
+{
+    map_sweep_config_default(cfg);
+    cfg->problem = &tmpl;
+    cfg->nrows = 150;
+    cfg->gen = map_sweep_uniform_gen;
+    cfg->gen_ctx = &box;
+    cfg->warm = MAP_SWEEP_WARM_NEAREST;
+    cfg->chunk = chunk;
+    cfg->threads = threads;
+    cfg->on_row = collect;
+    cfg->row_ctx = c;
+}
+
+/* Nearest-neighbour warm starts solve a chunk's rows in an order that
+ * follows the palettes (a spanning tree over them), not in row order: the
+ * rows still arrive in row order, bit-identical for 1, 2 and 3 threads and
+ * on resume from any row (the chunk's rows before it recomputed, not
+ * delivered); a cancelled sweep delivers complete rows contiguous from its
+ * first; a generator failing at row 45 gives rows 0–44 and an error naming
+ * row 45, for one and three threads; a callback failure stops the sweep. */
+static void test_nearest_order(void)
+{
+    const map_matrix X = {N, M, M, data, NULL};
+    map_error err;
+    MAP_CHECK(map_sweep_kind_bounds(MAP_SWEEP_CONSERVATIVE, &X, K, cols, box_lo, box_hi, &err)
+                  == MAP_OK,
+              "bounds: %s", err.msg);
+    box = (map_sweep_uniform){K, box_lo, box_hi, 4242u};
+    collector full;
+    memset(&full, 0, sizeof full);
+    map_sweep_config cfg;
+    nearest_config(&cfg, &full, 1, 16);
+    MAP_CHECK(run(&cfg, NULL, &err) == MAP_OK && full.count == 150 && !full.out_of_order,
+              "full run: %s", err.msg);
+    for (unsigned threads = 2; threads <= 3; threads++) {
+        collector c;
+        memset(&c, 0, sizeof c);
+        nearest_config(&cfg, &c, threads, 16);
+        MAP_CHECK(run(&cfg, NULL, &err) == MAP_OK && c.count == 150 && !c.out_of_order,
+                  "%u threads: %s", threads, err.msg);
+        for (size_t r = 0; r < c.count && r < full.count; r++)
+            MAP_CHECK(rec_eq(&c.rows[r], &full.rows[r]), "row %zu: %u threads", r, threads);
+        free(c.rows);
+    }
+    const size_t starts[] = {1, 16, 37, 149};
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
+        for (unsigned threads = 1; threads <= 2; threads++) {
+            collector c;
+            memset(&c, 0, sizeof c);
+            c.expect = starts[i];
+            nearest_config(&cfg, &c, threads, 16);
+            cfg.start_row = starts[i];
+            map_sweep_summary sum;
+            MAP_CHECK(run(&cfg, &sum, &err) == MAP_OK && c.count == 150 - starts[i]
+                          && !c.out_of_order && sum.computed == c.count + starts[i] % 16,
+                      "resume at %zu (%u threads): %zu rows, %zu computed", starts[i], threads,
+                      c.count, sum.computed);
+            for (size_t r = 0; r < c.count; r++)
+                MAP_CHECK(rec_eq(&c.rows[r], &full.rows[starts[i] + r]), "resumed row %zu",
+                          starts[i] + r);
+            free(c.rows);
+        }
+    /* Cancelled at row 40: chunks of 4 rows, so that no more than 40 + 4
+     * (window) · 3 (threads) · 4 + 4 rows can be computed by then. */
+    collector full4;
+    memset(&full4, 0, sizeof full4);
+    nearest_config(&cfg, &full4, 1, 4);
+    run(&cfg, NULL, &err);
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        atomic_int cancel;
+        atomic_init(&cancel, 0);
+        collector c;
+        memset(&c, 0, sizeof c);
+        c.cancel = &cancel;
+        c.cancel_after = 40;
+        nearest_config(&cfg, &c, threads, 4);
+        cfg.cancel = &cancel;
+        map_sweep_summary sum;
+        MAP_CHECK(run(&cfg, &sum, &err) == MAP_OK && sum.cancelled && c.count >= 40
+                      && c.count < 150 && !c.out_of_order && sum.next_row == c.count,
+                  "cancelled (%u threads): %zu rows", threads, c.count);
+        for (size_t r = 0; r < c.count && r < full4.count; r++)
+            MAP_CHECK(rec_eq(&c.rows[r], &full4.rows[r]), "delivered row %zu complete", r);
+        free(c.rows);
+    }
+    free(full4.rows);
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        collector c;
+        memset(&c, 0, sizeof c);
+        nearest_config(&cfg, &c, threads, 16);
+        cfg.gen = gen_box_bad;
+        map_sweep_summary sum;
+        const int rc = run(&cfg, &sum, &err);
+        MAP_CHECK(rc == MAP_EDATA && strstr(err.msg, "row 45") != NULL && c.count == 45
+                      && sum.next_row == 45 && !c.out_of_order,
+                  "bad row (%u threads): %d %s (%zu rows)", threads, rc, err.msg, c.count);
+        /* Rows of other chunks are the full run's. */
+        for (size_t r = 0; r < c.count && r < 32; r++)
+            MAP_CHECK(rec_eq(&c.rows[r], &full.rows[r]), "row %zu before the failure", r);
+        free(c.rows);
+        memset(&c, 0, sizeof c);
+        nearest_config(&cfg, &c, threads, 16);
+        c.fail_after = 30;
+        MAP_CHECK(run(&cfg, &sum, &err) == MAP_ENOMEM && c.count == 30 && sum.delivered == 30,
+                  "callback stops (%u threads): %zu rows", threads, c.count);
+        free(c.rows);
+    }
+    free(full.rows);
+}
+
 /* Every allocation failing in turn (one thread: the injection counter is
  * not thread-safe): MAP_ENOMEM, never a crash or a leak, and the rows
  * delivered before the failure are the full run's. */
@@ -821,6 +946,7 @@ int main(void)
     MAP_RUN(test_resume);
     MAP_RUN(test_lambda_cloud);
     MAP_RUN(test_errors);
+    MAP_RUN(test_nearest_order);
     MAP_RUN(test_alloc_failures);
     MAP_RUN(test_real_data);
     return map_test_finish();
