@@ -9,8 +9,8 @@
 #                   install missing packages, build, run the benchmark of the built binary
 #                   (tests/bench/bench_cli.sh: whole commands against a summation pass and the
 #                   MAP reference procedure in PyTorch and in C, at n = 10^7, or 10^6 with
-#                   --quick) and print its
-#                   Markdown table
+#                   --quick) and print its Markdown table, then the HTTP service's load
+#                   figures (tests/bench/bench_serve.sh: wrk against /api/solve)
 #
 # Environment: BUILD_DIR (default build), CI=true adds -Dwerror=true, FUZZ_SECONDS (default
 # 50: per fuzz target; 0 skips the fuzz runs).
@@ -163,6 +163,9 @@ case "${1:-}" in
     test) install_missing; build; run_tests ;;
     bench) shift; install_missing; install_missing "${BENCH_PACKAGES[@]}"; build
            MAPSOLVE_BIN="${BUILD_DIR:-build}/cli/mapsolve" MAP_BENCH_DIR="${BUILD_DIR:-build}/tests" \
-               MAP_SHARED="${MAP_SHARED:-../shared}" bash tests/bench/bench_cli.sh "$@" ;;
+               MAP_SHARED="${MAP_SHARED:-../shared}" bash tests/bench/bench_cli.sh "$@"
+           echo
+           MAPSOLVE_BIN="${BUILD_DIR:-build}/cli/mapsolve" MAP_SHARED="${MAP_SHARED:-../shared}" \
+               bash tests/bench/bench_serve.sh ;;
     *) echo "usage: ./dev.sh demo|test|bench [--quick]" >&2; exit 2 ;;
 esac
