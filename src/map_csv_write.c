@@ -8,6 +8,7 @@
 #include <csv.h>
 
 #include "map_csv_write.h"
+#include "map_number.h"
 
 struct map_csv_writer {
     FILE *out;
@@ -89,8 +90,9 @@ int map_csv_number(map_csv_writer *w, double x)
         return rc;
     w->blank = 0;
     errno = 0;
-    const int n = isinf(x) ? fputs(x > 0 ? "inf" : "-inf", w->out) : fprintf(w->out, "%.17g", x);
-    return n < 0 ? fail(w) : MAP_OK;
+    char text[MAP_G17_MAX];
+    const size_t len = map_number_g17(x, text); /* printf's "%.17g" ("inf", "-inf" too) */
+    return fwrite(text, 1, len, w->out) != len ? fail(w) : MAP_OK;
 }
 
 int map_csv_count(map_csv_writer *w, size_t x)

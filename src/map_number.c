@@ -21,7 +21,9 @@
 
 #include <assert.h>
 #include <float.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "map_common.h"
@@ -222,4 +224,118 @@ int map_number_parse(const char *s, size_t len, double *out)
     if (parse_fast(s, len, out))
         return 0;
     return map_parse_double(s, out);
+}
+
+/* ---- "%.17g" ------------------------------------------------------------ */
+
+__extension__ typedef unsigned __int128 g17_u128;
+
+/* 10^i, exact in 128 bits for i ≤ 38. */
+static g17_u128 pow10_u128(int i)
+{
+    g17_u128 v = 1;
+    while (i-- > 0)
+        v *= 10;
+    return v;
+}
+
+/* x·10^p for x = m·2^-s (m < 2^53, 0 ≤ s ≤ 120) and 0 ≤ p ≤ 22, so that
+ * m·10^p < 2^127: *fl its floor, returns 1 when rounding it to the nearest
+ * integer (ties to even) goes up, else 0. */
+static int scaled_floor(uint64_t m, int s, int p, uint64_t *fl)
+{
+    const g17_u128 n = (g17_u128)m * pow10_u128(p);
+    if (s == 0) {
+        *fl = (uint64_t)n;
+        return 0;
+    }
+    const g17_u128 one = 1;
+    const g17_u128 q = n >> s;
+    const g17_u128 r = n & ((one << s) - 1), half = one << (s - 1);
+    *fl = (uint64_t)q;
+    return r > half || (r == half && (q & 1));
+}
+
+size_t map_number_g17(double x, char buf[MAP_G17_MAX])
+{
+    const double ax = fabs(x);
+    if (!(ax >= 1e-6 && ax < 1e16)) /* zero, tiny, huge, inf, nan: printf */
+        return (size_t)snprintf(buf, MAP_G17_MAX, "%.17g", x);
+    int e2 = 0;
+    const double fr = frexp(ax, &e2); /* ax = fr·2^e2, fr in [0.5, 1) */
+    const uint64_t m = (uint64_t)ldexp(fr, 53);
+    const int s = 53 - e2; /* ax = m·2^-s; 1e-6 ≤ ax < 1e16: 0 < s ≤ 73 */
+    /* E with 10^E ≤ ax < 10^(E+1) exactly: the floor of ax·10^(16−E) is in
+     * [10^16, 10^17). The estimate from log10 may be one off: correct it. */
+    int E = (int)floor(log10(ax));
+    uint64_t D = 0;
+    int up = 0, found = 0;
+    for (int tries = 0; tries < 3 && !found; tries++) {
+        const int p = 16 - E;
+        if (p < 0 || p > 22 || s > 120)
+            return (size_t)snprintf(buf, MAP_G17_MAX, "%.17g", x);
+        up = scaled_floor(m, s, p, &D);
+        if (D >= UINT64_C(100000000000000000))
+            E++;
+        else if (D < UINT64_C(10000000000000000))
+            E--;
+        else
+            found = 1;
+    }
+    if (!found)
+        return (size_t)snprintf(buf, MAP_G17_MAX, "%.17g", x);
+    /* Rounded to 17 digits; a carry to 10^17 is 10^16 at the next exponent
+     * (printf's %e does the same). */
+    D += (uint64_t)up;
+    if (D == UINT64_C(100000000000000000)) {
+        D = UINT64_C(10000000000000000);
+        E++;
+    }
+    char dig[17];
+    for (int i = 16; i >= 0; i--) {
+        dig[i] = (char)('0' + D % 10);
+        D /= 10;
+    }
+    int nd = 17; /* %g drops trailing zeros */
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    size_t o = 0;
+    if (x < 0)
+        buf[o++] = '-';
+    if (E >= -4 && E < 17) {
+        /* Fixed: E + 1 digits before the point (or "0." and −E−1 zeros). */
+        if (E < 0) {
+            buf[o++] = '0';
+            buf[o++] = '.';
+            for (int i = 0; i < -E - 1; i++)
+                buf[o++] = '0';
+            for (int i = 0; i < nd; i++)
+                buf[o++] = dig[i];
+        } else {
+            for (int i = 0; i <= E; i++)
+                buf[o++] = i < 17 ? dig[i] : '0';
+            if (nd > E + 1) {
+                buf[o++] = '.';
+                for (int i = E + 1; i < nd; i++)
+                    buf[o++] = dig[i];
+            }
+        }
+    } else {
+        /* Exponential: d.ddd…e±XX (at least two exponent digits). */
+        buf[o++] = dig[0];
+        if (nd > 1) {
+            buf[o++] = '.';
+            for (int i = 1; i < nd; i++)
+                buf[o++] = dig[i];
+        }
+        buf[o++] = 'e';
+        buf[o++] = E < 0 ? '-' : '+';
+        const int ae = E < 0 ? -E : E;
+        if (ae >= 100)
+            buf[o++] = (char)('0' + ae / 100);
+        buf[o++] = (char)('0' + ae / 10 % 10);
+        buf[o++] = (char)('0' + ae % 10);
+    }
+    buf[o] = '\0';
+    return o;
 }

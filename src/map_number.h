@@ -1,9 +1,14 @@
-/* map_number.h — fast exact parsing of decimal numbers in data cells.
+/* map_number.h — fast exact conversions between decimal text and doubles:
+ * parsing of data cells, and the "%.17g" formatting of output numbers.
  *
- * Accepts exactly what map_parse_double accepts and returns the same bits
- * (the correctly rounded double that strtod gives in the C locale); it only
- * gets there faster for the common case of a short decimal ("0.123456",
- * "-12.5e3"). Anything else is handed to map_parse_double.
+ * The parser accepts exactly what map_parse_double accepts and returns the
+ * same bits (the correctly rounded double that strtod gives in the C
+ * locale); it only gets there faster for the common case of a short decimal
+ * ("0.123456", "-12.5e3"). Anything else is handed to map_parse_double.
+ *
+ * The formatter writes exactly the bytes of printf's "%.17g" (C locale);
+ * it gets there faster for numbers from 1e-6 to 1e16 in magnitude, and
+ * hands anything else to snprintf.
  */
 #ifndef MAP_NUMBER_H
 #define MAP_NUMBER_H
@@ -16,5 +21,14 @@
  * accepted). Returns 0 and sets *out (an output parameter), or -1 and leaves
  * *out alone. Thread-safe; allocates nothing. */
 int map_number_parse(const char *s, size_t len, double *out);
+
+/* The longest text map_number_g17 writes, with its NUL. */
+#define MAP_G17_MAX 32
+
+/* Writes x as printf's "%.17g" would (17 significant digits, correctly
+ * rounded, trailing zeros removed; "inf", "-inf", "nan" as printf writes
+ * them) into buf, NUL-terminated, and returns its length. Thread-safe;
+ * allocates nothing. */
+size_t map_number_g17(double x, char buf[MAP_G17_MAX]);
 
 #endif

@@ -1,7 +1,10 @@
 /* test_number.c — map_number_parse against strtod: the same accept/reject
  * verdict as map_parse_double and the same bits as strtod, on fixed hard
  * cases (2^53 neighbours, halfway cases, subnormals, the Clinger limits,
- * overflow) and on millions of random decimal strings of every shape.
+ * overflow) and on millions of random decimal strings of every shape; and
+ * map_number_g17 against snprintf's "%.17g", byte for byte, on millions of
+ * doubles: random bits, every magnitude, the neighbours of powers of ten,
+ * and dyadic numbers whose 18th digit is a tie.
  */
 #include <errno.h>
 #include <float.h>
@@ -181,12 +184,71 @@ static void test_integers(void)
     }
 }
 
+static long g17_bad;
+
+static void g17_one(double x)
+{
+    char fast[MAP_G17_MAX], ref[64];
+    const size_t n = map_number_g17(x, fast);
+    snprintf(ref, sizeof ref, "%.17g", x);
+    if ((strcmp(fast, ref) != 0 || n != strlen(ref)) && ++g17_bad <= 20)
+        MAP_CHECK(0, "%a: map_number_g17 '%s' (%zu), printf '%s'", x, fast, n, ref);
+}
+
+static void test_g17(void)
+{
+    static const double fixed[] = {0.0, -0.0, 1.0, -1.0, 0.1, 1e-6, 1e16, 9999999999999998.0,
+                                   9999999999999999.0, 1e-5, 0.0001, 0.00012345, 123456789.0,
+                                   0.30000000000000004, 2.5, 1e15, 1.5e-6, 5e-324, DBL_MAX,
+                                   -DBL_MIN, 1e-7, 1e17, 12345678901234567.0};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        g17_one(fixed[i]);
+    g17_one(INFINITY);
+    g17_one(-INFINITY);
+    g17_one(NAN);
+    /* The neighbours of every power of ten in and around the fast range. */
+    for (int e = -8; e <= 18; e++) {
+        double v = pow(10.0, e), lo = v, hi = v;
+        for (int k = 0; k < 40; k++) {
+            g17_one(lo);
+            g17_one(hi);
+            g17_one(-hi);
+            lo = nextafter(lo, 0.0);
+            hi = nextafter(hi, INFINITY);
+        }
+    }
+    /* Dyadic numbers m·2^-s: their decimal expansions end in 5, so some
+     * have a tie at the 18th digit. */
+    for (uint64_t m = 1; m < 4000; m += 1)
+        for (int s = 0; s <= 70; s++)
+            g17_one(ldexp((double)m, -s));
+    for (long i = 0; i < 300000; i++) {
+        const uint64_t m = (rnd() >> 11) | 1; /* odd 53-bit */
+        g17_one(ldexp((double)m, -(int)below(110)));
+    }
+    /* Random magnitudes over the fast range and beyond. */
+    for (long i = 0; i < 1000000; i++) {
+        const double u = (double)(rnd() >> 11) / 9007199254740992.0;
+        const double v = pow(10.0, -8.0 + 26.0 * u) * (rnd() & 1 ? -1.0 : 1.0);
+        g17_one(v);
+    }
+    /* Random bit patterns (every exponent, subnormals, inf and nan). */
+    for (long i = 0; i < 200000; i++) {
+        const uint64_t b = rnd();
+        double v;
+        memcpy(&v, &b, sizeof v);
+        g17_one(v);
+    }
+    MAP_CHECK(g17_bad == 0, "%ld of the doubles differ from printf", g17_bad);
+}
+
 int main(void)
 {
     MAP_RUN(test_fixed);
     MAP_RUN(test_random_grammar);
     MAP_RUN(test_random_printed);
     MAP_RUN(test_integers);
+    MAP_RUN(test_g17);
     MAP_CHECK(mismatches == 0, "%d mismatches in all", mismatches);
     fprintf(stderr, "%ld strings compared with strtod\n", compared);
     return map_test_finish();
