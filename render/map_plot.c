@@ -1,12 +1,13 @@
 /* map_plot.c — the drawing of map_plot.h's charts with cairo (the only
- * file of mapsolve that touches cairo): layout, grid, ticks, series, marks,
+ * file of mapsolve that calls cairo, through the table of map_cairo.h,
+ * loaded at the first plot): layout, grid, ticks, series, marks,
  * a legend and labels placed where they cover least, the title, on one
  * page written as SVG (with <title> and <desc> text added) or PNG to a
  * callback. The model, ticks and files are in map_chart.c. */
 #include "map_plot_internal.h"
 
-#include <cairo-svg.h>
-#include <cairo.h>
+#include "map_cairo.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,40 +50,40 @@ static double fy(const frame *f, double y)
     return f->bottom - (y - f->ylo) / (f->yhi - f->ylo) * (f->bottom - f->top);
 }
 
-static void set_rgb(cairo_t *cr, map_rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
+static void set_rgb(cairo_t *cr, map_rgb c) { map_cairo.cairo_set_source_rgb(cr, c.r, c.g, c.b); }
 
 static void font(cairo_t *cr, double size, int bold)
 {
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+    map_cairo.cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
+    map_cairo.cairo_set_font_size(cr, size);
 }
 
 static double text_width(cairo_t *cr, const char *s)
 {
     cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
+    map_cairo.cairo_text_extents(cr, s, &e);
     return e.x_advance;
 }
 
 /* Writes s with its baseline at y; align 0 left, 0.5 centred, 1 right of x. */
 static void text_at(cairo_t *cr, double x, double y, double align, const char *s)
 {
-    cairo_move_to(cr, x - align * text_width(cr, s), y);
-    cairo_show_text(cr, s);
+    map_cairo.cairo_move_to(cr, x - align * text_width(cr, s), y);
+    map_cairo.cairo_show_text(cr, s);
 }
 
 /* As text_at, with a white halo so it reads over lines and fills. */
 static void text_halo(cairo_t *cr, double x, double y, double align, const char *s, map_rgb c)
 {
-    cairo_move_to(cr, x - align * text_width(cr, s), y);
-    cairo_text_path(cr, s);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_set_line_width(cr, 3.2);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_stroke_preserve(cr);
+    map_cairo.cairo_move_to(cr, x - align * text_width(cr, s), y);
+    map_cairo.cairo_text_path(cr, s);
+    map_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+    map_cairo.cairo_set_line_width(cr, 3.2);
+    map_cairo.cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    map_cairo.cairo_stroke_preserve(cr);
     set_rgb(cr, c);
-    cairo_fill(cr);
+    map_cairo.cairo_fill(cr);
 }
 
 /* Extends [*lo, *hi] by v when v is finite. */
@@ -184,54 +185,54 @@ static void layout(cairo_t *cr, const map_chart *c, frame *f)
 static void draw_axes(cairo_t *cr, const map_chart *c, const frame *f)
 {
     /* grid */
-    cairo_set_line_width(cr, 0.8);
-    cairo_set_source_rgb(cr, 0.90, 0.90, 0.90);
+    map_cairo.cairo_set_line_width(cr, 0.8);
+    map_cairo.cairo_set_source_rgb(cr, 0.90, 0.90, 0.90);
     for (size_t i = 0; i < f->nxt; i++) {
         const double x = round(fx(f, f->xt[i])) + 0.5;
-        cairo_move_to(cr, x, f->top);
-        cairo_line_to(cr, x, f->bottom);
+        map_cairo.cairo_move_to(cr, x, f->top);
+        map_cairo.cairo_line_to(cr, x, f->bottom);
     }
     for (size_t i = 0; i < f->nyt; i++) {
         const double y = round(fy(f, f->yt[i])) + 0.5;
-        cairo_move_to(cr, f->left, y);
-        cairo_line_to(cr, f->right, y);
+        map_cairo.cairo_move_to(cr, f->left, y);
+        map_cairo.cairo_line_to(cr, f->right, y);
     }
-    cairo_stroke(cr);
+    map_cairo.cairo_stroke(cr);
     /* ticks and their labels */
     set_rgb(cr, ink);
-    cairo_set_line_width(cr, 1.0);
+    map_cairo.cairo_set_line_width(cr, 1.0);
     font(cr, 12.5, 0);
     for (size_t i = 0; i < f->nxt; i++) {
         char b[48];
         const double x = round(fx(f, f->xt[i])) + 0.5;
-        cairo_move_to(cr, x, f->bottom);
-        cairo_line_to(cr, x, f->bottom + 5.0);
-        cairo_stroke(cr);
+        map_cairo.cairo_move_to(cr, x, f->bottom);
+        map_cairo.cairo_line_to(cr, x, f->bottom + 5.0);
+        map_cairo.cairo_stroke(cr);
         map_plot_tick_label(f->xt[i], f->xstep, b, sizeof b);
         text_at(cr, x, f->bottom + 20.0, 0.5, b);
     }
     for (size_t i = 0; i < f->nyt; i++) {
         char b[48];
         const double y = round(fy(f, f->yt[i])) + 0.5;
-        cairo_move_to(cr, f->left - 5.0, y);
-        cairo_line_to(cr, f->left, y);
-        cairo_stroke(cr);
+        map_cairo.cairo_move_to(cr, f->left - 5.0, y);
+        map_cairo.cairo_line_to(cr, f->left, y);
+        map_cairo.cairo_stroke(cr);
         map_plot_tick_label(f->yt[i], f->ystep, b, sizeof b);
         text_at(cr, f->left - 8.0, y + 4.5, 1.0, b);
     }
     /* the frame */
-    cairo_set_line_width(cr, 1.0);
-    cairo_rectangle(cr, round(f->left) + 0.5, round(f->top) + 0.5, round(f->right - f->left),
+    map_cairo.cairo_set_line_width(cr, 1.0);
+    map_cairo.cairo_rectangle(cr, round(f->left) + 0.5, round(f->top) + 0.5, round(f->right - f->left),
                     round(f->bottom - f->top));
-    cairo_stroke(cr);
+    map_cairo.cairo_stroke(cr);
     /* axis labels */
     font(cr, 14.5, 0);
     text_at(cr, 0.5 * (f->left + f->right), f->bottom + 48.0, 0.5, c->xlabel);
-    cairo_save(cr);
-    cairo_translate(cr, 28.0, 0.5 * (f->top + f->bottom));
-    cairo_rotate(cr, -M_PI / 2.0);
+    map_cairo.cairo_save(cr);
+    map_cairo.cairo_translate(cr, 28.0, 0.5 * (f->top + f->bottom));
+    map_cairo.cairo_rotate(cr, -M_PI / 2.0);
     text_at(cr, 0.0, 0.0, 0.5, c->ylabel);
-    cairo_restore(cr);
+    map_cairo.cairo_restore(cr);
     /* title and subtitle */
     /* a title wider than the page is set smaller, down to 12 pt */
     font(cr, 18.0, 1);
@@ -247,30 +248,30 @@ static void draw_axes(cairo_t *cr, const map_chart *c, const frame *f)
 
 static void marker(cairo_t *cr, double x, double y, double r, map_rgb c, int hollow)
 {
-    cairo_new_sub_path(cr);
-    cairo_arc(cr, x, y, r, 0.0, 2.0 * M_PI);
+    map_cairo.cairo_new_sub_path(cr);
+    map_cairo.cairo_arc(cr, x, y, r, 0.0, 2.0 * M_PI);
     if (hollow) {
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_fill_preserve(cr);
+        map_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+        map_cairo.cairo_fill_preserve(cr);
         set_rgb(cr, c);
-        cairo_set_line_width(cr, 1.5);
-        cairo_stroke(cr);
+        map_cairo.cairo_set_line_width(cr, 1.5);
+        map_cairo.cairo_stroke(cr);
     } else {
         set_rgb(cr, c);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_set_line_width(cr, 0.9);
-        cairo_stroke(cr);
+        map_cairo.cairo_fill_preserve(cr);
+        map_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+        map_cairo.cairo_set_line_width(cr, 0.9);
+        map_cairo.cairo_stroke(cr);
     }
 }
 
 static void line_style(cairo_t *cr, const chart_series *s)
 {
     static const double dash[] = {7.0, 4.0};
-    cairo_set_dash(cr, dash, s->dashed ? 2 : 0, 0.0);
-    cairo_set_line_width(cr, 2.4);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    map_cairo.cairo_set_dash(cr, dash, s->dashed ? 2 : 0, 0.0);
+    map_cairo.cairo_set_line_width(cr, 2.4);
+    map_cairo.cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    map_cairo.cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     set_rgb(cr, s->color);
 }
 
@@ -291,22 +292,22 @@ static void draw_downset(cairo_t *cr, const chart_series *s, const frame *f)
         return;
     const double farx = f->xlo - (f->xhi - f->xlo), fary = f->ylo - (f->yhi - f->ylo);
     const chart_point *a = &s->pt[first], *b = &s->pt[last];
-    cairo_move_to(cr, fx(f, a->x), fy(f, fary));
+    map_cairo.cairo_move_to(cr, fx(f, a->x), fy(f, fary));
     for (size_t j = first; j <= last; j++)
         if (finite_pt(&s->pt[j]))
-            cairo_line_to(cr, fx(f, s->pt[j].x), fy(f, s->pt[j].y));
-    cairo_line_to(cr, fx(f, farx), fy(f, b->y));
-    cairo_line_to(cr, fx(f, farx), fy(f, fary));
-    cairo_close_path(cr);
-    cairo_set_source_rgba(cr, s->color.r, s->color.g, s->color.b, 0.14);
-    cairo_fill(cr);
+            map_cairo.cairo_line_to(cr, fx(f, s->pt[j].x), fy(f, s->pt[j].y));
+    map_cairo.cairo_line_to(cr, fx(f, farx), fy(f, b->y));
+    map_cairo.cairo_line_to(cr, fx(f, farx), fy(f, fary));
+    map_cairo.cairo_close_path(cr);
+    map_cairo.cairo_set_source_rgba(cr, s->color.r, s->color.g, s->color.b, 0.14);
+    map_cairo.cairo_fill(cr);
     line_style(cr, s);
-    cairo_move_to(cr, fx(f, a->x), fy(f, fary));
+    map_cairo.cairo_move_to(cr, fx(f, a->x), fy(f, fary));
     for (size_t j = first; j <= last; j++)
         if (finite_pt(&s->pt[j]))
-            cairo_line_to(cr, fx(f, s->pt[j].x), fy(f, s->pt[j].y));
-    cairo_line_to(cr, fx(f, farx), fy(f, b->y));
-    cairo_stroke(cr);
+            map_cairo.cairo_line_to(cr, fx(f, s->pt[j].x), fy(f, s->pt[j].y));
+    map_cairo.cairo_line_to(cr, fx(f, farx), fy(f, b->y));
+    map_cairo.cairo_stroke(cr);
     for (size_t j = first; j <= last; j++)
         if (finite_pt(&s->pt[j]))
             marker(cr, fx(f, s->pt[j].x), fy(f, s->pt[j].y), 2.8, s->color, s->pt[j].hollow);
@@ -328,13 +329,13 @@ static void draw_series(cairo_t *cr, const chart_series *s, const frame *f)
             }
             const double x = fx(f, s->pt[j].x), y = fy(f, s->pt[j].y);
             if (pen)
-                cairo_line_to(cr, x, y);
+                map_cairo.cairo_line_to(cr, x, y);
             else
-                cairo_move_to(cr, x, y);
+                map_cairo.cairo_move_to(cr, x, y);
             pen = 1;
         }
-        cairo_stroke(cr);
-        cairo_set_dash(cr, NULL, 0, 0.0);
+        map_cairo.cairo_stroke(cr);
+        map_cairo.cairo_set_dash(cr, NULL, 0, 0.0);
     }
     const double r = s->style == MAP_SERIES_LINE ? 3.6 : 3.2;
     for (size_t j = 0; j < s->n; j++)
@@ -345,25 +346,25 @@ static void draw_series(cairo_t *cr, const chart_series *s, const frame *f)
 static void mark_symbol(cairo_t *cr, map_mark_shape shape, double x, double y)
 {
     if (shape == MAP_MARK_REFERENCE) {
-        cairo_new_sub_path(cr);
-        cairo_arc(cr, x, y, 5.5, 0.0, 2.0 * M_PI);
+        map_cairo.cairo_new_sub_path(cr);
+        map_cairo.cairo_arc(cr, x, y, 5.5, 0.0, 2.0 * M_PI);
         set_rgb(cr, ink);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_set_line_width(cr, 1.5);
-        cairo_stroke(cr);
+        map_cairo.cairo_fill_preserve(cr);
+        map_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+        map_cairo.cairo_set_line_width(cr, 1.5);
+        map_cairo.cairo_stroke(cr);
     } else if (shape == MAP_MARK_BASE) {
         const double d = 7.0;
-        cairo_move_to(cr, x, y - d);
-        cairo_line_to(cr, x + d, y);
-        cairo_line_to(cr, x, y + d);
-        cairo_line_to(cr, x - d, y);
-        cairo_close_path(cr);
+        map_cairo.cairo_move_to(cr, x, y - d);
+        map_cairo.cairo_line_to(cr, x + d, y);
+        map_cairo.cairo_line_to(cr, x, y + d);
+        map_cairo.cairo_line_to(cr, x - d, y);
+        map_cairo.cairo_close_path(cr);
         set_rgb(cr, vermilion);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_set_line_width(cr, 1.5);
-        cairo_stroke(cr);
+        map_cairo.cairo_fill_preserve(cr);
+        map_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+        map_cairo.cairo_set_line_width(cr, 1.5);
+        map_cairo.cairo_stroke(cr);
     }
 }
 
@@ -603,20 +604,20 @@ static void legend_entry(cairo_t *cr, const map_chart *c, const legend *lg, size
             continue;
         label = s->label;
         if (s->style == MAP_SERIES_DOWNSET) {
-            cairo_rectangle(cr, x, y - 6.0, sw, 12.0);
-            cairo_set_source_rgba(cr, s->color.r, s->color.g, s->color.b, 0.14);
-            cairo_fill(cr);
+            map_cairo.cairo_rectangle(cr, x, y - 6.0, sw, 12.0);
+            map_cairo.cairo_set_source_rgba(cr, s->color.r, s->color.g, s->color.b, 0.14);
+            map_cairo.cairo_fill(cr);
             line_style(cr, s);
-            cairo_move_to(cr, x, y - 6.0);
-            cairo_line_to(cr, x + sw, y - 6.0);
-            cairo_stroke(cr);
+            map_cairo.cairo_move_to(cr, x, y - 6.0);
+            map_cairo.cairo_line_to(cr, x + sw, y - 6.0);
+            map_cairo.cairo_stroke(cr);
         } else {
             if (s->style == MAP_SERIES_LINE) {
                 line_style(cr, s);
-                cairo_move_to(cr, x, y);
-                cairo_line_to(cr, x + sw, y);
-                cairo_stroke(cr);
-                cairo_set_dash(cr, NULL, 0, 0.0);
+                map_cairo.cairo_move_to(cr, x, y);
+                map_cairo.cairo_line_to(cr, x + sw, y);
+                map_cairo.cairo_stroke(cr);
+                map_cairo.cairo_set_dash(cr, NULL, 0, 0.0);
             }
             marker(cr, x + 0.5 * sw, y, 3.6, s->color, 0);
         }
@@ -640,12 +641,12 @@ static void draw_legend(cairo_t *cr, const map_chart *c, const legend *lg)
 {
     if (lg->n == 0)
         return;
-    cairo_rectangle(cr, lg->x, lg->y, lg->w, lg->h);
-    cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, 0.78, 0.78, 0.78);
-    cairo_set_line_width(cr, 0.8);
-    cairo_stroke(cr);
+    map_cairo.cairo_rectangle(cr, lg->x, lg->y, lg->w, lg->h);
+    map_cairo.cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
+    map_cairo.cairo_fill_preserve(cr);
+    map_cairo.cairo_set_source_rgb(cr, 0.78, 0.78, 0.78);
+    map_cairo.cairo_set_line_width(cr, 0.8);
+    map_cairo.cairo_stroke(cr);
     for (size_t e = 0; e < lg->n; e++) {
         double x = lg->x + LEG_PAD;
         for (size_t j = 0; j < e % lg->cols; j++)
@@ -666,8 +667,8 @@ static void draw(cairo_t *cr, const map_chart *c)
     placer pl;
     memset(&pl, 0, sizeof pl);
     legend lg;
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
+    map_cairo.cairo_set_source_rgb(cr, 1, 1, 1);
+    map_cairo.cairo_paint(cr);
     map_chart view = *c; /* the view may grow: a shallow copy to change it */
     layout(cr, &view, &f);
     legend_size(cr, c, &lg);
@@ -713,9 +714,9 @@ static void draw(cairo_t *cr, const map_chart *c)
     if (lg.n)
         take_box(&pl, lg.x, lg.y, lg.x + lg.w, lg.y + lg.h);
     draw_axes(cr, &view, &f);
-    cairo_save(cr);
-    cairo_rectangle(cr, f.left, f.top, f.right - f.left, f.bottom - f.top);
-    cairo_clip(cr);
+    map_cairo.cairo_save(cr);
+    map_cairo.cairo_rectangle(cr, f.left, f.top, f.right - f.left, f.bottom - f.top);
+    map_cairo.cairo_clip(cr);
     for (size_t i = 0; i < c->ns; i++)
         if (c->s[i].style == MAP_SERIES_DOWNSET)
             draw_series(cr, &c->s[i], &f);
@@ -723,7 +724,7 @@ static void draw(cairo_t *cr, const map_chart *c)
         if (c->s[i].style != MAP_SERIES_DOWNSET)
             draw_series(cr, &c->s[i], &f);
     draw_marks(cr, c, &f, &pl);
-    cairo_restore(cr);
+    map_cairo.cairo_restore(cr);
     draw_legend(cr, c, &lg);
     map_free(pl.pt);
 }
@@ -834,21 +835,21 @@ static cairo_status_t sink_write(void *ctx, const unsigned char *data, unsigned 
 
 static int cairo_failed(cairo_status_t st, map_error *err)
 {
-    return map_error_set(err, MAP_ENOMEM, "cannot draw the plot: %s", cairo_status_to_string(st));
+    return map_error_set(err, MAP_ENOMEM, "cannot draw the plot: %s", map_cairo.cairo_status_to_string(st));
 }
 
 static int render_png(const map_chart *c, sink_ctx *sk, map_error *err)
 {
-    cairo_surface_t *sf = cairo_image_surface_create(
+    cairo_surface_t *sf = map_cairo.cairo_image_surface_create(
         CAIRO_FORMAT_RGB24, MAP_PLOT_WIDTH * MAP_PLOT_PNG_SCALE, MAP_PLOT_HEIGHT * MAP_PLOT_PNG_SCALE);
-    cairo_t *cr = cairo_create(sf);
-    cairo_scale(cr, MAP_PLOT_PNG_SCALE, MAP_PLOT_PNG_SCALE);
+    cairo_t *cr = map_cairo.cairo_create(sf);
+    map_cairo.cairo_scale(cr, MAP_PLOT_PNG_SCALE, MAP_PLOT_PNG_SCALE);
     draw(cr, c);
-    cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
+    cairo_status_t st = map_cairo.cairo_status(cr);
+    map_cairo.cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png_stream(sf, sink_write, sk);
-    cairo_surface_destroy(sf);
+        st = map_cairo.cairo_surface_write_to_png_stream(sf, sink_write, sk);
+    map_cairo.cairo_surface_destroy(sf);
     if (sk->failed)
         return map_error_set(err, MAP_ENOMEM, "cannot write the plot");
     return st == CAIRO_STATUS_SUCCESS ? MAP_OK : cairo_failed(st, err);
@@ -858,16 +859,16 @@ static int render_svg(const map_chart *c, sink_ctx *sk, map_error *err)
 {
     buffer b = {0};
     cairo_surface_t *sf =
-        cairo_svg_surface_create_for_stream(buf_write, &b, MAP_PLOT_WIDTH, MAP_PLOT_HEIGHT);
-    cairo_svg_surface_set_document_unit(sf, CAIRO_SVG_UNIT_PX);
-    cairo_t *cr = cairo_create(sf);
+        map_cairo.cairo_svg_surface_create_for_stream(buf_write, &b, MAP_PLOT_WIDTH, MAP_PLOT_HEIGHT);
+    map_cairo.cairo_svg_surface_set_document_unit(sf, CAIRO_SVG_UNIT_PX);
+    cairo_t *cr = map_cairo.cairo_create(sf);
     draw(cr, c);
-    cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(sf);
+    cairo_status_t st = map_cairo.cairo_status(cr);
+    map_cairo.cairo_destroy(cr);
+    map_cairo.cairo_surface_finish(sf);
     if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_status(sf);
-    cairo_surface_destroy(sf);
+        st = map_cairo.cairo_surface_status(sf);
+    map_cairo.cairo_surface_destroy(sf);
     int rc = MAP_OK;
     if (b.failed)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory drawing the plot");
@@ -902,6 +903,9 @@ int map_chart_render(const map_chart *c, map_plot_format f,
                      map_error *err)
 {
     sink_ctx sk = {write, ctx, 0};
+    const int rc = map_cairo_load(err);
+    if (rc)
+        return rc;
     if (f == MAP_PLOT_PNG)
         return render_png(c, &sk, err);
     if (f == MAP_PLOT_SVG)
