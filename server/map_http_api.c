@@ -176,6 +176,16 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
     a->len = t->len;
 }
 
+/* Writes x as a JSON number, or null when it is not finite (JSON has no
+ * NaN or infinity). */
+static void put_number(FILE *f, const char *sep, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%s%.17g", sep, x);
+    else
+        fprintf(f, "%snull", sep);
+}
+
 /* The histogram document:
  * {"dataset","value","bins","edges","reference","tilted","status","lambda":{value: λ}}
  * (strings and numbers as map_json_row writes them). */
@@ -197,14 +207,14 @@ static char *histogram_json(const map_histogram_report *h)
         fprintf(f, "%.*s,\"bins\":%zu,\"edges\":[", (int)(strlen(head) - 1), head, h->bins);
     map_free(head);
     for (size_t b = 0; b <= h->bins; b++)
-        fprintf(f, "%s%.17g", b ? "," : "", h->edges[b]);
+        put_number(f, b ? "," : "", h->edges[b]);
     fputs("],\"reference\":[", f);
     for (size_t b = 0; b < h->bins; b++)
-        fprintf(f, "%s%.17g", b ? "," : "", h->reference[b]);
+        put_number(f, b ? "," : "", h->reference[b]);
     if (h->tilted) {
         fputs("],\"tilted\":[", f);
         for (size_t b = 0; b < h->bins; b++)
-            fprintf(f, "%s%.17g", b ? "," : "", h->tilted[b]);
+            put_number(f, b ? "," : "", h->tilted[b]);
         fputc(']', f);
     } else {
         fputs("],\"tilted\":null", f);

@@ -136,6 +136,28 @@ try:
     check("histogram infeasible: tilted null, 40 bins by default",
           status == 200 and h["tilted"] is None and h["status"] == "infeasible" and h["bins"] == 40, h)
 
+    # A value whose range overflows a double (hi - lo = inf): the edges are
+    # still finite numbers (valid JSON) and the rows fall in the right bins.
+    with open(work.path("huge.csv"), "w") as f:
+        f.write("prompt,a,b\nA,-1.7e308,1\nA,1.7e308,2\nB,0,3\nB,1,0.5\n")
+    ingest(db, work.path("huge.csv"), "huge", "--prompt-column", "prompt")
+    status, _, data = srv.post("/api/histogram", {"dataset": "huge", "palette": "b=mean",
+                                                  "value": "a", "bins": 4})
+
+    def no_constants(c):
+        raise ValueError("not JSON: " + c)
+    try:
+        h = json.loads(data, parse_constant=no_constants)
+    except ValueError as e:
+        h = {"error": str(e), "data": data[:300]}
+    want = [-1.7e308, -8.5e307, 0.0, 8.5e307, 1.7e308]
+    check("histogram of a range over DBL_MAX: valid JSON with finite edges",
+          status == 200 and len(h.get("edges", [])) == 5 and
+          all(isinstance(e, float) or e == 0 for e in h["edges"]) and
+          all(abs(e - w) <= 1e-12 * abs(w) for e, w in zip(h["edges"], want)), h)
+    check("histogram of a range over DBL_MAX: the rows in the right bins",
+          h.get("reference") == [0.25, 0, 0.5, 0.25], h)
+
     # ---- errors -----------------------------------------------------------
     def problem(desc, method, path, body, status, field=None, headers=None, ptype=None):
         st, hdrs, data = srv.request(method, path, body, headers=headers)
