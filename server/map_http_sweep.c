@@ -251,7 +251,9 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
                                       &j->store_id, &err);
     }
     if (rc) {
-        map_api_error(a, &err, "/grid");
+        /* A message naming no field is about the source: its grid, or the
+         * values of a random or lambdas sweep. */
+        map_api_error(a, &err, j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values");
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
         job_unref(j);

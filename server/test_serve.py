@@ -264,6 +264,12 @@ try:
     check("sweep random: identical to sweep --json", st == 200 and data == out, data[:200])
     problem("sweep without a source", "POST", "/api/sweep", {"dataset": "opt"}, 400)
     problem("sweep bad grid", "POST", "/api/sweep", {"dataset": "opt", "grid": "humor=1:x:3"}, 400)
+    problem("sweep random, unknown value: field /values", "POST", "/api/sweep",
+            {"dataset": "opt", "random": 5, "values": ["nope"]}, 400, "/values")
+    problem("sweep lambdas, value named twice: field /values", "POST", "/api/sweep",
+            {"dataset": "opt", "lambdas": 5, "values": ["humor", "humor"]}, 400, "/values")
+    problem("sweep grid, unknown value: field /grid", "POST", "/api/sweep",
+            {"dataset": "opt", "grid": "nope=1:2:3"}, 400, "/grid")
     problem("sweep palettes file refused", "POST", "/api/sweep",
             {"dataset": "opt", "palettes": "/etc/passwd"}, 400, "/palettes")
 
