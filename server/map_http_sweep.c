@@ -118,6 +118,21 @@ static int sink_row(void *ctx, const map_cell *cells, map_error *err)
     return MAP_OK;
 }
 
+/* Takes j off the server's list of running jobs (wherever it is: others
+ * come and go while the lock is released) and wakes a waiting stop. */
+static void unlink_job(map_server *s, map_sweep_job *j)
+{
+    pthread_mutex_lock(&s->sweep_lock);
+    for (map_sweep_job **pp = &s->jobs; *pp; pp = &(*pp)->next)
+        if (*pp == j) {
+            *pp = j->next;
+            break;
+        }
+    s->sweeps_active--;
+    pthread_cond_broadcast(&s->sweep_idle);
+    pthread_mutex_unlock(&s->sweep_lock);
+}
+
 static void *worker(void *arg)
 {
     map_sweep_job *j = arg;
@@ -153,15 +168,7 @@ static void *worker(void *arg)
     }
     pthread_mutex_unlock(&j->mu);
     atomic_fetch_add(cancelled ? &s->sweeps_cancelled : &s->sweeps_completed, 1);
-    pthread_mutex_lock(&s->sweep_lock);
-    for (map_sweep_job **pp = &s->jobs; *pp; pp = &(*pp)->next)
-        if (*pp == j) {
-            *pp = j->next;
-            break;
-        }
-    s->sweeps_active--;
-    pthread_cond_broadcast(&s->sweep_idle);
-    pthread_mutex_unlock(&s->sweep_lock);
+    unlink_job(s, j);
     job_unref(j);
     return NULL;
 }
@@ -288,12 +295,8 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (stopping || pthread_create(&t, &attr, worker, j) != 0) {
         pthread_attr_destroy(&attr);
-        if (!stopping) {
-            pthread_mutex_lock(&s->sweep_lock);
-            s->jobs = j->next;
-            s->sweeps_active--;
-            pthread_mutex_unlock(&s->sweep_lock);
-        }
+        if (!stopping)
+            unlink_job(s, j);
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
         j->refs = 1;
