@@ -66,10 +66,12 @@ int map_api_health(map_server *s, map_http_answer *a)
         snprintf(text, 512,
                  "{\"status\":\"ok\",\"version\":\"%s\",\"datasets_held\":%zu,"
                  "\"dataset_loads\":%zu,\"requests\":%zu,\"sweeps_active\":%zu,"
-                 "\"sweeps_started\":%zu,\"sweeps_completed\":%zu,\"sweeps_cancelled\":%zu}\n",
+                 "\"sweeps_started\":%zu,\"sweeps_completed\":%zu,\"sweeps_cancelled\":%zu,"
+                 "\"sweeps_blocked\":%zu,\"sweep_buffer_peak\":%zu}\n",
                  MAPSOLVE_VERSION, held, loads, atomic_load(&s->requests), active,
                  atomic_load(&s->sweeps_started), atomic_load(&s->sweeps_completed),
-                 atomic_load(&s->sweeps_cancelled));
+                 atomic_load(&s->sweeps_cancelled), atomic_load(&s->sweeps_blocked),
+                 atomic_load(&s->sweep_buffer_peak));
     return map_http_json_answer(a, 200, text);
 }
 

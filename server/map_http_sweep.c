@@ -6,7 +6,8 @@
  * that no request thread waits on a sweep. A client that disconnects ends
  * the response, which sets the sweep's cancel flag: the engine stops after
  * the rows in flight (and a stored sweep keeps the rows committed). The
- * worker waits while more than SWEEP_BUFFER_MAX bytes are unsent. */
+ * worker waits while SWEEP_BUFFER_MAX bytes are unsent; the buffer holds
+ * at most that plus one row. */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,24 +54,38 @@ static void job_unref(map_sweep_job *j)
     map_free(j);
 }
 
-/* Appends text to the buffer (waiting while it is full and the response
- * still reads it) and wakes the connection. Returns 0, or −1 when the
+/* Appends text to the buffer (waiting while SWEEP_BUFFER_MAX bytes are
+ * unsent and the response still reads it) and wakes the connection. The
+ * sent head is dropped (the unsent tail moved to the front) before the
+ * buffer grows, so that it never holds more than SWEEP_BUFFER_MAX + n
+ * bytes however slowly the client reads. Returns 0, or −1 when the
  * response is gone (the sweep is then being cancelled) or out of memory. */
 static int job_write(map_sweep_job *j, const char *text, size_t n)
 {
+    map_server *s = j->srv;
     pthread_mutex_lock(&j->mu);
-    while (!j->response_gone && j->len - j->off > SWEEP_BUFFER_MAX)
-        pthread_cond_wait(&j->cv, &j->mu);
+    if (!j->response_gone && j->len - j->off >= SWEEP_BUFFER_MAX) {
+        atomic_fetch_add(&s->sweeps_blocked, 1);
+        while (!j->response_gone && j->len - j->off >= SWEEP_BUFFER_MAX)
+            pthread_cond_wait(&j->cv, &j->mu);
+        atomic_fetch_sub(&s->sweeps_blocked, 1);
+    }
     if (j->response_gone) {
         pthread_mutex_unlock(&j->mu);
         return -1;
     }
-    if (j->off == j->len)
-        j->off = j->len = 0;
+    if (j->len + n > j->cap && j->off > 0) {
+        memmove(j->buf, j->buf + j->off, j->len - j->off);
+        j->len -= j->off;
+        j->off = 0;
+    }
     if (j->len + n > j->cap) {
+        const size_t need = j->len + n; /* < SWEEP_BUFFER_MAX + n */
         size_t cap = j->cap ? j->cap : 4096;
-        while (cap < j->len + n)
+        while (cap < need)
             cap *= 2;
+        if (cap > SWEEP_BUFFER_MAX)
+            cap = need > SWEEP_BUFFER_MAX ? need : SWEEP_BUFFER_MAX;
         char *nb = map_realloc(j->buf, cap);
         if (!nb) {
             pthread_mutex_unlock(&j->mu);
@@ -78,6 +93,9 @@ static int job_write(map_sweep_job *j, const char *text, size_t n)
         }
         j->buf = nb;
         j->cap = cap;
+        size_t peak = atomic_load(&s->sweep_buffer_peak);
+        while (cap > peak && !atomic_compare_exchange_weak(&s->sweep_buffer_peak, &peak, cap))
+            ;
     }
     memcpy(j->buf + j->len, text, n);
     j->len += n;

@@ -159,6 +159,50 @@ try:
     check("a good request afterwards: byte-identical to the CLI", st == 200 and data == out, data[:200])
     st, _, data = srv.request("GET", "/api/health")
     check("health afterwards", st == 200 and json.loads(data)["status"] == "ok", data)
+
+    # A client that reads a long sweep steadily but slower than the worker
+    # writes: the rows wait in a buffer that never grows past 1 MiB plus a
+    # row (sweep_buffer_peak in /api/health). Slower is made certain: before
+    # each read the test waits (bounded polling) until the worker is blocked
+    # on a full buffer, so the buffer never drains while 12 MiB are read.
+    before = srv.health()
+    body = json.dumps({"dataset": "opt", "lambdas": 1000000, "values": ["humor", "gpt2-helpful"],
+                       "threads": 1}).encode()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.settimeout(60)
+    s.connect((srv.host, srv.port))
+    s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+    def worker_blocked():
+        for _ in range(6000):  # at most 60 s
+            if srv.health()["sweeps_blocked"] >= 1:
+                return True
+            time.sleep(0.01)
+        return False
+    got = 0
+    blocked = True
+    while got < 12 * 1024 * 1024:
+        blocked = worker_blocked()
+        if not blocked:
+            break
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    h = srv.health()
+    check("slow reader: 12 MiB read with the worker ahead of it", blocked and got >= 12 * 1024 * 1024,
+          (blocked, got))
+    check("slow reader: the sweep buffer stays within 1 MiB + a row",
+          0 < h["sweep_buffer_peak"] <= 1024 * 1024 + 4096, h)
+    s.close()
+    for _ in range(6000):
+        h = srv.health()
+        if h["sweeps_active"] == 0:
+            break
+        time.sleep(0.01)
+    check("slow reader gone: its sweep cancelled",
+          h["sweeps_active"] == 0 and h["sweeps_cancelled"] == before["sweeps_cancelled"] + 1, h)
     check("SIGTERM after the storm: exit 0", srv.stop() == 0)
 
     # Slow clients (--timeout 1): a body that takes longer than the timeout
