@@ -11,12 +11,15 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "map_output.h"
 #include "map_server_internal.h"
 #include "map_solver.h"
 
 #define SWEEP_BUFFER_MAX (1024 * 1024)
+/* At most this many sweeps per request thread run at once (503 beyond). */
+#define SWEEPS_PER_THREAD 4
 
 typedef struct map_sweep_job {
     map_server *srv;
@@ -137,7 +140,8 @@ static int sink_row(void *ctx, const map_cell *cells, map_error *err)
 }
 
 /* Takes j off the server's list of running jobs (wherever it is: others
- * come and go while the lock is released) and wakes a waiting stop. */
+ * come and go while the lock is released; j may not be on it yet), gives
+ * back its slot (sweeps_active) and wakes a waiting stop. */
 static void unlink_job(map_server *s, map_sweep_job *j)
 {
     pthread_mutex_lock(&s->sweep_lock);
@@ -253,10 +257,36 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
+    /* More threads than CPUs only slow each other down. */
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus > 0 && j->rq.sweep.threads > (unsigned long)cpus)
+        j->rq.sweep.threads = (unsigned)cpus;
+    /* A slot among the sweeps allowed to run, taken before anything is
+     * loaded or recorded (given back by unlink_job). */
+    const size_t max_active = SWEEPS_PER_THREAD * s->cfg.threads;
+    pthread_mutex_lock(&s->sweep_lock);
+    const int stopping = s->stopping, busy = stopping || s->sweeps_active >= max_active;
+    if (!busy)
+        s->sweeps_active++;
+    pthread_mutex_unlock(&s->sweep_lock);
+    if (busy) {
+        char msg[128];
+        if (stopping)
+            snprintf(msg, sizeof msg, "the server is stopping");
+        else
+            snprintf(msg, sizeof msg, "%zu sweeps are running, the most allowed at once (%d per "
+                     "request thread): try again later", max_active, SWEEPS_PER_THREAD);
+        map_http_problem_answer(a, MAP_PROBLEM_BUSY, msg, NULL);
+        snprintf(a->header_name, sizeof a->header_name, "Retry-After");
+        snprintf(a->header_value, sizeof a->header_value, "5");
+        job_unref(j);
+        return 0;
+    }
     int rc = map_dataset_cache_acquire(s->cache, j->rq.dataset, j->rq.sweep.per_prompt, &j->h,
                                        &err);
     if (rc == MAP_EUSAGE) {
         map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
+        unlink_job(s, j);
         job_unref(j);
         return 0;
     }
@@ -281,6 +311,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         map_api_error(a, &err, j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values");
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
+        unlink_job(s, j);
         job_unref(j);
         return 0;
     }
@@ -288,6 +319,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     if (!*resp) {
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
+        unlink_job(s, j);
         job_unref(j);
         return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
     }
@@ -300,21 +332,19 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     }
     j->refs = 2; /* the worker's and the response's */
     pthread_mutex_lock(&s->sweep_lock);
-    const int stopping = s->stopping;
-    if (!stopping) {
+    const int now_stopping = s->stopping;
+    if (!now_stopping) {
         j->next = s->jobs;
         s->jobs = j;
-        s->sweeps_active++;
     }
     pthread_mutex_unlock(&s->sweep_lock);
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (stopping || pthread_create(&t, &attr, worker, j) != 0) {
+    if (now_stopping || pthread_create(&t, &attr, worker, j) != 0) {
         pthread_attr_destroy(&attr);
-        if (!stopping)
-            unlink_job(s, j);
+        unlink_job(s, j);
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
         j->refs = 1;

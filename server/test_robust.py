@@ -249,6 +249,44 @@ try:
     st, _, _ = srv.request("GET", "/api/health")
     check("health after the slow clients", st == 200)
     check("SIGTERM: exit 0", srv.stop() == 0)
+
+    # At most 4 sweeps per request thread run at once: with --threads 1, four
+    # clients that stop reading hold four sweeps (their workers block on a
+    # full buffer: the overlap is certain), and a fifth gets 503 with
+    # Retry-After; when one client leaves, a sweep is accepted again.
+    srv = Server(work.db, "--threads", "1")
+    body = json.dumps({"dataset": "opt", "lambdas": 1000000, "values": ["humor", "gpt2-helpful"],
+                       "threads": 1}).encode()
+    held = []
+    for _ in range(4):
+        s = socket.create_connection((srv.host, srv.port), timeout=60)
+        s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        s.recv(100)  # the answer has begun: the sweep holds its slot
+        held.append(s)
+    check("four sweeps held open", srv.health()["sweeps_active"] == 4, srv.health())
+    st, hdrs, data = srv.post("/api/sweep", {"dataset": "opt", "lambdas": 5, "values": ["humor"]})
+    try:
+        p = json.loads(data)
+    except ValueError:
+        p = {}
+    check("a fifth sweep: 503 problem with Retry-After",
+          st == 503 and hdrs.get("content-type") == "application/problem+json" and
+          p.get("type") == "urn:mapsolve:problem:busy" and p.get("status") == 503 and
+          hdrs.get("retry-after", "").isdigit(), (st, hdrs, data[:300]))
+    st, _, _ = srv.post("/api/solve", GOOD_BODIES[0])
+    check("other endpoints still answer while the sweeps are full", st == 200, st)
+    held.pop().close()
+    for _ in range(6000):  # at most 60 s
+        h = srv.health()
+        if h["sweeps_active"] == 3:
+            break
+        time.sleep(0.01)
+    st, _, data = srv.post("/api/sweep", {"dataset": "opt", "lambdas": 5, "values": ["humor"]})
+    check("a client gone: a sweep is accepted again", st == 200 and data.count(b"\n") == 5,
+          (st, data[:200]))
+    for s in held:
+        s.close()
+    check("SIGTERM with the sweeps held: exit 0", srv.stop() == 0)
 finally:
     work.cleanup()
 finish()
