@@ -246,8 +246,48 @@ try:
         closed = False
     s.close()
     check("an idle partial request is closed", closed and time.monotonic() - t0 < 20)
+
     st, _, _ = srv.request("GET", "/api/health")
     check("health after the slow clients", st == 200)
+    check("SIGTERM: exit 0", srv.stop() == 0)
+    # A body that trickles (a byte every 0.1 s, each one restarting the idle
+    # timeout) or a chunked body that never ends: the connection is closed
+    # once the body has taken longer than --timeout (1 s) — within 10 s here
+    # — or once the discarded part of a chunked body passes --max-body.
+    def held_until_closed(head, piece, bound=10.0):
+        """Sends head, then piece every 0.1 s until the server closes the
+        connection (or answers): seconds taken, or None after bound."""
+        import select
+        c = socket.create_connection((srv.host, srv.port), timeout=5)
+        t0 = time.monotonic()
+        try:
+            c.sendall(head)
+            while time.monotonic() - t0 < bound:
+                try:
+                    c.sendall(piece)
+                except OSError:
+                    return time.monotonic() - t0
+                if select.select([c], [], [], 0.1)[0]:
+                    try:
+                        c.recv(65536)
+                    except OSError:
+                        pass
+                    return time.monotonic() - t0
+            return None
+        finally:
+            c.close()
+    srv = Server(work.db, "--timeout", "1")
+    took = held_until_closed(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", b" ")
+    check("a body trickling past --timeout: closed within 10x the timeout", took is not None, took)
+    took = held_until_closed(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                             b"1\r\n \r\n")
+    check("a chunked body trickling past --timeout: closed within 10x the timeout", took is not None, took)
+    check("SIGTERM: exit 0", srv.stop() == 0)
+    srv = Server(work.db, "--timeout", "60", "--max-body", "64")
+    took = held_until_closed(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                             b"400\r\n" + b" " * 1024 + b"\r\n", bound=20)
+    check("a chunked body without end over --max-body: closed (long before the 60 s timeout)",
+          took is not None, took)
     check("SIGTERM: exit 0", srv.stop() == 0)
 
     # At most 4 sweeps per request thread run at once: with --threads 1, four
