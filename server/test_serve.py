@@ -264,6 +264,16 @@ try:
     check("sweep random: identical to sweep --json", st == 200 and data == out, data[:200])
     problem("sweep without a source", "POST", "/api/sweep", {"dataset": "opt"}, 400)
     problem("sweep bad grid", "POST", "/api/sweep", {"dataset": "opt", "grid": "humor=1:x:3"}, 400)
+    problem("frontier over 20,000 rows (points × budgets): 400 at /points", "POST", "/api/frontier",
+            {"dataset": "opt", "values": ["humor", "gpt2-helpful"], "kl": [0.5, 1, 2], "points": 40000},
+            400, "/points")
+    problem("frontier, 10,000 points × 3 budgets: 400 at /points", "POST", "/api/frontier",
+            {"dataset": "opt", "values": ["humor", "gpt2-helpful"], "kl": [0.5, 1, 2], "points": 10000},
+            400, "/points")
+    problem("region over 20,000 points: 400 at /points", "POST", "/api/region",
+            {"dataset": "opt", "values": ["humor", "gpt2-helpful"], "points": 20001}, 400, "/points")
+    problem("solve over 10,000 bootstrap resamples: 400 at /bootstrap", "POST", "/api/solve",
+            {"dataset": "opt", "palette": "humor=q60", "bootstrap": 10001}, 400, "/bootstrap")
     problem("sweep random, unknown value: field /values", "POST", "/api/sweep",
             {"dataset": "opt", "random": 5, "values": ["nope"]}, 400, "/values")
     problem("sweep lambdas, value named twice: field /values", "POST", "/api/sweep",
