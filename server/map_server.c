@@ -222,8 +222,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
         /* The page's own files hold no data and a browser cannot send a
          * token to fetch them; everything under /api/ needs it. */
-        const int page = strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 &&
-                         map_static_find(url) != NULL;
+        const int page = (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
+                         strncmp(url, "/api/", 5) != 0 && map_static_find(url) != NULL;
         if (!page && !authorised(s, conn))
             return send_problem(conn, MAP_PROBLEM_UNAUTHORIZED,
                                 "this server needs 'Authorization: Bearer <token>'", NULL, NULL);

@@ -392,6 +392,11 @@ try:
         check("token: the page's file %s without it (no data in it)" % path, st == 200 and data, st)
     st, _, _ = srv.request("GET", "/api/openapi.json", token="")
     check("token: 401 for the API description without it", st == 401, st)
+    for path in ("/", "/explorer.js"):
+        st, _, data = srv.request("HEAD", path, token="")
+        check("token: HEAD of the page's file %s without it" % path, st == 200 and data == b"", st)
+    st, _, _ = srv.request("HEAD", "/api/datasets", token="")
+    check("token: 401 for HEAD of /api/ without it", st == 401, st)
     check("SIGINT: exit 0", srv.stop(signal.SIGINT) == 0)
     with open(tok, "w") as f:
         f.write("\n")
