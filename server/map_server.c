@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,15 +122,16 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, const map_static
     return ok;
 }
 
-/* 1 when the Authorization header carries the token: "Bearer " then the
- * token, compared in time that depends on the lengths only. */
+/* 1 when the Authorization header carries the token: "Bearer " (the
+ * scheme in any case, RFC 7235) then the token, compared in time that
+ * depends on the lengths only. */
 static int authorised(const map_server *s, struct MHD_Connection *conn)
 {
     if (!s->cfg.token)
         return 1;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || strncmp(h, "Bearer ", 7) != 0)
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
     const char *given = h + 7;
     const size_t gl = strlen(given), tl = strlen(s->cfg.token);

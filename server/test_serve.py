@@ -397,6 +397,13 @@ try:
         check("token: HEAD of the page's file %s without it" % path, st == 200 and data == b"", st)
     st, _, _ = srv.request("HEAD", "/api/datasets", token="")
     check("token: 401 for HEAD of /api/ without it", st == 401, st)
+    for scheme in ("bearer", "BEARER", "BeArEr"):
+        st, _, _ = srv.request("GET", "/api/datasets",
+                               headers={"Authorization": scheme + " s3cret-token-0123456789"}, token="")
+        check("token: the scheme '%s' (case-insensitive, RFC 7235)" % scheme, st == 200, st)
+    st, _, _ = srv.request("GET", "/api/datasets",
+                           headers={"Authorization": "Basic s3cret-token-0123456789"}, token="")
+    check("token: another scheme is refused", st == 401, st)
     check("SIGINT: exit 0", srv.stop(signal.SIGINT) == 0)
     with open(tok, "w") as f:
         f.write("\n")
