@@ -350,7 +350,18 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         j->refs = 1;
         MHD_destroy_response(*resp); /* drops the response's reference */
         *resp = NULL;
-        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "cannot start the sweep", NULL);
+        /* A stored sweep is already recorded (with no rows): say so, as
+         * the CLI's interrupted sweep is resumed. */
+        char msg[256];
+        int at = snprintf(msg, sizeof msg, "%s",
+                          now_stopping ? "the server is stopping" : "cannot start the sweep");
+        if (j->store_id && at > 0 && (size_t)at < sizeof msg)
+            snprintf(msg + at, sizeof msg - (size_t)at,
+                     "; stored sweep %lld is recorded with no rows: `mapsolve sweep --resume "
+                     "%lld` runs it",
+                     (long long)j->store_id, (long long)j->store_id);
+        return map_http_problem_answer(a, now_stopping ? MAP_PROBLEM_BUSY : MAP_PROBLEM_INTERNAL,
+                                       msg, NULL);
     }
     pthread_attr_destroy(&attr);
     atomic_fetch_add(&s->sweeps_started, 1);
