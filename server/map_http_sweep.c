@@ -7,7 +7,9 @@
  * the response, which sets the sweep's cancel flag: the engine stops after
  * the rows in flight (and a stored sweep keeps the rows committed). The
  * worker waits while SWEEP_BUFFER_MAX bytes are unsent; the buffer holds
- * at most that plus one row. */
+ * at most that plus one row. At most SWEEPS_PER_THREAD sweeps per request
+ * thread run at once (503 beyond), each on at most as many threads as the
+ * machine has CPUs. */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>

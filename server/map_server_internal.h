@@ -38,7 +38,7 @@ struct map_server {
     pthread_mutex_t sweep_lock;
     pthread_cond_t sweep_idle;
     struct map_sweep_job *jobs;
-    size_t sweeps_active;
+    size_t sweeps_active; /* slots taken: the running sweeps and those being started */
     int stopping;
 };
 
