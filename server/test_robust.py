@@ -7,8 +7,11 @@ requests closed early), each answered with a 4xx (a problem document where
 the server got as far as a route) or a closed connection, never a 5xx; 50
 slowloris connections held open while a good request is answered; then a
 good request still answered byte-identically to the CLI. Slow clients: a
-body slower than --timeout gets 408, an idle partial request is closed.
-Reproducible (seeded)."""
+body slower than --timeout gets 408, an idle partial request is closed, a
+body still trickling in after --timeout (or a chunked one without end over
+--max-body) is closed; a slow sweep reader leaves the sweep's buffer within
+1 MiB + a row; a fifth sweep with --threads 1 gets 503. Reproducible
+(seeded)."""
 import json
 import os
 import random
