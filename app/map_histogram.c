@@ -18,12 +18,16 @@ void map_histogram_report_free(map_histogram_report *rep)
     map_free(rep);
 }
 
-/* The bin of x among [lo, hi] split into bins equal parts (the last closed). */
+/* The bin of x among [lo, hi] split into bins equal parts (the last closed).
+ * When hi − lo overflows a double (values near ±DBL_MAX), the halves are
+ * used: halving is exact, so t is the same number computed without the
+ * overflow. */
 static size_t bin_of(double x, double lo, double hi, size_t bins)
 {
     if (!(x > lo))
         return 0;
-    const double t = (x - lo) / (hi - lo) * (double)bins;
+    const double t = isfinite(hi - lo) ? (x - lo) / (hi - lo) * (double)bins
+                                       : (x / 2 - lo / 2) / (hi / 2 - lo / 2) * (double)bins;
     if (!(t < (double)bins))
         return bins - 1;
     return (size_t)t;
@@ -104,8 +108,13 @@ int map_app_histogram(const map_dataset *ds, const char *spec, const char *value
             lo -= 0.5;
             hi += 0.5;
         }
+        /* The edges as bin_of splits the range (halves when hi − lo
+         * overflows; twice a half is exact). */
+        const int wide = !isfinite(hi - lo);
         for (size_t b = 0; b <= bins; b++)
-            rep->edges[b] = b == bins ? hi : lo + (hi - lo) * (double)b / (double)bins;
+            rep->edges[b] = b == bins ? hi
+                            : wide    ? 2 * (lo / 2 + (hi / 2 - lo / 2) * ((double)b / (double)bins))
+                                      : lo + (hi - lo) * (double)b / (double)bins;
         accumulate(&X, (size_t)col, lo, hi, bins, NULL, order, start, ngroups, rep->reference);
     }
     if (!rc && rep->solve->has_tilt) {

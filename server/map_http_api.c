@@ -66,10 +66,12 @@ int map_api_health(map_server *s, map_http_answer *a)
         snprintf(text, 512,
                  "{\"status\":\"ok\",\"version\":\"%s\",\"datasets_held\":%zu,"
                  "\"dataset_loads\":%zu,\"requests\":%zu,\"sweeps_active\":%zu,"
-                 "\"sweeps_started\":%zu,\"sweeps_completed\":%zu,\"sweeps_cancelled\":%zu}\n",
+                 "\"sweeps_started\":%zu,\"sweeps_completed\":%zu,\"sweeps_cancelled\":%zu,"
+                 "\"sweeps_blocked\":%zu,\"sweep_buffer_peak\":%zu}\n",
                  MAPSOLVE_VERSION, held, loads, atomic_load(&s->requests), active,
                  atomic_load(&s->sweeps_started), atomic_load(&s->sweeps_completed),
-                 atomic_load(&s->sweeps_cancelled));
+                 atomic_load(&s->sweeps_cancelled), atomic_load(&s->sweeps_blocked),
+                 atomic_load(&s->sweep_buffer_peak));
     return map_http_json_answer(a, 200, text);
 }
 
@@ -176,6 +178,16 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
     a->len = t->len;
 }
 
+/* Writes x as a JSON number, or null when it is not finite (JSON has no
+ * NaN or infinity). */
+static void put_number(FILE *f, const char *sep, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%s%.17g", sep, x);
+    else
+        fprintf(f, "%snull", sep);
+}
+
 /* The histogram document:
  * {"dataset","value","bins","edges","reference","tilted","status","lambda":{value: λ}}
  * (strings and numbers as map_json_row writes them). */
@@ -197,14 +209,14 @@ static char *histogram_json(const map_histogram_report *h)
         fprintf(f, "%.*s,\"bins\":%zu,\"edges\":[", (int)(strlen(head) - 1), head, h->bins);
     map_free(head);
     for (size_t b = 0; b <= h->bins; b++)
-        fprintf(f, "%s%.17g", b ? "," : "", h->edges[b]);
+        put_number(f, b ? "," : "", h->edges[b]);
     fputs("],\"reference\":[", f);
     for (size_t b = 0; b < h->bins; b++)
-        fprintf(f, "%s%.17g", b ? "," : "", h->reference[b]);
+        put_number(f, b ? "," : "", h->reference[b]);
     if (h->tilted) {
         fputs("],\"tilted\":[", f);
         for (size_t b = 0; b < h->bins; b++)
-            fprintf(f, "%s%.17g", b ? "," : "", h->tilted[b]);
+            put_number(f, b ? "," : "", h->tilted[b]);
         fputc(']', f);
     } else {
         fputs("],\"tilted\":null", f);

@@ -22,6 +22,7 @@ static const struct {
     {"too-large", "Request body too large", 413},
     {"unsupported-media-type", "Unsupported media type", 415},
     {"internal", "Internal server error", 500},
+    {"busy", "Too many sweeps running", 503},
 };
 
 unsigned map_problem_status(map_problem_type t)

@@ -22,6 +22,7 @@ typedef enum map_problem_type {
     MAP_PROBLEM_TOO_LARGE,          /* 413 */
     MAP_PROBLEM_UNSUPPORTED_MEDIA,  /* 415 */
     MAP_PROBLEM_INTERNAL,           /* 500: out of memory, a store error */
+    MAP_PROBLEM_BUSY,               /* 503: too many sweeps running (with Retry-After) */
     MAP_PROBLEM_NTYPES
 } map_problem_type;
 

@@ -318,7 +318,7 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
     if (strcmp(name, "sensitivity") == 0)
         return want_bool(v, ptr, &rq->so.sensitivity, f);
     if (strcmp(name, "bootstrap") == 0) {
-        if (want_integer(v, ptr, 1, 100000, &ll, f))
+        if (want_integer(v, ptr, 1, MAP_HTTP_BOOTSTRAP_MAX, &ll, f))
             return -1;
         rq->so.bootstrap = (size_t)ll;
         return 0;
@@ -369,8 +369,8 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         if (!json_is_array(v) || json_array_size(v) == 0)
             return fail_at(f, ptr, "kl must be a non-empty array of numbers >= 0");
         const size_t n = json_array_size(v);
-        if (n > 4096)
-            return fail_at(f, ptr, "kl has more than 4096 budgets");
+        if (n > MAP_HTTP_ROWS_MAX)
+            return fail_at(f, ptr, "kl has more than %d budgets", MAP_HTTP_ROWS_MAX);
         if (!(rq->kl = map_mallocarray(n, sizeof *rq->kl)))
             return fail_at(f, "", "out of memory");
         rq->nkl = n;
@@ -385,7 +385,7 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
     if (strcmp(name, "direction") == 0)
         return want_spec(v, ptr, 1, &rq->direction, f);
     if (strcmp(name, "points") == 0) {
-        if (want_integer(v, ptr, 1, 1000000, &ll, f))
+        if (want_integer(v, ptr, 1, MAP_HTTP_ROWS_MAX, &ll, f))
             return -1;
         rq->points = (size_t)ll;
         return 0;
@@ -456,6 +456,10 @@ static int check_complete(map_http_request *rq, const json_t *root, map_http_fai
             return fail_at(f, "/direction", "kl and direction exclude each other");
         if (!isnan(rq->kl_max) && !rq->direction)
             return fail_at(f, "/kl_max", "kl_max applies to direction only");
+        if (rq->nkl > 0 && rq->points > MAP_HTTP_ROWS_MAX / rq->nkl)
+            return fail_at(f, "/points",
+                           "points × budgets (%zu × %zu) is over the limit of %d rows",
+                           rq->points, rq->nkl, MAP_HTTP_ROWS_MAX);
     }
     if (rq->kind == MAP_HTTP_ADJUST && rq->priority && rq->ao.mode != MAP_ADJUST_GREEDY)
         return fail_at(f, "/priority", "priority applies to mode \"greedy\" only");

@@ -31,6 +31,12 @@ typedef enum map_http_kind {
     MAP_HTTP_NKINDS
 } map_http_kind;
 
+/* The most work one synchronous request may ask for (a 400 beyond, naming
+ * the field): rows of a frontier (points × budgets) or region (points),
+ * and bootstrap resamples of a solve. */
+#define MAP_HTTP_ROWS_MAX 20000
+#define MAP_HTTP_BOOTSTRAP_MAX 10000
+
 /* "solve", "feasible", ... (the endpoint's last path segment). */
 const char *map_http_kind_name(map_http_kind kind);
 

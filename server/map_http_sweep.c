@@ -6,16 +6,22 @@
  * that no request thread waits on a sweep. A client that disconnects ends
  * the response, which sets the sweep's cancel flag: the engine stops after
  * the rows in flight (and a stored sweep keeps the rows committed). The
- * worker waits while more than SWEEP_BUFFER_MAX bytes are unsent. */
+ * worker waits while SWEEP_BUFFER_MAX bytes are unsent; the buffer holds
+ * at most that plus one row. At most SWEEPS_PER_THREAD sweeps per request
+ * thread run at once (503 beyond), each on at most as many threads as the
+ * machine has CPUs. */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "map_output.h"
 #include "map_server_internal.h"
 #include "map_solver.h"
 
 #define SWEEP_BUFFER_MAX (1024 * 1024)
+/* At most this many sweeps per request thread run at once (503 beyond). */
+#define SWEEPS_PER_THREAD 4
 
 typedef struct map_sweep_job {
     map_server *srv;
@@ -53,24 +59,38 @@ static void job_unref(map_sweep_job *j)
     map_free(j);
 }
 
-/* Appends text to the buffer (waiting while it is full and the response
- * still reads it) and wakes the connection. Returns 0, or −1 when the
+/* Appends text to the buffer (waiting while SWEEP_BUFFER_MAX bytes are
+ * unsent and the response still reads it) and wakes the connection. The
+ * sent head is dropped (the unsent tail moved to the front) before the
+ * buffer grows, so that it never holds more than SWEEP_BUFFER_MAX + n
+ * bytes however slowly the client reads. Returns 0, or −1 when the
  * response is gone (the sweep is then being cancelled) or out of memory. */
 static int job_write(map_sweep_job *j, const char *text, size_t n)
 {
+    map_server *s = j->srv;
     pthread_mutex_lock(&j->mu);
-    while (!j->response_gone && j->len - j->off > SWEEP_BUFFER_MAX)
-        pthread_cond_wait(&j->cv, &j->mu);
+    if (!j->response_gone && j->len - j->off >= SWEEP_BUFFER_MAX) {
+        atomic_fetch_add(&s->sweeps_blocked, 1);
+        while (!j->response_gone && j->len - j->off >= SWEEP_BUFFER_MAX)
+            pthread_cond_wait(&j->cv, &j->mu);
+        atomic_fetch_sub(&s->sweeps_blocked, 1);
+    }
     if (j->response_gone) {
         pthread_mutex_unlock(&j->mu);
         return -1;
     }
-    if (j->off == j->len)
-        j->off = j->len = 0;
+    if (j->len + n > j->cap && j->off > 0) {
+        memmove(j->buf, j->buf + j->off, j->len - j->off);
+        j->len -= j->off;
+        j->off = 0;
+    }
     if (j->len + n > j->cap) {
+        const size_t need = j->len + n; /* < SWEEP_BUFFER_MAX + n */
         size_t cap = j->cap ? j->cap : 4096;
-        while (cap < j->len + n)
+        while (cap < need)
             cap *= 2;
+        if (cap > SWEEP_BUFFER_MAX)
+            cap = need > SWEEP_BUFFER_MAX ? need : SWEEP_BUFFER_MAX;
         char *nb = map_realloc(j->buf, cap);
         if (!nb) {
             pthread_mutex_unlock(&j->mu);
@@ -78,6 +98,9 @@ static int job_write(map_sweep_job *j, const char *text, size_t n)
         }
         j->buf = nb;
         j->cap = cap;
+        size_t peak = atomic_load(&s->sweep_buffer_peak);
+        while (cap > peak && !atomic_compare_exchange_weak(&s->sweep_buffer_peak, &peak, cap))
+            ;
     }
     memcpy(j->buf + j->len, text, n);
     j->len += n;
@@ -118,6 +141,22 @@ static int sink_row(void *ctx, const map_cell *cells, map_error *err)
     return MAP_OK;
 }
 
+/* Takes j off the server's list of running jobs (wherever it is: others
+ * come and go while the lock is released; j may not be on it yet), gives
+ * back its slot (sweeps_active) and wakes a waiting stop. */
+static void unlink_job(map_server *s, map_sweep_job *j)
+{
+    pthread_mutex_lock(&s->sweep_lock);
+    for (map_sweep_job **pp = &s->jobs; *pp; pp = &(*pp)->next)
+        if (*pp == j) {
+            *pp = j->next;
+            break;
+        }
+    s->sweeps_active--;
+    pthread_cond_broadcast(&s->sweep_idle);
+    pthread_mutex_unlock(&s->sweep_lock);
+}
+
 static void *worker(void *arg)
 {
     map_sweep_job *j = arg;
@@ -153,15 +192,7 @@ static void *worker(void *arg)
     }
     pthread_mutex_unlock(&j->mu);
     atomic_fetch_add(cancelled ? &s->sweeps_cancelled : &s->sweeps_completed, 1);
-    pthread_mutex_lock(&s->sweep_lock);
-    for (map_sweep_job **pp = &s->jobs; *pp; pp = &(*pp)->next)
-        if (*pp == j) {
-            *pp = j->next;
-            break;
-        }
-    s->sweeps_active--;
-    pthread_cond_broadcast(&s->sweep_idle);
-    pthread_mutex_unlock(&s->sweep_lock);
+    unlink_job(s, j);
     job_unref(j);
     return NULL;
 }
@@ -228,10 +259,36 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
+    /* More threads than CPUs only slow each other down. */
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus > 0 && j->rq.sweep.threads > (unsigned long)cpus)
+        j->rq.sweep.threads = (unsigned)cpus;
+    /* A slot among the sweeps allowed to run, taken before anything is
+     * loaded or recorded (given back by unlink_job). */
+    const size_t max_active = SWEEPS_PER_THREAD * s->cfg.threads;
+    pthread_mutex_lock(&s->sweep_lock);
+    const int stopping = s->stopping, busy = stopping || s->sweeps_active >= max_active;
+    if (!busy)
+        s->sweeps_active++;
+    pthread_mutex_unlock(&s->sweep_lock);
+    if (busy) {
+        char msg[128];
+        if (stopping)
+            snprintf(msg, sizeof msg, "the server is stopping");
+        else
+            snprintf(msg, sizeof msg, "%zu sweeps are running, the most allowed at once (%d per "
+                     "request thread): try again later", max_active, SWEEPS_PER_THREAD);
+        map_http_problem_answer(a, MAP_PROBLEM_BUSY, msg, NULL);
+        snprintf(a->header_name, sizeof a->header_name, "Retry-After");
+        snprintf(a->header_value, sizeof a->header_value, "5");
+        job_unref(j);
+        return 0;
+    }
     int rc = map_dataset_cache_acquire(s->cache, j->rq.dataset, j->rq.sweep.per_prompt, &j->h,
                                        &err);
     if (rc == MAP_EUSAGE) {
         map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
+        unlink_job(s, j);
         job_unref(j);
         return 0;
     }
@@ -251,9 +308,12 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
                                       &j->store_id, &err);
     }
     if (rc) {
-        map_api_error(a, &err, "/grid");
+        /* A message naming no field is about the source: its grid, or the
+         * values of a random or lambdas sweep. */
+        map_api_error(a, &err, j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values");
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
+        unlink_job(s, j);
         job_unref(j);
         return 0;
     }
@@ -261,6 +321,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     if (!*resp) {
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
+        unlink_job(s, j);
         job_unref(j);
         return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
     }
@@ -273,31 +334,36 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     }
     j->refs = 2; /* the worker's and the response's */
     pthread_mutex_lock(&s->sweep_lock);
-    const int stopping = s->stopping;
-    if (!stopping) {
+    const int now_stopping = s->stopping;
+    if (!now_stopping) {
         j->next = s->jobs;
         s->jobs = j;
-        s->sweeps_active++;
     }
     pthread_mutex_unlock(&s->sweep_lock);
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (stopping || pthread_create(&t, &attr, worker, j) != 0) {
+    if (now_stopping || pthread_create(&t, &attr, worker, j) != 0) {
         pthread_attr_destroy(&attr);
-        if (!stopping) {
-            pthread_mutex_lock(&s->sweep_lock);
-            s->jobs = j->next;
-            s->sweeps_active--;
-            pthread_mutex_unlock(&s->sweep_lock);
-        }
+        unlink_job(s, j);
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
         j->refs = 1;
         MHD_destroy_response(*resp); /* drops the response's reference */
         *resp = NULL;
-        return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "cannot start the sweep", NULL);
+        /* A stored sweep is already recorded (with no rows): say so, as
+         * the CLI's interrupted sweep is resumed. */
+        char msg[256];
+        int at = snprintf(msg, sizeof msg, "%s",
+                          now_stopping ? "the server is stopping" : "cannot start the sweep");
+        if (j->store_id && at > 0 && (size_t)at < sizeof msg)
+            snprintf(msg + at, sizeof msg - (size_t)at,
+                     "; stored sweep %lld is recorded with no rows: `mapsolve sweep --resume "
+                     "%lld` runs it",
+                     (long long)j->store_id, (long long)j->store_id);
+        return map_http_problem_answer(a, now_stopping ? MAP_PROBLEM_BUSY : MAP_PROBLEM_INTERNAL,
+                                       msg, NULL);
     }
     pthread_attr_destroy(&attr);
     atomic_fetch_add(&s->sweeps_started, 1);

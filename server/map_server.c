@@ -3,7 +3,7 @@
  * half-closed connection ends it at once, where epoll waited for the
  * timeout in libmicrohttpd 0.9.75), the bearer token (compared in
  * constant time), request bodies (limited to max_body: 413; too slow:
- * 408), routing to the endpoints (404, 405 with Allow) and the answers. */
+ * 408, or closed while still arriving), routing to the endpoints (404, 405 with Allow) and the answers. */
 #include "map_server.h"
 
 #include <arpa/inet.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ unsigned map_server_port(const map_server *s) { return s->port; }
 typedef struct request_ctx {
     char *body;
     size_t len, cap;
+    size_t got;         /* body bytes received (kept or discarded) */
     int too_large;      /* the body passed max_body: the rest is discarded */
     int too_slow;       /* the body took longer than the timeout */
     struct timespec t0; /* when the headers were complete */
@@ -120,15 +122,16 @@ static enum MHD_Result send_static(struct MHD_Connection *conn, const map_static
     return ok;
 }
 
-/* 1 when the Authorization header carries the token: "Bearer " then the
- * token, compared in time that depends on the lengths only. */
+/* 1 when the Authorization header carries the token: "Bearer " (the
+ * scheme in any case, RFC 7235) then the token, compared in time that
+ * depends on the lengths only. */
 static int authorised(const map_server *s, struct MHD_Connection *conn)
 {
     if (!s->cfg.token)
         return 1;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || strncmp(h, "Bearer ", 7) != 0)
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
     const char *given = h + 7;
     const size_t gl = strlen(given), tl = strlen(s->cfg.token);
@@ -221,8 +224,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
         /* The page's own files hold no data and a browser cannot send a
          * token to fetch them; everything under /api/ needs it. */
-        const int page = strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 &&
-                         map_static_find(url) != NULL;
+        const int page = (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
+                         strncmp(url, "/api/", 5) != 0 && map_static_find(url) != NULL;
         if (!page && !authorised(s, conn))
             return send_problem(conn, MAP_PROBLEM_UNAUTHORIZED,
                                 "this server needs 'Authorization: Bearer <token>'", NULL, NULL);
@@ -243,8 +246,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         const size_t n = *upload_data_size;
         *upload_data_size = 0;
+        r->got += n;
+        /* libmicrohttpd cannot queue an answer while the body arrives: a
+         * body still arriving after the timeout (each byte would restart
+         * the idle timeout), or a chunked body that passes twice the limit,
+         * closes the connection. Its last piece (Content-Length reached)
+         * goes on to the 408 or 413 answer below. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const int last = cl && strtoull(cl, NULL, 10) == (unsigned long long)r->got;
         if (!r->too_slow && seconds_since(&r->t0) > (double)s->cfg.timeout)
             r->too_slow = 1;
+        if (!last && (r->too_slow || (r->too_large && r->got - r->len > s->cfg.max_body)))
+            return MHD_NO;
         if (r->too_large || r->too_slow)
             return MHD_YES;
         if (n > s->cfg.max_body - r->len) {

@@ -32,11 +32,13 @@ struct map_server {
     map_dataset_cache *cache;
     atomic_size_t requests;
     atomic_size_t sweeps_started, sweeps_completed, sweeps_cancelled;
+    atomic_size_t sweeps_blocked;    /* workers waiting for their client to read */
+    atomic_size_t sweep_buffer_peak; /* the largest sweep buffer allocated (bytes) */
     /* running sweep workers: map_server_stop cancels them and waits */
     pthread_mutex_t sweep_lock;
     pthread_cond_t sweep_idle;
     struct map_sweep_job *jobs;
-    size_t sweeps_active;
+    size_t sweeps_active; /* slots taken: the running sweeps and those being started */
     int stopping;
 };
 

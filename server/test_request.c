@@ -138,6 +138,27 @@ static void test_refusals(void)
             "not read over HTTP");
     refused(MAP_HTTP_HISTOGRAM, "{\"dataset\":\"d\",\"palette\":\"a=1\",\"value\":\"a\",\"bins\":0}",
             "/bins", "integer in [1, 10000]");
+    /* The work of one request is bounded. */
+    refused(MAP_HTTP_FRONTIER, "{\"dataset\":\"d\",\"values\":[\"a\",\"b\"],\"points\":20001}",
+            "/points", "integer in [1, 20000]");
+    refused(MAP_HTTP_REGION, "{\"dataset\":\"d\",\"values\":[\"a\",\"b\"],\"points\":20001}",
+            "/points", "integer in [1, 20000]");
+    refused(MAP_HTTP_FRONTIER,
+            "{\"dataset\":\"d\",\"values\":[\"a\",\"b\"],\"kl\":[1,2,3],\"points\":6667}",
+            "/points", "points × budgets (6667 × 3) is over the limit of 20000 rows");
+    refused(MAP_HTTP_SOLVE, "{\"dataset\":\"d\",\"palette\":\"a=1\",\"bootstrap\":10001}",
+            "/bootstrap", "integer in [1, 10000]");
+    map_http_request rq;
+    map_http_fail f;
+    MAP_CHECK(parse(MAP_HTTP_FRONTIER,
+                    "{\"dataset\":\"d\",\"values\":[\"a\",\"b\"],\"kl\":[1,2,3],\"points\":6666}",
+                    &rq, &f) == 0 && rq.points * rq.nkl == 19998,
+              "points × budgets at the limit: %s", f.msg);
+    map_http_request_free(&rq);
+    MAP_CHECK(parse(MAP_HTTP_SOLVE,
+                    "{\"dataset\":\"d\",\"palette\":\"a=1\",\"bootstrap\":10000}", &rq,
+                    &f) == 0 && rq.so.bootstrap == 10000, "bootstrap at the limit: %s", f.msg);
+    map_http_request_free(&rq);
 }
 
 static void test_problem(void)

@@ -7,8 +7,11 @@ requests closed early), each answered with a 4xx (a problem document where
 the server got as far as a route) or a closed connection, never a 5xx; 50
 slowloris connections held open while a good request is answered; then a
 good request still answered byte-identically to the CLI. Slow clients: a
-body slower than --timeout gets 408, an idle partial request is closed.
-Reproducible (seeded)."""
+body slower than --timeout gets 408, an idle partial request is closed, a
+body still trickling in after --timeout (or a chunked one without end over
+--max-body) is closed; a slow sweep reader leaves the sweep's buffer within
+1 MiB + a row; a fifth sweep with --threads 1 gets 503. Reproducible
+(seeded)."""
 import json
 import os
 import random
@@ -159,6 +162,50 @@ try:
     check("a good request afterwards: byte-identical to the CLI", st == 200 and data == out, data[:200])
     st, _, data = srv.request("GET", "/api/health")
     check("health afterwards", st == 200 and json.loads(data)["status"] == "ok", data)
+
+    # A client that reads a long sweep steadily but slower than the worker
+    # writes: the rows wait in a buffer that never grows past 1 MiB plus a
+    # row (sweep_buffer_peak in /api/health). Slower is made certain: before
+    # each read the test waits (bounded polling) until the worker is blocked
+    # on a full buffer, so the buffer never drains while 12 MiB are read.
+    before = srv.health()
+    body = json.dumps({"dataset": "opt", "lambdas": 1000000, "values": ["humor", "gpt2-helpful"],
+                       "threads": 1}).encode()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.settimeout(60)
+    s.connect((srv.host, srv.port))
+    s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+    def worker_blocked():
+        for _ in range(6000):  # at most 60 s
+            if srv.health()["sweeps_blocked"] >= 1:
+                return True
+            time.sleep(0.01)
+        return False
+    got = 0
+    blocked = True
+    while got < 12 * 1024 * 1024:
+        blocked = worker_blocked()
+        if not blocked:
+            break
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    h = srv.health()
+    check("slow reader: 12 MiB read with the worker ahead of it", blocked and got >= 12 * 1024 * 1024,
+          (blocked, got))
+    check("slow reader: the sweep buffer stays within 1 MiB + a row",
+          0 < h["sweep_buffer_peak"] <= 1024 * 1024 + 4096, h)
+    s.close()
+    for _ in range(6000):
+        h = srv.health()
+        if h["sweeps_active"] == 0:
+            break
+        time.sleep(0.01)
+    check("slow reader gone: its sweep cancelled",
+          h["sweeps_active"] == 0 and h["sweeps_cancelled"] == before["sweeps_cancelled"] + 1, h)
     check("SIGTERM after the storm: exit 0", srv.stop() == 0)
 
     # Slow clients (--timeout 1): a body that takes longer than the timeout
@@ -202,9 +249,87 @@ try:
         closed = False
     s.close()
     check("an idle partial request is closed", closed and time.monotonic() - t0 < 20)
+
     st, _, _ = srv.request("GET", "/api/health")
     check("health after the slow clients", st == 200)
     check("SIGTERM: exit 0", srv.stop() == 0)
+    # A body that trickles (a byte every 0.1 s, each one restarting the idle
+    # timeout) or a chunked body that never ends: the connection is closed
+    # once the body has taken longer than --timeout (1 s) — within 10 s here
+    # — or once the discarded part of a chunked body passes --max-body.
+    def held_until_closed(head, piece, bound=10.0):
+        """Sends head, then piece every 0.1 s until the server closes the
+        connection (or answers): seconds taken, or None after bound."""
+        import select
+        c = socket.create_connection((srv.host, srv.port), timeout=5)
+        t0 = time.monotonic()
+        try:
+            c.sendall(head)
+            while time.monotonic() - t0 < bound:
+                try:
+                    c.sendall(piece)
+                except OSError:
+                    return time.monotonic() - t0
+                if select.select([c], [], [], 0.1)[0]:
+                    try:
+                        c.recv(65536)
+                    except OSError:
+                        pass
+                    return time.monotonic() - t0
+            return None
+        finally:
+            c.close()
+    srv = Server(work.db, "--timeout", "1")
+    took = held_until_closed(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", b" ")
+    check("a body trickling past --timeout: closed within 10x the timeout", took is not None, took)
+    took = held_until_closed(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                             b"1\r\n \r\n")
+    check("a chunked body trickling past --timeout: closed within 10x the timeout", took is not None, took)
+    check("SIGTERM: exit 0", srv.stop() == 0)
+    srv = Server(work.db, "--timeout", "60", "--max-body", "64")
+    took = held_until_closed(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                             b"400\r\n" + b" " * 1024 + b"\r\n", bound=20)
+    check("a chunked body without end over --max-body: closed (long before the 60 s timeout)",
+          took is not None, took)
+    check("SIGTERM: exit 0", srv.stop() == 0)
+
+    # At most 4 sweeps per request thread run at once: with --threads 1, four
+    # clients that stop reading hold four sweeps (their workers block on a
+    # full buffer: the overlap is certain), and a fifth gets 503 with
+    # Retry-After; when one client leaves, a sweep is accepted again.
+    srv = Server(work.db, "--threads", "1")
+    body = json.dumps({"dataset": "opt", "lambdas": 1000000, "values": ["humor", "gpt2-helpful"],
+                       "threads": 1}).encode()
+    held = []
+    for _ in range(4):
+        s = socket.create_connection((srv.host, srv.port), timeout=60)
+        s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        s.recv(100)  # the answer has begun: the sweep holds its slot
+        held.append(s)
+    check("four sweeps held open", srv.health()["sweeps_active"] == 4, srv.health())
+    st, hdrs, data = srv.post("/api/sweep", {"dataset": "opt", "lambdas": 5, "values": ["humor"]})
+    try:
+        p = json.loads(data)
+    except ValueError:
+        p = {}
+    check("a fifth sweep: 503 problem with Retry-After",
+          st == 503 and hdrs.get("content-type") == "application/problem+json" and
+          p.get("type") == "urn:mapsolve:problem:busy" and p.get("status") == 503 and
+          hdrs.get("retry-after", "").isdigit(), (st, hdrs, data[:300]))
+    st, _, _ = srv.post("/api/solve", GOOD_BODIES[0])
+    check("other endpoints still answer while the sweeps are full", st == 200, st)
+    held.pop().close()
+    for _ in range(6000):  # at most 60 s
+        h = srv.health()
+        if h["sweeps_active"] == 3:
+            break
+        time.sleep(0.01)
+    st, _, data = srv.post("/api/sweep", {"dataset": "opt", "lambdas": 5, "values": ["humor"]})
+    check("a client gone: a sweep is accepted again", st == 200 and data.count(b"\n") == 5,
+          (st, data[:200]))
+    for s in held:
+        s.close()
+    check("SIGTERM with the sweeps held: exit 0", srv.stop() == 0)
 finally:
     work.cleanup()
 finish()

@@ -136,6 +136,28 @@ try:
     check("histogram infeasible: tilted null, 40 bins by default",
           status == 200 and h["tilted"] is None and h["status"] == "infeasible" and h["bins"] == 40, h)
 
+    # A value whose range overflows a double (hi - lo = inf): the edges are
+    # still finite numbers (valid JSON) and the rows fall in the right bins.
+    with open(work.path("huge.csv"), "w") as f:
+        f.write("prompt,a,b\nA,-1.7e308,1\nA,1.7e308,2\nB,0,3\nB,1,0.5\n")
+    ingest(db, work.path("huge.csv"), "huge", "--prompt-column", "prompt")
+    status, _, data = srv.post("/api/histogram", {"dataset": "huge", "palette": "b=mean",
+                                                  "value": "a", "bins": 4})
+
+    def no_constants(c):
+        raise ValueError("not JSON: " + c)
+    try:
+        h = json.loads(data, parse_constant=no_constants)
+    except ValueError as e:
+        h = {"error": str(e), "data": data[:300]}
+    want = [-1.7e308, -8.5e307, 0.0, 8.5e307, 1.7e308]
+    check("histogram of a range over DBL_MAX: valid JSON with finite edges",
+          status == 200 and len(h.get("edges", [])) == 5 and
+          all(isinstance(e, float) or e == 0 for e in h["edges"]) and
+          all(abs(e - w) <= 1e-12 * abs(w) for e, w in zip(h["edges"], want)), h)
+    check("histogram of a range over DBL_MAX: the rows in the right bins",
+          h.get("reference") == [0.25, 0, 0.5, 0.25], h)
+
     # ---- errors -----------------------------------------------------------
     def problem(desc, method, path, body, status, field=None, headers=None, ptype=None):
         st, hdrs, data = srv.request(method, path, body, headers=headers)
@@ -242,6 +264,22 @@ try:
     check("sweep random: identical to sweep --json", st == 200 and data == out, data[:200])
     problem("sweep without a source", "POST", "/api/sweep", {"dataset": "opt"}, 400)
     problem("sweep bad grid", "POST", "/api/sweep", {"dataset": "opt", "grid": "humor=1:x:3"}, 400)
+    problem("frontier over 20,000 rows (points × budgets): 400 at /points", "POST", "/api/frontier",
+            {"dataset": "opt", "values": ["humor", "gpt2-helpful"], "kl": [0.5, 1, 2], "points": 40000},
+            400, "/points")
+    problem("frontier, 10,000 points × 3 budgets: 400 at /points", "POST", "/api/frontier",
+            {"dataset": "opt", "values": ["humor", "gpt2-helpful"], "kl": [0.5, 1, 2], "points": 10000},
+            400, "/points")
+    problem("region over 20,000 points: 400 at /points", "POST", "/api/region",
+            {"dataset": "opt", "values": ["humor", "gpt2-helpful"], "points": 20001}, 400, "/points")
+    problem("solve over 10,000 bootstrap resamples: 400 at /bootstrap", "POST", "/api/solve",
+            {"dataset": "opt", "palette": "humor=q60", "bootstrap": 10001}, 400, "/bootstrap")
+    problem("sweep random, unknown value: field /values", "POST", "/api/sweep",
+            {"dataset": "opt", "random": 5, "values": ["nope"]}, 400, "/values")
+    problem("sweep lambdas, value named twice: field /values", "POST", "/api/sweep",
+            {"dataset": "opt", "lambdas": 5, "values": ["humor", "humor"]}, 400, "/values")
+    problem("sweep grid, unknown value: field /grid", "POST", "/api/sweep",
+            {"dataset": "opt", "grid": "nope=1:2:3"}, 400, "/grid")
     problem("sweep palettes file refused", "POST", "/api/sweep",
             {"dataset": "opt", "palettes": "/etc/passwd"}, 400, "/palettes")
 
@@ -354,6 +392,18 @@ try:
         check("token: the page's file %s without it (no data in it)" % path, st == 200 and data, st)
     st, _, _ = srv.request("GET", "/api/openapi.json", token="")
     check("token: 401 for the API description without it", st == 401, st)
+    for path in ("/", "/explorer.js"):
+        st, _, data = srv.request("HEAD", path, token="")
+        check("token: HEAD of the page's file %s without it" % path, st == 200 and data == b"", st)
+    st, _, _ = srv.request("HEAD", "/api/datasets", token="")
+    check("token: 401 for HEAD of /api/ without it", st == 401, st)
+    for scheme in ("bearer", "BEARER", "BeArEr"):
+        st, _, _ = srv.request("GET", "/api/datasets",
+                               headers={"Authorization": scheme + " s3cret-token-0123456789"}, token="")
+        check("token: the scheme '%s' (case-insensitive, RFC 7235)" % scheme, st == 200, st)
+    st, _, _ = srv.request("GET", "/api/datasets",
+                           headers={"Authorization": "Basic s3cret-token-0123456789"}, token="")
+    check("token: another scheme is refused", st == 401, st)
     check("SIGINT: exit 0", srv.stop(signal.SIGINT) == 0)
     with open(tok, "w") as f:
         f.write("\n")
