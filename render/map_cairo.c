@@ -1,12 +1,11 @@
-/* map_cairo.c — cairo loaded at the first plot (map_cairo.h): dlopen of
- * libcairo.so.2 and dlsym of each function map_plot.c calls, once per
- * process. */
+/* map_cairo.c — cairo loaded at the first plot (map_cairo.h): libcairo.so.2
+ * and each function map_plot.c calls, once per process (map_dl.h). */
 #include "map_cairo.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "map_dl.h"
 
 map_cairo_api map_cairo;
 
@@ -15,32 +14,19 @@ static char load_error[256];
 
 static void load(void)
 {
-    void *lib = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        const char *why = dlerror();
-        snprintf(load_error, sizeof load_error, "%s", why ? why : "libcairo.so.2 not found");
+    static const char *const names[] = {MAP_CAIRO_FUNCS(MAP_DL_NAME)};
+    enum { N = sizeof names / sizeof names[0] };
+    void *ptrs[N];
+    if (map_dl_open("libcairo.so.2", names, N, ptrs, load_error, sizeof load_error))
         return;
-    }
-    map_cairo_api api;
-    const char *missing = NULL;
-    /* POSIX: a function pointer and the object pointer dlsym returns
-     * convert through memcpy of the same size. */
-#define MAP_CAIRO_SYM(f)                                                                         \
-    {                                                                                            \
-        void *p = dlsym(lib, #f);                                                                \
-        if (!p && !missing)                                                                      \
-            missing = #f;                                                                        \
-        _Static_assert(sizeof p == sizeof api.f, "pointer sizes");                               \
-        memcpy(&api.f, &p, sizeof p);                                                            \
-    }
-    MAP_CAIRO_FUNCS(MAP_CAIRO_SYM)
-#undef MAP_CAIRO_SYM
-    if (missing) {
-        snprintf(load_error, sizeof load_error, "libcairo.so.2 has no %s", missing);
-        dlclose(lib);
-        return;
-    }
-    map_cairo = api; /* the library stays loaded for the process's life */
+    /* POSIX: dlsym's object pointers convert to function pointers of the
+     * same size (here through memcpy, member by member in table order). */
+    size_t i = 0;
+#define MAP_CAIRO_SET(f)                                                                         \
+    _Static_assert(sizeof map_cairo.f == sizeof(void *), "pointer sizes");                       \
+    memcpy(&map_cairo.f, &ptrs[i++], sizeof(void *));
+    MAP_CAIRO_FUNCS(MAP_CAIRO_SET)
+#undef MAP_CAIRO_SET
 }
 
 int map_cairo_load(map_error *err)

@@ -13,6 +13,7 @@
 #include <cairo.h>
 
 #include "map_common.h"
+#include "map_dl.h"
 
 /* The cairo functions map_plot.c calls. */
 #define MAP_CAIRO_FUNCS(X) \
@@ -57,9 +58,7 @@
     X(cairo_translate)
 
 typedef struct map_cairo_api {
-#define MAP_CAIRO_MEMBER(f) __typeof__(&f) f;
-    MAP_CAIRO_FUNCS(MAP_CAIRO_MEMBER)
-#undef MAP_CAIRO_MEMBER
+    MAP_CAIRO_FUNCS(MAP_DL_MEMBER)
 } map_cairo_api;
 
 /* Filled by map_cairo_load; read-only afterwards. */

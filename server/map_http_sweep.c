@@ -10,11 +10,11 @@
  * at most that plus one row. At most SWEEPS_PER_THREAD sweeps per request
  * thread run at once (503 beyond), each on at most as many threads as the
  * machine has CPUs. */
-#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "map_mhd.h"
 #include "map_output.h"
 #include "map_server_internal.h"
 #include "map_solver.h"
@@ -106,7 +106,7 @@ static int job_write(map_sweep_job *j, const char *text, size_t n)
     j->len += n;
     if (j->suspended) {
         j->suspended = 0;
-        MHD_resume_connection(j->conn);
+        map_mhd.MHD_resume_connection(j->conn);
     }
     pthread_mutex_unlock(&j->mu);
     return 0;
@@ -188,7 +188,7 @@ static void *worker(void *arg)
     j->done = 1;
     if (j->suspended) {
         j->suspended = 0;
-        MHD_resume_connection(j->conn);
+        map_mhd.MHD_resume_connection(j->conn);
     }
     pthread_mutex_unlock(&j->mu);
     atomic_fetch_add(cancelled ? &s->sweeps_cancelled : &s->sweeps_completed, 1);
@@ -218,7 +218,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
     j->suspended = 1;
-    MHD_suspend_connection(j->conn);
+    map_mhd.MHD_suspend_connection(j->conn);
     pthread_mutex_unlock(&j->mu);
     return 0;
 }
@@ -317,7 +317,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
-    *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, reader, j, reader_free);
+    *resp = map_mhd.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, reader, j, reader_free);
     if (!*resp) {
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
@@ -325,12 +325,12 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
     }
-    MHD_add_response_header(*resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/jsonl");
-    MHD_add_response_header(*resp, "Cache-Control", "no-store");
+    map_mhd.MHD_add_response_header(*resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/jsonl");
+    map_mhd.MHD_add_response_header(*resp, "Cache-Control", "no-store");
     if (j->store_id) {
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long)j->store_id);
-        MHD_add_response_header(*resp, "X-Mapsolve-Sweep-Id", id);
+        map_mhd.MHD_add_response_header(*resp, "X-Mapsolve-Sweep-Id", id);
     }
     j->refs = 2; /* the worker's and the response's */
     pthread_mutex_lock(&s->sweep_lock);
@@ -350,7 +350,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         map_store_close(j->wst);
         map_dataset_cache_release(s->cache, j->h);
         j->refs = 1;
-        MHD_destroy_response(*resp); /* drops the response's reference */
+        map_mhd.MHD_destroy_response(*resp); /* drops the response's reference */
         *resp = NULL;
         /* A stored sweep is already recorded (with no rows): say so, as
          * the CLI's interrupted sweep is resumed. */

@@ -7,7 +7,6 @@
 #include "map_server.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "map_mhd.h"
 #include "map_server_internal.h"
 #include "map_static.h"
 
@@ -72,26 +72,26 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, map_http_answer 
                                "\"Internal server error\",\"status\":500,\"detail\":\"out of "
                                "memory\",\"field\":null}\n";
     struct MHD_Response *resp =
-        a->body ? MHD_create_response_from_buffer_with_free_callback(a->len, a->body, map_free)
-                : MHD_create_response_from_buffer(sizeof bare - 1, (void *)bare,
+        a->body ? map_mhd.MHD_create_response_from_buffer_with_free_callback(a->len, a->body, map_free)
+                : map_mhd.MHD_create_response_from_buffer(sizeof bare - 1, (void *)bare,
                                                   MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         map_free(a->body);
         return MHD_NO;
     }
     a->body = NULL;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+    map_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             a->content_type ? a->content_type : "application/problem+json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    map_mhd.MHD_add_response_header(resp, "Cache-Control", "no-store");
+    map_mhd.MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (a->allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, a->allow);
+        map_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, a->allow);
     if (a->status == 401)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+        map_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (a->header_name[0])
-        MHD_add_response_header(resp, a->header_name, a->header_value);
-    const enum MHD_Result ok = MHD_queue_response(conn, a->status, resp);
-    MHD_destroy_response(resp);
+        map_mhd.MHD_add_response_header(resp, a->header_name, a->header_value);
+    const enum MHD_Result ok = map_mhd.MHD_queue_response(conn, a->status, resp);
+    map_mhd.MHD_destroy_response(resp);
     return ok;
 }
 
@@ -108,17 +108,17 @@ static enum MHD_Result send_problem(struct MHD_Connection *conn, map_problem_typ
 static enum MHD_Result send_static(struct MHD_Connection *conn, const map_static_file *f)
 {
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(f->size, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+        map_mhd.MHD_create_response_from_buffer(f->size, (void *)f->data, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->content_type);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    map_mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->content_type);
+    map_mhd.MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     /* Nothing but this server: the page may use inline script and style,
      * data: and blob: URLs, but no other origin. */
-    MHD_add_response_header(resp, "Content-Security-Policy",
+    map_mhd.MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self' 'unsafe-inline' data: blob:");
-    const enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
+    const enum MHD_Result ok = map_mhd.MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    map_mhd.MHD_destroy_response(resp);
     return ok;
 }
 
@@ -129,7 +129,7 @@ static int authorised(const map_server *s, struct MHD_Connection *conn)
 {
     if (!s->cfg.token)
         return 1;
-    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+    const char *h = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
@@ -144,7 +144,7 @@ static int authorised(const map_server *s, struct MHD_Connection *conn)
 /* 1 when the client asks for CSV (Accept: text/csv before application/json). */
 static int wants_csv(struct MHD_Connection *conn)
 {
-    const char *acc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    const char *acc = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     if (!acc)
         return 0;
     const char *csv = strstr(acc, "text/csv"), *json = strstr(acc, "application/json");
@@ -180,8 +180,8 @@ static enum MHD_Result route(map_server *s, struct MHD_Connection *conn, const c
             map_api_sweep(s, conn, r->body, r->len, &resp, &a);
             if (!resp)
                 return send_answer(conn, &a);
-            const enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-            MHD_destroy_response(resp);
+            const enum MHD_Result ok = map_mhd.MHD_queue_response(conn, MHD_HTTP_OK, resp);
+            map_mhd.MHD_destroy_response(resp);
             return ok;
         }
         map_api_post(s, posts[i].kind, r->body, r->len, wants_csv(conn), &a);
@@ -229,7 +229,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!page && !authorised(s, conn))
             return send_problem(conn, MAP_PROBLEM_UNAUTHORIZED,
                                 "this server needs 'Authorization: Bearer <token>'", NULL, NULL);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end = NULL;
@@ -252,7 +252,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * the idle timeout), or a chunked body that passes twice the limit,
          * closes the connection. Its last piece (Content-Length reached)
          * goes on to the 408 or 413 answer below. */
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         const int last = cl && strtoull(cl, NULL, 10) == (unsigned long long)r->got;
         if (!r->too_slow && seconds_since(&r->t0) > (double)s->cfg.timeout)
@@ -337,13 +337,17 @@ int map_server_start(const map_server_config *cfg, map_server **out, map_error *
 {
     *out = NULL;
     if (cfg->threads < 1 || cfg->threads > 1024)
-        return map_error_set(err, MAP_EUSAGE, "threads must be in [1, 1024]");
+        return map_error_set_field(err, MAP_EUSAGE, "threads", "must be in [1, 1024]");
     if (cfg->max_body < 1)
-        return map_error_set(err, MAP_EUSAGE, "max-body must be at least 1 byte");
+        return map_error_set_field(err, MAP_EUSAGE, "max_body", "must be at least 1 byte");
     if (cfg->timeout < 1)
-        return map_error_set(err, MAP_EUSAGE, "timeout must be at least 1 second");
+        return map_error_set_field(err, MAP_EUSAGE, "timeout", "must be at least 1 second");
     if (cfg->port > 65535)
-        return map_error_set(err, MAP_EUSAGE, "port %u is not in [0, 65535]", cfg->port);
+        return map_error_set_field(err, MAP_EUSAGE, "port", "%u is not in [0, 65535]",
+                                   cfg->port);
+    const int lrc = map_mhd_load(err);
+    if (lrc)
+        return lrc;
     struct sockaddr_storage addr;
     socklen_t alen = 0;
     int loopback = 0;
@@ -390,7 +394,7 @@ int map_server_start(const map_server_config *cfg, map_server **out, map_error *
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads,
                                              NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+    s->daemon = map_mhd.MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->daemon) {
         map_server_stop(s);
@@ -398,7 +402,7 @@ int map_server_start(const map_server_config *cfg, map_server **out, map_error *
                                               "address of this machine?)",
                              cfg->bind ? cfg->bind : "127.0.0.1", cfg->port);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = map_mhd.MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     *out = s;
     return MAP_OK;
@@ -410,7 +414,7 @@ void map_server_stop(map_server *s)
         return;
     if (s->daemon) {
         map_api_sweep_shutdown(s);
-        MHD_stop_daemon(s->daemon);
+        map_mhd.MHD_stop_daemon(s->daemon);
     }
     map_api_sweep_shutdown(s); /* waits for the workers */
     map_dataset_cache_free(s->cache);

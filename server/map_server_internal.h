@@ -8,6 +8,7 @@
  *   map_http_problem.c  RFC 9457 problem documents
  *   map_dataset_cache.c the shared datasets
  *   map_static.c        the embedded files
+ *   map_mhd.c           libmicrohttpd, loaded when the service starts
  */
 #ifndef MAP_SERVER_INTERNAL_H
 #define MAP_SERVER_INTERNAL_H
