@@ -239,14 +239,14 @@ static g17_u128 pow10_u128(int i)
     return v;
 }
 
-/* x·10^p for x = m·2^-s (m < 2^53, 0 ≤ s ≤ 120) and 0 ≤ p ≤ 22, so that
- * m·10^p < 2^127: *fl its floor, returns 1 when rounding it to the nearest
- * integer (ties to even) goes up, else 0. */
+/* x·10^p for x = m·2^-s (m < 2^53, −1 ≤ s ≤ 120) and 0 ≤ p ≤ 22, so that
+ * m·10^p < 2^127 (for s = −1, x ≥ 2^53, so p ≤ 1): *fl its floor, returns 1
+ * when rounding it to the nearest integer (ties to even) goes up, else 0. */
 static int scaled_floor(uint64_t m, int s, int p, uint64_t *fl)
 {
     const g17_u128 n = (g17_u128)m * pow10_u128(p);
-    if (s == 0) {
-        *fl = (uint64_t)n;
+    if (s <= 0) { /* an integer: x·10^p exactly */
+        *fl = (uint64_t)(n << -s);
         return 0;
     }
     const g17_u128 one = 1;
@@ -264,7 +264,7 @@ size_t map_number_g17(double x, char buf[MAP_G17_MAX])
     int e2 = 0;
     const double fr = frexp(ax, &e2); /* ax = fr·2^e2, fr in [0.5, 1) */
     const uint64_t m = (uint64_t)ldexp(fr, 53);
-    const int s = 53 - e2; /* ax = m·2^-s; 1e-6 ≤ ax < 1e16: 0 < s ≤ 73 */
+    const int s = 53 - e2; /* ax = m·2^-s; 1e-6 ≤ ax < 1e16: −1 ≤ s ≤ 73 */
     /* E with 10^E ≤ ax < 10^(E+1) exactly: the floor of ax·10^(16−E) is in
      * [10^16, 10^17). The estimate from log10 may be one off: correct it. */
     int E = (int)floor(log10(ax));
