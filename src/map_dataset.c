@@ -20,9 +20,14 @@ void map_dataset_free(map_dataset *ds)
     map_free(ds->x);
     map_free(ds->xf);
     map_free(ds->prompt_name);
-    map_free_strings(ds->prompts, ds->prompts ? ds->n : 0);
+    if (ds->arenas) { /* the strings live in the arenas */
+        MAP_FREE_ALL(ds->prompts, ds->text);
+        map_free_strings((char **)ds->arenas, ds->narenas);
+    } else {
+        map_free_strings(ds->prompts, ds->prompts ? ds->n : 0);
+        map_free_strings(ds->text, ds->text ? ds->n * ds->ntext : 0);
+    }
     map_free_strings(ds->text_names, ds->ntext);
-    map_free_strings(ds->text, ds->text ? ds->n * ds->ntext : 0);
     map_free(ds->stats);
     map_free(ds);
 }

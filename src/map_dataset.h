@@ -81,6 +81,11 @@ typedef struct map_dataset {
     char **text_names; /* ntext names, or NULL */
     char **text;       /* n * ntext cells row-major, or NULL (may be NULL even
                           when ntext > 0 if the store was asked not to load text) */
+    void **arenas;     /* when the store loaded the prompts and texts: the blocks
+                          holding their bytes (narenas, owned), into which prompts[j]
+                          and text[...] point, so that they are not allocated (or
+                          freed) one by one; NULL otherwise */
+    size_t narenas;
 
     struct map_valstat *stats; /* m per-value statistics of the matrix (map_stats.h) as the
                                   store keeps them, or NULL: then they are computed

@@ -268,9 +268,26 @@ int store_get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, si
 /* Fills dst[0], dst[stride], ... dst[(n-1)*stride] with copies of the
  * strings of column col. On error the strings copied so far stay in dst
  * (dst is zeroed by the caller, so the owner frees them). */
-static int get_strings(map_store *st, sqlite3_stmt *sel, const char *dsname, int64_t id,
+/* A copy of the bytes p[0..bytes) kept in ds's arenas (NULL when out of
+ * memory). */
+static char *arena_copy(map_dataset *ds, const char *p, size_t bytes)
+{
+    void **a = map_reallocarray(ds->arenas, ds->narenas + 1, sizeof *a);
+    if (!a)
+        return NULL;
+    ds->arenas = a;
+    char *blk = map_malloc(bytes);
+    if (!blk)
+        return NULL;
+    memcpy(blk, p, bytes);
+    a[ds->narenas++] = blk;
+    return blk;
+}
+
+static int get_strings(map_store *st, sqlite3_stmt *sel, map_dataset *ds, int64_t id,
                        int64_t col, size_t n, size_t stride, char **dst, map_error *err)
 {
+    const char *dsname = ds->name;
     size_t row = 0, chunk = 0;
     int code = MAP_OK;
     int rc = sqlite3_bind_int64(sel, 1, id);
@@ -298,6 +315,12 @@ static int get_strings(map_store *st, sqlite3_stmt *sel, const char *dsname, int
             code = bytes ? store_nomem(err) : store_corrupt(st, dsname, detail, err);
             break;
         }
+        /* The chunk's strings, NUL-terminated one after another, stay in one
+         * block of the dataset's arenas; dst points into it. */
+        if (!(p = arena_copy(ds, p, bytes))) {
+            code = store_nomem(err);
+            break;
+        }
         const char *const end = p + bytes;
         for (int64_t r = 0; !code && r < rows; r++) {
             const char *nul = memchr(p, '\0', (size_t)(end - p));
@@ -307,12 +330,7 @@ static int get_strings(map_store *st, sqlite3_stmt *sel, const char *dsname, int
                 code = store_corrupt(st, dsname, detail, err);
                 break;
             }
-            char *s = map_strndup(p, (size_t)(nul - p));
-            if (!s) {
-                code = store_nomem(err);
-                break;
-            }
-            dst[(row + (size_t)r) * stride] = s;
+            dst[(row + (size_t)r) * stride] = (char *)p;
             p = nul + 1;
         }
         if (!code && p != end) {
@@ -347,7 +365,7 @@ int store_get_texts(map_store *st, map_dataset *ds, int64_t id, unsigned flags, 
                              "WHERE dataset_id = ?1 AND col = ?2 ORDER BY chunk", &sel, err);
     if (!code && want_prompts) {
         ds->prompts = map_calloc(ds->n, sizeof *ds->prompts);
-        code = ds->prompts ? get_strings(st, sel, ds->name, id, PROMPT_COL, ds->n, 1, ds->prompts,
+        code = ds->prompts ? get_strings(st, sel, ds, id, PROMPT_COL, ds->n, 1, ds->prompts,
                                          err)
                            : store_nomem(err);
     }
@@ -356,7 +374,7 @@ int store_get_texts(map_store *st, map_dataset *ds, int64_t id, unsigned flags, 
         if (!ds->text)
             code = store_nomem(err);
         for (size_t c = 0; !code && c < ds->ntext; c++)
-            code = get_strings(st, sel, ds->name, id, (int64_t)c, ds->n, ds->ntext, ds->text + c,
+            code = get_strings(st, sel, ds, id, (int64_t)c, ds->n, ds->ntext, ds->text + c,
                                err);
     }
     sqlite3_finalize(sel);

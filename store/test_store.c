@@ -822,7 +822,8 @@ static void test_alloc_failures(void)
             MAP_CHECK(same_dataset(ds, out), "get after injection is exact");
         map_dataset_free(out);
     }
-    MAP_CHECK(rc == MAP_OK && k > 300, "get needed %ld allocations", k);
+    /* (the matrix, the names, one block per chunk of strings, statements) */
+    MAP_CHECK(rc == MAP_OK && k > 10, "get needed %ld allocations", k);
 
     /* list and find_hash. */
     rc = MAP_ENOMEM;
