@@ -65,7 +65,7 @@ typedef struct map_cairo_api {
 extern map_cairo_api map_cairo;
 
 /* Loads cairo (libcairo.so.2) and its functions once per process
- * (pthread_once: thread-safe). MAP_OK, or MAP_ENOMEM with "cannot load
+ * (thread-safe). MAP_OK, or MAP_ENOMEM with "cannot load
  * cairo: ..." when the library or a function is missing. */
 int map_cairo_load(map_error *err);
 

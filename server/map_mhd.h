@@ -36,7 +36,7 @@ typedef struct map_mhd_api {
 extern map_mhd_api map_mhd;
 
 /* Loads libmicrohttpd (libmicrohttpd.so.12) and its functions once per
- * process (pthread_once: thread-safe). MAP_OK, or MAP_ENOMEM with "cannot
+ * process (thread-safe). MAP_OK, or MAP_ENOMEM with "cannot
  * load libmicrohttpd: ..." when the library or a function is missing. */
 int map_mhd_load(map_error *err);
 

@@ -3,22 +3,43 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 
-int map_dl_open(const char *soname, const char *const *names, size_t n, void **ptrs, char *why,
-                size_t cap)
+/* Opens the library and fills the table, or says why not in lib->why. */
+static int open_lib(map_dl_lib *lib)
 {
-    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        const char *e = dlerror();
-        snprintf(why, cap, "%s", e ? e : "not found");
+    if (lib->table_size != lib->n * sizeof(void *)) {
+        snprintf(lib->why, sizeof lib->why, "its table does not match its %zu functions", lib->n);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!(ptrs[i] = dlsym(lib, names[i]))) {
-            snprintf(why, cap, "%s has no %s", soname, names[i]);
-            dlclose(lib);
+    void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(lib->why, sizeof lib->why, "%s", e ? e : "not found");
+        return -1;
+    }
+    for (size_t i = 0; i < lib->n; i++) {
+        void *p = dlsym(h, lib->names[i]);
+        if (!p) {
+            snprintf(lib->why, sizeof lib->why, "%s has no %s", lib->soname, lib->names[i]);
+            dlclose(h);
             return -1;
         }
+        /* POSIX: dlsym's object pointer converts to the function pointer of
+         * the same size and representation that the member holds. */
+        memcpy((char *)lib->table + i * sizeof p, &p, sizeof p);
     }
     return 0;
+}
+
+int map_dl_load(map_dl_lib *lib, map_error *err)
+{
+    pthread_mutex_lock(&lib->lock);
+    if (lib->state == 0)
+        lib->state = open_lib(lib) == 0 ? 1 : -1;
+    const int state = lib->state;
+    pthread_mutex_unlock(&lib->lock);
+    if (state < 0)
+        return map_error_set(err, MAP_ENOMEM, "cannot load %s: %s", lib->what, lib->why);
+    return MAP_OK;
 }
