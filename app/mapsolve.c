@@ -374,8 +374,11 @@ static int palette_request(const mapsolve_dataset *ds, const char *palette,
 
 /* ---- solve -------------------------------------------------------------- */
 
-int mapsolve_solve(const mapsolve_dataset *ds, const char *palette, const mapsolve_options *opts,
-                   mapsolve_result **out, mapsolve_error *err)
+/* A solve (adjust_mode NULL) or an adjustment (*adjust_mode) of palette on
+ * ds into a new result. */
+static int palette_result(const mapsolve_dataset *ds, const char *palette,
+                          const mapsolve_options *opts, const int *adjust_mode,
+                          mapsolve_result **out, mapsolve_error *err)
 {
     if (!out)
         return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
@@ -386,16 +389,37 @@ int mapsolve_solve(const mapsolve_dataset *ds, const char *palette, const mapsol
     const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
     if (rc)
         return rc;
+    map_error e = {0};
+    map_adjust_opts ao;
+    map_adjust_opts_default(&ao);
+    if (adjust_mode) {
+        if (*adjust_mode != MAPSOLVE_ADJUST_RAY && *adjust_mode != MAPSOLVE_ADJUST_GREEDY) {
+            map_error_set_field(&e, MAP_EUSAGE, "mode", "unknown adjustment mode %d", *adjust_mode);
+            return fail(err, &e);
+        }
+        ao.mode = *adjust_mode == MAPSOLVE_ADJUST_RAY ? MAP_ADJUST_RAY : MAP_ADJUST_GREEDY;
+    }
     mapsolve_result *r = map_calloc(1, sizeof *r);
     if (!r)
         return fail_msg(err, MAPSOLVE_ENOMEM, "out of memory");
-    map_error e = {0};
-    if (map_app_solve_dataset_opts(ds->ds, palette, &so, &par, &fp, &r->rep, &e)) {
+    const int arc = adjust_mode
+                        ? map_app_adjust_dataset_opts(ds->ds, palette, &ao, &so, &par, &fp, &r->adj,
+                                                      &e)
+                        : map_app_solve_dataset_opts(ds->ds, palette, &so, &par, &fp, &r->rep, &e);
+    if (arc) {
         map_free(r);
         return fail(err, &e);
     }
+    if (r->adj)
+        r->rep = r->adj->solve;
     *out = r;
     return ok(err);
+}
+
+int mapsolve_solve(const mapsolve_dataset *ds, const char *palette, const mapsolve_options *opts,
+                   mapsolve_result **out, mapsolve_error *err)
+{
+    return palette_result(ds, palette, opts, NULL, out, err);
 }
 
 void mapsolve_result_free(mapsolve_result *r)
@@ -528,34 +552,7 @@ int mapsolve_feasible(const mapsolve_dataset *ds, const char *palette,
 int mapsolve_adjust(const mapsolve_dataset *ds, const char *palette, int mode,
                     const mapsolve_options *opts, mapsolve_result **out, mapsolve_error *err)
 {
-    if (!out)
-        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
-    *out = NULL;
-    map_solve_opts so;
-    map_solver_params par;
-    map_feas_params fp;
-    const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
-    if (rc)
-        return rc;
-    map_adjust_opts ao;
-    map_adjust_opts_default(&ao);
-    if (mode != MAPSOLVE_ADJUST_RAY && mode != MAPSOLVE_ADJUST_GREEDY) {
-        map_error e = {0};
-        map_error_set_field(&e, MAP_EUSAGE, "mode", "unknown adjustment mode %d", mode);
-        return fail(err, &e);
-    }
-    ao.mode = mode == MAPSOLVE_ADJUST_RAY ? MAP_ADJUST_RAY : MAP_ADJUST_GREEDY;
-    mapsolve_result *r = map_calloc(1, sizeof *r);
-    if (!r)
-        return fail_msg(err, MAPSOLVE_ENOMEM, "out of memory");
-    map_error e = {0};
-    if (map_app_adjust_dataset_opts(ds->ds, palette, &ao, &so, &par, &fp, &r->adj, &e)) {
-        map_free(r);
-        return fail(err, &e);
-    }
-    r->rep = r->adj->solve;
-    *out = r;
-    return ok(err);
+    return palette_result(ds, palette, opts, &mode, out, err);
 }
 
 double mapsolve_result_requested(const mapsolve_result *r, size_t i)
