@@ -359,8 +359,10 @@ static inline __attribute__((always_inline)) void exp_pow2_v8(const map_v8 *t, m
     memcpy(out, &u, sizeof u);
 }
 
-/* exp_neg on eight lanes, in place: the same operations in the same order. */
-static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
+/* exp_neg's reduction and polynomial on eight lanes, the same operations in
+ * the same order: x = kd·ln2 + r, *er = e^r, *kdo = kd. */
+static inline __attribute__((always_inline)) void exp_reduce_v8(const map_v8 *xy, map_v8 *kdo,
+                                                                map_v8 *ero)
 {
     const double log2e = 0x1.71547652b82fep0;
     const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
@@ -379,6 +381,15 @@ static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
     q = q * r + 1.0 / 6.0;
     q = q * r + 0.5;
     const map_v8 er = 1.0 + (r + (r * r) * q);
+    *kdo = kd;
+    *ero = er;
+}
+
+/* exp_neg on eight lanes, in place: the same operations in the same order. */
+static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
+{
+    map_v8 kd, er;
+    exp_reduce_v8(xy, &kd, &er);
     const map_v8 t1 = kd * 0.5 + MAP_EXP_SHIFT;
     const map_v8 k2 = (kd - (t1 - MAP_EXP_SHIFT)) + MAP_EXP_SHIFT;
     map_v8 p1, p2;
@@ -391,23 +402,8 @@ static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
  * the scaling by 2^k in one step gives the bits of the two steps. */
 static inline __attribute__((always_inline)) void exp_neg_normal_v8(map_v8 *xy)
 {
-    const double log2e = 0x1.71547652b82fep0;
-    const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
-    const map_v8 x = *xy;
-    const map_v8 kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
-    const map_v8 r = (x - kd * ln2hi) - kd * ln2lo;
-    map_v8 q = (1.0 / 6227020800.0) * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
-    const map_v8 er = 1.0 + (r + (r * r) * q);
+    map_v8 kd, er;
+    exp_reduce_v8(xy, &kd, &er);
     const map_v8 t = kd + MAP_EXP_SHIFT;
     map_v8 p;
     exp_pow2_v8(&t, &p);
