@@ -199,4 +199,20 @@ int map_plot_table_save(const map_plot_table *p, const char *path, map_error *er
  * caller frees, or NULL when out of memory. */
 map_chart *map_plot_table_chart(const map_plot_table *p);
 
+/* ---- decode's report as a chart (map_plot_decode.c) ---------------------- */
+
+struct map_decode_report;
+
+/* For every palette value whose target differs from its reference level,
+ * the share of the way from the reference to the target that each method's
+ * rows reach, against log2 k (best solid, sir dashed), with the target (1)
+ * and decode's threshold (1 − MAP_DECODE_REACH_FRACTION) as grey dashed
+ * lines; the limit rows (k = inf) are left out. A new chart the caller
+ * frees, or NULL when out of memory. dataset names it in the subtitle. */
+map_chart *map_plot_decode_chart(const struct map_decode_report *rep, const char *dataset);
+
+/* The chart saved at path (map_chart_save). */
+int map_plot_decode_save(const struct map_decode_report *rep, const char *dataset,
+                         const char *path, map_error *err);
+
 #endif

@@ -189,10 +189,28 @@ check "the command fails" rc_in 2 3
 check "an earlier file at the path is left as it was" [ "$(cat "$WORK/keep.png")" = "earlier plot" ]
 check "no temporary file left" no_tmp
 
+# ------------------------------------------------------------------ decode
+CASE="decode --plot"
+run decode synthetic --palette helpful=q70,harmless=q60 --k 1,2,4,8 --replicates 2000
+cp "$OUT" "$WORK/dplain.csv"
+run decode synthetic --palette helpful=q70,harmless=q60 --k 1,2,4,8 --replicates 2000 --plot "$WORK/d.png"
+check "exit 0" rc_is 0
+check "the CSV on stdout is byte-identical to the one without --plot" cmp -s "$OUT" "$WORK/dplain.csv"
+check "the PNG: 1600x1200, not blank, the first value's lines" png_ok "$WORK/d.png" 0 2
+check "the PNG: the second value's lines" png_ok "$WORK/d.png" 1 2
+run decode synthetic --palette helpful=q70,harmless=q60 --k 1,2,4,8 --replicates 2000 --plot "$WORK/d.svg"
+check "well-formed SVG with the title, both methods and the axes" \
+    svg_ok "$WORK/d.svg" "Decoding with k candidates" "best: helpful" "sir: harmless" \
+    "x axis: log2 k" "dataset synthetic, 3000 samples"
+expect_bad 2 "--plot|d.pdf" decode synthetic --palette helpful=q70 --k 1,2 --plot "$WORK/d.pdf"
+check "a bad extension: no file" [ ! -e "$WORK/d.pdf" ]
+
 CASE="--help"
 run frontier --help
 check "frontier --help documents --plot" out_has "--plot FILE draws the same rows"
 run region --help
 check "region --help documents --plot" out_has "--plot FILE draws the same rows"
+run decode --help
+check "decode --help documents --plot" out_has "--plot FILE draws, for every palette value"
 
 finish
