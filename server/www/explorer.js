@@ -395,6 +395,7 @@
     for (const id of ['kl', 'ess', 'maxw', 'iters']) $(id).textContent = '—';
     $('result-table').tBodies[0].textContent = '';
     $('infeasible').hidden = true;
+    renderWarnings(null);
     drawFrontier();
   }
 
@@ -462,8 +463,22 @@
       }
     }
     $('fkl-current').disabled = !(ok && doc.kl > 0);
+    renderWarnings(doc.warnings);
     if (!ok) renderCertificate(doc);
     res.dataset.seq = String(++state.seq);
+  }
+
+  // The solve's warnings (low_ess, heavy_weight): the levels rest on a few samples.
+  function renderWarnings(list) {
+    const ul = $('warnings');
+    ul.textContent = '';
+    for (const w of list || []) {
+      const li = document.createElement('li');
+      li.dataset.code = w.code;
+      li.textContent = 'Warning: ' + w.detail;
+      ul.appendChild(li);
+    }
+    ul.hidden = !(list && list.length);
   }
 
   function renderCertificate(doc) {

@@ -211,7 +211,14 @@ def main():
         kl = attr('#result', 'data-kl')
         if doc['kl'] is not None and float(kl) != doc['kl']:
             fail('%s: KL shown %s, CLI %r' % (why, kl, doc['kl']))
-        ok('%s: λ %s equal the CLI\'s for %s' % (why, json.dumps(want), spec))
+        codes = d.execute_script('return Array.from(document.querySelectorAll("#warnings li"))'
+                                 '.map(li => li.dataset.code);')
+        want_codes = [w['code'] for w in doc.get('warnings', [])]
+        if codes != want_codes:
+            fail('%s: warnings shown %s, CLI %s' % (why, codes, want_codes))
+        if d.find_element(By.ID, 'warnings').is_displayed() != bool(want_codes):
+            fail('%s: the warnings box is %s' % (why, 'shown' if want_codes == [] else 'hidden'))
+        ok('%s: λ %s and warnings %s equal the CLI\'s for %s' % (why, json.dumps(want), want_codes, spec))
         return doc
 
     try:
