@@ -38,6 +38,31 @@ static inline double exp_pow2(double t)
     return v;
 }
 
+/* The reduction and polynomial of exp_neg below, written once for a double
+ * and for a vector of doubles (T): x = kd·ln2 + r with kd integer-valued, and
+ * er = e^r by the Taylor polynomial of degree 13 in Horner form; the same
+ * operations in the same order for both, so the same bits. Declares kd and
+ * er in the enclosing block. */
+#define MAP_EXP_REDUCE(T, x, kd, er)                                                               \
+    const T kd = ((x) * 0x1.71547652b82fep0 + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;                    \
+    T er;                                                                                          \
+    {                                                                                              \
+        /* ln2 in two parts: ln2hi has 32 trailing zeros, so kd·ln2hi is exact */                  \
+        const T r_ = ((x) - kd * 0x1.62e42fee00000p-1) - kd * 0x1.a39ef35793c76p-33;               \
+        T q_ = (1.0 / 6227020800.0) * r_ + 1.0 / 479001600.0; /* 1/13!, 1/12! */                   \
+        q_ = q_ * r_ + 1.0 / 39916800.0;                                                           \
+        q_ = q_ * r_ + 1.0 / 3628800.0;                                                            \
+        q_ = q_ * r_ + 1.0 / 362880.0;                                                             \
+        q_ = q_ * r_ + 1.0 / 40320.0;                                                              \
+        q_ = q_ * r_ + 1.0 / 5040.0;                                                               \
+        q_ = q_ * r_ + 1.0 / 720.0;                                                                \
+        q_ = q_ * r_ + 1.0 / 120.0;                                                                \
+        q_ = q_ * r_ + 1.0 / 24.0;                                                                 \
+        q_ = q_ * r_ + 1.0 / 6.0;                                                                  \
+        q_ = q_ * r_ + 0.5;                                                                        \
+        er = 1.0 + (r_ + (r_ * r_) * q_);                                                          \
+    }
+
 /* exp(x) for −1400 ≤ x ≤ 0 (the caller clamps: results below −746 round
  * to 0), within 1 ulp of the correctly rounded value in the normal range.
  * Branch-free so that a loop of calls vectorises (a clamp here would be a
@@ -50,23 +75,7 @@ static inline double exp_pow2(double t)
  * at the last multiply, and those below it flush to 0. */
 static inline double exp_neg(double x)
 {
-    const double log2e = 0x1.71547652b82fep0;
-    const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
-    const double kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
-    const double r = (x - kd * ln2hi) - kd * ln2lo;
-    double q = 1.0 / 6227020800.0;   /* 1/13! */
-    q = q * r + 1.0 / 479001600.0;   /* 1/12! */
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
-    const double er = 1.0 + (r + (r * r) * q);
+    MAP_EXP_REDUCE(double, x, kd, er)
     const double t1 = kd * 0.5 + MAP_EXP_SHIFT; /* k1 = round(k/2) */
     const double k2 = kd - (t1 - MAP_EXP_SHIFT);
     return er * exp_pow2(t1) * exp_pow2(k2 + MAP_EXP_SHIFT);
@@ -359,37 +368,11 @@ static inline __attribute__((always_inline)) void exp_pow2_v8(const map_v8 *t, m
     memcpy(out, &u, sizeof u);
 }
 
-/* exp_neg's reduction and polynomial on eight lanes, the same operations in
- * the same order: x = kd·ln2 + r, *er = e^r, *kdo = kd. */
-static inline __attribute__((always_inline)) void exp_reduce_v8(const map_v8 *xy, map_v8 *kdo,
-                                                                map_v8 *ero)
-{
-    const double log2e = 0x1.71547652b82fep0;
-    const double ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
-    const map_v8 x = *xy;
-    const map_v8 kd = (x * log2e + MAP_EXP_SHIFT) - MAP_EXP_SHIFT;
-    const map_v8 r = (x - kd * ln2hi) - kd * ln2lo;
-    map_v8 q = (1.0 / 6227020800.0) * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
-    const map_v8 er = 1.0 + (r + (r * r) * q);
-    *kdo = kd;
-    *ero = er;
-}
-
 /* exp_neg on eight lanes, in place: the same operations in the same order. */
 static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
 {
-    map_v8 kd, er;
-    exp_reduce_v8(xy, &kd, &er);
+    const map_v8 x = *xy;
+    MAP_EXP_REDUCE(map_v8, x, kd, er)
     const map_v8 t1 = kd * 0.5 + MAP_EXP_SHIFT;
     const map_v8 k2 = (kd - (t1 - MAP_EXP_SHIFT)) + MAP_EXP_SHIFT;
     map_v8 p1, p2;
@@ -402,8 +385,8 @@ static inline __attribute__((always_inline)) void exp_neg_v8(map_v8 *xy)
  * the scaling by 2^k in one step gives the bits of the two steps. */
 static inline __attribute__((always_inline)) void exp_neg_normal_v8(map_v8 *xy)
 {
-    map_v8 kd, er;
-    exp_reduce_v8(xy, &kd, &er);
+    const map_v8 x = *xy;
+    MAP_EXP_REDUCE(map_v8, x, kd, er)
     const map_v8 t = kd + MAP_EXP_SHIFT;
     map_v8 p;
     exp_pow2_v8(&t, &p);
