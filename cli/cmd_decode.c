@@ -179,8 +179,7 @@ int map_cli_decode(int argc, char **argv)
         MAP_CLI_OPT_NORMALIZE(&normalize),
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
-        {"plot", MAP_OPT_STRING, "FILE", "also draw the levels against k: FILE.svg or FILE.png",
-         NULL, 0, &plot, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PLOT("also draw the levels against k: FILE.svg or FILE.png", &plot),
         MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {

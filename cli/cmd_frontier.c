@@ -157,8 +157,7 @@ int map_cli_frontier(int argc, char **argv)
          "90% of the direction's supremum", 0, &kl_max, 0.0, INFINITY, 1, 0, 0},
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
-        {"plot", MAP_OPT_STRING, "FILE", "also draw the frontier: FILE.svg or FILE.png", NULL, 0,
-         &plot, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PLOT("also draw the frontier: FILE.svg or FILE.png", &plot),
         MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
@@ -265,8 +264,7 @@ int map_cli_region(int argc, char **argv)
          &polygon, 0, 0, 0, 0, 0},
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
-        {"plot", MAP_OPT_STRING, "FILE", "also draw the region: FILE.svg or FILE.png", NULL, 0,
-         &plot, 0, 0, 0, 0, 0},
+        MAP_CLI_OPT_PLOT("also draw the region: FILE.svg or FILE.png", &plot),
         MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };

@@ -29,6 +29,8 @@
     {"json", MAP_OPT_FLAG, NULL, (help), NULL, 0, (dest), 0, 0, 0, 0, 0}
 #define MAP_CLI_OPT_OUT(help, defval, dest)                                                     \
     {"out", MAP_OPT_STRING, "FILE", (help), (defval), 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_OPT_PLOT(help, dest)                                                            \
+    {"plot", MAP_OPT_STRING, "FILE", (help), NULL, 0, (dest), 0, 0, 0, 0, 0}
 #define MAP_CLI_OPT_PALETTE(help, dest)                                                         \
     {"palette", MAP_OPT_STRING, "SPEC", (help), NULL, 1, (dest), 0, 0, 0, 0, 0}
 #define MAP_CLI_PALETTE_HELP "targets, VALUE=TARGET,... (as for solve)"
@@ -49,8 +51,8 @@ int map_cli_normalize(const char *text, const char *cmd, map_normalize *norm,
 int map_cli_exit_code(int code);
 
 /* Prints err as "mapsolve: MSG", or "mapsolve: --FIELD: MSG" when it names
- * a request field (underscores as dashes: the option of that name) (plus a --help hint naming cmd for usage
- * errors) and returns its code. */
+ * a request field (underscores as dashes: the option of that name), plus a
+ * --help hint naming cmd for usage errors, and returns its code. */
 int map_cli_fail(const map_error *err, const char *cmd);
 
 /* Parses argv for spec; on --help prints it and sets *done (exit 0); on a
