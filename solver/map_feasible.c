@@ -25,12 +25,21 @@
  * a witness distribution.
  */
 #include <float.h>
-#include <glpk.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "map_lp.h"
 #include "map_solver_internal.h"
+
+void map_lp_simplex_params(glp_smcp *parm)
+{
+    glp_init_smcp(parm);
+    parm->msg_lev = GLP_MSG_OFF;
+    parm->meth = GLP_DUALP;
+    parm->tol_bnd = 1e-10;
+    parm->tol_dj = 1e-10;
+}
 
 void map_feas_params_default(map_feas_params *p)
 {
@@ -328,11 +337,7 @@ int map_margin(const map_problem *pb, const map_feas_params *fp, double *margin,
     }
 
     glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.meth = GLP_DUALP;
-    parm.tol_bnd = 1e-10;
-    parm.tol_dj = 1e-10;
+    map_lp_simplex_params(&parm);
     double upper = INFINITY, lower = -INFINITY;
     int polished = 0;
     for (int round = 0; round < fp->lp_max_rounds; round++) {

@@ -27,11 +27,11 @@
  * GLPK glue for this method (with map_feasible.c).
  */
 #include <float.h>
-#include <glpk.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "map_lp.h"
 #include "map_solver_internal.h"
 
 /* Level parameter of the stabilised step: the next d must bring the model to
@@ -250,11 +250,7 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
     const int lv_cut0 = (int)(2 * k) + 2; /* first cut row of the level LP */
 
     glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.meth = GLP_DUALP;
-    parm.tol_bnd = 1e-10;
-    parm.tol_dj = 1e-10;
+    map_lp_simplex_params(&parm);
 
     /* Seed: the centre of the simplex and its vertices. */
     double d[MAP_MAX_K], dbest[MAP_MAX_K] = {0}, s[MAP_MAX_K];

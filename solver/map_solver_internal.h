@@ -221,11 +221,6 @@ int map_margin_prompt(const map_problem *pb, const map_feas_params *fp, double *
 void map_margin_report(const map_problem *pb, double upper, double lower, const double *dbest,
                        double *margin, double *direction);
 
-/* Frees the calling thread's GLPK environment (GLPK keeps one per thread,
- * created by the first LP the thread solves): worker threads call it before
- * they end. GLPK glue, in map_feasible.c. */
-void map_lp_thread_done(void);
-
 /* fp, or the documented defaults written to *store when fp is NULL. */
 static inline const map_feas_params *map_feas_or_default(const map_feas_params *fp,
                                                          map_feas_params *store)
