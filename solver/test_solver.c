@@ -109,8 +109,13 @@ static void test_known_lambda(void)
             }
             map_problem pb;
             fill_problem(&pb, x, n, m, m, cols, c, scale, absmax, cs);
-            for (size_t i = 0; i < m; i++)
+            /* The evaluation centres the scores at the targets: give them a
+             * value (the means) before the first one; the palette is set
+             * from its levels below. */
+            for (size_t i = 0; i < m; i++) {
+                c[i] = cs[cols[i]].mean;
                 lam_true[i] /= scale[i] * sqrt((double)m); /* keep the tilt moderate */
+            }
             MAP_CHECK(map_evaluate(&pb, lam_true, ws, NULL, mu, NULL, NULL, NULL) == MAP_OK, "eval");
             for (size_t i = 0; i < m; i++)
                 c[i] = lam_true[i] > 0.0 ? mu[i] : mu[i] - 0.3 * scale[i];
