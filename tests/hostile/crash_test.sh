@@ -9,18 +9,21 @@
 # datasets) work while an ingest writes, and see the store as it was.
 #
 # No kill point depends on the machine's speed: the read-phase kill falls
-# while the ingest waits on a FIFO the test holds open; the write-phase kills
-# freeze the ingest with SIGSTOP once the database's -wal file has grown past
-# the point, check that it is stopped and has not committed, and only then
-# SIGKILL it (should it have committed between the check and the signal, the
-# case is run again with a larger file). The reads during a write run
-# against an ingest frozen the same way.
+# while the ingest waits on a FIFO the test holds open; in the write phase
+# the ingest stops itself (SIGSTOP, from the test's LD_PRELOAD module
+# hold_sql) just before a chosen statement of its write transaction: the
+# third matrix chunk's INSERT (early) or the COMMIT (late, every row
+# written). The test waits until the kernel reports it stopped, and then
+# kills it with SIGKILL, or runs the reads against it and lets it go with
+# SIGCONT. There are no retries and no polling of file sizes.
 #
-# Environment: MAPSOLVE_BIN (the binary). Needs jq and sqlite3. Prints
+# Environment: MAPSOLVE_BIN (the binary), MAPSOLVE_HOLD_LIB (the hold_sql
+# module). Needs jq and sqlite3. Prints
 # "N passed, M failed" last.
 set -u
 
 BIN=${MAPSOLVE_BIN:?set MAPSOLVE_BIN to the mapsolve binary}
+HOLD_LIB=${MAPSOLVE_HOLD_LIB:?set MAPSOLVE_HOLD_LIB to the hold_sql module}
 . "$(dirname "$0")/../lib.sh"
 need jq sqlite3 sha256sum awk
 make_work crash
@@ -68,49 +71,43 @@ intact() {
 proc_state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
 listing() { "$BIN" datasets --json --db "$DB" 2>/dev/null | jq -c '[.[] | {name, n, m, values, hash}]'; }
 
-# stop_now PID: SIGSTOP, then waits (bounded by count, not time) until the
-# kernel reports the process stopped. Returns 0 when it is.
-stop_now() {
-    kill -STOP "$1" 2>/dev/null || return 1
-    for _ in $(seq 1 500); do
-        [ "$(proc_state "$1")" = T ] && return 0
+# held SQL NTH ARGS...: starts `mapsolve ARGS...` in the background (BGPID)
+# with hold_sql preloaded, which stops it just before the NTH statement
+# whose text starts with SQL, and waits until the kernel reports it stopped
+# (returns 0) or it has exited without reaching that statement (returns 1).
+# The wait is on an event, not a time: the meson timeout bounds a hang.
+held() {
+    local sql=$1 nth=$2
+    shift 2
+    # ASan wants its runtime first in the library list; the preloaded module
+    # comes before it in the sanitizer build.
+    MAPSOLVE_HOLD_SQL=$sql MAPSOLVE_HOLD_NTH=$nth LD_PRELOAD=$HOLD_LIB \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$BIN" "$@" >"$WORK/bg.out" 2>"$WORK/bg.err" &
+    BGPID=$!
+    while kill -0 "$BGPID" 2>/dev/null; do
+        [ "$(proc_state "$BGPID")" = T ] && return 0
         sleep 0.01
     done
     return 1
 }
 
-# kill_when wal:BYTES ARGS...: starts `mapsolve ARGS...` (an ingest) and kills
-# it inside its write transaction. Once the -wal file has grown past BYTES
-# the ingest is frozen with SIGSTOP; if it is then stopped, has written past
-# BYTES and has not committed (the listing is the one from before it
-# started), it is SIGKILLed there: the kill point is certain, whatever the
-# machine's speed. Otherwise (it committed between the check and the
-# signal) it is let go to finish. Sets KILLED=1 when it was killed.
-KILLED=0
-kill_when() {
-    local what=$1
-    shift
-    local bytes=${what#wal:}
-    KILLED=0
-    # A -wal file left by an earlier kill would look like progress.
+# kill_at SQL NTH ARGS...: an ingest stopped just before its NTH statement
+# starting with SQL, checked to be stopped with its write transaction open
+# (rows in the -wal file, the listing unchanged), then killed with SIGKILL.
+kill_at() {
     sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
-    local before
+    local before stopped=0
     before=$(listing)
-    "$BIN" "$@" >"$OUT" 2>"$ERR" &
-    BGPID=$!
-    local limit=$((SECONDS + 120))
-    while kill -0 "$BGPID" 2>/dev/null && [ "$(wal_size)" -le "$bytes" ] && [ $SECONDS -lt $limit ]; do
-        sleep 0.01
-    done
-    if stop_now "$BGPID" && [ "$(wal_size)" -gt "$bytes" ] && [ "$(listing)" = "$before" ]; then
-        kill -9 "$BGPID" 2>/dev/null
-        KILLED=1
-    else
-        kill -CONT "$BGPID" 2>/dev/null
-    fi
+    held "$@" && stopped=1
+    check "the ingest stopped before $1 (#$2)" [ "$stopped" -eq 1 ]
+    check "its transaction is open: rows in the -wal file, none committed" \
+        [ "$(wal_size)" -gt 0 ] && [ "$(listing)" = "$before" ]
+    kill -9 "$BGPID" 2>/dev/null
     wait "$BGPID" 2>/dev/null
     RC=$?
     BGPID=
+    check "killed there (exit 137)" rc_is 137
 }
 
 # Killed while reading: the ingest reads from a FIFO that the test holds
@@ -137,18 +134,12 @@ rm -f "$WORK/in.csv"
 check "the ingest was still reading when killed (exit 137)" [ "$still" -eq 1 ] && [ "$RC" -eq 137 ]
 intact "$BASE_STATE" "$WORK/listing.json"
 
-for point in 4000000 24000000; do
-    for attempt in 1 2 3; do
-        CASE="kill while writing, past $point bytes of WAL ($ROWS rows)"
-        kill_when "wal:$point" ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
-        [ "$KILLED" -eq 1 ] && break
-        run remove big --db "$DB"
-        ROWS=$((ROWS * 2))
-        big "$WORK/big.csv" $ROWS
-    done
-    check "the ingest was killed while writing" [ "$KILLED" -eq 1 ]
-    intact "$BASE_STATE" "$WORK/listing.json"
-done
+CASE="kill while writing, early (before the third matrix chunk)"
+kill_at "INSERT INTO matrix_chunk" 3 ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
+intact "$BASE_STATE" "$WORK/listing.json"
+CASE="kill while writing, late (before the COMMIT)"
+kill_at COMMIT 1 ingest "$WORK/big.csv" --name big --prompt-column prompt --db "$DB"
+intact "$BASE_STATE" "$WORK/listing.json"
 
 # After the kills the store takes the same ingest, to completion.
 CASE="ingest after the kills"
@@ -165,53 +156,21 @@ BIG_STATE=$(state "$DB")
 # Killed while replacing big: the old big is intact.
 big "$WORK/big2.csv" $((ROWS + 1))
 CASE="kill while replacing"
-kill_when "wal:8000000" ingest "$WORK/big2.csv" --name big --prompt-column prompt --replace --db "$DB"
-check "the replacing ingest was killed while writing" [ "$KILLED" -eq 1 ]
+kill_at COMMIT 1 ingest "$WORK/big2.csv" --name big --prompt-column prompt --replace --db "$DB"
 intact "$BIG_STATE" "$WORK/listing-big.json"
 run describe big --json --db "$DB"
 check "big: the same statistics as before the kill" jqo '. == $d[0]' --slurpfile d "$WORK/big-describe.json"
 
 # WAL: reads while an ingest writes. They neither wait for the writer nor
-# see its rows. The overlap is made certain, not likely: once the ingest's
-# write transaction has spilled 8 MB into the -wal file it is frozen with
-# SIGSTOP, the reads run against the frozen, uncommitted transaction, and
-# only then is it let go with SIGCONT. Before the reads the test checks that
-# the writer is stopped and has not committed (no big2 in the listing); if
-# it committed between the -wal check and the signal, the case is run again
-# under another name (the check itself, not the timing, decides).
+# see its rows. The overlap is certain: the ingest stops itself just before
+# its COMMIT (every row of big2 written, none committed), the reads run
+# against it, and only then is it let go with SIGCONT.
 CASE="read while writing"
-frozen=0
-for attempt in 1 2 3; do
-    name=big2
-    [ "$attempt" -gt 1 ] && name=big2_$attempt
-    sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
-    "$BIN" ingest "$WORK/big2.csv" --name "$name" --prompt-column prompt --db "$DB" >"$WORK/bg.out" 2>"$WORK/bg.err" &
-    BGPID=$!
-    limit=$((SECONDS + 120))
-    while kill -0 "$BGPID" 2>/dev/null && [ "$(wal_size)" -le 8000000 ] && [ $SECONDS -lt $limit ]; do
-        sleep 0.01
-    done
-    kill -STOP "$BGPID" 2>/dev/null
-    # SIGSTOP is asynchronous: wait (bounded by count, not time) until the
-    # kernel reports the process stopped.
-    for _ in $(seq 1 500); do
-        [ "$(proc_state "$BGPID")" = T ] && break
-        sleep 0.01
-    done
-    if [ "$(proc_state "$BGPID")" = T ] && [ "$(wal_size)" -gt 8000000 ]; then
-        run datasets --json --db "$DB"
-        if jqo '[.[] | {name, n, m, values, hash}] == $l[0]' --slurpfile l "$WORK/listing-big.json"; then
-            frozen=1
-            break
-        fi
-    fi
-    # Missed: the ingest committed (or ended) before it was stopped.
-    kill -CONT "$BGPID" 2>/dev/null
-    wait "$BGPID" 2>/dev/null
-    BGPID=
-    run remove "$name" --db "$DB"
-done
-check "the ingest was frozen inside its write transaction" [ "$frozen" -eq 1 ]
+name=big2
+sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
+stopped=0
+held COMMIT 1 ingest "$WORK/big2.csv" --name "$name" --prompt-column prompt --db "$DB" && stopped=1
+check "the ingest stopped before its COMMIT, rows in the -wal file" [ "$stopped" -eq 1 ] && [ "$(wal_size)" -gt 0 ]
 run solve first --palette a=q70,b=mean --json --db "$DB"
 check "solve while an ingest writes: exit 0" rc_is 0
 check "solve while an ingest writes: the same answer" jqo '. == $s[0]' --slurpfile s "$WORK/first-solve.json"
@@ -232,7 +191,6 @@ check "the ingest then completes: exit 0" [ "$bg" -eq 0 ]
 run datasets --json --db "$DB"
 check "$name is listed whole" jqo 'map(.name) == (["big",$nm,"first","second"] | sort) and (map(select(.name == $nm)) | .[0].n == $n)' --arg nm "$name" --argjson n $((ROWS + 1))
 check "integrity at the end" integrity_ok "$DB"
-[ "$name" = big2 ] || run remove "$name" --db "$DB"
 
 # A stored sweep killed with SIGKILL: only whole committed batches remain,
 # the sweep stays incomplete, --resume finishes it, and the result equals
