@@ -201,34 +201,35 @@ typedef struct map_solve_report {
     map_warning warnings[MAP_MAX_WARNINGS];
 } map_solve_report;
 
-/* Solves palette spec on the dataset ds (MATH.md §1-6): value i's scale is
+/* What solve, feasible and adjust are asked. An error about one of these
+ * names its field in map_error.field: "palette", "normalize", "init",
+ * "inset", "priority". */
+typedef struct map_solve_request {
+    const char *palette;             /* VALUE=TARGET,... with TARGET a number, 'mean' or qNN
+                                        (map_palette_parse_for) */
+    map_solve_opts opts;             /* feasible reads opts.normalize only */
+    const map_solver_params *params; /* NULL: the solver's defaults; feasible ignores it */
+    const map_feas_params *feas;     /* NULL: the verdict's defaults */
+} map_solve_request;
+
+/* *rq = {palette, map_solve_opts_default, NULL, NULL}. */
+void map_solve_request_init(map_solve_request *rq, const char *palette);
+
+/* Solves rq's palette on the dataset ds (MATH.md §1-6): value i's scale is
  * its sd under p0, absmax from the same column statistics. A constant value
  * (min == max) whose target is at most its value is left out with λ = 0; a
- * constant value with a higher target makes the palette infeasible with the
- * certificate d = e_i. Calls map_solve_palette
- * (par, fp may be NULL for defaults) and then map_levels for every value.
+ * higher target makes the palette infeasible with the certificate d = e_i
+ * (it is kept in the problem with scale max(1, |value|) so that the
+ * certificate is checked like any other). Calls map_solve_palette_method and
+ * then map_levels for every value, and the analyses rq->opts asks for.
  * Returns MAP_OK whenever a verdict was reached — the caller reads
- * rep->result.status (map_app_solve_code gives the exit code) — MAP_EDATA
- * for a bad palette, MAP_ENOMEM. On success *out is a new report (free with
- * map_solve_report_free). */
-int map_app_solve_dataset(const map_dataset *ds, const char *spec, const map_solver_params *par,
-                          const map_feas_params *fp, map_solve_report **out, map_error *err);
-
-/* map_app_solve_dataset with options (so NULL: defaults). Also MAP_EUSAGE
- * for so->init of the wrong length or with a negative or non-finite entry,
- * MAP_EDATA for per-prompt normalisation on a dataset without prompts or
- * a hold-out that leaves either side empty. A constant value whose target
- * is above its value gives the verdict infeasible with d = e_i (it is kept
- * in the problem with scale max(1, |value|) so that the certificate is
- * checked like any other). */
-int map_app_solve_dataset_opts(const map_dataset *ds, const char *spec, const map_solve_opts *so,
-                               const map_solver_params *par, const map_feas_params *fp,
-                               map_solve_report **out, map_error *err);
-
-/* Loads dataset `name` from st (values only) and calls map_app_solve_dataset.
- * Unknown dataset: MAP_EUSAGE. */
-int map_app_solve(map_store *st, const char *name, const char *spec, const map_solver_params *par,
-                  const map_feas_params *fp, map_solve_report **out, map_error *err);
+ * rep->result.status (map_app_solve_code) — MAP_EDATA for a bad palette,
+ * per-prompt normalisation on a dataset without prompts or a hold-out that
+ * leaves either side empty, MAP_EUSAGE for opts.init of the wrong length or
+ * with a negative or non-finite entry, MAP_ENOMEM. On success *out is a new
+ * report (free with map_solve_report_free). Thread-safe on a shared ds. */
+int map_app_solve(const map_dataset *ds, const map_solve_request *rq, map_solve_report **out,
+                  map_error *err);
 
 /* MAP_OK for an optimal result, MAP_NOT_ATTAINED otherwise. */
 int map_app_solve_code(const map_solve_report *rep);
@@ -266,23 +267,13 @@ typedef struct map_feasible_report {
     size_t prompts, singletons; /* as in map_solve_report */
 } map_feasible_report;
 
-/* The feasibility verdict on palette spec over ds with its evidence, without
- * the Newton solve: the same problem as map_app_solve_dataset (constant
- * values, scales, absmax) and the same verdict rules as map_solve_palette
- * (fp may be NULL for defaults). MAP_OK whenever a verdict was reached,
+/* The feasibility verdict on rq's palette over ds (under rq->opts.normalize)
+ * with its evidence, without the Newton solve: the same problem as
+ * map_app_solve (constant values, scales, absmax) and the same verdict rules
+ * as map_solve_palette (rq->feas). MAP_OK whenever a verdict was reached,
  * MAP_EDATA for a bad palette, MAP_ENOMEM. *out: free with
  * map_feasible_report_free. */
-int map_app_feasible_dataset(const map_dataset *ds, const char *spec, const map_feas_params *fp,
-                             map_feasible_report **out, map_error *err);
-
-/* map_app_feasible_dataset under so->normalize (so NULL: global). */
-int map_app_feasible_dataset_opts(const map_dataset *ds, const char *spec, const map_solve_opts *so,
-                                  const map_feas_params *fp, map_feasible_report **out,
-                                  map_error *err);
-
-/* Loads dataset `name` from st and calls map_app_feasible_dataset. Unknown
- * dataset: MAP_EUSAGE. */
-int map_app_feasible(map_store *st, const char *name, const char *spec, const map_feas_params *fp,
+int map_app_feasible(const map_dataset *ds, const map_solve_request *rq,
                      map_feasible_report **out, map_error *err);
 
 /* MAP_OK for attainable, MAP_NOT_ATTAINED for boundary and infeasible. */
@@ -330,33 +321,31 @@ typedef struct map_adjust_report {
                                 solve->items[i].target = c0 + (1 − inset)(adjusted − c0) */
 } map_adjust_report;
 
-/* Adjusts palette spec over ds (MATH.md §7) when it is not strictly
- * attainable — ray (map_adjust_ray with c0 the reference means) or greedy
- * (map_adjust_greedy in ao's priority order) — steps the adjusted palette
- * inside the boundary by ao->inset (map_palette_inset toward c0) so that λ
- * is finite, and solves it (map_solve_palette). A strictly attainable
- * palette is solved unchanged (ρ = 1, inset 0). Constant values are handled
- * as in map_app_solve_dataset and keep their targets. Errors: an inset
- * outside [0, 1) is MAP_EUSAGE; a bad palette, or a priority name that is
- * not a value of the palette or appears twice, MAP_EDATA; MAP_ENOMEM.
- * MAP_OK otherwise: the caller reads rep->solve->result.status
- * (map_app_adjust_code). *out: free with map_adjust_report_free. */
-int map_app_adjust_dataset(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
-                           const map_solver_params *par, const map_feas_params *fp,
-                           map_adjust_report **out, map_error *err);
+/* What adjust is asked: the palette and how the adjusted palette is solved,
+ * and how to adjust it. */
+typedef struct map_adjust_request {
+    map_solve_request solve;
+    map_adjust_opts adjust;
+} map_adjust_request;
 
-/* map_app_adjust_dataset with options (so NULL: defaults), applied to the
- * final solve; under per-prompt normalisation c0 is the per-prompt reference
- * level (the average of the prompts' means). */
-int map_app_adjust_dataset_opts(const map_dataset *ds, const char *spec, const map_adjust_opts *ao,
-                                const map_solve_opts *so, const map_solver_params *par,
-                                const map_feas_params *fp, map_adjust_report **out,
-                                map_error *err);
+/* *rq = {map_solve_request_init(palette), map_adjust_opts_default}. */
+void map_adjust_request_init(map_adjust_request *rq, const char *palette);
 
-/* Loads dataset `name` from st and calls map_app_adjust_dataset. */
-int map_app_adjust(map_store *st, const char *name, const char *spec, const map_adjust_opts *ao,
-                   const map_solver_params *par, const map_feas_params *fp,
-                   map_adjust_report **out, map_error *err);
+/* Adjusts rq's palette over ds (MATH.md §7) when it is not strictly
+ * attainable — ray (map_adjust_ray with c0 the reference levels: the means,
+ * or under per-prompt normalisation the average of the prompts' means) or
+ * greedy (map_adjust_greedy in the priority order) — steps the adjusted
+ * palette inside the boundary by rq->adjust.inset (map_palette_inset toward
+ * c0) so that λ is finite, and solves it as map_app_solve does with
+ * rq->solve's options. A strictly attainable palette is solved unchanged
+ * (ρ = 1, inset 0). Constant values are handled as in map_app_solve and
+ * keep their targets. Errors: an inset outside [0, 1) is MAP_EUSAGE; a bad
+ * palette, or a priority name that is not a value of the palette or
+ * appears twice, MAP_EDATA; MAP_ENOMEM. MAP_OK otherwise: the caller reads
+ * rep->solve->result.status (map_app_adjust_code). *out: free with
+ * map_adjust_report_free. */
+int map_app_adjust(const map_dataset *ds, const map_adjust_request *rq, map_adjust_report **out,
+                   map_error *err);
 
 /* MAP_OK when the final solve is optimal, MAP_NOT_ATTAINED otherwise. */
 int map_app_adjust_code(const map_adjust_report *rep);

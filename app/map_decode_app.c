@@ -19,10 +19,10 @@ static int solve_scores(const map_dataset *ds, const char *palette, map_normaliz
     *score = NULL;
     if (!palette)
         return map_error_set_field(err, MAP_EUSAGE, "palette", "missing");
-    map_solve_opts so;
-    map_solve_opts_default(&so);
-    so.normalize = normalize;
-    int rc = map_app_solve_dataset_opts(ds, palette, &so, NULL, NULL, solve, err);
+    map_solve_request rq;
+    map_solve_request_init(&rq, palette);
+    rq.opts.normalize = normalize;
+    int rc = map_app_solve(ds, &rq, solve, err);
     if (rc || map_app_solve_code(*solve) != MAP_OK)
         return rc;
     const map_solve_report *rep = *solve;

@@ -63,9 +63,8 @@ static void accumulate(const map_matrix *X, size_t col, double lo, double hi, si
     }
 }
 
-int map_app_histogram(const map_dataset *ds, const char *spec, const char *value, size_t bins,
-                      const map_solve_opts *so, const map_solver_params *par,
-                      const map_feas_params *fp, map_histogram_report **out, map_error *err)
+int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const char *value,
+                      size_t bins, map_histogram_report **out, map_error *err)
 {
     *out = NULL;
     if (!value)
@@ -80,7 +79,7 @@ int map_app_histogram(const map_dataset *ds, const char *spec, const char *value
     map_histogram_report *rep = map_calloc(1, sizeof *rep);
     if (!rep)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
-    int rc = map_app_solve_dataset_opts(ds, spec, so, par, fp, &rep->solve, err);
+    int rc = map_app_solve(ds, rq, &rep->solve, err);
     if (rc) {
         map_histogram_report_free(rep);
         return rc;
@@ -94,7 +93,7 @@ int map_app_histogram(const map_dataset *ds, const char *spec, const char *value
     rep->reference = map_calloc(bins, sizeof *rep->reference);
     if (!rep->value || !rep->edges || !rep->reference)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-    const int per_prompt = so && so->normalize == MAP_NORMALIZE_PROMPT;
+    const int per_prompt = rq->opts.normalize == MAP_NORMALIZE_PROMPT;
     if (!rc && per_prompt)
         rc = map_dataset_group_rows(ds, &order, &start, &ngroups, &singletons, err);
     double lo = INFINITY, hi = -INFINITY;

@@ -24,8 +24,8 @@ typedef struct map_histogram_report {
     map_solve_report *solve;  /* the solve of the palette (owned): status, λ */
 } map_histogram_report;
 
-/* Solves spec over ds (map_app_solve_dataset_opts with so, par, fp; so's
- * per-prompt normalisation weighs each prompt equally in both histograms)
+/* Solves rq over ds (map_app_solve; rq->opts's per-prompt normalisation
+ * weighs each prompt equally in both histograms)
  * and bins value `value` of ds into `bins` equal bins over [min, max] (the
  * last bin closed). The tilted weights are q_j ∝ exp(λᵀ r_j) (within each
  * prompt under per-prompt normalisation), summed in double precision after
@@ -33,9 +33,8 @@ typedef struct map_histogram_report {
  * [1, MAP_HISTOGRAM_BINS_MAX] is MAP_EDATA (the message names "value" or
  * "bins"); the solve's errors; MAP_ENOMEM. *out: free with
  * map_histogram_report_free. */
-int map_app_histogram(const map_dataset *ds, const char *spec, const char *value, size_t bins,
-                      const map_solve_opts *so, const map_solver_params *par,
-                      const map_feas_params *fp, map_histogram_report **out, map_error *err);
+int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const char *value,
+                      size_t bins, map_histogram_report **out, map_error *err);
 
 /* Frees rep and what it owns; NULL is a no-op. */
 void map_histogram_report_free(map_histogram_report *rep);

@@ -362,14 +362,18 @@ static int convert_opts(const mapsolve_options *opts, map_solve_opts *so, map_so
 }
 
 /* The checks and translation every palette request starts with: a dataset
- * and a palette, and opts in the application layer's structs. */
+ * and a palette, and opts in the application layer's request (which points
+ * at par and fp). */
 static int palette_request(const mapsolve_dataset *ds, const char *palette,
-                           const mapsolve_options *opts, map_solve_opts *so,
+                           const mapsolve_options *opts, map_solve_request *rq,
                            map_solver_params *par, map_feas_params *fp, mapsolve_error *err)
 {
     if (!ds || !palette)
         return fail_msg(err, MAPSOLVE_EARG, "dataset or palette is NULL");
-    return convert_opts(opts, so, par, fp, err);
+    map_solve_request_init(rq, palette);
+    rq->params = par;
+    rq->feas = fp;
+    return convert_opts(opts, &rq->opts, par, fp, err);
 }
 
 /* ---- solve -------------------------------------------------------------- */
@@ -383,29 +387,27 @@ static int palette_result(const mapsolve_dataset *ds, const char *palette,
     if (!out)
         return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
     *out = NULL;
-    map_solve_opts so;
+    map_adjust_request rq;
     map_solver_params par;
     map_feas_params fp;
-    const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
+    const int rc = palette_request(ds, palette, opts, &rq.solve, &par, &fp, err);
     if (rc)
         return rc;
     map_error e = {0};
-    map_adjust_opts ao;
-    map_adjust_opts_default(&ao);
+    map_adjust_opts *ao = &rq.adjust;
+    map_adjust_opts_default(ao);
     if (adjust_mode) {
         if (*adjust_mode != MAPSOLVE_ADJUST_RAY && *adjust_mode != MAPSOLVE_ADJUST_GREEDY) {
             map_error_set_field(&e, MAP_EUSAGE, "mode", "unknown adjustment mode %d", *adjust_mode);
             return fail(err, &e);
         }
-        ao.mode = *adjust_mode == MAPSOLVE_ADJUST_RAY ? MAP_ADJUST_RAY : MAP_ADJUST_GREEDY;
+        ao->mode = *adjust_mode == MAPSOLVE_ADJUST_RAY ? MAP_ADJUST_RAY : MAP_ADJUST_GREEDY;
     }
     mapsolve_result *r = map_calloc(1, sizeof *r);
     if (!r)
         return fail_msg(err, MAPSOLVE_ENOMEM, "out of memory");
-    const int arc = adjust_mode
-                        ? map_app_adjust_dataset_opts(ds->ds, palette, &ao, &so, &par, &fp, &r->adj,
-                                                      &e)
-                        : map_app_solve_dataset_opts(ds->ds, palette, &so, &par, &fp, &r->rep, &e);
+    const int arc = adjust_mode ? map_app_adjust(ds->ds, &rq, &r->adj, &e)
+                                : map_app_solve(ds->ds, &rq.solve, &r->rep, &e);
     if (arc) {
         map_free(r);
         return fail(err, &e);
@@ -530,15 +532,15 @@ int mapsolve_feasible(const mapsolve_dataset *ds, const char *palette,
 {
     if (!verdict)
         return fail_msg(err, MAPSOLVE_EARG, "verdict is NULL");
-    map_solve_opts so;
+    map_solve_request rq;
     map_solver_params par;
     map_feas_params fp;
-    const int rc = palette_request(ds, palette, opts, &so, &par, &fp, err);
+    const int rc = palette_request(ds, palette, opts, &rq, &par, &fp, err);
     if (rc)
         return rc;
     map_feasible_report *rep = NULL;
     map_error e = {0};
-    if (map_app_feasible_dataset_opts(ds->ds, palette, &so, &fp, &rep, &e))
+    if (map_app_feasible(ds->ds, &rq, &rep, &e))
         return fail(err, &e);
     *verdict = (int)rep->verdict;
     if (margin)

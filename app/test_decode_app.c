@@ -12,6 +12,7 @@
 
 #include "map_decode_app.h"
 #include "map_test.h"
+#include "map_test_app.h"
 #include "map_test_data.h"
 
 static map_dataset *read_opt(void)
@@ -150,7 +151,7 @@ static void test_warnings(void)
         return;
     map_solve_report *rep = NULL;
     map_error err;
-    MAP_CHECK(map_app_solve_dataset_opts(opt, "humor=q99,gpt2-helpful=q99", NULL, NULL, NULL, &rep,
+    MAP_CHECK(solve_palette(opt, "humor=q99,gpt2-helpful=q99", NULL, &rep,
                                          &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->result.status == MAP_SOLVE_OPTIMAL, "optimal");
@@ -165,7 +166,7 @@ static void test_warnings(void)
                                        "humor=q60,gpt2-helpful=q60,gpt2-harmless=q60"};
     for (size_t t = 0; t < 3; t++) {
         rep = NULL;
-        MAP_CHECK(map_app_solve_dataset_opts(opt, mild[t], NULL, NULL, NULL, &rep, &err) == MAP_OK,
+        MAP_CHECK(solve_palette(opt, mild[t], NULL, &rep, &err) == MAP_OK,
                   "%s", err.msg);
         if (rep) {
             MAP_CHECK(rep->nwarnings == 0, "%s: no warning (ESS %.4g, largest weight %.3g)",
@@ -177,7 +178,7 @@ static void test_warnings(void)
     map_adjust_opts ao;
     map_adjust_opts_default(&ao);
     map_adjust_report *ar = NULL;
-    MAP_CHECK(map_app_adjust_dataset(opt, "humor=q99,gpt2-helpful=q99", &ao, NULL, NULL, &ar,
+    MAP_CHECK(adjust_palette(opt, "humor=q99,gpt2-helpful=q99", &ao, &ar,
                                      &err) == MAP_OK, "%s", err.msg);
     MAP_CHECK(ar && ar->solve->nwarnings >= 1, "adjust warns");
     map_adjust_report_free(ar);

@@ -182,14 +182,17 @@ int map_cli_solve(int argc, char **argv)
     map_feas_params fp;
     map_feas_params_default(&fp);
     fp.want_margin = want_margin;
-    map_solve_opts so;
+    map_solve_request rq;
+    map_solve_request_init(&rq, palette);
+    rq.params = &par;
+    rq.feas = &fp;
     map_solve_report *rep = NULL;
     map_dataset *ds = NULL;
-    int rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
+    int rc = solve_args_finish(&sa, &c, &rq.opts, 1, &c.err);
     if (!rc)
-        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
+        rc = map_cli_load_solve(c.db, c.pos[0], &rq.opts, &ds, &c.err);
     if (!rc)
-        rc = map_app_solve_dataset_opts(ds, palette, &so, &par, &fp, &rep, &c.err);
+        rc = map_app_solve(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
     map_args_list_free(sa.init_list);
     if (rc)
@@ -240,14 +243,15 @@ int map_cli_feasible(int argc, char **argv)
         "the prompts' hulls); exit 3 when the dataset has no prompt column."};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
-    map_solve_opts so;
+    map_solve_request rq;
+    map_solve_request_init(&rq, palette);
     map_feasible_report *rep = NULL;
     map_dataset *ds = NULL;
-    int rc = solve_args_finish(&sa, &c, &so, 0, &c.err);
+    int rc = solve_args_finish(&sa, &c, &rq.opts, 0, &c.err);
     if (!rc)
-        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
+        rc = map_cli_load_solve(c.db, c.pos[0], &rq.opts, &ds, &c.err);
     if (!rc)
-        rc = map_app_feasible_dataset_opts(ds, palette, &so, NULL, &rep, &c.err);
+        rc = map_app_feasible(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
     if (rc)
         return map_cli_fail(&c.err, spec.name);
@@ -344,14 +348,16 @@ int map_cli_adjust(int argc, char **argv)
         return map_cli_fail(&c.err, spec.name);
     ao.priority = (const char *const *)plist;
     ao.npriority = np;
-    map_solve_opts so;
+    map_adjust_request rq = {.adjust = ao};
+    map_solve_request_init(&rq.solve, palette);
+    rq.solve.params = &par;
     map_adjust_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &c, &so, 1, &c.err);
+    rc = solve_args_finish(&sa, &c, &rq.solve.opts, 1, &c.err);
     if (!rc)
-        rc = map_cli_load_solve(c.db, c.pos[0], &so, &ds, &c.err);
+        rc = map_cli_load_solve(c.db, c.pos[0], &rq.solve.opts, &ds, &c.err);
     if (!rc)
-        rc = map_app_adjust_dataset_opts(ds, palette, &ao, &so, &par, NULL, &rep, &c.err);
+        rc = map_app_adjust(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
     map_args_list_free(plist);
     map_args_list_free(sa.init_list);

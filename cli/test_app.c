@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "map_app.h"
+#include "map_test_app.h"
 #include "map_palette.h"
 #include "map_stats.h"
 #include "map_output.h"
@@ -59,7 +60,7 @@ static void test_closed_form(void)
         map_error err;
         map_error_clear(&err);
         map_solve_report *rep = NULL;
-        const int rc = map_app_solve_dataset(ds, spec, NULL, NULL, &rep, &err);
+        const int rc = solve_palette(ds, spec, NULL, &rep, &err);
         MAP_CHECK(rc == MAP_OK, "c=%g: %s", c, err.msg);
         if (rc)
             continue;
@@ -88,7 +89,7 @@ static void test_verdicts(void)
     map_solve_report *rep = NULL;
 
     /* Below the mean: λ = 0 exactly, q = p0. */
-    MAP_CHECK(map_app_solve_dataset(ds, "a=0.25,b=mean", NULL, NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(solve_palette(ds, "a=0.25,b=mean", NULL, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         MAP_CHECK(rep->result.status == MAP_SOLVE_OPTIMAL, "optimal");
@@ -97,7 +98,7 @@ static void test_verdicts(void)
         map_solve_report_free(rep);
     }
     /* Above the maximum: infeasible, certificate on a, no tilt. */
-    MAP_CHECK(map_app_solve_dataset(ds, "a=1.5", NULL, NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(solve_palette(ds, "a=1.5", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->result.status == MAP_SOLVE_INFEASIBLE, "infeasible");
         MAP_CHECK(map_app_solve_code(rep) == MAP_NOT_ATTAINED, "code 1");
@@ -123,7 +124,7 @@ static void test_verdicts(void)
         map_solve_report_free(rep);
     }
     /* At the maximum: attainable only in the limit. */
-    MAP_CHECK(map_app_solve_dataset(ds, "a=q100", NULL, NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(solve_palette(ds, "a=q100", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->result.status == MAP_SOLVE_BOUNDARY, "boundary: %s",
                   map_solve_status_name(rep->result.status));
@@ -139,7 +140,7 @@ static void test_constant(void)
         return;
     map_error err;
     map_solve_report *rep = NULL;
-    MAP_CHECK(map_app_solve_dataset(ds, "k=3,a=0.7", NULL, NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(solve_palette(ds, "k=3,a=0.7", NULL, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         MAP_CHECK(rep->items[0].constant && rep->items[0].pidx == -1, "k left out");
@@ -149,7 +150,7 @@ static void test_constant(void)
         map_solve_report_free(rep);
     }
     /* Only constants: λ = 0 without a solve. */
-    MAP_CHECK(map_app_solve_dataset(ds, "k=2.5", NULL, NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(solve_palette(ds, "k=2.5", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->kp == 0 && rep->result.status == MAP_SOLVE_OPTIMAL && rep->has_tilt,
                   "trivial");
@@ -162,7 +163,7 @@ static void test_constant(void)
     }
     /* Above its value: infeasible with the certificate d = e_k (gap 0.5). */
     map_error_clear(&err);
-    MAP_CHECK(map_app_solve_dataset(ds, "k=3.5,a=0.7", NULL, NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(solve_palette(ds, "k=3.5,a=0.7", NULL, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         const long pk = rep->items[0].pidx;
@@ -176,7 +177,7 @@ static void test_constant(void)
         map_solve_report_free(rep);
     }
     map_error_clear(&err);
-    MAP_CHECK(map_app_solve_dataset(ds, "a=1,zz=2", NULL, NULL, &rep, &err) == MAP_EDATA,
+    MAP_CHECK(solve_palette(ds, "a=1,zz=2", NULL, &rep, &err) == MAP_EDATA,
               "unknown value");
     MAP_CHECK(strstr(err.msg, "'zz'") && strstr(err.msg, "a, b, k"), "message: %s", err.msg);
     map_dataset_free(ds);
@@ -199,7 +200,7 @@ static void test_feasible(void)
     map_error err;
     map_feasible_report *rep = NULL;
     /* a = 0.5: all mass on a = 1 gives (1 − 0.5) / sd_a = 1. */
-    MAP_CHECK(map_app_feasible_dataset(ds, "a=0.5,k=3", NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(feasible_palette(ds, "a=0.5,k=3", NULL, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         MAP_CHECK(rep->verdict == MAP_VERDICT_ATTAINABLE && map_app_feasible_code(rep) == MAP_OK,
@@ -209,7 +210,7 @@ static void test_feasible(void)
         map_feasible_report_free(rep);
     }
     /* Above a's maximum: refuted by d = e_a with gap 0.5. */
-    MAP_CHECK(map_app_feasible_dataset(ds, "b=mean,a=1.5", NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(feasible_palette(ds, "b=mean,a=1.5", NULL, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         MAP_CHECK(rep->verdict == MAP_VERDICT_INFEASIBLE &&
@@ -236,7 +237,7 @@ static void test_feasible(void)
         map_feasible_report_free(rep);
     }
     /* At the maximum: the boundary, driven by a. */
-    MAP_CHECK(map_app_feasible_dataset(ds, "a=q100", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(feasible_palette(ds, "a=q100", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->verdict == MAP_VERDICT_BOUNDARY && rep->has_direction &&
                       rep->direction[0] > 0.0 && fabs(rep->margin) <= 1e-9,
@@ -248,12 +249,12 @@ static void test_feasible(void)
         map_feasible_report_free(rep);
     }
     /* Only constants: attainable, no margin. */
-    MAP_CHECK(map_app_feasible_dataset(ds, "k=3", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(feasible_palette(ds, "k=3", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->verdict == MAP_VERDICT_ATTAINABLE && isnan(rep->margin), "trivial");
         map_feasible_report_free(rep);
     }
-    MAP_CHECK(map_app_feasible_dataset(ds, "k=4", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
+    MAP_CHECK(feasible_palette(ds, "k=4", NULL, &rep, &err) == MAP_OK, "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->verdict == MAP_VERDICT_INFEASIBLE && rep->has_direction &&
                       rep->direction[0] > 0.0,
@@ -266,7 +267,7 @@ static void test_feasible(void)
     ds = tradeoff();
     if (!ds)
         return;
-    MAP_CHECK(map_app_feasible_dataset(ds, "u=0.6,v=0.6", NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(feasible_palette(ds, "u=0.6,v=0.6", NULL, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         MAP_CHECK(rep->verdict == MAP_VERDICT_INFEASIBLE && rep->direction[0] > 0 &&
@@ -287,7 +288,7 @@ static void test_adjust(void)
     map_adjust_opts ao;
     map_adjust_opts_default(&ao);
     /* Ray: (1/3, 1/3) + ρ (7/15, 7/15) meets u + v = 1 at ρ = 5/14. */
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+    MAP_CHECK(adjust_palette(ds, "u=0.8,v=0.8", &ao, &rep, &err) == MAP_OK,
               "%s", err.msg);
     if (rep) {
         MAP_CHECK(!rep->unchanged && rep->inset == MAP_ADJUST_INSET_DEFAULT, "adjusted");
@@ -319,7 +320,7 @@ static void test_adjust(void)
     ao.mode = MAP_ADJUST_GREEDY;
     ao.priority = pv;
     ao.npriority = 1;
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.7", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+    MAP_CHECK(adjust_palette(ds, "u=0.8,v=0.7", &ao, &rep, &err) == MAP_OK,
               "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->adjusted[1] == 0.7, "v kept");
@@ -328,7 +329,7 @@ static void test_adjust(void)
         map_adjust_report_free(rep);
     }
     ao.npriority = 0;
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.7", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+    MAP_CHECK(adjust_palette(ds, "u=0.8,v=0.7", &ao, &rep, &err) == MAP_OK,
               "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->adjusted[0] == 0.8, "palette order: u kept");
@@ -337,7 +338,7 @@ static void test_adjust(void)
     }
     /* Attainable: unchanged, ρ = 1, no inset. */
     ao.mode = MAP_ADJUST_RAY;
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.4,v=0.4", &ao, NULL, NULL, &rep, &err) == MAP_OK,
+    MAP_CHECK(adjust_palette(ds, "u=0.4,v=0.4", &ao, &rep, &err) == MAP_OK,
               "%s", err.msg);
     if (rep) {
         MAP_CHECK(rep->unchanged && rep->rho == 1.0 && rep->inset == 0.0, "unchanged");
@@ -350,17 +351,17 @@ static void test_adjust(void)
     ao.priority = bad;
     ao.npriority = 1;
     map_error_clear(&err);
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EDATA &&
+    MAP_CHECK(adjust_palette(ds, "u=0.8,v=0.8", &ao, &rep, &err) == MAP_EDATA &&
                   !rep && strstr(err.msg, "'w'") && strcmp(err.field, "priority") == 0,
               "unknown priority: %s", err.msg);
     ao.priority = twice;
     ao.npriority = 2;
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EDATA &&
+    MAP_CHECK(adjust_palette(ds, "u=0.8,v=0.8", &ao, &rep, &err) == MAP_EDATA &&
                   !rep && strstr(err.msg, "twice"),
               "repeated priority: %s", err.msg);
     map_adjust_opts_default(&ao);
     ao.inset = 1.0;
-    MAP_CHECK(map_app_adjust_dataset(ds, "u=0.8,v=0.8", &ao, NULL, NULL, &rep, &err) == MAP_EUSAGE &&
+    MAP_CHECK(adjust_palette(ds, "u=0.8,v=0.8", &ao, &rep, &err) == MAP_EUSAGE &&
                   !rep,
               "inset 1");
     MAP_CHECK(map_adjust_mode_parse("bogus", &ao.mode) == -1, "mode bogus");
@@ -695,7 +696,7 @@ static void test_out_of_memory(void)
         map_error_clear(&err);
         map_solve_report *rep = NULL;
         map_alloc_fail_after(budget);
-        const int rc = map_app_solve_dataset(ds, "a=0.7,b=mean,k=1", NULL, NULL, &rep, &err);
+        const int rc = solve_palette(ds, "a=0.7,b=mean,k=1", NULL, &rep, &err);
         char *json = rc == MAP_OK ? map_json_solve(rep) : NULL;
         map_alloc_fail_after(-1);
         if (rc == MAP_OK) {
@@ -719,9 +720,8 @@ static void test_out_of_memory(void)
             map_adjust_report *a = NULL;
             map_alloc_fail_after(budget);
             const int rc = which == 0
-                               ? map_app_feasible_dataset(ds, "a=1.5,b=mean,k=1", NULL, &f, &err)
-                               : map_app_adjust_dataset(ds, "a=1.5,b=mean,k=1", &ao, NULL, NULL,
-                                                        &a, &err);
+                               ? feasible_palette(ds, "a=1.5,b=mean,k=1", NULL, &f, &err)
+                               : adjust_palette(ds, "a=1.5,b=mean,k=1", &ao, &a, &err);
             char *json = rc != MAP_OK ? NULL : which == 0 ? map_json_feasible(f) : map_json_adjust(a);
             map_alloc_fail_after(-1);
             if (rc == MAP_OK) {
@@ -803,7 +803,7 @@ static void test_solve_opts(void)
     map_solve_report *rep = NULL;
     map_error err;
     map_error_clear(&err);
-    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.5", &so, NULL, NULL, &rep, &err) == MAP_EDATA &&
+    MAP_CHECK(solve_palette(ds, "a=0.5", &so, &rep, &err) == MAP_EDATA &&
                   !rep && strstr(err.msg, "no prompt column"),
               "no prompts: %s", err.msg);
     /* With prompts: p1 p1 p2 p2 p3 p4 (two singletons). */
@@ -812,7 +812,7 @@ static void test_solve_opts(void)
     ds->prompts = map_calloc(6, sizeof *ds->prompts);
     for (size_t j = 0; j < 6; j++)
         ds->prompts[j] = map_strdup(keys[j]);
-    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.45", &so, NULL, NULL, &rep, &err) == MAP_OK, "%s",
+    MAP_CHECK(solve_palette(ds, "a=0.45", &so, &rep, &err) == MAP_OK, "%s",
               err.msg);
     if (rep) {
         MAP_CHECK(rep->prompts == 4 && rep->singletons == 2 && rep->normalize == MAP_NORMALIZE_PROMPT,
@@ -826,7 +826,7 @@ static void test_solve_opts(void)
         rep = NULL;
     }
     map_feasible_report *fr = NULL;
-    MAP_CHECK(map_app_feasible_dataset_opts(ds, "a=0.45", &so, NULL, &fr, &err) == MAP_OK && fr &&
+    MAP_CHECK(feasible_palette(ds, "a=0.45", &so, &fr, &err) == MAP_OK && fr &&
                   fr->prompts == 4 && fr->verdict == MAP_VERDICT_ATTAINABLE,
               "feasible per prompt");
     map_feasible_report_free(fr);
@@ -834,12 +834,12 @@ static void test_solve_opts(void)
     const double init1[1] = {1.0};
     so.init = init1;
     so.ninit = 1;
-    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.5,b=0.4", &so, NULL, NULL, &rep, &err) ==
+    MAP_CHECK(solve_palette(ds, "a=0.5,b=0.4", &so, &rep, &err) ==
                   MAP_EUSAGE && !rep, "init of the wrong length");
     const double initneg[2] = {-1.0, 0.0};
     so.init = initneg;
     so.ninit = 2;
-    MAP_CHECK(map_app_solve_dataset_opts(ds, "a=0.5,b=0.4", &so, NULL, NULL, &rep, &err) ==
+    MAP_CHECK(solve_palette(ds, "a=0.5,b=0.4", &so, &rep, &err) ==
                   MAP_EUSAGE && !rep, "negative init");
     map_dataset_free(ds);
 }

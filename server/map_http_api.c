@@ -264,10 +264,15 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
     map_error err;
     map_error_clear(&err);
     int rc = MAP_OK;
+    /* The library's requests: the solve's own parameters for solve and
+     * adjust, the verdict's defaults for feasible and adjust. */
+    const map_solve_request srq = {rq.palette, rq.so, &rq.par, NULL};
     switch (kind) {
     case MAP_HTTP_SOLVE: {
         map_solve_report *rep = NULL;
-        if ((rc = map_app_solve_dataset_opts(ds, rq.palette, &rq.so, &rq.par, &rq.fp, &rep, &err)))
+        map_solve_request solve = srq;
+        solve.feas = &rq.fp;
+        if ((rc = map_app_solve(ds, &solve, &rep, &err)))
             map_api_error(a, &err, "/palette");
         else
             map_http_json_answer(a, 200, map_json_solve(rep));
@@ -276,7 +281,7 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
     }
     case MAP_HTTP_FEASIBLE: {
         map_feasible_report *rep = NULL;
-        if ((rc = map_app_feasible_dataset_opts(ds, rq.palette, &rq.so, NULL, &rep, &err)))
+        if ((rc = map_app_feasible(ds, &srq, &rep, &err)))
             map_api_error(a, &err, "/palette");
         else
             map_http_json_answer(a, 200, map_json_feasible(rep));
@@ -285,8 +290,8 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
     }
     case MAP_HTTP_ADJUST: {
         map_adjust_report *rep = NULL;
-        if ((rc = map_app_adjust_dataset_opts(ds, rq.palette, &rq.ao, &rq.so, &rq.par, NULL, &rep,
-                                              &err)))
+        const map_adjust_request arq = {srq, rq.ao};
+        if ((rc = map_app_adjust(ds, &arq, &rep, &err)))
             map_api_error(a, &err, "/palette");
         else
             map_http_json_answer(a, 200, map_json_adjust(rep));
@@ -295,8 +300,9 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
     }
     case MAP_HTTP_HISTOGRAM: {
         map_histogram_report *rep = NULL;
-        if ((rc = map_app_histogram(ds, rq.palette, rq.value, rq.bins, &rq.so, &rq.par, &rq.fp,
-                                    &rep, &err))) {
+        map_solve_request solve = srq;
+        solve.feas = &rq.fp;
+        if ((rc = map_app_histogram(ds, &solve, rq.value, rq.bins, &rep, &err))) {
             map_api_error(a, &err,
                           strncmp(err.msg, "value:", 6) == 0  ? "/value"
                           : strncmp(err.msg, "bins:", 5) == 0 ? "/bins"

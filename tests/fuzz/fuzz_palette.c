@@ -1,5 +1,5 @@
 /* fuzz_palette.c — fuzz target for the palette parser (map_palette_parse,
- * map_palette_resolve) and the solve it feeds (map_app_solve_dataset), on a
+ * map_palette_resolve) and the solve it feeds (map_app_solve), on a
  * small fixed dataset (values a, b, k (constant) and "d e").
  *
  * Invariants:
@@ -148,7 +148,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     map_error serr;
     map_solve_report *rep = (map_solve_report *)1;
-    const int src = map_app_solve_dataset(ds, spec, NULL, NULL, &rep, &serr);
+    map_solve_request rq;
+    map_solve_request_init(&rq, spec);
+    const int src = map_app_solve(ds, &rq, &rep, &serr);
     if (rc) {
         FUZZ_ASSERT(src == rc && strcmp(serr.msg, parse_msg) == 0,
                     "solve: status %d '%s', parse: %d '%s'", src, serr.msg, rc, parse_msg);
@@ -169,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     map_error oerr;
     map_solve_report *orep = (map_solve_report *)1;
     map_alloc_fail_after((long)(fuzz_hash(data, size) % 48u));
-    const int orc = map_app_solve_dataset(ds, spec, NULL, NULL, &orep, &oerr);
+    const int orc = map_app_solve(ds, &rq, &orep, &oerr);
     map_alloc_fail_after(-1);
     FUZZ_ASSERT(orc == src || orc == MAP_ENOMEM, "injected: status %d, %d without ('%s')", orc,
                 src, oerr.msg);

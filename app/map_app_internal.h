@@ -1,0 +1,79 @@
+/* map_app_internal.h — what the application layer's command files share and
+ * no front end sees: the solver problem of a palette (solve, feasible,
+ * adjust) or of chosen values (frontier, region) on a dataset, built in
+ * map_app_problem.c, and the solve that solve and adjust both run
+ * (map_app_solve.c). */
+#ifndef MAP_APP_INTERNAL_H
+#define MAP_APP_INTERNAL_H
+
+#include "map_app.h"
+#include "map_stats.h"
+
+/* The solver problem of a palette on a dataset: its non-constant values in
+ * palette order, scale = sd and absmax from the column statistics, and the
+ * reference means c0. pb points into the struct itself: use it in place,
+ * never copy it. pb is valid only when kp >= 1. */
+typedef struct app_problem {
+    size_t kp;
+    size_t cols[MAP_MAX_K];
+    double target[MAP_MAX_K], scale[MAP_MAX_K], absmax[MAP_MAX_K], mean[MAP_MAX_K];
+    map_problem pb;
+    /* per-prompt normalisation: pb.groups = &grp when set (order, start owned) */
+    map_normalize normalize;
+    map_groups grp;
+    size_t *order, *start;
+    size_t singletons;
+} app_problem;
+
+/* Frees what the builders allocated in ap (the groups). */
+void app_problem_free(app_problem *ap);
+
+/* A palette on a dataset, ready to solve: the parsed palette, one item per
+ * palette value (name, spec, target, constant, pidx; λ and level NaN until
+ * solved, a constant's λ 0 and level its value), the dataset's column
+ * statistics and the problem. Used in place (ap points into itself); pal
+ * and items may be moved out (set to NULL) by whoever takes them. */
+typedef struct app_palette {
+    map_palette *pal;
+    map_solve_item *items;
+    map_colstat *st;
+    app_problem ap;
+} app_palette;
+
+/* Parses spec (field "palette") for ds and builds its problem under
+ * normalize. A constant value (min == max) whose target is at most its
+ * value is left out of the problem; above it, it stays in with scale
+ * max(1, |value|) so that the verdict is infeasible with d = e_i. On
+ * failure everything is freed (pp zeroed). */
+int app_palette_build(const map_dataset *ds, const char *spec, map_normalize normalize,
+                      app_palette *pp, map_error *err);
+
+/* Frees what pp still owns. */
+void app_palette_free(app_palette *pp);
+
+/* Column statistics of ds (a new array, map_free); MAP_EDATA for a dataset
+ * without samples. */
+int app_column_stats(const map_dataset *ds, map_colstat **st, map_error *err);
+
+/* The problem on the chosen values of ds (names, k of them; field
+ * "values"): scale = sd, absmax, target = mean (the tables ignore it).
+ * Unknown, repeated and constant values are MAP_EDATA naming them. */
+int app_chosen_problem(const map_dataset *ds, const map_colstat *st, const char *const *names,
+                       size_t k, map_normalize normalize, app_problem *ap, map_error *err);
+
+/* A new solve report for ds taking pp's palette and items (pp->pal and
+ * pp->items NULL afterwards; left with pp on failure). */
+int app_solve_report_new(const map_dataset *ds, app_palette *pp, map_solve_report **out,
+                         map_error *err);
+
+/* Solves pp's problem (at its current targets) and fills rep: the result,
+ * the items' λ and levels, the levels of every value and the analyses opts
+ * asks for (par, fp NULL: defaults). */
+int app_solve_problem(const map_dataset *ds, const app_palette *pp, const map_solve_opts *opts,
+                      const map_solver_params *par, const map_feas_params *fp,
+                      map_solve_report *rep, map_error *err);
+
+/* fp (NULL: the defaults) with want_margin set as given. */
+map_feas_params app_feas_with_margin(const map_feas_params *fp, int want_margin);
+
+#endif
