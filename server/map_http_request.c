@@ -146,6 +146,43 @@ static int want_integer(const json_t *v, const char *name, long long lo, long lo
     return 0;
 }
 
+/* An integer in [lo, hi] (lo >= 0) into a count. */
+static int want_size(const json_t *v, const char *name, long long lo, long long hi, size_t *out,
+                     map_http_fail *f)
+{
+    long long x = 0;
+    if (want_integer(v, name, lo, hi, &x, f))
+        return -1;
+    *out = (size_t)x;
+    return 0;
+}
+
+/* A fraction in [0, 1), or in (0, 1) when open. */
+static int want_fraction(const json_t *v, const char *name, int open, double *out,
+                         map_http_fail *f)
+{
+    double x = 0.0;
+    if (want_number(v, name, 0.0, 1.0, open, &x, f))
+        return -1;
+    if (x >= 1.0)
+        return fail_at(f, name, "%s must be in %c0, 1)", name + 1, open ? '(' : '[');
+    *out = x;
+    return 0;
+}
+
+/* The n entries of the array v, each a finite number >= 0, into out[]. */
+static int want_numbers(const json_t *v, const char *name, size_t n, double *out,
+                        map_http_fail *f)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ptr[300];
+        pointer(ptr, sizeof ptr, name + 1, NULL, (long)i);
+        if (want_number(json_array_get(v, i), ptr, 0.0, 1e300, 0, &out[i], f))
+            return -1;
+    }
+    return 0;
+}
+
 /* An array of non-empty strings without ',' (they become comma lists for
  * nothing, but the CLI cannot take such names either) into a new
  * NULL-terminated array. */
@@ -258,7 +295,6 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
     char ptr[300];
     pointer(ptr, sizeof ptr, name, NULL, -1);
     long long ll = 0;
-    double x = 0.0;
     int b = 0;
     if (strcmp(name, "dataset") == 0) {
         if (want_string(v, ptr, &rq->dataset, f))
@@ -282,12 +318,8 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         rq->sweep.want_margin = b;
         return 0;
     }
-    if (strcmp(name, "tol") == 0) {
-        if (want_number(v, ptr, 0.0, 1.0, 1, &x, f))
-            return -1;
-        rq->par.tol = x;
-        return 0;
-    }
+    if (strcmp(name, "tol") == 0)
+        return want_number(v, ptr, 0.0, 1.0, 1, &rq->par.tol, f);
     if (strcmp(name, "max_iter") == 0) {
         if (want_integer(v, ptr, 1, 1000000, &ll, f))
             return -1;
@@ -305,32 +337,18 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         const size_t n = json_array_size(v);
         if (n > MAP_MAX_K)
             return fail_at(f, ptr, "init gives %zu values; at most %d", n, MAP_MAX_K);
-        for (size_t i = 0; i < n; i++) {
-            char ip[300];
-            pointer(ip, sizeof ip, name, NULL, (long)i);
-            if (want_number(json_array_get(v, i), ip, 0.0, 1e300, 0, &rq->init[i], f))
-                return -1;
-        }
+        if (want_numbers(v, ptr, n, rq->init, f))
+            return -1;
         rq->so.init = rq->init;
         rq->so.ninit = n;
         return 0;
     }
     if (strcmp(name, "sensitivity") == 0)
         return want_bool(v, ptr, &rq->so.sensitivity, f);
-    if (strcmp(name, "bootstrap") == 0) {
-        if (want_integer(v, ptr, 1, MAP_HTTP_BOOTSTRAP_MAX, &ll, f))
-            return -1;
-        rq->so.bootstrap = (size_t)ll;
-        return 0;
-    }
-    if (strcmp(name, "holdout") == 0) {
-        if (want_number(v, ptr, 0.0, 1.0, 1, &x, f))
-            return -1;
-        if (x >= 1.0)
-            return fail_at(f, ptr, "holdout must be in (0, 1)");
-        rq->so.holdout = x;
-        return 0;
-    }
+    if (strcmp(name, "bootstrap") == 0)
+        return want_size(v, ptr, 1, MAP_HTTP_BOOTSTRAP_MAX, &rq->so.bootstrap, f);
+    if (strcmp(name, "holdout") == 0)
+        return want_fraction(v, ptr, 1, &rq->so.holdout, f);
     if (strcmp(name, "seed") == 0) {
         if (want_integer(v, ptr, 0, LLONG_MAX, &ll, f))
             return -1;
@@ -350,14 +368,8 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         rq->ao.npriority = rq->npriority;
         return 0;
     }
-    if (strcmp(name, "inset") == 0) {
-        if (want_number(v, ptr, 0.0, 1.0, 0, &x, f))
-            return -1;
-        if (x >= 1.0)
-            return fail_at(f, ptr, "inset must be in [0, 1)");
-        rq->ao.inset = x;
-        return 0;
-    }
+    if (strcmp(name, "inset") == 0)
+        return want_fraction(v, ptr, 0, &rq->ao.inset, f);
     if (strcmp(name, "values") == 0) {
         if (want_names(v, ptr, &rq->values, &rq->nvalues, f))
             return -1;
@@ -374,22 +386,12 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         if (!(rq->kl = map_mallocarray(n, sizeof *rq->kl)))
             return fail_at(f, "", "out of memory");
         rq->nkl = n;
-        for (size_t i = 0; i < n; i++) {
-            char ip[300];
-            pointer(ip, sizeof ip, name, NULL, (long)i);
-            if (want_number(json_array_get(v, i), ip, 0.0, 1e300, 0, &rq->kl[i], f))
-                return -1;
-        }
-        return 0;
+        return want_numbers(v, ptr, n, rq->kl, f);
     }
     if (strcmp(name, "direction") == 0)
         return want_spec(v, ptr, 1, &rq->direction, f);
-    if (strcmp(name, "points") == 0) {
-        if (want_integer(v, ptr, 1, MAP_HTTP_ROWS_MAX, &ll, f))
-            return -1;
-        rq->points = (size_t)ll;
-        return 0;
-    }
+    if (strcmp(name, "points") == 0)
+        return want_size(v, ptr, 1, MAP_HTTP_ROWS_MAX, &rq->points, f);
     if (strcmp(name, "kl_max") == 0)
         return want_number(v, ptr, 0.0, 1e300, 1, &rq->kl_max, f);
     if (strcmp(name, "from") == 0)
@@ -404,10 +406,9 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         return 0;
     }
     if (strcmp(name, "random") == 0 || strcmp(name, "lambdas") == 0) {
-        if (want_integer(v, ptr, 1, 1000000000LL, &ll, f))
+        if (want_size(v, ptr, 1, 1000000000LL, &rq->sweep.count, f))
             return -1;
         rq->sweep.source = name[0] == 'r' ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
-        rq->sweep.count = (size_t)ll;
         return 0;
     }
     if (strcmp(name, "kind") == 0) {
@@ -430,12 +431,8 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         return want_bool(v, ptr, &rq->store, f);
     if (strcmp(name, "value") == 0)
         return want_string(v, ptr, &rq->value, f);
-    if (strcmp(name, "bins") == 0) {
-        if (want_integer(v, ptr, 1, MAP_HISTOGRAM_BINS_MAX, &ll, f))
-            return -1;
-        rq->bins = (size_t)ll;
-        return 0;
-    }
+    if (strcmp(name, "bins") == 0)
+        return want_size(v, ptr, 1, MAP_HISTOGRAM_BINS_MAX, &rq->bins, f);
     return fail_at(f, ptr, "unknown field '%s'", name);
 }
 
