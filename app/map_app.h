@@ -1,8 +1,10 @@
 /* map_app.h — the logic of every mapsolve command as plain functions, usable
- * without the command line (the CLI in main.c and, later, a local HTTP
- * server call these). Nothing here prints or exits: results come back as
- * structs the caller renders with map_output.h, failures as a map_code with
- * a message in the map_error.
+ * without the command line (the CLI in cli/, the HTTP service in server/ and
+ * libmapsolve call these). Nothing here prints or exits: results come back
+ * as structs the caller renders (render/), failures as a map_code with a
+ * message in the map_error, naming the request field at fault in
+ * map_error.field. Sweeps are in map_sweep_app.h, export in map_export.h,
+ * decoding in map_decode_app.h.
  */
 #ifndef MAP_APP_H
 #define MAP_APP_H
@@ -18,6 +20,64 @@
 #include "map_resample.h"
 #include "map_solver.h"
 #include "map_store.h"
+
+/* ---- the store: opening it; datasets, remove, sweeps -------------------- */
+
+/* How a command uses the database. */
+typedef enum map_store_access {
+    MAP_STORE_READ,   /* read-only; never creates the file */
+    MAP_STORE_UPDATE, /* read-write, the file must exist (remove) */
+    MAP_STORE_CREATE  /* read-write, created when missing (ingest, a stored sweep) */
+} map_store_access;
+
+/* The one store-open policy of the front ends. db is the database's path
+ * (NULL: $MAPSOLVE_DB, else ./mapsolve.db: map_store_default_path). When the
+ * file does not exist, READ and UPDATE do not create it: for a listing (name
+ * NULL) *st stays NULL and MAP_OK is returned; otherwise MAP_EUSAGE "no
+ * dataset named NAME in PATH (no such database)". On success *st (possibly
+ * NULL, see above) is the caller's to close (map_store_close). */
+int map_app_store_open(const char *db, map_store_access how, const char *name, map_store **st,
+                       map_error *err);
+
+/* The datasets of a store, ordered by name. */
+typedef struct map_datasets_result {
+    map_dataset_info *info; /* count entries */
+    size_t count;
+} map_datasets_result;
+
+/* Lists st's datasets into *res (st NULL, a database that does not exist:
+ * none). Free with map_datasets_result_free. */
+int map_app_datasets(map_store *st, map_datasets_result *res, map_error *err);
+void map_datasets_result_free(map_datasets_result *res);
+
+typedef struct map_remove_request {
+    const char *name; /* the dataset */
+} map_remove_request;
+
+/* Deletes dataset rq->name and its sweeps in one transaction. Unknown
+ * dataset: MAP_EUSAGE. */
+int map_app_remove(map_store *st, const map_remove_request *rq, map_error *err);
+
+typedef struct map_sweeps_request {
+    const char *dataset; /* NULL: the sweeps of every dataset */
+} map_sweeps_request;
+
+/* The stored sweeps, ordered by id. */
+typedef struct map_sweeps_result {
+    map_store_sweep_info *info; /* count entries */
+    size_t count;
+} map_sweeps_result;
+
+/* Lists the stored sweeps rq asks for into *res (st NULL: none; an unknown
+ * dataset lists none). Free with map_sweeps_result_free. */
+int map_app_sweeps(map_store *st, const map_sweeps_request *rq, map_sweeps_result *res,
+                   map_error *err);
+void map_sweeps_result_free(map_sweeps_result *res);
+
+/* Loads dataset name from st with the store's load flags (MAP_LOAD_*).
+ * Unknown dataset: MAP_EUSAGE. *ds: map_dataset_free. */
+int map_app_load_flags(map_store *st, const char *name, unsigned flags, map_dataset **ds,
+                       map_error *err);
 
 /* ---- ingest ------------------------------------------------------------- */
 

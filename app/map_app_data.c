@@ -1,5 +1,5 @@
-/* map_app_data.c — the commands on stored data: ingest (read, check,
- * store), describe, and loading a dataset for a request. */
+/* map_app_data.c — the commands that bring data in and summarise it:
+ * ingest (read, check, store) and describe. */
 #include "map_app.h"
 
 #include <string.h>
@@ -179,14 +179,4 @@ int map_app_describe(const map_dataset *ds, map_value_summary **out, map_error *
     map_free(own);
     *out = sum;
     return MAP_OK;
-}
-
-/* ---- load ---------------------------------------------------------------- */
-
-int map_app_load(map_store *st, const char *name, const map_solve_opts *so, map_dataset **ds,
-                 map_error *err)
-{
-    *ds = NULL;
-    const unsigned flags = so && so->normalize == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0u;
-    return map_store_get_dataset(st, name, flags, ds, err);
 }

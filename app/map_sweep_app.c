@@ -490,6 +490,28 @@ int map_app_sweep_reopen(map_store *st, int64_t id, map_store_sweep_info **info,
     return MAP_OK;
 }
 
+int map_app_sweep_set_request(map_store *st, int64_t id, const map_sweep_request *rq,
+                              const char *dataset, map_error *err)
+{
+    char *request = NULL;
+    int rc = map_sweep_request_encode(rq, dataset, &request, err);
+    if (!rc)
+        rc = map_store_sweep_set_request(st, id, request, err);
+    map_free(request);
+    return rc;
+}
+
+int map_app_sweep_check_owner(map_store *st, int64_t id, const char *dataset, map_error *err)
+{
+    map_store_sweep_info *info = NULL;
+    int rc = map_store_sweep_get(st, id, &info, err);
+    if (!rc && strcmp(info->dataset, dataset) != 0)
+        rc = map_error_set(err, MAP_EUSAGE, "sweep %" PRId64 " belongs to dataset '%s', not '%s'",
+                           id, info->dataset, dataset);
+    map_store_sweep_info_free(info, info ? 1 : 0);
+    return rc;
+}
+
 int map_app_export_sweep(map_store *st, int64_t id, const map_table_sink *sink, map_error *err)
 {
     map_store_sweep_info *info = NULL;

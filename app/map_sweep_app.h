@@ -141,6 +141,17 @@ int map_app_sweep_finish(const map_sweep_request *rq, const map_sweep_outcome *o
 int map_app_sweep_reopen(map_store *st, int64_t id, map_store_sweep_info **info,
                          map_sweep_saved *saved, int *have_request, map_error *err);
 
+/* Records rq (run on dataset) as the request of stored sweep id, once, for
+ * a sweep stored before requests were (schema version 3) whose command line
+ * the front end has converted. Errors: map_sweep_request_encode's;
+ * MAP_ESTORE. */
+int map_app_sweep_set_request(map_store *st, int64_t id, const map_sweep_request *rq,
+                              const char *dataset, map_error *err);
+
+/* MAP_OK when stored sweep id is one of dataset's; MAP_EUSAGE when it is
+ * another dataset's ("sweep ID belongs to dataset 'A', not 'B'") or unknown. */
+int map_app_sweep_check_owner(map_store *st, int64_t id, const char *dataset, map_error *err);
+
 /* Writes stored sweep id as a table with the same columns as the live sweep
  * (rows in row order; an incomplete sweep gives the rows stored). Unknown
  * id: MAP_EUSAGE; MAP_ESTORE; MAP_ENOMEM; the sink's return. */

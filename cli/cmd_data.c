@@ -108,7 +108,7 @@ int map_cli_ingest(int argc, char **argv)
         if (!rc)
             ds->precision = prec;
         if (!rc)
-            rc = map_cli_store_open(c.db, MAP_CLI_CREATE, name, &st, &c.err);
+            rc = map_app_store_open(c.db, MAP_STORE_CREATE, name, &st, &c.err);
         if (!rc)
             rc = map_app_ingest_store(st, ds, replace, &rep, &c.err);
     }
@@ -151,21 +151,20 @@ int map_cli_datasets(int argc, char **argv)
         return c.rc;
     const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
-    map_dataset_info *info = NULL;
-    size_t count = 0;
-    int rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
-    if (!rc && st)
-        rc = map_store_list(st, &info, &count, &c.err);
+    map_datasets_result res = {0};
+    int rc = map_app_store_open(c.db, MAP_STORE_READ, NULL, &st, &c.err);
+    if (!rc)
+        rc = map_app_datasets(st, &res, &c.err);
     map_store_close(st);
     if (rc)
         return map_cli_fail(&c.err, datasets_help.name);
     if (c.json)
-        rc = map_cli_emit_json(map_json_datasets(info, count));
-    else if (count == 0)
+        rc = map_cli_emit_json(map_json_datasets(res.info, res.count));
+    else if (res.count == 0)
         fprintf(stderr, "mapsolve: no datasets in %s\n", path);
     else
-        rc = map_print_datasets(stdout, info, count);
-    map_dataset_info_free(info, count);
+        rc = map_print_datasets(stdout, res.info, res.count);
+    map_datasets_result_free(&res);
     if (rc == MAP_ENOMEM)
         fputs("mapsolve: out of memory\n", stderr);
     return rc;
@@ -220,9 +219,10 @@ int map_cli_remove(int argc, char **argv)
         return c.rc;
     const char *path = map_store_default_path(c.db);
     map_store *st = NULL;
-    int rc = map_cli_store_open(c.db, MAP_CLI_UPDATE, c.pos[0], &st, &c.err);
+    const map_remove_request rq = {c.pos[0]};
+    int rc = map_app_store_open(c.db, MAP_STORE_UPDATE, rq.name, &st, &c.err);
     if (!rc)
-        rc = map_store_remove_dataset(st, c.pos[0], &c.err);
+        rc = map_app_remove(st, &rq, &c.err);
     map_store_close(st);
     if (rc)
         return map_cli_fail(&c.err, remove_help.name);
@@ -252,16 +252,12 @@ int map_cli_export(int argc, char **argv)
         return c.rc;
     map_store *st = NULL;
     map_dataset *ds = NULL;
-    map_store_sweep_info *info = NULL;
     FILE *out = NULL;
-    int rc = map_cli_store_open(c.db, MAP_CLI_READ, c.pos[0], &st, &c.err);
-    if (!rc && sweep) {
-        if (!(rc = map_store_sweep_get(st, sweep, &info, &c.err)) && strcmp(info->dataset, c.pos[0]) != 0)
-            rc = map_error_set(&c.err, MAP_EUSAGE, "sweep %ld belongs to dataset '%s', not '%s'", sweep,
-                               info->dataset, c.pos[0]);
-    } else if (!rc) {
-        rc = map_store_get_dataset(st, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
-    }
+    int rc = map_app_store_open(c.db, MAP_STORE_READ, c.pos[0], &st, &c.err);
+    if (!rc && sweep)
+        rc = map_app_sweep_check_owner(st, sweep, c.pos[0], &c.err);
+    else if (!rc)
+        rc = map_app_load_flags(st, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
     if (!rc)
         rc = map_cli_out_open(c.out, &out, &c.err);
     if (!rc && sweep) {
@@ -280,7 +276,6 @@ int map_cli_export(int argc, char **argv)
         rc = map_app_export_dataset(ds, out, &c.err);
     }
     rc = map_cli_out_close(out, rc, &c.err);
-    map_store_sweep_info_free(info, info ? 1 : 0);
     map_dataset_free(ds);
     map_store_close(st);
     return rc ? map_cli_fail(&c.err, spec.name) : MAP_OK;

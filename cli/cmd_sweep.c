@@ -266,7 +266,6 @@ int map_cli_sweep(int argc, char **argv)
     map_sweep_outcome oc = {0};
     map_sweep_saved saved = {0};
     map_sweep_request rq = {0};
-    char *request = NULL;
     int have_request = 0;
     int64_t id = 0;
     const sweep_args given = a; /* what this invocation itself asked for */
@@ -277,7 +276,7 @@ int map_cli_sweep(int argc, char **argv)
             rc = map_error_set(&err, MAP_EUSAGE, "--resume takes no dataset or source: they are the stored sweep's");
             goto end;
         }
-        if ((rc = map_cli_store_open(a.db, MAP_CLI_CREATE, NULL, &st, &err)) ||
+        if ((rc = map_app_store_open(a.db, MAP_STORE_CREATE, NULL, &st, &err)) ||
             (rc = map_app_sweep_reopen(st, a.resume, &info, &saved, &have_request, &err)))
             goto end;
         if (info->complete) {
@@ -334,15 +333,13 @@ int map_cli_sweep(int argc, char **argv)
     }
     rq.threads = (unsigned)a.threads;
     /* A sweep stored before requests were: record its request now, once. */
-    if (a.resume && !have_request &&
-        ((rc = map_sweep_request_encode(&rq, name, &request, &err)) ||
-         (rc = map_store_sweep_set_request(st, id, request, &err))))
+    if (a.resume && !have_request && (rc = map_app_sweep_set_request(st, id, &rq, name, &err)))
         goto end;
     /* The dataset: read-only unless the sweep is stored. */
-    if (!st && (rc = map_cli_store_open(a.db, a.store ? MAP_CLI_CREATE : MAP_CLI_READ, name, &st,
+    if (!st && (rc = map_app_store_open(a.db, a.store ? MAP_STORE_CREATE : MAP_STORE_READ, name, &st,
                                         &err)))
         goto end;
-    if ((rc = map_store_get_dataset(st, name, rq.per_prompt ? MAP_LOAD_PROMPTS : 0, &ds, &err)))
+    if ((rc = map_app_load_flags(st, name, rq.per_prompt ? MAP_LOAD_PROMPTS : 0, &ds, &err)))
         goto end;
     if (a.store && !a.resume) {
         /* Record the sweep before the first row: its request is what
@@ -429,7 +426,6 @@ end_quiet:
     map_args_list_free(values);
     map_free(words);
     map_free(stored);
-    map_free(request);
     map_sweep_saved_free(&saved);
     map_store_sweep_info_free(info, info ? 1 : 0);
     map_store_close(st);
@@ -449,11 +445,13 @@ int map_cli_sweeps(int argc, char **argv)
     if (map_cli_begin_plain(&sweeps_help, argc, argv, &c))
         return c.rc;
     map_store *st = NULL;
-    map_store_sweep_info *info = NULL;
-    size_t count = 0;
-    int rc = map_cli_store_open(c.db, MAP_CLI_READ, NULL, &st, &c.err);
-    if (!rc && st)
-        rc = map_store_sweep_list(st, c.pos[0], &info, &count, &c.err);
+    const map_sweeps_request rq = {c.pos[0]};
+    map_sweeps_result res = {0};
+    int rc = map_app_store_open(c.db, MAP_STORE_READ, NULL, &st, &c.err);
+    if (!rc)
+        rc = map_app_sweeps(st, &rq, &res, &c.err);
+    const map_store_sweep_info *info = res.info;
+    const size_t count = res.count;
     if (rc) {
         map_store_close(st);
         return map_cli_fail(&c.err, sweeps_help.name);
@@ -501,7 +499,7 @@ int map_cli_sweeps(int argc, char **argv)
             rc = frc;
     }
     map_table_writer_free(tw);
-    map_store_sweep_info_free(info, count);
+    map_sweeps_result_free(&res);
     map_store_close(st);
     return rc ? map_cli_fail(&c.err, sweeps_help.name) : MAP_OK;
 }

@@ -105,32 +105,15 @@ int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_c
     return map_cli_begin(&spec, argc, argv, c);
 }
 
-int map_cli_store_open(const char *db_opt, map_cli_access how, const char *name, map_store **st,
-                       map_error *err)
-{
-    *st = NULL;
-    const char *path = map_store_default_path(db_opt);
-    if (how != MAP_CLI_CREATE && access(path, F_OK) != 0) {
-        if (!name)
-            return MAP_OK;
-        return map_error_set(err, MAP_EUSAGE, "no dataset named '%s' in %s (no such database)",
-                             name, path);
-    }
-    if (how == MAP_CLI_READ)
-        return map_store_open_readonly(path, st, err);
-    return map_store_open(path, st, err);
-}
-
 /* Loads name with flags, or (so not NULL) as map_app_load does for so. */
 static int load(const char *db_opt, const char *name, unsigned flags, const map_solve_opts *so,
                 map_dataset **ds, map_error *err)
 {
     *ds = NULL;
     map_store *st = NULL;
-    int rc = map_cli_store_open(db_opt, MAP_CLI_READ, name, &st, err);
+    int rc = map_app_store_open(db_opt, MAP_STORE_READ, name, &st, err);
     if (!rc)
-        rc = so ? map_app_load(st, name, so, ds, err)
-                : map_store_get_dataset(st, name, flags, ds, err);
+        rc = so ? map_app_load(st, name, so, ds, err) : map_app_load_flags(st, name, flags, ds, err);
     map_store_close(st);
     return rc;
 }

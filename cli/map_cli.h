@@ -95,21 +95,6 @@ typedef struct map_cli_plain {
 /* map_cli_begin for such a command. */
 int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c);
 
-/* How a command uses the database. */
-typedef enum map_cli_access {
-    MAP_CLI_READ,   /* read-only; never creates the file */
-    MAP_CLI_UPDATE, /* read-write, the file must exist (remove) */
-    MAP_CLI_CREATE  /* read-write, created when missing (ingest, a stored sweep) */
-} map_cli_access;
-
-/* The one store-open policy. db_opt is --db as given (NULL: $MAPSOLVE_DB,
- * else ./mapsolve.db). When the file does not exist, READ and UPDATE do not
- * create it: for a listing (name NULL) *st stays NULL and MAP_OK is returned;
- * otherwise MAP_EUSAGE "no dataset named NAME in PATH (no such database)".
- * On success *st (possibly NULL, see above) is the caller's to close. */
-int map_cli_store_open(const char *db_opt, map_cli_access how, const char *name, map_store **st,
-                       map_error *err);
-
 /* Loads dataset name read-only with the store's load flags (MAP_LOAD_*),
  * closing the store again. *ds is the caller's (map_dataset_free). */
 int map_cli_load(const char *db_opt, const char *name, unsigned flags, map_dataset **ds,

@@ -80,15 +80,14 @@ int map_api_datasets(map_server *s, map_http_answer *a)
     map_error err;
     map_error_clear(&err);
     map_store *st = NULL;
-    map_dataset_info *info = NULL;
-    size_t count = 0;
+    map_datasets_result res = {0};
     int rc = map_dataset_cache_store(s->cache, &st, &err);
     if (!rc)
-        rc = map_store_list(st, &info, &count, &err);
+        rc = map_app_datasets(st, &res, &err);
     if (rc)
         return map_api_error(a, &err, NULL);
-    map_http_json_answer(a, 200, map_json_datasets(info, count));
-    map_dataset_info_free(info, count);
+    map_http_json_answer(a, 200, map_json_datasets(res.info, res.count));
+    map_datasets_result_free(&res);
     return 0;
 }
 
