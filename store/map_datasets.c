@@ -224,11 +224,7 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
     map_free(vs);
     if (!code)
         code = store_put_texts(st, id, ds, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 /* ------------------------------------------------------------------ get */
@@ -399,10 +395,7 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags, map_d
     }
     if (!code)
         code = store_get_texts(st, ds, id, flags, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (code) {
         map_dataset_free(ds);
         return code;
@@ -417,9 +410,7 @@ int map_store_remove_dataset(map_store *st, const char *name, map_error *err)
 {
     if (!st || !name)
         return map_error_set(err, MAP_EUSAGE, "no store or dataset name given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
+    int code = store_begin_write(st, err);
     if (code)
         return code;
     int64_t id = 0;
@@ -428,11 +419,7 @@ int map_store_remove_dataset(map_store *st, const char *name, map_error *err)
         code = map_error_set(err, MAP_EUSAGE, "no dataset named '%s' in %s", name, st->path);
     if (!code)
         code = delete_id(st, id, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 int map_store_find_hash(map_store *st, const char *hash, char **name_out, map_error *err)
@@ -547,10 +534,7 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
             info[k].m = m;
     }
     map_vec_free(&ids);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (code) {
         map_dataset_info_free(map_vec_release(&infos), len);
         return code;

@@ -124,7 +124,9 @@ int store_column_strdup(sqlite3_stmt *stmt, int col, char **out, map_error *err)
 
 int store_begin_write(map_store *st, map_error *err)
 {
-    return store_exec(st, "BEGIN IMMEDIATE", err, "cannot start a write transaction");
+    const int code = store_check_writable(st, err);
+    return code ? code
+                : store_exec(st, "BEGIN IMMEDIATE", err, "cannot start a write transaction");
 }
 
 int store_begin_read(map_store *st, map_error *err)
@@ -147,6 +149,17 @@ int store_commit(map_store *st, map_error *err)
     if (code)
         store_rollback(st);
     return code;
+}
+
+/* Ends the transaction by what happened in it: a rollback after a failure
+ * (code, already recorded, is returned), else a commit. */
+int store_end(map_store *st, int code, map_error *err)
+{
+    if (code) {
+        store_rollback(st);
+        return code;
+    }
+    return store_commit(st, err);
 }
 
 /* Loads count names of a (dataset_id, idx, name) table into a new array. */

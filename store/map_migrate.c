@@ -299,10 +299,7 @@ int store_migrate(map_store *st, map_error *err)
             snprintf(sql, sizeof sql, "PRAGMA user_version = %" PRId64, version + 1);
             code = store_exec(st, sql, err, "cannot set the schema version");
         }
-        if (!code)
-            code = store_commit(st, err);
-        else
-            store_rollback(st);
+        code = store_end(st, code, err);
         if (code)
             return code;
     }
@@ -323,10 +320,7 @@ int store_find_precision_column(map_store *st, int readonly, map_error *err)
             code = store_begin_write(st, err);
             if (!code)
                 code = add_precision_column(st, err);
-            if (!code)
-                code = store_commit(st, err);
-            else
-                store_rollback(st);
+            code = store_end(st, code, err);
             has = !code;
         }
     }

@@ -70,13 +70,16 @@ int store_column_strdup(sqlite3_stmt *stmt, int col, char **out, map_error *err)
 int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t id,
                     size_t count, char ***out, map_error *err);
 
-/* Transactions: begin_write takes the write lock at once (BEGIN
+/* Transactions: begin_write refuses a read-only handle
+ * (store_check_writable), else takes the write lock at once (BEGIN
  * IMMEDIATE); rollback ends a failed one quietly (the error is already
- * recorded); commit rolls back when it fails. */
+ * recorded); commit rolls back when it fails; end(code) is rollback and
+ * code when code is a failure, else commit. */
 int store_begin_write(map_store *st, map_error *err);
 int store_begin_read(map_store *st, map_error *err);
 void store_rollback(map_store *st);
 int store_commit(map_store *st, map_error *err);
+int store_end(map_store *st, int code, map_error *err);
 
 /* MAP_EUSAGE when st was opened read-only. */
 int store_check_writable(const map_store *st, map_error *err);

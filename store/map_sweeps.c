@@ -120,10 +120,7 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
         code = put_sweep_names(st, sid, 0, meta->values, meta->k, err);
     if (!code)
         code = put_sweep_names(st, sid, 1, meta->level_names, meta->nlevel, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (!code)
         *id = sid;
     return code;
@@ -213,9 +210,7 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
 {
     if (!st || (!rows && count))
         return map_error_set(err, MAP_EUSAGE, "no store or rows given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
+    int code = store_begin_write(st, err);
     if (code)
         return code;
     size_t k = 0, nlevel = 0, total = 0;
@@ -236,11 +231,7 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
         code = put_sweep_row(st, ins, id, &rows[i], k, nlevel, total, scratch, err);
     sqlite3_finalize(ins);
     map_free(scratch);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 /* Runs sql, an UPDATE or DELETE of the one row of sweep id (bound to ?1;
@@ -252,9 +243,7 @@ static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value
 {
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
+    int code = store_begin_write(st, err);
     if (code)
         return code;
     sqlite3_stmt *stmt = NULL;
@@ -271,11 +260,7 @@ static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value
     sqlite3_finalize(stmt);
     if (!code && sqlite3_changes(st->db) == 0)
         code = sweep_missing(st, id, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err)
@@ -422,10 +407,7 @@ static int query_sweeps(map_store *st, const char *sql, int by_id, int64_t id,
     sqlite3_finalize(sel);
     if (!code && by_id && *count == 0)
         code = sweep_missing(st, id, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (code) {
         map_store_sweep_info_free(*out, *count);
         *out = NULL;
@@ -525,10 +507,7 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
     }
     sqlite3_finalize(sel);
     map_free(buf);
-    if (!code)
-        return store_commit(st, err);
-    store_rollback(st);
-    return code;
+    return store_end(st, code, err);
 }
 
 int map_store_sweep_remove(map_store *st, int64_t id, map_error *err)
