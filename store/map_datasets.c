@@ -56,25 +56,6 @@ static int validate_dataset(const map_dataset *ds, map_error *err)
     return MAP_OK;
 }
 
-/* Inserts name[0..count-1] into a (dataset_id, idx, name) table. */
-static int put_names(map_store *st, const char *sql, int64_t id, char *const *names, size_t count,
-                     map_error *err)
-{
-    sqlite3_stmt *ins = NULL;
-    int code = store_prepare(st, sql, &ins, err);
-    for (size_t i = 0; !code && i < count; i++) {
-        int rc = sqlite3_bind_int64(ins, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(ins, 2, (int64_t)i);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(ins, 3, names[i], -1, SQLITE_STATIC);
-        code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store a name")
-                               : store_sql_fail(st, rc, err, "cannot bind a name");
-    }
-    sqlite3_finalize(ins);
-    return code;
-}
-
 /* Looks up the id of the dataset called name; *id = 0 when there is none
  * (SQLite rowids of our inserts are >= 1). */
 int store_find_dataset_id(map_store *st, const char *name, int64_t *id, map_error *err)
@@ -211,11 +192,13 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
     if (!code)
         code = put_row(st, ds, &id, err);
     if (!code)
-        code = put_names(st, "INSERT INTO dataset_value (dataset_id, idx, name) "
-                             "VALUES (?1, ?2, ?3)", id, ds->values, ds->m, err);
+        code = store_put_names(st, "INSERT INTO dataset_value (dataset_id, idx, name) "
+                                   "VALUES (?1, ?2, ?3)", id, (const char *const *)ds->values,
+                               ds->m, "cannot store a name", err);
     if (!code && ds->ntext > 0)
-        code = put_names(st, "INSERT INTO text_column (dataset_id, idx, name) "
-                             "VALUES (?1, ?2, ?3)", id, ds->text_names, ds->ntext, err);
+        code = store_put_names(st, "INSERT INTO text_column (dataset_id, idx, name) "
+                                   "VALUES (?1, ?2, ?3)", id, (const char *const *)ds->text_names,
+                               ds->ntext, "cannot store a name", err);
     if (!code)
         code = store_put_matrix(st, id, ds, xf, err);
     map_free(rounded);

@@ -1,8 +1,8 @@
 /* map_db.c — the store's connection: opening (pragmas, WAL, the header
  * check, migrating a database behind this binary) and closing it, and the
  * helpers every other file of the store uses: error messages, prepared
- * statements, transactions, the name tables' reader. The schema itself is
- * map_migrate.c's.
+ * statements, transactions, the name tables' writer and reader. The schema
+ * itself is map_migrate.c's.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -160,6 +160,26 @@ int store_end(map_store *st, int code, map_error *err)
         return code;
     }
     return store_commit(st, err);
+}
+
+/* Inserts names[0..count-1] with sql, binding id to ?1, the index to ?2
+ * and the name to ?3. */
+int store_put_names(map_store *st, const char *sql, int64_t id, const char *const *names,
+                    size_t count, const char *what, map_error *err)
+{
+    sqlite3_stmt *ins = NULL;
+    int code = store_prepare(st, sql, &ins, err);
+    for (size_t i = 0; !code && i < count; i++) {
+        int rc = sqlite3_bind_int64(ins, 1, id);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 2, (int64_t)i);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 3, names[i], -1, SQLITE_STATIC);
+        code = rc == SQLITE_OK ? store_step_done(st, ins, err, what)
+                               : store_sql_fail(st, rc, err, "cannot bind a name");
+    }
+    sqlite3_finalize(ins);
+    return code;
 }
 
 /* Loads count names of a (dataset_id, idx, name) table into a new array. */

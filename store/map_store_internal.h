@@ -64,6 +64,11 @@ int store_query_int(map_store *st, const char *sql, int64_t *out, map_error *err
 int store_step_done(map_store *st, sqlite3_stmt *stmt, map_error *err, const char *what);
 /* Copies the TEXT column col into a new *out (map_free); NULL for SQL NULL. */
 int store_column_strdup(sqlite3_stmt *stmt, int col, char **out, map_error *err);
+/* Inserts the count names of a (…_id, idx, name) table with sql, which
+ * binds the id to ?1, the index to ?2 and the name to ?3; what names the
+ * step in errors. */
+int store_put_names(map_store *st, const char *sql, int64_t id, const char *const *names,
+                    size_t count, const char *what, map_error *err);
 /* Loads the count names of a (…_id, idx, name) table, selected by sql with
  * id bound to ?1, into a new array *out of count new strings (the caller
  * frees both); a missing or extra row is corrupt (dsname in the message). */

@@ -28,27 +28,6 @@ static double column_real(sqlite3_stmt *stmt, int col)
     return sqlite3_column_type(stmt, col) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, col);
 }
 
-static int put_sweep_names(map_store *st, int64_t id, int role, const char *const *names,
-                           size_t count, map_error *err)
-{
-    sqlite3_stmt *ins = NULL;
-    int code = store_prepare(st, "INSERT INTO sweep_name (sweep_id, role, idx, name) "
-                           "VALUES (?1, ?2, ?3, ?4)", &ins, err);
-    for (size_t i = 0; !code && i < count; i++) {
-        int rc = sqlite3_bind_int64(ins, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int(ins, 2, role);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(ins, 3, (int64_t)i);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(ins, 4, names[i], -1, SQLITE_STATIC);
-        code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store a sweep's names")
-                               : store_sql_fail(st, rc, err, "cannot bind a name");
-    }
-    sqlite3_finalize(ins);
-    return code;
-}
-
 static int validate_sweep_meta(const map_store_sweep_meta *m, map_error *err)
 {
     if (!m || !m->dataset || !m->command || !m->source)
@@ -117,9 +96,13 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
     sqlite3_finalize(ins);
     const int64_t sid = code ? 0 : sqlite3_last_insert_rowid(st->db);
     if (!code)
-        code = put_sweep_names(st, sid, 0, meta->values, meta->k, err);
+        code = store_put_names(st, "INSERT INTO sweep_name (sweep_id, idx, name, role) "
+                                   "VALUES (?1, ?2, ?3, 0)", sid, meta->values, meta->k,
+                               "cannot store a sweep's names", err);
     if (!code)
-        code = put_sweep_names(st, sid, 1, meta->level_names, meta->nlevel, err);
+        code = store_put_names(st, "INSERT INTO sweep_name (sweep_id, idx, name, role) "
+                                   "VALUES (?1, ?2, ?3, 1)", sid, meta->level_names,
+                               meta->nlevel, "cannot store a sweep's names", err);
     code = store_end(st, code, err);
     if (!code)
         *id = sid;
