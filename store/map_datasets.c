@@ -56,27 +56,35 @@ static int validate_dataset(const map_dataset *ds, map_error *err)
     return MAP_OK;
 }
 
+/* Prepares sql, binds text to ?1 and steps once: *sel is then positioned on
+ * the first row (the caller reads it and finalizes *sel), or NULL when
+ * there are no rows or on failure; what names a failed bind or step. */
+static int select_by_text(map_store *st, const char *sql, const char *text, sqlite3_stmt **sel,
+                          const char *what, map_error *err)
+{
+    int code = store_prepare(st, sql, sel, err);
+    if (code)
+        return code;
+    int rc = sqlite3_bind_text(*sel, 1, text, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(*sel);
+    if (rc == SQLITE_ROW)
+        return MAP_OK;
+    if (rc != SQLITE_DONE)
+        code = store_sql_fail(st, rc, err, what);
+    sqlite3_finalize(*sel);
+    *sel = NULL;
+    return code;
+}
+
 /* Looks up the id of the dataset called name; *id = 0 when there is none
  * (SQLite rowids of our inserts are >= 1). */
 int store_find_dataset_id(map_store *st, const char *name, int64_t *id, map_error *err)
 {
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT id FROM dataset WHERE name = ?1", &sel, err);
-    if (code)
-        return code;
-    *id = 0;
-    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(sel);
-        if (rc == SQLITE_ROW) {
-            *id = sqlite3_column_int64(sel, 0);
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-        }
-    }
-    if (rc != SQLITE_OK)
-        code = store_sql_fail(st, rc, err, "cannot look up a dataset");
+    const int code = select_by_text(st, "SELECT id FROM dataset WHERE name = ?1", name, &sel,
+                                    "cannot look up a dataset", err);
+    *id = sel ? sqlite3_column_int64(sel, 0) : 0;
     sqlite3_finalize(sel);
     return code;
 }
@@ -240,18 +248,14 @@ int map_store_dataset_stamp(map_store *st, const char *name, map_dataset_stamp *
 {
     memset(stamp, 0, sizeof *stamp);
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st,
-                             st->has_precision
-                                 ? "SELECT id, created, n, m, hash, precision FROM dataset "
-                                   "WHERE name = ?1"
-                                 : "SELECT id, created, n, m, hash, 'double' FROM dataset "
-                                   "WHERE name = ?1", &sel, err);
-    if (code)
-        return code;
-    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(sel);
-    if (rc == SQLITE_ROW) {
+    const int code = select_by_text(st,
+                                    st->has_precision
+                                        ? "SELECT id, created, n, m, hash, precision FROM "
+                                          "dataset WHERE name = ?1"
+                                        : "SELECT id, created, n, m, hash, 'double' FROM "
+                                          "dataset WHERE name = ?1",
+                                    name, &sel, "cannot read a dataset's stamp", err);
+    if (sel) {
         stamp->id = sqlite3_column_int64(sel, 0);
         stamp->created = sqlite3_column_int64(sel, 1);
         const sqlite3_int64 n = sqlite3_column_int64(sel, 2), m = sqlite3_column_int64(sel, 3);
@@ -263,12 +267,7 @@ int map_store_dataset_stamp(map_store *st, const char *name, map_dataset_stamp *
         const unsigned char *p = sqlite3_column_text(sel, 5);
         if (p && map_precision_parse((const char *)p, &stamp->precision) != 0)
             stamp->precision = MAP_PRECISION_DOUBLE;
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
     }
-    if (rc != SQLITE_OK)
-        code = store_sql_fail(st, rc, err, "cannot read a dataset's stamp");
     sqlite3_finalize(sel);
     return code;
 }
@@ -286,27 +285,18 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
     *out = NULL;
     *id = 0;
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st,
-                             st->has_precision
-                                 ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                                   "precision FROM dataset WHERE name = ?1"
-                                 : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                                   "'double' FROM dataset WHERE name = ?1", &sel, err);
-    if (code)
+    int code = select_by_text(st,
+                              st->has_precision
+                                  ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
+                                    "precision FROM dataset WHERE name = ?1"
+                                  : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
+                                    "'double' FROM dataset WHERE name = ?1",
+                              name, &sel, "cannot read a dataset", err);
+    if (!sel)
         return code;
     map_dataset *ds = NULL;
-    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(sel);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(sel);
-        return MAP_OK;
-    }
-    if (rc != SQLITE_ROW)
-        code = store_sql_fail(st, rc, err, "cannot read a dataset");
     size_t n = 0, m = 0, ntext = 0;
-    if (!code)
-        code = store_read_shape(st, sel, 4, name, &n, &m, &ntext, err);
+    code = store_read_shape(st, sel, 4, name, &n, &m, &ntext, err);
     if (!code) {
         ds = map_dataset_new();
         if (!ds)
@@ -413,17 +403,10 @@ int map_store_find_hash(map_store *st, const char *hash, char **name_out, map_er
     if (!st || !hash)
         return map_error_set(err, MAP_EUSAGE, "no store or hash given");
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT name FROM dataset WHERE hash = ?1 ORDER BY name LIMIT 1",
-                             &sel, err);
-    if (code)
-        return code;
-    int rc = sqlite3_bind_text(sel, 1, hash, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(sel);
-    if (rc == SQLITE_ROW)
+    int code = select_by_text(st, "SELECT name FROM dataset WHERE hash = ?1 ORDER BY name LIMIT 1",
+                              hash, &sel, "cannot look up a hash", err);
+    if (sel)
         code = store_column_strdup(sel, 0, name_out, err);
-    else if (rc != SQLITE_DONE)
-        code = store_sql_fail(st, rc, err, "cannot look up a hash");
     sqlite3_finalize(sel);
     return code;
 }
