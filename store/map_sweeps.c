@@ -142,8 +142,31 @@ static int sweep_shape(map_store *st, int64_t id, size_t *k, size_t *nlevel, siz
     return code;
 }
 
+/* Begins a write (write) or read transaction on the rows of sweep id: its
+ * shape into *k, *nlevel and *total, and a new buffer *buf (map_free) for
+ * one row's target, lambda and level (2k + nlevel doubles: a read row's
+ * values, or a written row's byte-swapped copies on a big-endian host). On
+ * failure no transaction is left open. */
+static int begin_rows(map_store *st, int64_t id, int write, size_t *k, size_t *nlevel,
+                      size_t *total, double **buf, map_error *err)
+{
+    *buf = NULL;
+    int code = write ? store_begin_write(st, err) : store_begin_read(st, err);
+    if (code)
+        return code;
+    code = sweep_shape(st, id, k, nlevel, total, err);
+    if (!code) {
+        *buf = map_mallocarray(2 * *k + *nlevel, sizeof **buf);
+        if (!*buf)
+            code = store_nomem(err);
+    }
+    if (code)
+        store_rollback(st);
+    return code;
+}
+
 static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map_store_sweep_row *r,
-                         size_t k, size_t nlevel, size_t total, unsigned char *scratch,
+                         size_t k, size_t nlevel, size_t total, double *scratch,
                          map_error *err)
 {
     if (r->row >= total)
@@ -152,9 +175,8 @@ static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map
     if (!r->status || !r->lambda || !r->level)
         return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu lacks its status, "
                              "lambda or levels", id, r->row);
-    const size_t big = k > nlevel ? k : nlevel;
-    unsigned char *s1 = scratch, *s2 = scratch + big * sizeof(double);
-    unsigned char *s3 = scratch + 2 * big * sizeof(double);
+    unsigned char *s1 = (unsigned char *)scratch, *s2 = (unsigned char *)(scratch + k);
+    unsigned char *s3 = (unsigned char *)(scratch + 2 * k);
     int rc = sqlite3_bind_int64(ins, 1, id);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(ins, 2, (int64_t)r->row);
@@ -193,23 +215,16 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
 {
     if (!st || (!rows && count))
         return map_error_set(err, MAP_EUSAGE, "no store or rows given");
-    int code = store_begin_write(st, err);
+    size_t k = 0, nlevel = 0, total = 0;
+    double *scratch = NULL;
+    int code = begin_rows(st, id, 1, &k, &nlevel, &total, &scratch, err);
     if (code)
         return code;
-    size_t k = 0, nlevel = 0, total = 0;
-    code = sweep_shape(st, id, &k, &nlevel, &total, err);
-    unsigned char *scratch = NULL;
-    if (!code && !store_host_is_little_endian()) {
-        scratch = map_mallocarray(3 * (k > nlevel ? k : nlevel), sizeof(double));
-        if (!scratch)
-            code = store_nomem(err);
-    }
     sqlite3_stmt *ins = NULL;
-    if (!code)
-        code = store_prepare(st,
-                             "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
-                             "lambda, level, kl, ess, margin, iterations) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins, err);
+    code = store_prepare(st,
+                         "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
+                         "lambda, level, kl, ess, margin, iterations) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins, err);
     for (size_t i = 0; !code && i < count; i++)
         code = put_sweep_row(st, ins, id, &rows[i], k, nlevel, total, scratch, err);
     sqlite3_finalize(ins);
@@ -433,24 +448,17 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
 {
     if (!st || !fn)
         return map_error_set(err, MAP_EUSAGE, "no store or callback given");
-    int code = store_begin_read(st, err);
+    size_t k = 0, nlevel = 0, total = 0;
+    double *buf = NULL;
+    int code = begin_rows(st, id, 0, &k, &nlevel, &total, &buf, err);
     if (code)
         return code;
-    size_t k = 0, nlevel = 0, total = 0;
-    code = sweep_shape(st, id, &k, &nlevel, &total, err);
-    double *buf = NULL;
-    if (!code) {
-        buf = map_mallocarray(2 * k + nlevel, sizeof *buf);
-        if (!buf)
-            code = store_nomem(err);
-    }
     sqlite3_stmt *sel = NULL;
-    if (!code)
-        code = store_prepare(st,
-                             "SELECT row, status, improves, target, lambda, level, kl, ess, "
-                             "margin, iterations FROM sweep_row "
-                             "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
-                             &sel, err);
+    code = store_prepare(st,
+                         "SELECT row, status, improves, target, lambda, level, kl, ess, "
+                         "margin, iterations FROM sweep_row "
+                         "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
+                         &sel, err);
     if (!code) {
         int rc = sqlite3_bind_int64(sel, 1, id);
         if (rc == SQLITE_OK)
