@@ -236,7 +236,7 @@ int store_read_shape(const map_store *st, sqlite3_stmt *sel, int col, const char
     if (n64 <= 0 || m64 <= 0 || t64 < 0 || (uint64_t)n64 > SIZE_MAX
         || (uint64_t)m64 > SIZE_MAX / sizeof(double) / (uint64_t)n64
         || (uint64_t)t64 > SIZE_MAX / sizeof(char *) / (uint64_t)n64)
-        return store_corrupt(st, name, "its shape is invalid", err);
+        return store_corrupt(st, name, err, "its shape is invalid");
     *n = (size_t)n64;
     *m = (size_t)m64;
     *ntext = (size_t)t64;
@@ -316,7 +316,7 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
         *id = sqlite3_column_int64(sel, 0);
         ds->created = sqlite3_column_int64(sel, 3);
         if (map_precision_parse((const char *)sqlite3_column_text(sel, 8), &ds->precision))
-            code = store_corrupt(st, name, "its precision is unknown", err);
+            code = store_corrupt(st, name, err, "its precision is unknown");
         ds->n = n;
         ds->m = m;
         ds->ntext = ntext;
@@ -432,7 +432,7 @@ static int list_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, in
     *id = sqlite3_column_int64(sel, 0);
     int code = store_column_strdup(sel, 1, &info->name, err);
     if (!code && !info->name)
-        code = store_corrupt(st, "?", "it has no name", err);
+        code = store_corrupt(st, "?", err, "it has no name");
     if (!code)
         code = store_read_shape(st, sel, 5, info->name, &info->n, &info->m, &info->ntext, err);
     if (!code)
@@ -444,7 +444,7 @@ static int list_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, in
     if (!code)
         info->created = sqlite3_column_int64(sel, 4);
     if (!code && map_precision_parse((const char *)sqlite3_column_text(sel, 9), &info->precision))
-        code = store_corrupt(st, info->name, "its precision is unknown", err);
+        code = store_corrupt(st, info->name, err, "its precision is unknown");
     if (code)
         info->m = 0; /* no values array yet */
     return code;

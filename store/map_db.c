@@ -5,6 +5,7 @@
  * itself is map_migrate.c's.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,14 @@ int store_sql_fail(const map_store *st, int rc, map_error *err, const char *what
 
 int store_nomem(map_error *err) { return map_error_set(err, MAP_ENOMEM, "out of memory"); }
 
-int store_corrupt(const map_store *st, const char *name, const char *detail, map_error *err)
+int store_corrupt(const map_store *st, const char *name, map_error *err, const char *fmt,
+                  ...)
 {
+    char detail[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
     return map_error_set(err, MAP_ESTORE, "store '%s': dataset '%s' is corrupt: %s", st->path,
                          name, detail);
 }
@@ -198,14 +205,15 @@ int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t 
         while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
             if (got >= count || sqlite3_column_int64(sel, 0) != (int64_t)got
                 || sqlite3_column_type(sel, 1) == SQLITE_NULL)
-                code = store_corrupt(st, dsname, "the column names do not match its shape", err);
+                code = store_corrupt(st, dsname, err,
+                                     "the column names do not match its shape");
             else
                 code = store_column_strdup(sel, 1, &names[got++], err);
         }
         if (!code && rc != SQLITE_DONE)
             code = store_sql_fail(st, rc, err, "cannot read column names");
         if (!code && got != count)
-            code = store_corrupt(st, dsname, "column names are missing", err);
+            code = store_corrupt(st, dsname, err, "column names are missing");
     }
     sqlite3_finalize(sel);
     if (code) {

@@ -47,8 +47,13 @@ struct map_store {
 int store_sql_fail(const map_store *st, int rc, map_error *err, const char *what);
 /* Records "out of memory"; returns MAP_ENOMEM. */
 int store_nomem(map_error *err);
-/* Records that dataset (or sweep) name is corrupt: detail; returns MAP_ESTORE. */
-int store_corrupt(const map_store *st, const char *name, const char *detail, map_error *err);
+/* Records that dataset name is corrupt, with the detail fmt formats (up to
+ * 159 bytes of it); returns MAP_ESTORE. */
+int store_corrupt(const map_store *st, const char *name, map_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 
 /* Prepares constant SQL into *stmt (NULL on failure); the caller finalizes it. */
 int store_prepare(map_store *st, const char *sql, sqlite3_stmt **stmt, map_error *err);
