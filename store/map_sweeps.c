@@ -142,41 +142,60 @@ static int sweep_shape(map_store *st, int64_t id, size_t *k, size_t *nlevel, siz
     return code;
 }
 
-/* Begins a write (write) or read transaction on the rows of sweep id: its
- * shape into *k, *nlevel and *total, and a new buffer *buf (map_free) for
+/* The rows of a sweep, opened for append or read: its shape, a buffer for
  * one row's target, lambda and level (2k + nlevel doubles: a read row's
- * values, or a written row's byte-swapped copies on a big-endian host). On
- * failure no transaction is left open. */
-static int begin_rows(map_store *st, int64_t id, int write, size_t *k, size_t *nlevel,
-                      size_t *total, double **buf, map_error *err)
+ * values, or a written row's byte-swapped copies on a big-endian host), and
+ * the statement that writes or reads them. */
+typedef struct sweep_rows {
+    size_t k, nlevel, total;
+    double *buf;
+    sqlite3_stmt *stmt;
+} sweep_rows;
+
+/* Ends what open_rows began: the statement, the buffer, and the
+ * transaction by code (store_end); returns the final code. */
+static int close_rows(map_store *st, sweep_rows *r, int code, map_error *err)
 {
-    *buf = NULL;
+    sqlite3_finalize(r->stmt);
+    map_free(r->buf);
+    memset(r, 0, sizeof *r);
+    return store_end(st, code, err);
+}
+
+/* Opens *r on the rows of sweep id, in a write (write) or read transaction,
+ * with the statement sql. On failure nothing is left open. */
+static int open_rows(map_store *st, int64_t id, int write, const char *sql, sweep_rows *r,
+                     map_error *err)
+{
+    memset(r, 0, sizeof *r);
     int code = write ? store_begin_write(st, err) : store_begin_read(st, err);
     if (code)
         return code;
-    code = sweep_shape(st, id, k, nlevel, total, err);
+    code = sweep_shape(st, id, &r->k, &r->nlevel, &r->total, err);
     if (!code) {
-        *buf = map_mallocarray(2 * *k + *nlevel, sizeof **buf);
-        if (!*buf)
+        r->buf = map_mallocarray(2 * r->k + r->nlevel, sizeof *r->buf);
+        if (!r->buf)
             code = store_nomem(err);
     }
-    if (code)
-        store_rollback(st);
-    return code;
+    if (!code)
+        code = store_prepare(st, sql, &r->stmt, err);
+    return code ? close_rows(st, r, code, err) : MAP_OK;
 }
 
-static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map_store_sweep_row *r,
-                         size_t k, size_t nlevel, size_t total, double *scratch,
-                         map_error *err)
+/* Inserts row r of sweep id with the INSERT of sr. */
+static int put_sweep_row(map_store *st, const sweep_rows *sr, int64_t id,
+                         const map_store_sweep_row *r, map_error *err)
 {
-    if (r->row >= total)
+    const size_t k = sr->k;
+    if (r->row >= sr->total)
         return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu is past its last row "
-                             "(%zu rows)", id, r->row, total);
+                             "(%zu rows)", id, r->row, sr->total);
     if (!r->status || !r->lambda || !r->level)
         return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu lacks its status, "
                              "lambda or levels", id, r->row);
-    unsigned char *s1 = (unsigned char *)scratch, *s2 = (unsigned char *)(scratch + k);
-    unsigned char *s3 = (unsigned char *)(scratch + 2 * k);
+    unsigned char *s1 = (unsigned char *)sr->buf, *s2 = (unsigned char *)(sr->buf + k);
+    unsigned char *s3 = (unsigned char *)(sr->buf + 2 * k);
+    sqlite3_stmt *const ins = sr->stmt;
     int rc = sqlite3_bind_int64(ins, 1, id);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(ins, 2, (int64_t)r->row);
@@ -189,7 +208,7 @@ static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map
     if (rc == SQLITE_OK)
         rc = store_bind_doubles(ins, 6, r->lambda, k, s2);
     if (rc == SQLITE_OK)
-        rc = store_bind_doubles(ins, 7, r->level, nlevel, s3);
+        rc = store_bind_doubles(ins, 7, r->level, sr->nlevel, s3);
     if (rc == SQLITE_OK)
         rc = bind_real(ins, 8, r->kl);
     if (rc == SQLITE_OK)
@@ -215,21 +234,16 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
 {
     if (!st || (!rows && count))
         return map_error_set(err, MAP_EUSAGE, "no store or rows given");
-    size_t k = 0, nlevel = 0, total = 0;
-    double *scratch = NULL;
-    int code = begin_rows(st, id, 1, &k, &nlevel, &total, &scratch, err);
-    if (code)
-        return code;
-    sqlite3_stmt *ins = NULL;
-    code = store_prepare(st,
+    sweep_rows sr;
+    int code = open_rows(st, id, 1,
                          "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
                          "lambda, level, kl, ess, margin, iterations) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins, err);
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &sr, err);
+    if (code)
+        return code;
     for (size_t i = 0; !code && i < count; i++)
-        code = put_sweep_row(st, ins, id, &rows[i], k, nlevel, total, scratch, err);
-    sqlite3_finalize(ins);
-    map_free(scratch);
-    return store_end(st, code, err);
+        code = put_sweep_row(st, &sr, id, &rows[i], err);
+    return close_rows(st, &sr, code, err);
 }
 
 /* Runs sql, an UPDATE or DELETE of the one row of sweep id (bound to ?1;
@@ -448,57 +462,52 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
 {
     if (!st || !fn)
         return map_error_set(err, MAP_EUSAGE, "no store or callback given");
-    size_t k = 0, nlevel = 0, total = 0;
-    double *buf = NULL;
-    int code = begin_rows(st, id, 0, &k, &nlevel, &total, &buf, err);
-    if (code)
-        return code;
-    sqlite3_stmt *sel = NULL;
-    code = store_prepare(st,
+    sweep_rows sr;
+    int code = open_rows(st, id, 0,
                          "SELECT row, status, improves, target, lambda, level, kl, ess, "
                          "margin, iterations FROM sweep_row "
                          "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
-                         &sel, err);
-    if (!code) {
-        int rc = sqlite3_bind_int64(sel, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(sel, 2, from_row > (size_t)INT64_MAX ? INT64_MAX
-                                                                          : (int64_t)from_row);
-        if (rc != SQLITE_OK)
-            code = store_sql_fail(st, rc, err, "cannot bind");
-        while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-            map_store_sweep_row r;
-            memset(&r, 0, sizeof r);
-            const int64_t row = sqlite3_column_int64(sel, 0);
-            const unsigned char *status = sqlite3_column_text(sel, 1);
-            double *target = buf, *lambda = buf + k, *level = buf + 2 * k;
-            const int t = store_column_doubles(sel, 3, target, k, 1);
-            if (row < 0 || !status || t < 0 || store_column_doubles(sel, 4, lambda, k, 0) != 0
-                || store_column_doubles(sel, 5, level, nlevel, 0) != 0) {
-                code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is "
-                                     "corrupt: row %" PRId64 " does not match its shape",
-                                     st->path, id, row);
-                break;
-            }
-            r.row = (size_t)row;
-            r.status = (const char *)status;
-            r.improves = sqlite3_column_type(sel, 2) == SQLITE_NULL
-                             ? -1 : sqlite3_column_int(sel, 2) != 0;
-            r.target = t == 1 ? NULL : target;
-            r.lambda = lambda;
-            r.level = level;
-            r.kl = column_real(sel, 6);
-            r.ess = column_real(sel, 7);
-            r.margin = column_real(sel, 8);
-            r.iterations = sqlite3_column_int(sel, 9);
-            code = fn(ctx, &r); /* non-zero: returned as is */
+                         &sr, err);
+    if (code)
+        return code;
+    const size_t k = sr.k, nlevel = sr.nlevel;
+    sqlite3_stmt *const sel = sr.stmt;
+    int rc = sqlite3_bind_int64(sel, 1, id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(sel, 2, from_row > (size_t)INT64_MAX ? INT64_MAX
+                                                                      : (int64_t)from_row);
+    if (rc != SQLITE_OK)
+        code = store_sql_fail(st, rc, err, "cannot bind");
+    while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        map_store_sweep_row r;
+        memset(&r, 0, sizeof r);
+        const int64_t row = sqlite3_column_int64(sel, 0);
+        const unsigned char *status = sqlite3_column_text(sel, 1);
+        double *target = sr.buf, *lambda = sr.buf + k, *level = sr.buf + 2 * k;
+        const int t = store_column_doubles(sel, 3, target, k, 1);
+        if (row < 0 || !status || t < 0 || store_column_doubles(sel, 4, lambda, k, 0) != 0
+            || store_column_doubles(sel, 5, level, nlevel, 0) != 0) {
+            code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is "
+                                 "corrupt: row %" PRId64 " does not match its shape",
+                                 st->path, id, row);
+            break;
         }
-        if (!code && rc != SQLITE_DONE)
-            code = store_sql_fail(st, rc, err, "cannot read sweep rows");
+        r.row = (size_t)row;
+        r.status = (const char *)status;
+        r.improves = sqlite3_column_type(sel, 2) == SQLITE_NULL
+                         ? -1 : sqlite3_column_int(sel, 2) != 0;
+        r.target = t == 1 ? NULL : target;
+        r.lambda = lambda;
+        r.level = level;
+        r.kl = column_real(sel, 6);
+        r.ess = column_real(sel, 7);
+        r.margin = column_real(sel, 8);
+        r.iterations = sqlite3_column_int(sel, 9);
+        code = fn(ctx, &r); /* non-zero: returned as is */
     }
-    sqlite3_finalize(sel);
-    map_free(buf);
-    return store_end(st, code, err);
+    if (!code && rc != SQLITE_DONE)
+        code = store_sql_fail(st, rc, err, "cannot read sweep rows");
+    return close_rows(st, &sr, code, err);
 }
 
 int map_store_sweep_remove(map_store *st, int64_t id, map_error *err)
