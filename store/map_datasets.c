@@ -278,6 +278,39 @@ int map_store_stamp_equal(const map_dataset_stamp *a, const map_dataset_stamp *b
            a->precision == b->precision && strcmp(a->hash, b->hash) == 0;
 }
 
+/* The columns read_row reads, in this order; PRECISION is the precision
+ * column, or 'double' where the store has none. */
+#define DATASET_COLUMNS(PRECISION)                                                            \
+    "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, " PRECISION           \
+    " FROM dataset "
+
+/* Reads the current row of sel (DATASET_COLUMNS) into a zeroed info; *id
+ * gets its id. On failure info has no values array (m = 0) and keeps the
+ * strings copied so far, for the caller to free. */
+static int read_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, int64_t *id,
+                    map_error *err)
+{
+    *id = sqlite3_column_int64(sel, 0);
+    int code = store_column_strdup(sel, 1, &info->name, err);
+    if (!code && !info->name)
+        code = store_corrupt(st, "?", err, "it has no name");
+    if (!code)
+        code = store_read_shape(st, sel, 5, info->name, &info->n, &info->m, &info->ntext, err);
+    if (!code)
+        code = store_column_strdup(sel, 2, &info->source, err);
+    if (!code)
+        code = store_column_strdup(sel, 3, &info->hash, err);
+    if (!code)
+        code = store_column_strdup(sel, 8, &info->prompt_name, err);
+    if (!code)
+        info->created = sqlite3_column_int64(sel, 4);
+    if (!code && map_precision_parse((const char *)sqlite3_column_text(sel, 9), &info->precision))
+        code = store_corrupt(st, info->name, err, "its precision is unknown");
+    if (code)
+        info->m = 0; /* no values array yet */
+    return code;
+}
+
 /* Loads the dataset row into a new dataset; *id = 0 if there is none. */
 static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *id,
                    map_error *err)
@@ -286,46 +319,34 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
     *id = 0;
     sqlite3_stmt *sel = NULL;
     int code = select_by_text(st,
-                              st->has_precision
-                                  ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                                    "precision FROM dataset WHERE name = ?1"
-                                  : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                                    "'double' FROM dataset WHERE name = ?1",
+                              st->has_precision ? DATASET_COLUMNS("precision") "WHERE name = ?1"
+                                                : DATASET_COLUMNS("'double'") "WHERE name = ?1",
                               name, &sel, "cannot read a dataset", err);
     if (!sel)
         return code;
-    map_dataset *ds = NULL;
-    size_t n = 0, m = 0, ntext = 0;
-    code = store_read_shape(st, sel, 4, name, &n, &m, &ntext, err);
-    if (!code) {
-        ds = map_dataset_new();
-        if (!ds)
-            code = store_nomem(err);
-    }
-    if (!code) {
-        ds->name = map_strdup(name);
-        code = ds->name ? MAP_OK : store_nomem(err);
-    }
-    if (!code)
-        code = store_column_strdup(sel, 1, &ds->source, err);
-    if (!code)
-        code = store_column_strdup(sel, 2, &ds->hash, err);
-    if (!code)
-        code = store_column_strdup(sel, 7, &ds->prompt_name, err);
-    if (!code) {
-        *id = sqlite3_column_int64(sel, 0);
-        ds->created = sqlite3_column_int64(sel, 3);
-        if (map_precision_parse((const char *)sqlite3_column_text(sel, 8), &ds->precision))
-            code = store_corrupt(st, name, err, "its precision is unknown");
-        ds->n = n;
-        ds->m = m;
-        ds->ntext = ntext;
-    }
+    map_dataset_info info;
+    memset(&info, 0, sizeof info);
+    int64_t row_id = 0;
+    code = read_row(st, sel, &info, &row_id, err);
     sqlite3_finalize(sel);
+    map_dataset *ds = code ? NULL : map_dataset_new();
+    if (!code && !ds)
+        code = store_nomem(err);
     if (code) {
-        map_dataset_free(ds);
+        MAP_FREE_ALL(info.name, info.source, info.hash, info.prompt_name);
         return code;
     }
+    /* The strings move into ds. */
+    ds->name = info.name;
+    ds->source = info.source;
+    ds->hash = info.hash;
+    ds->prompt_name = info.prompt_name;
+    ds->created = info.created;
+    ds->n = info.n;
+    ds->m = info.m;
+    ds->ntext = info.ntext;
+    ds->precision = info.precision;
+    *id = row_id;
     *out = ds;
     return MAP_OK;
 }
@@ -425,31 +446,6 @@ void map_dataset_info_free(map_dataset_info *info, size_t count)
     map_free(info);
 }
 
-/* Reads the current dataset row of sel into a zeroed info; *id gets its id. */
-static int list_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, int64_t *id,
-                    map_error *err)
-{
-    *id = sqlite3_column_int64(sel, 0);
-    int code = store_column_strdup(sel, 1, &info->name, err);
-    if (!code && !info->name)
-        code = store_corrupt(st, "?", err, "it has no name");
-    if (!code)
-        code = store_read_shape(st, sel, 5, info->name, &info->n, &info->m, &info->ntext, err);
-    if (!code)
-        code = store_column_strdup(sel, 2, &info->source, err);
-    if (!code)
-        code = store_column_strdup(sel, 3, &info->hash, err);
-    if (!code)
-        code = store_column_strdup(sel, 8, &info->prompt_name, err);
-    if (!code)
-        info->created = sqlite3_column_int64(sel, 4);
-    if (!code && map_precision_parse((const char *)sqlite3_column_text(sel, 9), &info->precision))
-        code = store_corrupt(st, info->name, err, "its precision is unknown");
-    if (code)
-        info->m = 0; /* no values array yet */
-    return code;
-}
-
 int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_error *err)
 {
     if (!out || !count)
@@ -464,13 +460,11 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
         return code;
     sqlite3_stmt *sel = NULL;
     code = store_prepare(st,
-                         st->has_precision
-                             ? "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
-                               "precision FROM dataset ORDER BY name"
-                             : "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
-                               "'double' FROM dataset ORDER BY name", &sel, err);
+                         st->has_precision ? DATASET_COLUMNS("precision") "ORDER BY name"
+                                           : DATASET_COLUMNS("'double'") "ORDER BY name",
+                         &sel, err);
     /* infos and ids grow together: ids.len <= infos.len, and an info is
-     * counted once pushed, even if list_row then fails (its strings are
+     * counted once pushed, even if read_row then fails (its strings are
      * freed below). */
     map_vec infos, ids;
     map_vec_init(&infos, sizeof(map_dataset_info), 16);
@@ -483,7 +477,7 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
             code = store_nomem(err);
             break;
         }
-        code = list_row(st, sel, in, id, err);
+        code = read_row(st, sel, in, id, err);
     }
     if (!code && rc != SQLITE_DONE)
         code = store_sql_fail(st, rc, err, "cannot list datasets");
