@@ -143,6 +143,27 @@ static json_t *load(const unsigned char *s, size_t len, size_t line_base, map_er
     return NULL;
 }
 
+/* Appends data[0..n) to the buffer *buf of *len bytes used out of *cap,
+ * which grows (from MAP_INGEST_CHUNK, doubling) as needed. The caller has
+ * checked that *len + n stays within a limit far below SIZE_MAX. */
+static int append_bytes(unsigned char **buf, size_t *len, size_t *cap, const unsigned char *data,
+                        size_t n, map_error *err)
+{
+    if (*len + n > *cap) {
+        size_t ncap = *cap ? *cap : MAP_INGEST_CHUNK;
+        while (ncap < *len + n)
+            ncap *= 2;
+        unsigned char *nb = map_realloc(*buf, ncap);
+        if (!nb)
+            return map_error_set(err, MAP_ENOMEM, "out of memory");
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    return 0;
+}
+
 /* The error for a NUL byte at s[at]; line_base is the line of s[0]. */
 static int nul_error(const unsigned char *s, size_t at, size_t line_base, map_error *err)
 {
@@ -257,20 +278,8 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
                                      rd->lim.max_json_bytes);
             goto fail;
         }
-        if (len + got > cap) {
-            size_t ncap = cap ? cap : MAP_INGEST_CHUNK;
-            while (ncap < len + got)
-                ncap *= 2;
-            unsigned char *nb = map_realloc(buf, ncap);
-            if (!nb) {
-                rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-                goto fail;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        memcpy(buf + len, data, got);
-        len += got;
+        if ((rc = append_bytes(&buf, &len, &cap, data, got, err)))
+            goto fail;
     }
     if (is_blank(buf, len)) {
         rc = map_error_set(err, MAP_EDATA, "empty file (expected a JSON array of objects)");
@@ -350,20 +359,8 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
             if (nl && hlen == 0) {
                 rc = take_line(rd, data, piece, line, err);
             } else {
-                if (hlen + piece > hcap) {
-                    size_t ncap = hcap ? hcap : MAP_INGEST_CHUNK;
-                    while (ncap < hlen + piece)
-                        ncap *= 2;
-                    unsigned char *nb = map_realloc(held, ncap);
-                    if (!nb) {
-                        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-                        goto done;
-                    }
-                    held = nb;
-                    hcap = ncap;
-                }
-                memcpy(held + hlen, data, piece);
-                hlen += piece;
+                if ((rc = append_bytes(&held, &hlen, &hcap, data, piece, err)))
+                    goto done;
                 if (nl) {
                     rc = take_line(rd, held, hlen, line, err);
                     hlen = 0;

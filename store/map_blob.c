@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -222,22 +221,19 @@ int store_get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, si
     if (rc != SQLITE_OK)
         code = store_sql_fail(st, rc, err, "cannot bind");
     while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        char detail[160];
         const int64_t rowid = sqlite3_column_int64(sel, 0);
         const int64_t k = sqlite3_column_int64(sel, 1);
         const int64_t rows = sqlite3_column_int64(sel, 2);
         if (k != (int64_t)chunk || !sqlite3_column_int(sel, 3) || rows <= 0
             || (uint64_t)rows > n - row) {
-            snprintf(detail, sizeof detail, "matrix chunk %zu is out of place", chunk);
-            code = store_corrupt(st, dsname, detail, err);
+            code = store_corrupt(st, dsname, err, "matrix chunk %zu is out of place", chunk);
             break;
         }
         const int64_t bytes = sqlite3_column_int64(sel, 4);
         const size_t want = (size_t)rows * m * elem;
         if (bytes < 0 || (uint64_t)bytes != want || want > INT_MAX) {
-            snprintf(detail, sizeof detail, "matrix chunk %zu has %" PRId64 " bytes, expected %zu",
-                     chunk, bytes, want);
-            code = store_corrupt(st, dsname, detail, err);
+            code = store_corrupt(st, dsname, err, "matrix chunk %zu has %" PRId64 " bytes, "
+                                 "expected %zu", chunk, bytes, want);
             break;
         }
         rc = blob ? sqlite3_blob_reopen(blob, rowid)
@@ -255,11 +251,8 @@ int store_get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, si
     }
     if (!code && rc != SQLITE_DONE)
         code = store_sql_fail(st, rc, err, "cannot read the matrix");
-    if (!code && row != n) {
-        char detail[160];
-        snprintf(detail, sizeof detail, "the matrix has %zu rows, expected %zu", row, n);
-        code = store_corrupt(st, dsname, detail, err);
-    }
+    if (!code && row != n)
+        code = store_corrupt(st, dsname, err, "the matrix has %zu rows, expected %zu", row, n);
     sqlite3_blob_close(blob);
     sqlite3_finalize(sel);
     return code;
@@ -296,23 +289,21 @@ static int get_strings(map_store *st, sqlite3_stmt *sel, map_dataset *ds, int64_
     if (rc != SQLITE_OK)
         code = store_sql_fail(st, rc, err, "cannot bind");
     while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        char detail[160];
         const int64_t k = sqlite3_column_int64(sel, 0);
         const int64_t rows = sqlite3_column_int64(sel, 1);
         if (k != (int64_t)chunk || sqlite3_column_type(sel, 2) != SQLITE_BLOB || rows <= 0
             || (uint64_t)rows > n - row) {
-            snprintf(detail, sizeof detail, "string chunk %zu of column %" PRId64
-                     " is out of place", chunk, col);
-            code = store_corrupt(st, dsname, detail, err);
+            code = store_corrupt(st, dsname, err, "string chunk %zu of column %" PRId64
+                                 " is out of place", chunk, col);
             break;
         }
         const char *p = sqlite3_column_blob(sel, 2);
         const size_t bytes = (size_t)sqlite3_column_bytes(sel, 2);
         if (!p) {
             /* an empty blob cannot hold rows >= 1 strings */
-            snprintf(detail, sizeof detail, "string chunk %zu of column %" PRId64 " is empty",
-                     chunk, col);
-            code = bytes ? store_nomem(err) : store_corrupt(st, dsname, detail, err);
+            code = bytes ? store_nomem(err)
+                         : store_corrupt(st, dsname, err, "string chunk %zu of column %" PRId64
+                                         " is empty", chunk, col);
             break;
         }
         /* The chunk's strings, NUL-terminated one after another, stay in one
@@ -325,30 +316,24 @@ static int get_strings(map_store *st, sqlite3_stmt *sel, map_dataset *ds, int64_
         for (int64_t r = 0; !code && r < rows; r++) {
             const char *nul = memchr(p, '\0', (size_t)(end - p));
             if (!nul) {
-                snprintf(detail, sizeof detail, "string chunk %zu of column %" PRId64
-                         " is truncated", chunk, col);
-                code = store_corrupt(st, dsname, detail, err);
+                code = store_corrupt(st, dsname, err, "string chunk %zu of column %" PRId64
+                                     " is truncated", chunk, col);
                 break;
             }
             dst[(row + (size_t)r) * stride] = (char *)p;
             p = nul + 1;
         }
-        if (!code && p != end) {
-            snprintf(detail, sizeof detail, "string chunk %zu of column %" PRId64
-                     " has trailing bytes", chunk, col);
-            code = store_corrupt(st, dsname, detail, err);
-        }
+        if (!code && p != end)
+            code = store_corrupt(st, dsname, err, "string chunk %zu of column %" PRId64
+                                 " has trailing bytes", chunk, col);
         row += (size_t)rows;
         chunk++;
     }
     if (!code && rc != SQLITE_DONE)
         code = store_sql_fail(st, rc, err, "cannot read strings");
-    if (!code && row != n) {
-        char detail[160];
-        snprintf(detail, sizeof detail, "column %" PRId64 " has %zu strings, expected %zu", col,
-                 row, n);
-        code = store_corrupt(st, dsname, detail, err);
-    }
+    if (!code && row != n)
+        code = store_corrupt(st, dsname, err, "column %" PRId64 " has %zu strings, expected %zu",
+                             col, row, n);
     sqlite3_reset(sel);
     return code;
 }

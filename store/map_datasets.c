@@ -56,22 +56,24 @@ static int validate_dataset(const map_dataset *ds, map_error *err)
     return MAP_OK;
 }
 
-/* Inserts name[0..count-1] into a (dataset_id, idx, name) table. */
-static int put_names(map_store *st, const char *sql, int64_t id, char *const *names, size_t count,
-                     map_error *err)
+/* Prepares sql, binds text to ?1 and steps once: *sel is then positioned on
+ * the first row (the caller reads it and finalizes *sel), or NULL when
+ * there are no rows or on failure; what names a failed bind or step. */
+static int select_by_text(map_store *st, const char *sql, const char *text, sqlite3_stmt **sel,
+                          const char *what, map_error *err)
 {
-    sqlite3_stmt *ins = NULL;
-    int code = store_prepare(st, sql, &ins, err);
-    for (size_t i = 0; !code && i < count; i++) {
-        int rc = sqlite3_bind_int64(ins, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(ins, 2, (int64_t)i);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(ins, 3, names[i], -1, SQLITE_STATIC);
-        code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store a name")
-                               : store_sql_fail(st, rc, err, "cannot bind a name");
-    }
-    sqlite3_finalize(ins);
+    int code = store_prepare(st, sql, sel, err);
+    if (code)
+        return code;
+    int rc = sqlite3_bind_text(*sel, 1, text, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(*sel);
+    if (rc == SQLITE_ROW)
+        return MAP_OK;
+    if (rc != SQLITE_DONE)
+        code = store_sql_fail(st, rc, err, what);
+    sqlite3_finalize(*sel);
+    *sel = NULL;
     return code;
 }
 
@@ -80,22 +82,9 @@ static int put_names(map_store *st, const char *sql, int64_t id, char *const *na
 int store_find_dataset_id(map_store *st, const char *name, int64_t *id, map_error *err)
 {
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT id FROM dataset WHERE name = ?1", &sel, err);
-    if (code)
-        return code;
-    *id = 0;
-    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(sel);
-        if (rc == SQLITE_ROW) {
-            *id = sqlite3_column_int64(sel, 0);
-            rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-            rc = SQLITE_OK;
-        }
-    }
-    if (rc != SQLITE_OK)
-        code = store_sql_fail(st, rc, err, "cannot look up a dataset");
+    const int code = select_by_text(st, "SELECT id FROM dataset WHERE name = ?1", name, &sel,
+                                    "cannot look up a dataset", err);
+    *id = sel ? sqlite3_column_int64(sel, 0) : 0;
     sqlite3_finalize(sel);
     return code;
 }
@@ -211,11 +200,13 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
     if (!code)
         code = put_row(st, ds, &id, err);
     if (!code)
-        code = put_names(st, "INSERT INTO dataset_value (dataset_id, idx, name) "
-                             "VALUES (?1, ?2, ?3)", id, ds->values, ds->m, err);
+        code = store_put_names(st, "INSERT INTO dataset_value (dataset_id, idx, name) "
+                                   "VALUES (?1, ?2, ?3)", id, (const char *const *)ds->values,
+                               ds->m, "cannot store a name", err);
     if (!code && ds->ntext > 0)
-        code = put_names(st, "INSERT INTO text_column (dataset_id, idx, name) "
-                             "VALUES (?1, ?2, ?3)", id, ds->text_names, ds->ntext, err);
+        code = store_put_names(st, "INSERT INTO text_column (dataset_id, idx, name) "
+                                   "VALUES (?1, ?2, ?3)", id, (const char *const *)ds->text_names,
+                               ds->ntext, "cannot store a name", err);
     if (!code)
         code = store_put_matrix(st, id, ds, xf, err);
     map_free(rounded);
@@ -224,11 +215,7 @@ int map_store_put_dataset(map_store *st, const map_dataset *ds, int replace, map
     map_free(vs);
     if (!code)
         code = store_put_texts(st, id, ds, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 /* ------------------------------------------------------------------ get */
@@ -249,7 +236,7 @@ int store_read_shape(const map_store *st, sqlite3_stmt *sel, int col, const char
     if (n64 <= 0 || m64 <= 0 || t64 < 0 || (uint64_t)n64 > SIZE_MAX
         || (uint64_t)m64 > SIZE_MAX / sizeof(double) / (uint64_t)n64
         || (uint64_t)t64 > SIZE_MAX / sizeof(char *) / (uint64_t)n64)
-        return store_corrupt(st, name, "its shape is invalid", err);
+        return store_corrupt(st, name, err, "its shape is invalid");
     *n = (size_t)n64;
     *m = (size_t)m64;
     *ntext = (size_t)t64;
@@ -261,18 +248,14 @@ int map_store_dataset_stamp(map_store *st, const char *name, map_dataset_stamp *
 {
     memset(stamp, 0, sizeof *stamp);
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st,
-                             st->has_precision
-                                 ? "SELECT id, created, n, m, hash, precision FROM dataset "
-                                   "WHERE name = ?1"
-                                 : "SELECT id, created, n, m, hash, 'double' FROM dataset "
-                                   "WHERE name = ?1", &sel, err);
-    if (code)
-        return code;
-    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(sel);
-    if (rc == SQLITE_ROW) {
+    const int code = select_by_text(st,
+                                    st->has_precision
+                                        ? "SELECT id, created, n, m, hash, precision FROM "
+                                          "dataset WHERE name = ?1"
+                                        : "SELECT id, created, n, m, hash, 'double' FROM "
+                                          "dataset WHERE name = ?1",
+                                    name, &sel, "cannot read a dataset's stamp", err);
+    if (sel) {
         stamp->id = sqlite3_column_int64(sel, 0);
         stamp->created = sqlite3_column_int64(sel, 1);
         const sqlite3_int64 n = sqlite3_column_int64(sel, 2), m = sqlite3_column_int64(sel, 3);
@@ -284,12 +267,7 @@ int map_store_dataset_stamp(map_store *st, const char *name, map_dataset_stamp *
         const unsigned char *p = sqlite3_column_text(sel, 5);
         if (p && map_precision_parse((const char *)p, &stamp->precision) != 0)
             stamp->precision = MAP_PRECISION_DOUBLE;
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
     }
-    if (rc != SQLITE_OK)
-        code = store_sql_fail(st, rc, err, "cannot read a dataset's stamp");
     sqlite3_finalize(sel);
     return code;
 }
@@ -300,6 +278,39 @@ int map_store_stamp_equal(const map_dataset_stamp *a, const map_dataset_stamp *b
            a->precision == b->precision && strcmp(a->hash, b->hash) == 0;
 }
 
+/* The columns read_row reads, in this order; PRECISION is the precision
+ * column, or 'double' where the store has none. */
+#define DATASET_COLUMNS(PRECISION)                                                            \
+    "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, " PRECISION           \
+    " FROM dataset "
+
+/* Reads the current row of sel (DATASET_COLUMNS) into a zeroed info; *id
+ * gets its id. On failure info has no values array (m = 0) and keeps the
+ * strings copied so far, for the caller to free. */
+static int read_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, int64_t *id,
+                    map_error *err)
+{
+    *id = sqlite3_column_int64(sel, 0);
+    int code = store_column_strdup(sel, 1, &info->name, err);
+    if (!code && !info->name)
+        code = store_corrupt(st, "?", err, "it has no name");
+    if (!code)
+        code = store_read_shape(st, sel, 5, info->name, &info->n, &info->m, &info->ntext, err);
+    if (!code)
+        code = store_column_strdup(sel, 2, &info->source, err);
+    if (!code)
+        code = store_column_strdup(sel, 3, &info->hash, err);
+    if (!code)
+        code = store_column_strdup(sel, 8, &info->prompt_name, err);
+    if (!code)
+        info->created = sqlite3_column_int64(sel, 4);
+    if (!code && map_precision_parse((const char *)sqlite3_column_text(sel, 9), &info->precision))
+        code = store_corrupt(st, info->name, err, "its precision is unknown");
+    if (code)
+        info->m = 0; /* no values array yet */
+    return code;
+}
+
 /* Loads the dataset row into a new dataset; *id = 0 if there is none. */
 static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *id,
                    map_error *err)
@@ -307,56 +318,35 @@ static int get_row(map_store *st, const char *name, map_dataset **out, int64_t *
     *out = NULL;
     *id = 0;
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st,
-                             st->has_precision
-                                 ? "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                                   "precision FROM dataset WHERE name = ?1"
-                                 : "SELECT id, source, hash, created, n, m, ntext, prompt_name, "
-                                   "'double' FROM dataset WHERE name = ?1", &sel, err);
-    if (code)
+    int code = select_by_text(st,
+                              st->has_precision ? DATASET_COLUMNS("precision") "WHERE name = ?1"
+                                                : DATASET_COLUMNS("'double'") "WHERE name = ?1",
+                              name, &sel, "cannot read a dataset", err);
+    if (!sel)
         return code;
-    map_dataset *ds = NULL;
-    int rc = sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(sel);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(sel);
-        return MAP_OK;
-    }
-    if (rc != SQLITE_ROW)
-        code = store_sql_fail(st, rc, err, "cannot read a dataset");
-    size_t n = 0, m = 0, ntext = 0;
-    if (!code)
-        code = store_read_shape(st, sel, 4, name, &n, &m, &ntext, err);
-    if (!code) {
-        ds = map_dataset_new();
-        if (!ds)
-            code = store_nomem(err);
-    }
-    if (!code) {
-        ds->name = map_strdup(name);
-        code = ds->name ? MAP_OK : store_nomem(err);
-    }
-    if (!code)
-        code = store_column_strdup(sel, 1, &ds->source, err);
-    if (!code)
-        code = store_column_strdup(sel, 2, &ds->hash, err);
-    if (!code)
-        code = store_column_strdup(sel, 7, &ds->prompt_name, err);
-    if (!code) {
-        *id = sqlite3_column_int64(sel, 0);
-        ds->created = sqlite3_column_int64(sel, 3);
-        if (map_precision_parse((const char *)sqlite3_column_text(sel, 8), &ds->precision))
-            code = store_corrupt(st, name, "its precision is unknown", err);
-        ds->n = n;
-        ds->m = m;
-        ds->ntext = ntext;
-    }
+    map_dataset_info info;
+    memset(&info, 0, sizeof info);
+    int64_t row_id = 0;
+    code = read_row(st, sel, &info, &row_id, err);
     sqlite3_finalize(sel);
+    map_dataset *ds = code ? NULL : map_dataset_new();
+    if (!code && !ds)
+        code = store_nomem(err);
     if (code) {
-        map_dataset_free(ds);
+        MAP_FREE_ALL(info.name, info.source, info.hash, info.prompt_name);
         return code;
     }
+    /* The strings move into ds. */
+    ds->name = info.name;
+    ds->source = info.source;
+    ds->hash = info.hash;
+    ds->prompt_name = info.prompt_name;
+    ds->created = info.created;
+    ds->n = info.n;
+    ds->m = info.m;
+    ds->ntext = info.ntext;
+    ds->precision = info.precision;
+    *id = row_id;
     *out = ds;
     return MAP_OK;
 }
@@ -399,10 +389,7 @@ int map_store_get_dataset(map_store *st, const char *name, unsigned flags, map_d
     }
     if (!code)
         code = store_get_texts(st, ds, id, flags, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (code) {
         map_dataset_free(ds);
         return code;
@@ -417,9 +404,7 @@ int map_store_remove_dataset(map_store *st, const char *name, map_error *err)
 {
     if (!st || !name)
         return map_error_set(err, MAP_EUSAGE, "no store or dataset name given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
+    int code = store_begin_write(st, err);
     if (code)
         return code;
     int64_t id = 0;
@@ -428,11 +413,7 @@ int map_store_remove_dataset(map_store *st, const char *name, map_error *err)
         code = map_error_set(err, MAP_EUSAGE, "no dataset named '%s' in %s", name, st->path);
     if (!code)
         code = delete_id(st, id, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 int map_store_find_hash(map_store *st, const char *hash, char **name_out, map_error *err)
@@ -443,17 +424,10 @@ int map_store_find_hash(map_store *st, const char *hash, char **name_out, map_er
     if (!st || !hash)
         return map_error_set(err, MAP_EUSAGE, "no store or hash given");
     sqlite3_stmt *sel = NULL;
-    int code = store_prepare(st, "SELECT name FROM dataset WHERE hash = ?1 ORDER BY name LIMIT 1",
-                             &sel, err);
-    if (code)
-        return code;
-    int rc = sqlite3_bind_text(sel, 1, hash, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(sel);
-    if (rc == SQLITE_ROW)
+    int code = select_by_text(st, "SELECT name FROM dataset WHERE hash = ?1 ORDER BY name LIMIT 1",
+                              hash, &sel, "cannot look up a hash", err);
+    if (sel)
         code = store_column_strdup(sel, 0, name_out, err);
-    else if (rc != SQLITE_DONE)
-        code = store_sql_fail(st, rc, err, "cannot look up a hash");
     sqlite3_finalize(sel);
     return code;
 }
@@ -472,31 +446,6 @@ void map_dataset_info_free(map_dataset_info *info, size_t count)
     map_free(info);
 }
 
-/* Reads the current dataset row of sel into a zeroed info; *id gets its id. */
-static int list_row(map_store *st, sqlite3_stmt *sel, map_dataset_info *info, int64_t *id,
-                    map_error *err)
-{
-    *id = sqlite3_column_int64(sel, 0);
-    int code = store_column_strdup(sel, 1, &info->name, err);
-    if (!code && !info->name)
-        code = store_corrupt(st, "?", "it has no name", err);
-    if (!code)
-        code = store_read_shape(st, sel, 5, info->name, &info->n, &info->m, &info->ntext, err);
-    if (!code)
-        code = store_column_strdup(sel, 2, &info->source, err);
-    if (!code)
-        code = store_column_strdup(sel, 3, &info->hash, err);
-    if (!code)
-        code = store_column_strdup(sel, 8, &info->prompt_name, err);
-    if (!code)
-        info->created = sqlite3_column_int64(sel, 4);
-    if (!code && map_precision_parse((const char *)sqlite3_column_text(sel, 9), &info->precision))
-        code = store_corrupt(st, info->name, "its precision is unknown", err);
-    if (code)
-        info->m = 0; /* no values array yet */
-    return code;
-}
-
 int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_error *err)
 {
     if (!out || !count)
@@ -511,13 +460,11 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
         return code;
     sqlite3_stmt *sel = NULL;
     code = store_prepare(st,
-                         st->has_precision
-                             ? "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
-                               "precision FROM dataset ORDER BY name"
-                             : "SELECT id, name, source, hash, created, n, m, ntext, prompt_name, "
-                               "'double' FROM dataset ORDER BY name", &sel, err);
+                         st->has_precision ? DATASET_COLUMNS("precision") "ORDER BY name"
+                                           : DATASET_COLUMNS("'double'") "ORDER BY name",
+                         &sel, err);
     /* infos and ids grow together: ids.len <= infos.len, and an info is
-     * counted once pushed, even if list_row then fails (its strings are
+     * counted once pushed, even if read_row then fails (its strings are
      * freed below). */
     map_vec infos, ids;
     map_vec_init(&infos, sizeof(map_dataset_info), 16);
@@ -530,7 +477,7 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
             code = store_nomem(err);
             break;
         }
-        code = list_row(st, sel, in, id, err);
+        code = read_row(st, sel, in, id, err);
     }
     if (!code && rc != SQLITE_DONE)
         code = store_sql_fail(st, rc, err, "cannot list datasets");
@@ -547,10 +494,7 @@ int map_store_list(map_store *st, map_dataset_info **out, size_t *count, map_err
             info[k].m = m;
     }
     map_vec_free(&ids);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (code) {
         map_dataset_info_free(map_vec_release(&infos), len);
         return code;

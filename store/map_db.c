@@ -1,10 +1,11 @@
 /* map_db.c — the store's connection: opening (pragmas, WAL, the header
  * check, migrating a database behind this binary) and closing it, and the
  * helpers every other file of the store uses: error messages, prepared
- * statements, transactions, the name tables' reader. The schema itself is
- * map_migrate.c's.
+ * statements, transactions, the name tables' writer and reader. The schema
+ * itself is map_migrate.c's.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,14 @@ int store_sql_fail(const map_store *st, int rc, map_error *err, const char *what
 
 int store_nomem(map_error *err) { return map_error_set(err, MAP_ENOMEM, "out of memory"); }
 
-int store_corrupt(const map_store *st, const char *name, const char *detail, map_error *err)
+int store_corrupt(const map_store *st, const char *name, map_error *err, const char *fmt,
+                  ...)
 {
+    char detail[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
     return map_error_set(err, MAP_ESTORE, "store '%s': dataset '%s' is corrupt: %s", st->path,
                          name, detail);
 }
@@ -124,7 +131,9 @@ int store_column_strdup(sqlite3_stmt *stmt, int col, char **out, map_error *err)
 
 int store_begin_write(map_store *st, map_error *err)
 {
-    return store_exec(st, "BEGIN IMMEDIATE", err, "cannot start a write transaction");
+    const int code = store_check_writable(st, err);
+    return code ? code
+                : store_exec(st, "BEGIN IMMEDIATE", err, "cannot start a write transaction");
 }
 
 int store_begin_read(map_store *st, map_error *err)
@@ -149,6 +158,37 @@ int store_commit(map_store *st, map_error *err)
     return code;
 }
 
+/* Ends the transaction by what happened in it: a rollback after a failure
+ * (code, already recorded, is returned), else a commit. */
+int store_end(map_store *st, int code, map_error *err)
+{
+    if (code) {
+        store_rollback(st);
+        return code;
+    }
+    return store_commit(st, err);
+}
+
+/* Inserts names[0..count-1] with sql, binding id to ?1, the index to ?2
+ * and the name to ?3. */
+int store_put_names(map_store *st, const char *sql, int64_t id, const char *const *names,
+                    size_t count, const char *what, map_error *err)
+{
+    sqlite3_stmt *ins = NULL;
+    int code = store_prepare(st, sql, &ins, err);
+    for (size_t i = 0; !code && i < count; i++) {
+        int rc = sqlite3_bind_int64(ins, 1, id);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_int64(ins, 2, (int64_t)i);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(ins, 3, names[i], -1, SQLITE_STATIC);
+        code = rc == SQLITE_OK ? store_step_done(st, ins, err, what)
+                               : store_sql_fail(st, rc, err, "cannot bind a name");
+    }
+    sqlite3_finalize(ins);
+    return code;
+}
+
 /* Loads count names of a (dataset_id, idx, name) table into a new array. */
 int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t id,
                     size_t count, char ***out, map_error *err)
@@ -165,14 +205,15 @@ int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t 
         while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
             if (got >= count || sqlite3_column_int64(sel, 0) != (int64_t)got
                 || sqlite3_column_type(sel, 1) == SQLITE_NULL)
-                code = store_corrupt(st, dsname, "the column names do not match its shape", err);
+                code = store_corrupt(st, dsname, err,
+                                     "the column names do not match its shape");
             else
                 code = store_column_strdup(sel, 1, &names[got++], err);
         }
         if (!code && rc != SQLITE_DONE)
             code = store_sql_fail(st, rc, err, "cannot read column names");
         if (!code && got != count)
-            code = store_corrupt(st, dsname, "column names are missing", err);
+            code = store_corrupt(st, dsname, err, "column names are missing");
     }
     sqlite3_finalize(sel);
     if (code) {

@@ -51,19 +51,37 @@
 
 #include "map_store_internal.h"
 
-/* Gives the dataset table its precision column unless it has it (a
- * database set back by hand, or a version-3 one written before the column
- * existed). Inside the caller's write transaction. */
-static int add_precision_column(map_store *st, map_error *err)
+/* A column added to a table after its creation: the query that counts it
+ * (1 when the table has it, 0 when not), the ALTER TABLE that adds it, and
+ * what each is called in errors. */
+typedef struct added_column {
+    const char *count_sql, *count_what, *add_sql, *add_what;
+} added_column;
+
+/* dataset.precision, by migration 3 (and by the first read-write open of a
+ * version-3 database written before the column existed). */
+static const added_column precision_column = {
+    "SELECT count(*) FROM pragma_table_info('dataset') WHERE name = 'precision'",
+    "cannot read the dataset table's columns",
+    "ALTER TABLE dataset ADD COLUMN precision TEXT NOT NULL DEFAULT 'double' "
+    "CHECK (precision IN ('double', 'single'))",
+    "cannot add the precision column"};
+
+/* sweep.request, by migration 4. */
+static const added_column request_column = {
+    "SELECT count(*) FROM pragma_table_info('sweep') WHERE name = 'request'",
+    "cannot read the sweep table's columns", "ALTER TABLE sweep ADD COLUMN request TEXT",
+    "cannot add the request column"};
+
+/* Adds column c unless its table has it (a database set back by hand, or
+ * one written before the column existed). Inside the caller's write
+ * transaction. */
+static int add_column(map_store *st, const added_column *c, map_error *err)
 {
     int64_t has = 0;
-    int code = store_query_int(st, "SELECT count(*) FROM pragma_table_info('dataset') "
-                             "WHERE name = 'precision'", &has, err,
-                               "cannot read the dataset table's columns");
+    int code = store_query_int(st, c->count_sql, &has, err, c->count_what);
     if (!code && !has)
-        code = store_exec(st, "ALTER TABLE dataset ADD COLUMN precision TEXT NOT NULL "
-                            "DEFAULT 'double' CHECK (precision IN ('double', 'single'))",
-                          err, "cannot add the precision column");
+        code = store_exec(st, c->add_sql, err, c->add_what);
     return code;
 }
 
@@ -110,22 +128,14 @@ static int backfill_stats(map_store *st, map_error *err)
 /* Migration 3's step: the precision column, then the statistics. */
 static int migrate_step3(map_store *st, map_error *err)
 {
-    int code = add_precision_column(st, err);
+    int code = add_column(st, &precision_column, err);
     return code ? code : backfill_stats(st, err);
 }
 
-/* Migration 4's step: gives sweep its request column unless it has it (a
- * database set back to version 3 by hand). */
-static int add_request_column(map_store *st, map_error *err)
+/* Migration 4's step: the request column. */
+static int migrate_step4(map_store *st, map_error *err)
 {
-    int64_t has = 0;
-    int code = store_query_int(st, "SELECT count(*) FROM pragma_table_info('sweep') "
-                               "WHERE name = 'request'", &has, err,
-                               "cannot read the sweep table's columns");
-    if (!code && !has)
-        code = store_exec(st, "ALTER TABLE sweep ADD COLUMN request TEXT", err,
-                          "cannot add the request column");
-    return code;
+    return add_column(st, &request_column, err);
 }
 
 /* ---------------------------------------------------------------- schema */
@@ -213,14 +223,14 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (dataset_id, idx)) WITHOUT ROWID;",
 
     /* 3 -> 4: the sweep's request as JSON (NULL for the sweeps stored
-     * before, which keep their command line): all in add_request_column. */
+     * before, which keep their command line): all in migrate_step4. */
     "",
 };
 
 /* What each migration does besides its SQL, in the same transaction (NULL:
  * nothing). */
 static int (*const migration_steps[])(map_store *, map_error *) = {NULL, NULL, migrate_step3,
-                                                                          add_request_column};
+                                                                          migrate_step4};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == MAP_STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -299,10 +309,7 @@ int store_migrate(map_store *st, map_error *err)
             snprintf(sql, sizeof sql, "PRAGMA user_version = %" PRId64, version + 1);
             code = store_exec(st, sql, err, "cannot set the schema version");
         }
-        if (!code)
-            code = store_commit(st, err);
-        else
-            store_rollback(st);
+        code = store_end(st, code, err);
         if (code)
             return code;
     }
@@ -316,17 +323,13 @@ int store_find_precision_column(map_store *st, int readonly, map_error *err)
     int64_t has = 0;
     int code = MAP_OK;
     if (st->version >= 3) {
-        code = store_query_int(st, "SELECT count(*) FROM pragma_table_info('dataset') "
-                             "WHERE name = 'precision'", &has, err,
-                               "cannot read the dataset table's columns");
+        code = store_query_int(st, precision_column.count_sql, &has, err,
+                               precision_column.count_what);
         if (!code && !has && !readonly) {
             code = store_begin_write(st, err);
             if (!code)
-                code = add_precision_column(st, err);
-            if (!code)
-                code = store_commit(st, err);
-            else
-                store_rollback(st);
+                code = add_column(st, &precision_column, err);
+            code = store_end(st, code, err);
             has = !code;
         }
     }

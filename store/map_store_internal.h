@@ -47,8 +47,13 @@ struct map_store {
 int store_sql_fail(const map_store *st, int rc, map_error *err, const char *what);
 /* Records "out of memory"; returns MAP_ENOMEM. */
 int store_nomem(map_error *err);
-/* Records that dataset (or sweep) name is corrupt: detail; returns MAP_ESTORE. */
-int store_corrupt(const map_store *st, const char *name, const char *detail, map_error *err);
+/* Records that dataset name is corrupt, with the detail fmt formats (up to
+ * 159 bytes of it); returns MAP_ESTORE. */
+int store_corrupt(const map_store *st, const char *name, map_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 
 /* Prepares constant SQL into *stmt (NULL on failure); the caller finalizes it. */
 int store_prepare(map_store *st, const char *sql, sqlite3_stmt **stmt, map_error *err);
@@ -64,19 +69,27 @@ int store_query_int(map_store *st, const char *sql, int64_t *out, map_error *err
 int store_step_done(map_store *st, sqlite3_stmt *stmt, map_error *err, const char *what);
 /* Copies the TEXT column col into a new *out (map_free); NULL for SQL NULL. */
 int store_column_strdup(sqlite3_stmt *stmt, int col, char **out, map_error *err);
+/* Inserts the count names of a (…_id, idx, name) table with sql, which
+ * binds the id to ?1, the index to ?2 and the name to ?3; what names the
+ * step in errors. */
+int store_put_names(map_store *st, const char *sql, int64_t id, const char *const *names,
+                    size_t count, const char *what, map_error *err);
 /* Loads the count names of a (…_id, idx, name) table, selected by sql with
  * id bound to ?1, into a new array *out of count new strings (the caller
  * frees both); a missing or extra row is corrupt (dsname in the message). */
 int store_get_names(map_store *st, const char *sql, const char *dsname, int64_t id,
                     size_t count, char ***out, map_error *err);
 
-/* Transactions: begin_write takes the write lock at once (BEGIN
+/* Transactions: begin_write refuses a read-only handle
+ * (store_check_writable), else takes the write lock at once (BEGIN
  * IMMEDIATE); rollback ends a failed one quietly (the error is already
- * recorded); commit rolls back when it fails. */
+ * recorded); commit rolls back when it fails; end(code) is rollback and
+ * code when code is a failure, else commit. */
 int store_begin_write(map_store *st, map_error *err);
 int store_begin_read(map_store *st, map_error *err);
 void store_rollback(map_store *st);
 int store_commit(map_store *st, map_error *err);
+int store_end(map_store *st, int code, map_error *err);
 
 /* MAP_EUSAGE when st was opened read-only. */
 int store_check_writable(const map_store *st, map_error *err);

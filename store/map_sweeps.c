@@ -28,27 +28,6 @@ static double column_real(sqlite3_stmt *stmt, int col)
     return sqlite3_column_type(stmt, col) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, col);
 }
 
-static int put_sweep_names(map_store *st, int64_t id, int role, const char *const *names,
-                           size_t count, map_error *err)
-{
-    sqlite3_stmt *ins = NULL;
-    int code = store_prepare(st, "INSERT INTO sweep_name (sweep_id, role, idx, name) "
-                           "VALUES (?1, ?2, ?3, ?4)", &ins, err);
-    for (size_t i = 0; !code && i < count; i++) {
-        int rc = sqlite3_bind_int64(ins, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int(ins, 2, role);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(ins, 3, (int64_t)i);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(ins, 4, names[i], -1, SQLITE_STATIC);
-        code = rc == SQLITE_OK ? store_step_done(st, ins, err, "cannot store a sweep's names")
-                               : store_sql_fail(st, rc, err, "cannot bind a name");
-    }
-    sqlite3_finalize(ins);
-    return code;
-}
-
 static int validate_sweep_meta(const map_store_sweep_meta *m, map_error *err)
 {
     if (!m || !m->dataset || !m->command || !m->source)
@@ -117,13 +96,14 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
     sqlite3_finalize(ins);
     const int64_t sid = code ? 0 : sqlite3_last_insert_rowid(st->db);
     if (!code)
-        code = put_sweep_names(st, sid, 0, meta->values, meta->k, err);
+        code = store_put_names(st, "INSERT INTO sweep_name (sweep_id, idx, name, role) "
+                                   "VALUES (?1, ?2, ?3, 0)", sid, meta->values, meta->k,
+                               "cannot store a sweep's names", err);
     if (!code)
-        code = put_sweep_names(st, sid, 1, meta->level_names, meta->nlevel, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+        code = store_put_names(st, "INSERT INTO sweep_name (sweep_id, idx, name, role) "
+                                   "VALUES (?1, ?2, ?3, 1)", sid, meta->level_names,
+                               meta->nlevel, "cannot store a sweep's names", err);
+    code = store_end(st, code, err);
     if (!code)
         *id = sid;
     return code;
@@ -162,19 +142,60 @@ static int sweep_shape(map_store *st, int64_t id, size_t *k, size_t *nlevel, siz
     return code;
 }
 
-static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map_store_sweep_row *r,
-                         size_t k, size_t nlevel, size_t total, unsigned char *scratch,
-                         map_error *err)
+/* The rows of a sweep, opened for append or read: its shape, a buffer for
+ * one row's target, lambda and level (2k + nlevel doubles: a read row's
+ * values, or a written row's byte-swapped copies on a big-endian host), and
+ * the statement that writes or reads them. */
+typedef struct sweep_rows {
+    size_t k, nlevel, total;
+    double *buf;
+    sqlite3_stmt *stmt;
+} sweep_rows;
+
+/* Ends what open_rows began: the statement, the buffer, and the
+ * transaction by code (store_end); returns the final code. */
+static int close_rows(map_store *st, sweep_rows *r, int code, map_error *err)
 {
-    if (r->row >= total)
+    sqlite3_finalize(r->stmt);
+    map_free(r->buf);
+    memset(r, 0, sizeof *r);
+    return store_end(st, code, err);
+}
+
+/* Opens *r on the rows of sweep id, in a write (write) or read transaction,
+ * with the statement sql. On failure nothing is left open. */
+static int open_rows(map_store *st, int64_t id, int write, const char *sql, sweep_rows *r,
+                     map_error *err)
+{
+    memset(r, 0, sizeof *r);
+    int code = write ? store_begin_write(st, err) : store_begin_read(st, err);
+    if (code)
+        return code;
+    code = sweep_shape(st, id, &r->k, &r->nlevel, &r->total, err);
+    if (!code) {
+        r->buf = map_mallocarray(2 * r->k + r->nlevel, sizeof *r->buf);
+        if (!r->buf)
+            code = store_nomem(err);
+    }
+    if (!code)
+        code = store_prepare(st, sql, &r->stmt, err);
+    return code ? close_rows(st, r, code, err) : MAP_OK;
+}
+
+/* Inserts row r of sweep id with the INSERT of sr. */
+static int put_sweep_row(map_store *st, const sweep_rows *sr, int64_t id,
+                         const map_store_sweep_row *r, map_error *err)
+{
+    const size_t k = sr->k;
+    if (r->row >= sr->total)
         return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu is past its last row "
-                             "(%zu rows)", id, r->row, total);
+                             "(%zu rows)", id, r->row, sr->total);
     if (!r->status || !r->lambda || !r->level)
         return map_error_set(err, MAP_EDATA, "sweep %" PRId64 ": row %zu lacks its status, "
                              "lambda or levels", id, r->row);
-    const size_t big = k > nlevel ? k : nlevel;
-    unsigned char *s1 = scratch, *s2 = scratch + big * sizeof(double);
-    unsigned char *s3 = scratch + 2 * big * sizeof(double);
+    unsigned char *s1 = (unsigned char *)sr->buf, *s2 = (unsigned char *)(sr->buf + k);
+    unsigned char *s3 = (unsigned char *)(sr->buf + 2 * k);
+    sqlite3_stmt *const ins = sr->stmt;
     int rc = sqlite3_bind_int64(ins, 1, id);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(ins, 2, (int64_t)r->row);
@@ -187,7 +208,7 @@ static int put_sweep_row(map_store *st, sqlite3_stmt *ins, int64_t id, const map
     if (rc == SQLITE_OK)
         rc = store_bind_doubles(ins, 6, r->lambda, k, s2);
     if (rc == SQLITE_OK)
-        rc = store_bind_doubles(ins, 7, r->level, nlevel, s3);
+        rc = store_bind_doubles(ins, 7, r->level, sr->nlevel, s3);
     if (rc == SQLITE_OK)
         rc = bind_real(ins, 8, r->kl);
     if (rc == SQLITE_OK)
@@ -213,34 +234,16 @@ int map_store_sweep_append(map_store *st, int64_t id, const map_store_sweep_row 
 {
     if (!st || (!rows && count))
         return map_error_set(err, MAP_EUSAGE, "no store or rows given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
+    sweep_rows sr;
+    int code = open_rows(st, id, 1,
+                         "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
+                         "lambda, level, kl, ess, margin, iterations) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &sr, err);
     if (code)
         return code;
-    size_t k = 0, nlevel = 0, total = 0;
-    code = sweep_shape(st, id, &k, &nlevel, &total, err);
-    unsigned char *scratch = NULL;
-    if (!code && !store_host_is_little_endian()) {
-        scratch = map_mallocarray(3 * (k > nlevel ? k : nlevel), sizeof(double));
-        if (!scratch)
-            code = store_nomem(err);
-    }
-    sqlite3_stmt *ins = NULL;
-    if (!code)
-        code = store_prepare(st,
-                             "INSERT INTO sweep_row (sweep_id, row, status, improves, target, "
-                             "lambda, level, kl, ess, margin, iterations) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins, err);
     for (size_t i = 0; !code && i < count; i++)
-        code = put_sweep_row(st, ins, id, &rows[i], k, nlevel, total, scratch, err);
-    sqlite3_finalize(ins);
-    map_free(scratch);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+        code = put_sweep_row(st, &sr, id, &rows[i], err);
+    return close_rows(st, &sr, code, err);
 }
 
 /* Runs sql, an UPDATE or DELETE of the one row of sweep id (bound to ?1;
@@ -252,9 +255,7 @@ static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value
 {
     if (!st)
         return map_error_set(err, MAP_EUSAGE, "no store given");
-    int code = store_check_writable(st, err);
-    if (!code)
-        code = store_begin_write(st, err);
+    int code = store_begin_write(st, err);
     if (code)
         return code;
     sqlite3_stmt *stmt = NULL;
@@ -271,11 +272,7 @@ static int sweep_write(map_store *st, int64_t id, const char *sql, int has_value
     sqlite3_finalize(stmt);
     if (!code && sqlite3_changes(st->db) == 0)
         code = sweep_missing(st, id, err);
-    if (code) {
-        store_rollback(st);
-        return code;
-    }
-    return store_commit(st, err);
+    return store_end(st, code, err);
 }
 
 int map_store_sweep_set_complete(map_store *st, int64_t id, int complete, map_error *err)
@@ -422,10 +419,7 @@ static int query_sweeps(map_store *st, const char *sql, int by_id, int64_t id,
     sqlite3_finalize(sel);
     if (!code && by_id && *count == 0)
         code = sweep_missing(st, id, err);
-    if (!code)
-        code = store_commit(st, err);
-    else
-        store_rollback(st);
+    code = store_end(st, code, err);
     if (code) {
         map_store_sweep_info_free(*out, *count);
         *out = NULL;
@@ -468,67 +462,52 @@ int map_store_sweep_read(map_store *st, int64_t id, size_t from_row, map_store_s
 {
     if (!st || !fn)
         return map_error_set(err, MAP_EUSAGE, "no store or callback given");
-    int code = store_begin_read(st, err);
+    sweep_rows sr;
+    int code = open_rows(st, id, 0,
+                         "SELECT row, status, improves, target, lambda, level, kl, ess, "
+                         "margin, iterations FROM sweep_row "
+                         "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
+                         &sr, err);
     if (code)
         return code;
-    size_t k = 0, nlevel = 0, total = 0;
-    code = sweep_shape(st, id, &k, &nlevel, &total, err);
-    double *buf = NULL;
-    if (!code) {
-        buf = map_mallocarray(2 * k + nlevel, sizeof *buf);
-        if (!buf)
-            code = store_nomem(err);
-    }
-    sqlite3_stmt *sel = NULL;
-    if (!code)
-        code = store_prepare(st,
-                             "SELECT row, status, improves, target, lambda, level, kl, ess, "
-                             "margin, iterations FROM sweep_row "
-                             "WHERE sweep_id = ?1 AND row >= ?2 ORDER BY row",
-                             &sel, err);
-    if (!code) {
-        int rc = sqlite3_bind_int64(sel, 1, id);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_bind_int64(sel, 2, from_row > (size_t)INT64_MAX ? INT64_MAX
-                                                                          : (int64_t)from_row);
-        if (rc != SQLITE_OK)
-            code = store_sql_fail(st, rc, err, "cannot bind");
-        while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-            map_store_sweep_row r;
-            memset(&r, 0, sizeof r);
-            const int64_t row = sqlite3_column_int64(sel, 0);
-            const unsigned char *status = sqlite3_column_text(sel, 1);
-            double *target = buf, *lambda = buf + k, *level = buf + 2 * k;
-            const int t = store_column_doubles(sel, 3, target, k, 1);
-            if (row < 0 || !status || t < 0 || store_column_doubles(sel, 4, lambda, k, 0) != 0
-                || store_column_doubles(sel, 5, level, nlevel, 0) != 0) {
-                code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is "
-                                     "corrupt: row %" PRId64 " does not match its shape",
-                                     st->path, id, row);
-                break;
-            }
-            r.row = (size_t)row;
-            r.status = (const char *)status;
-            r.improves = sqlite3_column_type(sel, 2) == SQLITE_NULL
-                             ? -1 : sqlite3_column_int(sel, 2) != 0;
-            r.target = t == 1 ? NULL : target;
-            r.lambda = lambda;
-            r.level = level;
-            r.kl = column_real(sel, 6);
-            r.ess = column_real(sel, 7);
-            r.margin = column_real(sel, 8);
-            r.iterations = sqlite3_column_int(sel, 9);
-            code = fn(ctx, &r); /* non-zero: returned as is */
+    const size_t k = sr.k, nlevel = sr.nlevel;
+    sqlite3_stmt *const sel = sr.stmt;
+    int rc = sqlite3_bind_int64(sel, 1, id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(sel, 2, from_row > (size_t)INT64_MAX ? INT64_MAX
+                                                                      : (int64_t)from_row);
+    if (rc != SQLITE_OK)
+        code = store_sql_fail(st, rc, err, "cannot bind");
+    while (!code && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        map_store_sweep_row r;
+        memset(&r, 0, sizeof r);
+        const int64_t row = sqlite3_column_int64(sel, 0);
+        const unsigned char *status = sqlite3_column_text(sel, 1);
+        double *target = sr.buf, *lambda = sr.buf + k, *level = sr.buf + 2 * k;
+        const int t = store_column_doubles(sel, 3, target, k, 1);
+        if (row < 0 || !status || t < 0 || store_column_doubles(sel, 4, lambda, k, 0) != 0
+            || store_column_doubles(sel, 5, level, nlevel, 0) != 0) {
+            code = map_error_set(err, MAP_ESTORE, "store '%s': sweep %" PRId64 " is "
+                                 "corrupt: row %" PRId64 " does not match its shape",
+                                 st->path, id, row);
+            break;
         }
-        if (!code && rc != SQLITE_DONE)
-            code = store_sql_fail(st, rc, err, "cannot read sweep rows");
+        r.row = (size_t)row;
+        r.status = (const char *)status;
+        r.improves = sqlite3_column_type(sel, 2) == SQLITE_NULL
+                         ? -1 : sqlite3_column_int(sel, 2) != 0;
+        r.target = t == 1 ? NULL : target;
+        r.lambda = lambda;
+        r.level = level;
+        r.kl = column_real(sel, 6);
+        r.ess = column_real(sel, 7);
+        r.margin = column_real(sel, 8);
+        r.iterations = sqlite3_column_int(sel, 9);
+        code = fn(ctx, &r); /* non-zero: returned as is */
     }
-    sqlite3_finalize(sel);
-    map_free(buf);
-    if (!code)
-        return store_commit(st, err);
-    store_rollback(st);
-    return code;
+    if (!code && rc != SQLITE_DONE)
+        code = store_sql_fail(st, rc, err, "cannot read sweep rows");
+    return close_rows(st, &sr, code, err);
 }
 
 int map_store_sweep_remove(map_store *st, int64_t id, map_error *err)

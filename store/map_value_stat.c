@@ -103,7 +103,8 @@ int store_get_stats(map_store *st, map_dataset *ds, int64_t id, map_error *err)
             if (got >= ds->m || sqlite3_column_int64(sel, 0) != (int64_t)got
                 || sqlite3_column_type(sel, 1) != SQLITE_BLOB
                 || bytes != (int)(STAT_DOUBLES * sizeof(double)))
-                code = store_corrupt(st, ds->name, "its statistics do not match its shape", err);
+                code = store_corrupt(st, ds->name, err,
+                                     "its statistics do not match its shape");
             else if (!data)
                 code = store_nomem(err);
             else
@@ -112,7 +113,7 @@ int store_get_stats(map_store *st, map_dataset *ds, int64_t id, map_error *err)
         if (!code && rc != SQLITE_DONE)
             code = store_sql_fail(st, rc, err, "cannot read the statistics");
         if (!code && got != 0 && got != ds->m)
-            code = store_corrupt(st, ds->name, "statistics are missing", err);
+            code = store_corrupt(st, ds->name, err, "statistics are missing");
     }
     sqlite3_finalize(sel);
     if (code || got == 0) {
