@@ -26,10 +26,8 @@ void map_adjust_report_free(map_adjust_report *rep)
 {
     if (!rep)
         return;
-    map_free(rep->requested);
-    map_free(rep->adjusted);
     map_solve_report_free(rep->solve);
-    map_free(rep);
+    MAP_FREE_ALL(rep->requested, rep->adjusted, rep);
 }
 
 int map_app_adjust_code(const map_adjust_report *rep) { return map_app_solve_code(rep->solve); }

@@ -27,11 +27,8 @@ void map_ingest_report_free(map_ingest_report *rep)
 {
     if (!rep)
         return;
-    map_free(rep->name);
-    map_free(rep->source);
-    map_free(rep->hash);
     map_free_strings(rep->values, rep->m);
-    map_free(rep->same_as);
+    MAP_FREE_ALL(rep->name, rep->source, rep->hash, rep->same_as);
     memset(rep, 0, sizeof *rep);
 }
 

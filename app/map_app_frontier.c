@@ -172,14 +172,9 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
         if (!(fo->budgets[b] >= 0.0) || !isfinite(fo->budgets[b]))
             return map_error_set_field(err, MAP_EDATA, "kl",
                                        "budget %g is not a finite number >= 0", fo->budgets[b]);
-    map_colstat *st = NULL;
-    int rc = app_column_stats(ds, &st, err);
-    if (rc)
-        return rc;
     app_problem ap;
     double u[MAP_MAX_K];
-    rc = app_chosen_problem(ds, st, fo->values, k, fo->normalize, &ap, err);
-    map_free(st);
+    int rc = app_chosen_problem(ds, fo->values, k, fo->normalize, &ap, err);
     if (!rc && fo->direction)
         rc = parse_direction(fo->direction, ds, &ap, u, err);
     if (rc) {
@@ -231,8 +226,7 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
         }
     }
     map_frontier_ws_free(ws);
-    map_free(all);
-    map_free(cells);
+    MAP_FREE_ALL(all, cells);
     colnames_free(&cn);
     app_problem_free(&ap);
     return rc;
@@ -316,14 +310,9 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
         return map_error_set_field(err, MAP_EDATA, "polygon", "needs exactly two values");
     if (ro->points == 0)
         return map_error_set_field(err, MAP_EDATA, "points", "0 is too few");
-    map_colstat *st = NULL;
-    int rc = app_column_stats(ds, &st, err);
-    if (rc)
-        return rc;
     app_problem ap;
     double c0[MAP_MAX_K];
-    rc = app_chosen_problem(ds, st, ro->values, k, ro->normalize, &ap, err);
-    map_free(st);
+    int rc = app_chosen_problem(ds, ro->values, k, ro->normalize, &ap, err);
     if (!rc)
         rc = region_base(ds, &ap, ro->from, c0, err);
     if (rc) {

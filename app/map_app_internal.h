@@ -56,10 +56,12 @@ void app_palette_free(app_palette *pp);
 int app_column_stats(const map_dataset *ds, map_colstat **st, map_error *err);
 
 /* The problem on the chosen values of ds (names, k of them; field
- * "values"): scale = sd, absmax, target = mean (the tables ignore it).
- * Unknown, repeated and constant values are MAP_EDATA naming them. */
-int app_chosen_problem(const map_dataset *ds, const map_colstat *st, const char *const *names,
-                       size_t k, map_normalize normalize, app_problem *ap, map_error *err);
+ * "values"): scale = sd, absmax, target = mean (the tables ignore it), from
+ * ds's column statistics. A dataset without samples, and unknown, repeated
+ * and constant values, are MAP_EDATA naming them. On failure ap holds
+ * nothing to free. */
+int app_chosen_problem(const map_dataset *ds, const char *const *names, size_t k,
+                       map_normalize normalize, app_problem *ap, map_error *err);
 
 /* A new solve report for ds taking pp's palette and items (pp->pal and
  * pp->items NULL afterwards; left with pp on failure). */

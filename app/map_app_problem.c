@@ -138,8 +138,9 @@ void app_palette_free(app_palette *pp)
     pp->st = NULL;
 }
 
-int app_chosen_problem(const map_dataset *ds, const map_colstat *st, const char *const *names,
-                       size_t k, map_normalize normalize, app_problem *ap, map_error *err)
+/* app_chosen_problem on the column statistics st. */
+static int chosen_problem(const map_dataset *ds, const map_colstat *st, const char *const *names,
+                          size_t k, map_normalize normalize, app_problem *ap, map_error *err)
 {
     memset(ap, 0, sizeof *ap);
     if (k == 0 || k > MAP_MAX_K)
@@ -175,4 +176,18 @@ int app_chosen_problem(const map_dataset *ds, const map_colstat *st, const char 
                             ap->absmax, NULL};
     ap->pb = pb;
     return normalize == MAP_NORMALIZE_PROMPT ? attach_groups(ds, ap, err) : MAP_OK;
+}
+
+int app_chosen_problem(const map_dataset *ds, const char *const *names, size_t k,
+                       map_normalize normalize, app_problem *ap, map_error *err)
+{
+    memset(ap, 0, sizeof *ap);
+    map_colstat *st = NULL;
+    int rc = app_column_stats(ds, &st, err);
+    if (!rc)
+        rc = chosen_problem(ds, st, names, k, normalize, ap, err);
+    map_free(st);
+    if (rc)
+        app_problem_free(ap);
+    return rc;
 }

@@ -31,11 +31,9 @@ void map_solve_report_free(map_solve_report *rep)
 {
     if (!rep)
         return;
-    map_free(rep->dataset);
     map_palette_free(rep->palette);
-    map_free(rep->items);
     map_free_strings(rep->values, rep->m);
-    MAP_FREE_ALL(rep->levels, rep->dldc, rep->boot_lambda, rep->boot_levels, rep->ho_train_levels,
+    MAP_FREE_ALL(rep->dataset, rep->items, rep->levels, rep->dldc, rep->boot_lambda, rep->boot_levels, rep->ho_train_levels,
                  rep->ho_test_levels, rep);
 }
 
@@ -393,10 +391,8 @@ void map_feasible_report_free(map_feasible_report *rep)
 {
     if (!rep)
         return;
-    map_free(rep->dataset);
     map_palette_free(rep->palette);
-    map_free(rep->items);
-    map_free(rep);
+    MAP_FREE_ALL(rep->dataset, rep->items, rep);
 }
 
 int map_app_feasible_code(const map_feasible_report *rep)

@@ -78,9 +78,7 @@ void map_weights_report_free(map_weights_report *rep)
     if (!rep)
         return;
     map_solve_report_free(rep->solve);
-    map_free(rep->score);
-    map_free(rep->weight);
-    map_free(rep);
+    MAP_FREE_ALL(rep->score, rep->weight, rep);
 }
 
 int map_app_weights(const map_dataset *ds, const map_weights_request *req,

@@ -12,8 +12,7 @@ void map_grid_free(map_grid *g)
         return;
     map_palette_free(g->from);
     map_palette_free(g->to);
-    map_free(g->steps);
-    map_free(g);
+    MAP_FREE_ALL(g->steps, g);
 }
 
 /* Appends "name=target" (with a separating comma) to buf at *len. */

@@ -5,17 +5,12 @@
 #include <math.h>
 #include <string.h>
 
-
 void map_histogram_report_free(map_histogram_report *rep)
 {
     if (!rep)
         return;
-    map_free(rep->value);
-    map_free(rep->edges);
-    map_free(rep->reference);
-    map_free(rep->tilted);
     map_solve_report_free(rep->solve);
-    map_free(rep);
+    MAP_FREE_ALL(rep->value, rep->edges, rep->reference, rep->tilted, rep);
 }
 
 /* The bin of x among [lo, hi] split into bins equal parts (the last closed).

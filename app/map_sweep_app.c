@@ -403,11 +403,8 @@ int map_app_sweep(const map_dataset *ds, const map_sweep_request *rq, const map_
         if (!rc)
             rc = frc;
     }
-    if (em) {
-        map_free(em->cells);
-        map_free(em->store_buf);
-        map_free(em);
-    }
+    if (em)
+        MAP_FREE_ALL(em->cells, em->store_buf, em);
     plan_free(&p);
     return rc;
 }
@@ -596,12 +593,8 @@ void map_sweep_saved_free(map_sweep_saved *s)
 {
     if (!s)
         return;
-    map_free(s->dataset);
-    map_free(s->grid);
-    map_free(s->palettes);
-    for (size_t i = 0; s->values && i < s->rq.k; i++)
-        map_free(s->values[i]);
-    map_free(s->values);
+    map_free_strings(s->values, s->values ? s->rq.k : 0);
+    MAP_FREE_ALL(s->dataset, s->grid, s->palettes);
     memset(s, 0, sizeof *s);
 }
 

@@ -192,9 +192,8 @@ int mapsolve_dataset_from_matrix(size_t n, size_t m, const double *x, const char
 
 void mapsolve_dataset_free(mapsolve_dataset *ds)
 {
-    if (!ds)
-        return;
-    map_dataset_free(ds->ds);
+    if (ds)
+        map_dataset_free(ds->ds);
     map_free(ds);
 }
 
@@ -239,9 +238,8 @@ int mapsolve_open(const char *path, unsigned flags, mapsolve_store **out, mapsol
 
 void mapsolve_close(mapsolve_store *st)
 {
-    if (!st)
-        return;
-    map_store_close(st->st);
+    if (st)
+        map_store_close(st->st);
     map_free(st);
 }
 

@@ -13,13 +13,8 @@ void map_dataset_free(map_dataset *ds)
 {
     if (!ds)
         return;
-    map_free(ds->name);
-    map_free(ds->source);
-    map_free(ds->hash);
     map_free_strings(ds->values, ds->m);
-    map_free(ds->x);
-    map_free(ds->xf);
-    map_free(ds->prompt_name);
+    MAP_FREE_ALL(ds->name, ds->source, ds->hash, ds->x, ds->xf, ds->prompt_name);
     if (ds->arenas) { /* the strings live in the arenas */
         MAP_FREE_ALL(ds->prompts, ds->text);
         map_free_strings((char **)ds->arenas, ds->narenas);
@@ -28,8 +23,7 @@ void map_dataset_free(map_dataset *ds)
         map_free_strings(ds->text, ds->text ? ds->n * ds->ntext : 0);
     }
     map_free_strings(ds->text_names, ds->ntext);
-    map_free(ds->stats);
-    map_free(ds);
+    MAP_FREE_ALL(ds->stats, ds);
 }
 
 map_matrix map_dataset_matrix(const map_dataset *ds)
