@@ -361,6 +361,18 @@ static int print_analyses(FILE *out, const map_solve_report *rep)
     return MAP_OK;
 }
 
+/* Prints t (and frees it), a blank line and the dataset line: how solve,
+ * feasible and adjust begin. Returns as table_print. */
+static int flush_with_dataset(table *t, FILE *out, const char *dataset)
+{
+    const int rc = table_flush(t, out);
+    if (rc)
+        return rc;
+    fputc('\n', out);
+    fprintf(out, "%-15s %s\n", "dataset", dataset);
+    return MAP_OK;
+}
+
 int map_print_solve(FILE *out, const map_solve_report *rep)
 {
     const map_result *r = &rep->result;
@@ -372,12 +384,9 @@ int map_print_solve(FILE *out, const map_solve_report *rep)
         add_spec(&t, it);
         add_lambda_level(&t, it);
     }
-    const int rc = table_flush(&t, out);
+    const int rc = flush_with_dataset(&t, out, rep->dataset);
     if (rc)
         return rc;
-
-    fputc('\n', out);
-    fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
     print_diagnostics(out, rep);
     print_evidence(out, rep->items, rep->k, r->status == MAP_SOLVE_INFEASIBLE,
                    r->status == MAP_SOLVE_BOUNDARY, r->has_direction, r->direction, r->cert_gap);
@@ -393,11 +402,9 @@ int map_print_feasible(FILE *out, const map_feasible_report *rep)
         const map_solve_item *it = &rep->items[i];
         add_spec(&t, it);
     }
-    const int rc = table_flush(&t, out);
+    const int rc = flush_with_dataset(&t, out, rep->dataset);
     if (rc)
         return rc;
-    fputc('\n', out);
-    fprintf(out, "%-15s %s\n", "dataset", rep->dataset);
     fprintf(out, "%-15s %s\n", "verdict", map_verdict_name(rep->verdict));
     print_normalize(out, rep->normalize, rep->prompts, rep->singletons);
     print_margin(out, rep->margin);
@@ -422,11 +429,9 @@ int map_print_adjust(FILE *out, const map_adjust_report *rep)
         table_add(&t, "%.6g", it->target);
         add_lambda_level(&t, it);
     }
-    const int rc = table_flush(&t, out);
+    const int rc = flush_with_dataset(&t, out, s->dataset);
     if (rc)
         return rc;
-    fputc('\n', out);
-    fprintf(out, "%-15s %s\n", "dataset", s->dataset);
     fprintf(out, "%-15s %s%s\n", "mode", map_adjust_mode_name(rep->mode),
             rep->unchanged ? " (the palette is attainable: unchanged)" : "");
     if (rep->mode == MAP_ADJUST_RAY)

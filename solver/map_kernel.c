@@ -398,6 +398,41 @@ static inline __attribute__((always_inline)) void exp_neg_normal_v8(map_v8 *xy)
 #define MAP_EXP_NORMAL (-700.0)
 
 
+/* The weights of eight rows in place in *t (on entry their scores less the
+ * block's maximum): exp_neg_normal_v8 when normal (no score is more than
+ * 700 below the maximum), else exp_neg_v8 of the scores floored at
+ * MAP_EXP_FLOOR. */
+static inline __attribute__((always_inline)) void weight_v8(map_v8 *t, int normal)
+{
+    if (normal) {
+        exp_neg_normal_v8(t);
+    } else {
+        const map_v8 vfloor = {MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR,
+                               MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR};
+        *t = MAP_V8_SELECT((map_v8i)(*t < vfloor), vfloor, *t);
+        exp_neg_v8(t);
+    }
+}
+
+/* The weights of the rows j .. nbp8 − 1 of s (as weight_v8), sixteen rows a
+ * step, then eight. */
+static inline __attribute__((always_inline)) void weights_from(double *restrict s, size_t j,
+                                                               size_t nbp8, double smax, int normal)
+{
+    for (; j + 16 <= nbp8; j += 16) {
+        map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+        weight_v8(&t, normal);
+        weight_v8(&u, normal);
+        MAP_V8_PUT(s + j, t);
+        MAP_V8_PUT(s + j + 8, u);
+    }
+    for (; j < nbp8; j += 8) {
+        map_v8 t = MAP_V8_AT(s + j) - smax;
+        weight_v8(&t, normal);
+        MAP_V8_PUT(s + j, t);
+    }
+}
+
 /* The weights of a block's scores s[0 .. nb − 1] (maximum smax, minimum
  * smin) in place, eight rows at a time up to nbp8 (s has room), the rows
  * from nb on weighted +0. When no score is more than 700 below the maximum
@@ -407,7 +442,8 @@ static inline __attribute__((always_inline)) void exp_neg_normal_v8(map_v8 *xy)
  * and the weights are scaled in two steps. The weights are formed before
  * their sums (each independent of the others, so that their polynomial
  * chains overlap), sixteen rows a step, thirty-two in the usual case (four
- * chains in flight). */
+ * chains in flight). weights_from is inlined with normal a constant in each
+ * case, so that its loops test nothing. */
 static inline __attribute__((always_inline)) void packed_weights(double *restrict s, size_t nb,
                                                                  size_t nbp8, double smax,
                                                                  double smin)
@@ -416,53 +452,25 @@ static inline __attribute__((always_inline)) void packed_weights(double *restric
     const int normal = smin - smax >= MAP_EXP_NORMAL;
     for (; j < nbp8; j++)
         s[j] = normal ? smax : -INFINITY; /* weight 1 (then set to 0) or 0 */
-    const map_v8 vfloor = {MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR,
-                           MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR, MAP_EXP_FLOOR};
-    j = 0;
-    if (normal) {
-        for (; j + 32 <= nbp8; j += 32) {
-            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
-            map_v8 v = MAP_V8_AT(s + j + 16) - smax, y = MAP_V8_AT(s + j + 24) - smax;
-            exp_neg_normal_v8(&t);
-            exp_neg_normal_v8(&u);
-            exp_neg_normal_v8(&v);
-            exp_neg_normal_v8(&y);
-            MAP_V8_PUT(s + j, t);
-            MAP_V8_PUT(s + j + 8, u);
-            MAP_V8_PUT(s + j + 16, v);
-            MAP_V8_PUT(s + j + 24, y);
-        }
-        for (; j + 16 <= nbp8; j += 16) {
-            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
-            exp_neg_normal_v8(&t);
-            exp_neg_normal_v8(&u);
-            MAP_V8_PUT(s + j, t);
-            MAP_V8_PUT(s + j + 8, u);
-        }
-        for (; j < nbp8; j += 8) {
-            map_v8 t = MAP_V8_AT(s + j) - smax;
-            exp_neg_normal_v8(&t);
-            MAP_V8_PUT(s + j, t);
-        }
-        for (j = nb; j < nbp8; j++)
-            s[j] = 0.0;
-    } else {
-        for (; j + 16 <= nbp8; j += 16) {
-            map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
-            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
-            u = MAP_V8_SELECT((map_v8i)(u < vfloor), vfloor, u);
-            exp_neg_v8(&t);
-            exp_neg_v8(&u);
-            MAP_V8_PUT(s + j, t);
-            MAP_V8_PUT(s + j + 8, u);
-        }
-        for (; j < nbp8; j += 8) {
-            map_v8 t = MAP_V8_AT(s + j) - smax;
-            t = MAP_V8_SELECT((map_v8i)(t < vfloor), vfloor, t);
-            exp_neg_v8(&t);
-            MAP_V8_PUT(s + j, t);
-        }
+    if (!normal) {
+        weights_from(s, 0, nbp8, smax, 0);
+        return;
     }
+    for (j = 0; j + 32 <= nbp8; j += 32) {
+        map_v8 t = MAP_V8_AT(s + j) - smax, u = MAP_V8_AT(s + j + 8) - smax;
+        map_v8 v = MAP_V8_AT(s + j + 16) - smax, y = MAP_V8_AT(s + j + 24) - smax;
+        exp_neg_normal_v8(&t);
+        exp_neg_normal_v8(&u);
+        exp_neg_normal_v8(&v);
+        exp_neg_normal_v8(&y);
+        MAP_V8_PUT(s + j, t);
+        MAP_V8_PUT(s + j + 8, u);
+        MAP_V8_PUT(s + j + 16, v);
+        MAP_V8_PUT(s + j + 24, y);
+    }
+    weights_from(s, j, nbp8, smax, 1);
+    for (j = nb; j < nbp8; j++)
+        s[j] = 0.0;
 }
 
 static inline __attribute__((always_inline)) void

@@ -597,6 +597,20 @@ static void slot_open(const sweep *sw, slot *sl, size_t c)
 
 /* ---------------------------------------------------------------- threads */
 
+/* Waits on cond (lock held) for a signal or POLL_NS at most, whichever
+ * comes first, so that the caller looks at the cancel flag again. */
+static void poll_wait(pthread_cond_t *cond, pthread_mutex_t *lock)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += POLL_NS;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(cond, lock, &ts);
+}
+
 static void *worker_main(void *arg)
 {
     worker *wk = arg;
@@ -611,14 +625,7 @@ static void *worker_main(void *arg)
         if (c >= sw->base_chunk + sw->window) {
             /* The deliverer is behind; a timed wait so that cancellation
              * (set by a signal handler, which cannot signal) is seen. */
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += POLL_NS;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&sw->space_cond, &sw->lock, &ts);
+            poll_wait(&sw->space_cond, &sw->lock);
             continue;
         }
         sw->next_chunk++;
@@ -702,14 +709,7 @@ static void run_threaded(sweep *sw, worker *wk, unsigned nthreads)
             break;
         if (cancelled(sw))
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += POLL_NS;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&sw->ready_cond, &sw->lock, &ts);
+        poll_wait(&sw->ready_cond, &sw->lock);
     }
     atomic_store(&sw->stop, 1);
     pthread_cond_broadcast(&sw->space_cond);

@@ -197,21 +197,8 @@ void map_solver_ws_free(map_solver_ws *ws)
     map_eval_pool_free(ws->pool);
     for (unsigned t = 0; ws->scr && t < ws->threads; t++)
         scratch_free(&ws->scr[t]);
-    map_free(ws->scr);
-    map_free(ws->slot1);
-    map_free(ws->slots);
-    map_free(ws->cur_mean);
-    map_free(ws->cur_m2);
-    map_free(ws->try_mean);
-    map_free(ws->try_m2);
-    map_free(ws->lev_mean);
-    map_free(ws->grad);
-    map_free(ws->dir);
-    map_free(ws->lam_try);
-    map_free(ws->work3);
-    map_free(ws->hff);
-    map_free(ws->freeidx);
-    map_free(ws->active);
-    map_free(ws->zero);
+    MAP_FREE_ALL(ws->scr, ws->slot1, ws->slots, ws->cur_mean, ws->cur_m2, ws->try_mean, ws->try_m2,
+                 ws->lev_mean, ws->grad, ws->dir, ws->lam_try, ws->work3, ws->hff, ws->freeidx,
+                 ws->active, ws->zero);
     map_free(ws);
 }
