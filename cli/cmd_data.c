@@ -50,15 +50,9 @@ int map_cli_ingest(int argc, char **argv)
         MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {
-        "ingest", "ingest FILE --name NAME [options]",
-        "Reads reward samples from FILE (CSV with a header row, a JSON array of objects,\n"
-        "or JSON Lines; '-' reads standard input) and stores them as dataset NAME.\n"
-        "Nothing is stored unless the whole file is valid. Prints a summary on stderr.",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "Without --values every column whose cells are all numbers is a value, except\n"
-        "the prompt and text columns; any other non-numeric column is an error.\n"
-        "--json prints {name, n, m, values, source, hash, same_content_as, replaced,\n"
-        "precision}."};
+        "ingest",
+        "ingest FILE --name NAME [options]",
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
 
@@ -135,14 +129,7 @@ int map_cli_ingest(int argc, char **argv)
 
 /* ---- datasets ----------------------------------------------------------- */
 
-static const map_cli_plain datasets_help = {
-    "datasets", "datasets [--json] [--db PATH]",
-    "Lists the stored datasets: name, samples (n), values (m), value names, source\n"
-    "file and creation time (ISO 8601, UTC).",
-    0, 0, "print a JSON array instead of a table",
-    "--json prints [{name, n, m, values, source, hash, created, prompt_column,\n"
-    "text_columns, precision}, ...]. Datasets of single precision are named on a\n"
-    "line after the table."};
+static const map_cli_plain datasets_help = {"datasets", "datasets [--json] [--db PATH]", 0, 0, "print a JSON array instead of a table"};
 
 int map_cli_datasets(int argc, char **argv)
 {
@@ -172,14 +159,7 @@ int map_cli_datasets(int argc, char **argv)
 
 /* ---- describe ----------------------------------------------------------- */
 
-static const map_cli_plain describe_help = {
-    "describe", "describe NAME [--json] [--db PATH]",
-    "Summarises each value of dataset NAME over its samples: n, mean, sd (divisor n),\n"
-    "min, the 10/25/50/75/90th percentiles (type 7) and max.",
-    1, 1, "print a JSON object instead of a table",
-    "--json prints {dataset, n, precision, values: [{name, n, mean, sd, min, q10, q25,\n"
-    "q50, q75, q90, max}, ...]}. The table is followed by a line 'precision: single'\n"
-    "for a dataset stored in single precision."};
+static const map_cli_plain describe_help = {"describe", "describe NAME [--json] [--db PATH]", 1, 1, "print a JSON object instead of a table"};
 
 int map_cli_describe(int argc, char **argv)
 {
@@ -208,9 +188,7 @@ int map_cli_describe(int argc, char **argv)
 
 /* ---- remove ------------------------------------------------------------- */
 
-static const map_cli_plain remove_help = {"remove", "remove NAME [--db PATH]",
-    "Deletes dataset NAME from the database (one transaction).", 1, 1,
-    NULL, NULL};
+static const map_cli_plain remove_help = {"remove", "remove NAME [--db PATH]", 1, 1, NULL};
 
 int map_cli_remove(int argc, char **argv)
 {
@@ -243,11 +221,9 @@ int map_cli_export(int argc, char **argv)
         MAP_CLI_OPT_DB(&c.db),
     };
     const map_cmd_spec spec = {
-        "export", "export NAME [--sweep ID] [--out FILE] [--db PATH]",
-        "Writes dataset NAME as CSV (prompt column, text columns, then the values, numbers\n"
-        "with 17 significant digits: ingesting it again gives the same matrix), or with\n"
-        "--sweep the rows of a stored sweep of NAME with the columns of 'mapsolve sweep'.",
-        1, 1, opts, sizeof opts / sizeof opts[0], NULL};
+        "export",
+        "export NAME [--sweep ID] [--out FILE] [--db PATH]",
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_store *st = NULL;

@@ -94,18 +94,7 @@ int map_cli_weights(int argc, char **argv)
         "weights",
         "weights NAME --palette SPEC [--normalize global|prompt] [--out FILE] [--json]\n"
         "                       [--db PATH]",
-        "Solves the palette on dataset NAME and writes the tilted distribution: the\n"
-        "weight of every sample, q_j proportional to exp(lambda.r_j). The weighted means\n"
-        "of the values are the levels solve reports.",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "CSV columns: row (1-based, dataset order), prompt (empty without a prompt\n"
-        "column), score (lambda.r), weight (summing to 1; with --normalize prompt each\n"
-        "prompt's weights sum to 1/number of prompts). Numbers have 17 significant\n"
-        "digits; --json prints the rows as an array of objects.\n"
-        "An unattained palette exits 1 with its verdict and certificate on stderr and\n"
-        "writes no table. A tilt that rests on few samples (effective sample size\n"
-        "below 30 or below 1% of n, or one sample above 10% of the weight) is warned\n"
-        "about on stderr."};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_dataset *ds = NULL;
@@ -187,32 +176,7 @@ int map_cli_decode(int argc, char **argv)
         "decode NAME --palette SPEC --k K1,K2,... [--method best|sir|both]\n"
         "                      [--replicates R] [--seed S] [--normalize global|prompt]\n"
         "                      [--out FILE] [--json] [--plot FILE.svg|FILE.png] [--db PATH]",
-        "Solves the palette on dataset NAME and predicts, for each k, the expected level\n"
-        "of every value when decoding keeps one of k candidates drawn from the reference\n"
-        "distribution: best keeps the highest score lambda.r (exact on the samples:\n"
-        "sorted by score, rank i of n is kept with probability (i/n)^k - ((i-1)/n)^k,\n"
-        "tied scores sharing their mass evenly); sir keeps one drawn with probability\n"
-        "proportional to exp(score) (Monte Carlo: R replicates of k candidates, each\n"
-        "scored by the kept level's expectation given its candidates).",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "CSV columns: method, k, level_<v> and then se_<v> for every value (se 0 for\n"
-        "best), kl (KL from the reference in nats: exact for best, empty for sir),\n"
-        "reaches (1 when every palette value is within 10% of the way from its\n"
-        "reference level to its target, or above), prompts_below_k. After the rows of\n"
-        "each method comes its limit, k = inf: for best the top-scoring samples, for sir\n"
-        "the tilted distribution itself (the palette's levels and KL, as solve).\n"
-        "On stderr, per method, the smallest listed k that reaches every target.\n"
-        "--normalize prompt: the solve is per prompt and the candidates come from each\n"
-        "prompt's own samples (prompts with fewer than k samples are drawn with\n"
-        "replacement and counted in prompts_below_k); prompts weigh equally.\n"
-        "Numbers have 17 significant digits; --json prints the rows as an array of\n"
-        "objects (k of the limit rows is \"inf\"). An unattained palette exits 1 with\n"
-        "its verdict on stderr and writes no table.\n"
-        "--plot FILE draws, for every palette value, the share of the way from its\n"
-        "reference level to its target that each method reaches, against log2 k (best\n"
-        "solid, sir dashed; the target and the 90% threshold dashed grey); the table\n"
-        "still goes to --out or standard output. A bad extension or a FILE that cannot\n"
-        "be created is a usage error (exit 2), checked before any work."};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_decode_request req;
@@ -290,21 +254,7 @@ int map_cli_select(int argc, char **argv)
         "select NAME --palette SPEC [--method best|sir] [--seed S] [--pairs]\n"
         "                      [--text-column C] [--normalize global|prompt] [--out FILE]\n"
         "                      [--db PATH]",
-        "Solves the palette on dataset NAME (which needs a prompt column) and writes,\n"
-        "as JSON Lines, one kept generation per prompt (an aligned SFT set): best keeps\n"
-        "the prompt's highest score lambda.r, sir draws one of its samples with\n"
-        "probability proportional to exp(score). With --pairs, one DPO preference pair\n"
-        "per prompt instead: its highest-scoring sample as chosen, its lowest as\n"
-        "rejected.",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "Records: {prompt, each text column, each value, score}; with --pairs {prompt,\n"
-        "chosen, rejected, score_chosen, score_rejected}, chosen and rejected the text\n"
-        "of the first text column or of --text-column. Prompts come in the order of\n"
-        "their first sample; among tied scores the first sample is kept. --pairs skips\n"
-        "prompts with a single sample and prompts whose samples all score the same\n"
-        "(counted on stderr). A dataset without a prompt column exits 3; --pairs on\n"
-        "one without text columns, or an unknown --text-column, exits 3 too.\n"
-        "An unattained palette exits 1 with its verdict on stderr and writes nothing."};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_select_request req = {palette, MAP_DECODE_BEST, (unsigned long)seed, pairs, text_column,

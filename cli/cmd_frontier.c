@@ -166,33 +166,7 @@ int map_cli_frontier(int argc, char **argv)
         "frontier NAME --values A,B[,...] [--kl EPS[,...] | --direction A=W,...]\n"
         "                        [--points N] [--kl-max K] [--out FILE] [--json]\n"
         "                        [--plot FILE.svg|FILE.png] [--db PATH]",
-        "Pareto frontiers of dataset NAME over the chosen values (MATH.md 8): the levels\n"
-        "that tilts lambda = t u reach. --kl: for each budget, directions u spread over\n"
-        "the simplex of the chosen values (in sd units), each with the t whose KL is the\n"
-        "budget. --direction: N points along one u with KL evenly spaced in [0, K].\n"
-        "Neither: the unbounded-budget limit, the faces of the samples' hull (for two\n"
-        "values followed by the upper hull's vertices).",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "CSV columns, in this order: point (0, 1, ... over the table), budget,\n"
-        "u_<v> for each chosen value, t, lambda_<v> for each chosen value, level_<v>\n"
-        "for every value of the dataset, kl, ess, status. Numbers have 17 significant\n"
-        "digits. status: converged, rounding, max_iter; saturated when the budget is\n"
-        "at or above the supremum KL of the direction (no finite t): t and the\n"
-        "lambdas where u > 0 are inf, the levels are the limit point and kl the\n"
-        "supremum (a note on stderr counts them); vertex for a hull vertex row (u, t\n"
-        "and lambda empty, the sample's levels, kl = log n, ess 1).\n"
-        "--json prints the same rows as an array of objects keyed by the column\n"
-        "names (inf and empty cells as null). --values names cannot contain a comma.\n"
-        "--plot FILE draws the same rows (the table still goes to --out or standard\n"
-        "output, unchanged): the level of the first chosen value across, the second\n"
-        "up; one line per budget, the reference levels (lambda = 0) marked; open\n"
-        "markers for saturated rows. --direction draws the path (one value: its\n"
-        "level against the KL; more than two: the first two, noted on stderr);\n"
-        "neither, the samples' upper hull. A frontier over more than two values is\n"
-        "a surface: --plot refuses it (exit 2) rather than draw a projection.\n"
-        "SVG (800 x 600 px) or PNG (1600 x 1200 pixels) by the extension; any other\n"
-        "is a usage error (2). The file appears only when complete; one that cannot\n"
-        "be created is a usage error (2) before any work, a failed write exit 5."};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     if (kl && direction)
@@ -272,26 +246,7 @@ int map_cli_region(int argc, char **argv)
         "region",
         "region NAME --values A,B[,C] [--points N] [--from SPEC] [--polygon]\n"
         "                      [--out FILE] [--json] [--plot FILE.svg|FILE.png] [--db PATH]",
-        "The attainable palettes of dataset NAME around a base palette c0: for each of\n"
-        "N directions (evenly spaced in angle for two values, a Fibonacci lattice on\n"
-        "the sphere for three, in sd units) the largest step s with c0 + s dir\n"
-        "attainable; c0 + s dir lies on the boundary (exact: the certified margin).",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "CSV columns, in this order: point, dir_<v> for each chosen value (in the\n"
-        "values' own units), step, target_<v> for each chosen value (c0 + step dir).\n"
-        "A direction with no positive component leaves the whole ray attainable: its\n"
-        "step and targets are empty. --from takes the palette syntax (VALUE=TARGET,\n"
-        "values not named at their mean) and must be attainable. --polygon keeps the\n"
-        "bounded rows only, in angular order, and repeats the first to close the\n"
-        "polygon. Numbers have 17 significant digits. --json prints the same rows as\n"
-        "an array of objects keyed by the column names (empty cells as null).\n"
-        "--plot FILE draws the same rows (the table still goes to --out or standard\n"
-        "output, unchanged): the first chosen value across, the second up; the\n"
-        "boundary through the bounded rows' targets, the attainable set under it\n"
-        "(closed downward) filled, the reference levels (lambda = 0) and c0 marked.\n"
-        "Two values only: with three the boundary is a surface whose projection is\n"
-        "just the region of the first two, so --plot refuses it (exit 2). Formats\n"
-        "and exit codes as frontier's --plot."};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     char **vlist = NULL;

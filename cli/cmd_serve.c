@@ -76,19 +76,7 @@ int map_cli_serve(int argc, char **argv)
         "serve",
         "serve [--db PATH] [--bind ADDR] [--port N] [--threads T] [--token-file F]\n"
         "                     [--max-body BYTES] [--timeout S]",
-        "Answers the commands over HTTP with JSON (the documents of --json) until\n"
-        "SIGINT or SIGTERM: GET /api/health, /api/datasets, /api/datasets/NAME,\n"
-        "/api/openapi.json; POST /api/solve, /api/feasible, /api/adjust, /api/frontier,\n"
-        "/api/region, /api/histogram, /api/sweep (JSON Lines, streamed); the palette\n"
-        "explorer page at /. Datasets are loaded once and shared by the threads; a\n"
-        "dataset changed in the database by another process is seen by the next request.",
-        0, 0, opts, sizeof opts / sizeof opts[0],
-        "Listens on 127.0.0.1 unless --bind says otherwise; any other address needs\n"
-        "--token-file, and then every request needs 'Authorization: Bearer TOKEN'\n"
-        "(401 otherwise). Prints 'listening on http://ADDR:PORT' on stderr once ready.\n"
-        "Errors are RFC 9457 problem details (application/problem+json). Exit 0 after\n"
-        "SIGINT or SIGTERM; 2 for bad options or an address it cannot listen on; 4 when\n"
-        "the database cannot be opened."};
+        .min_pos = 0, .max_pos = 0, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     char *token = NULL;

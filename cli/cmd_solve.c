@@ -42,12 +42,6 @@ typedef struct solve_args {
     {"seed", MAP_OPT_LONG, "S", "seed of --bootstrap and --holdout (GSL mt19937)", "1", 0,     \
      &(a).seed, 0, 0, 0, 0, LONG_MAX}
 
-#define SOLVE_NOTES                                                                             \
-    "--normalize prompt solves the per-prompt problem (MATH.md 9) on the dataset's prompt\n"   \
-    "column (exit 3 without one); prompts with one sample cannot be tilted and are counted.\n" \
-    "--bootstrap and --holdout resample prompts under --normalize prompt. --method lbfgs\n"    \
-    "or mma: NLopt on the same dual; optimal only when the KKT test passes at 1e-7."
-
 /* Turns a's raw values (and c's --normalize) into so; MAP_EUSAGE naming the
  * option at fault. */
 static int solve_args_finish(solve_args *a, const map_cli_cmd *c, map_solve_opts *so,
@@ -151,30 +145,7 @@ int map_cli_solve(int argc, char **argv)
         "                     [--normalize global|prompt] [--method newton|lbfgs|mma]\n"
         "                     [--init L1,...] [--sensitivity] [--bootstrap B] [--holdout F]\n"
         "                     [--seed S]",
-        "Finds the least-KL reweighting of dataset NAME's samples whose expected values\n"
-        "reach the palette's targets (the MAP problem), with a verdict: optimal (the\n"
-        "weights lambda >= 0 of the combined reward), infeasible (with a certificate d:\n"
-        "no reweighting reaches d.c) or boundary (reachable only in the limit).",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "Palette: comma-separated VALUE=TARGET, TARGET a number, 'mean' (the value's mean)\n"
-        "or qNN (its NN-th percentile, type 7, NN in [0, 100], e.g. q50, q97.5).\n"
-        "Example: --palette humor=q90,gpt2-helpful=mean,coherence=0.45\n"
-        "A constant value whose target is at most its value is left out with lambda 0;\n"
-        "above its value the palette is infeasible with the certificate d = e_i.\n"
-        "--json prints {dataset, n, status, values: [{name, spec, target, lambda, level,\n"
-        "constant}], levels: {VALUE: level, for every value}, kl, ess, max_weight, dual,\n"
-        "kkt, gap, violation, condition, iterations, margin, normalize, prompts,\n"
-        "singleton_prompts, method, ill_conditioned, collinear: [{values: [A, B], slope,\n"
-        "intercept}]}, plus certificate: {direction: {VALUE: d}, gap} when\n"
-        "infeasible, boundary_values: [...] when boundary, sensitivity: {shadow_prices,\n"
-        "free, dlambda_dc: {VALUE: {VALUE: d}}, condition}, bootstrap: {replicates, used,\n"
-        "excluded, seed, lambda: {VALUE: {estimate, mean, se, lo, hi}}, levels: {...}} and\n"
-        "holdout: {fraction, seed, n_train, n_test, prompts_train, prompts_test, status,\n"
-        "kl_train, kl_test, ess_test, levels: {VALUE: {train, test}}} when asked for.\n"
-        "margin (the scaled margin v*, as feasible computes it) is null unless --margin\n"
-        "is given or the verdict needed it (a boundary palette): an optimal Newton run\n"
-        "is the evidence of attainability, an infeasible one carries its certificate.\n"
-        SOLVE_NOTES};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     par.tol = tol;
@@ -227,20 +198,7 @@ int map_cli_feasible(int argc, char **argv)
     const map_cmd_spec spec = {
         "feasible",
         "feasible NAME --palette SPEC [--json] [--db PATH] [--normalize global|prompt]",
-        "Decides whether some reweighting of dataset NAME's samples reaches the palette,\n"
-        "without solving for lambda: the verdict, the scaled margin v* (> 0: attainable;\n"
-        "|v*| <= 1e-9: boundary, reachable only in the limit; < 0: infeasible) and its\n"
-        "evidence: for infeasible a certificate d >= 0 with d.c > d.r for every sample,\n"
-        "checked on the data; for boundary the values that drive it.",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "Palette: as for solve (VALUE=TARGET with TARGET a number, 'mean' or qNN).\n"
-        "Exit status 0 only for attainable; 1 for boundary (attainable only as lambda\n"
-        "grows without bound) and for infeasible.\n"
-        "--json prints {dataset, n, verdict, margin, values: [{name, spec, target,\n"
-        "constant}], normalize, prompts, singleton_prompts}, plus certificate: {direction:\n"
-        "{VALUE: d}, gap} when infeasible and boundary_values: [...] when boundary.\n"
-        "--normalize prompt: the verdict on the per-prompt attainable set (the average of\n"
-        "the prompts' hulls); exit 3 when the dataset has no prompt column."};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_solve_request rq;
@@ -302,24 +260,7 @@ int map_cli_adjust(int argc, char **argv)
         "adjust NAME --palette SPEC [--mode ray|greedy] [--priority A,B,...] [--inset F]\n"
         "                      [--json] [--db PATH] [--normalize global|prompt]\n"
         "                      [solve options: --method, --init, --sensitivity, ...]",
-        "Lowers an unattainable palette onto the attainable set of dataset NAME and\n"
-        "solves it (MATH.md 7). ray: the largest rho in [0, 1] with mean + rho (c - mean)\n"
-        "attainable (mean: the reference means). greedy: in priority order, each target\n"
-        "becomes the most that stays attainable with the ones before it.",
-        1, 1, opts, sizeof opts / sizeof opts[0],
-        "The adjusted palette lies on the boundary, where lambda is infinite, so the\n"
-        "palette solved is stepped inside: target = mean + (1 - inset)(adjusted - mean).\n"
-        "A strictly attainable palette is solved unchanged (rho 1, inset 0); a palette\n"
-        "on the boundary keeps its targets as adjusted ones and is inset.\n"
-        "--priority names values of the palette (unknown or repeated names: exit 3);\n"
-        "the others follow in palette order. Exit status 0 when the final solve is\n"
-        "optimal.\n"
-        "--json prints {dataset, n, mode, rho (ray), inset, unchanged, requested_margin,\n"
-        "status, values: [{name, spec, requested, adjusted, target, lambda, level,\n"
-        "constant}], levels, kl, ess, max_weight, dual, kkt, gap, violation, condition,\n"
-        "iterations, margin, normalize, prompts, singleton_prompts, method}; margin is that\n"
-        "of the palette solved; sensitivity, bootstrap, holdout as for solve.\n"
-        SOLVE_NOTES};
+        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {

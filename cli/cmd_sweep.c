@@ -174,22 +174,7 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
         "                     [--threads T]\n"
         "                     [--seed S] [--store] [--normalize global|prompt] [--db PATH]\n"
         "       mapsolve sweep --resume ID [--out FILE] [--json] [--threads T] [--db PATH]",
-        "Solves many palettes (or evaluates many lambda) on dataset NAME in parallel and\n"
-        "streams one row per palette, in input order: CSV with a header, or JSON Lines.\n"
-        "Neighbouring palettes warm-start each other; the output is identical for any\n"
-        "--threads. A summary goes to stderr; a progress bar too when it is a terminal.",
-        0, 1, opts, sizeof opts / sizeof opts[0],
-        "Columns: row, status, target_<v>..., lambda_<v>..., level_<v>..., kl, ess, margin,\n"
-        "iterations (--lambdas adds 'improves': 1 if every chosen value beats its mean).\n"
-        "margin (the scaled margin v*, as feasible) is empty unless --margin is given or\n"
-        "the verdict needed it (a palette on the boundary): an optimal solve is itself\n"
-        "the evidence of attainability, an infeasible one carries its certificate.\n"
-        "--grid: the last value varies fastest. --random and --lambdas are reproducible\n"
-        "from --seed. Rows come in chunks of 64 whose first row starts cold.\n"
-        "SIGINT/SIGTERM stop cleanly after writing every complete row; with --store the\n"
-        "rows done are kept, the sweep stays incomplete and --resume ID finishes it\n"
-        "(its rows go to the output; the stored sweep then holds them all).\n"
-        "Exit 130 when interrupted."};
+        .min_pos = 0, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
     const char *pos[1] = {NULL};
     size_t npos = 0;
     const int rc = map_cli_parse(&spec, argc, argv, pos, &npos, done);
@@ -434,10 +419,7 @@ end_quiet:
 
 /* ---- sweeps ------------------------------------------------------------- */
 
-static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]",
-    "Lists the stored sweeps (of dataset NAME, or all): id, dataset, source,\n"
-    "rows stored of total, complete, created (UTC), seed and command line.",
-    0, 1, "a JSON array instead of a table", NULL};
+static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]", 0, 1, "a JSON array instead of a table"};
 
 int map_cli_sweeps(int argc, char **argv)
 {

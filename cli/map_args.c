@@ -135,7 +135,9 @@ void map_args_exit_codes(FILE *out)
 
 void map_args_help(const map_cmd_spec *spec, FILE *out)
 {
-    fprintf(out, "Usage: mapsolve %s\n\n%s\n", spec->usage, spec->description);
+    fprintf(out, "Usage: mapsolve %s\n", spec->usage);
+    if (spec->description)
+        fprintf(out, "\n%s\n", spec->description);
     size_t width = 0;
     char left[128];
     for (size_t i = 0; i <= spec->nopts; i++) {

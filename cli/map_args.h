@@ -39,10 +39,11 @@ typedef struct map_opt {
 typedef struct map_cmd_spec {
     const char *name;        /* subcommand name ("solve") */
     const char *usage;       /* after "mapsolve ": "solve NAME --palette SPEC [options]" */
-    const char *description; /* a few lines printed under the usage line */
     size_t min_pos, max_pos; /* allowed number of positional arguments */
     const map_opt *opts;     /* option table */
     size_t nopts;
+    const char *description; /* a few lines printed under the usage line (mapsolve's own
+                                commands: from cli/help/NAME.txt, filled in by map_cli) */
     const char *notes;       /* extra help text after the options (may be NULL) */
 } map_cmd_spec;
 

@@ -3,6 +3,7 @@
  * (--db, $MAPSOLVE_DB, ./mapsolve.db; created only for writing commands),
  * dataset loading, the --out file, the error printer and JSON output. */
 #include "map_cli.h"
+#include "map_help.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -46,7 +47,14 @@ int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **
     *done = 0;
     const int rc = map_args_parse(spec, argc, argv, pos, npos, &err);
     if (rc == MAP_ARGS_HELP) {
-        map_args_help(spec, stdout);
+        /* The prose comes from the command's help file. */
+        map_cmd_spec full = *spec;
+        const map_help_text *text = map_help_find(spec->name);
+        if (text) {
+            full.description = text->description;
+            full.notes = text->notes;
+        }
+        map_args_help(&full, stdout);
         *done = 1;
         return MAP_OK;
     }
@@ -100,8 +108,8 @@ int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_c
         MAP_CLI_OPT_DB(&c->db),
     };
     const size_t first = p->json_help ? 0 : 1;
-    const map_cmd_spec spec = {p->name,    p->usage,     p->description, p->min_pos,
-                               p->max_pos, opts + first, 2 - first,      p->notes};
+    const map_cmd_spec spec = {p->name, p->usage, .min_pos = p->min_pos, .max_pos = p->max_pos,
+                               .opts = opts + first, .nopts = 2 - first};
     return map_cli_begin(&spec, argc, argv, c);
 }
 

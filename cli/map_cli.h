@@ -86,10 +86,9 @@ int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *
 /* A command whose only options are --json (when json_help is not NULL) and
  * --db, in that order: its help texts as in map_cmd_spec. */
 typedef struct map_cli_plain {
-    const char *name, *usage, *description;
+    const char *name, *usage;
     size_t min_pos, max_pos;
     const char *json_help; /* NULL: the command takes no --json */
-    const char *notes;
 } map_cli_plain;
 
 /* map_cli_begin for such a command. */

@@ -179,12 +179,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"db", MAP_OPT_STRING, "PATH", "database", NULL, 0, &d.db, 0, 0, 0, 0, 0},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
-    const map_cmd_spec solve = {"solve", "solve NAME --palette SPEC", "Fuzzed.", 1, 1,
-                                opts, nopts, "notes"};
-    const map_cmd_spec list = {"datasets", "datasets", "Fuzzed.", 0, 0, opts + 1, nopts - 1,
+    const map_cmd_spec solve = {"solve", "solve NAME --palette SPEC", 1, 1, opts, nopts,
+                                "Fuzzed.", "notes"};
+    const map_cmd_spec list = {"datasets", "datasets", 0, 0, opts + 1, nopts - 1, "Fuzzed.",
                                NULL};
-    const map_cmd_spec many = {"frontier", "frontier A B C", "Fuzzed.", 2, 3, opts + 1,
-                               nopts - 1, NULL};
+    const map_cmd_spec many = {"frontier", "frontier A B C", 2, 3, opts + 1, nopts - 1,
+                               "Fuzzed.", NULL};
     const map_cmd_spec *specs[] = {&solve, &list, &many};
     for (size_t s = 0; s < 3; s++) {
         preset(&d);
