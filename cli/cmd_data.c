@@ -129,7 +129,8 @@ int map_cli_ingest(int argc, char **argv)
 
 /* ---- datasets ----------------------------------------------------------- */
 
-static const map_cli_plain datasets_help = {"datasets", "datasets [--json] [--db PATH]", 0, 0, "print a JSON array instead of a table"};
+static const map_cli_plain datasets_help = {"datasets", "datasets [--json] [--db PATH]", 0, 0,
+                                            "print a JSON array instead of a table"};
 
 int map_cli_datasets(int argc, char **argv)
 {
@@ -159,7 +160,8 @@ int map_cli_datasets(int argc, char **argv)
 
 /* ---- describe ----------------------------------------------------------- */
 
-static const map_cli_plain describe_help = {"describe", "describe NAME [--json] [--db PATH]", 1, 1, "print a JSON object instead of a table"};
+static const map_cli_plain describe_help = {"describe", "describe NAME [--json] [--db PATH]", 1, 1,
+                                            "print a JSON object instead of a table"};
 
 int map_cli_describe(int argc, char **argv)
 {

@@ -419,7 +419,8 @@ end_quiet:
 
 /* ---- sweeps ------------------------------------------------------------- */
 
-static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]", 0, 1, "a JSON array instead of a table"};
+static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]", 0, 1,
+                                          "a JSON array instead of a table"};
 
 int map_cli_sweeps(int argc, char **argv)
 {
