@@ -49,10 +49,7 @@ int map_cli_ingest(int argc, char **argv)
          "1073741824", 0, &max_json, 0, 0, 0, 1, LONG_MAX},
         MAP_CLI_OPT_DB(&c.db),
     };
-    const map_cmd_spec spec = {
-        "ingest",
-        "ingest FILE --name NAME [options]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("ingest", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
 
@@ -129,7 +126,7 @@ int map_cli_ingest(int argc, char **argv)
 
 /* ---- datasets ----------------------------------------------------------- */
 
-static const map_cli_plain datasets_help = {"datasets", "datasets [--json] [--db PATH]", 0, 0,
+static const map_cli_plain datasets_help = {"datasets", 0, 0,
                                             "print a JSON array instead of a table"};
 
 int map_cli_datasets(int argc, char **argv)
@@ -160,7 +157,7 @@ int map_cli_datasets(int argc, char **argv)
 
 /* ---- describe ----------------------------------------------------------- */
 
-static const map_cli_plain describe_help = {"describe", "describe NAME [--json] [--db PATH]", 1, 1,
+static const map_cli_plain describe_help = {"describe", 1, 1,
                                             "print a JSON object instead of a table"};
 
 int map_cli_describe(int argc, char **argv)
@@ -190,7 +187,7 @@ int map_cli_describe(int argc, char **argv)
 
 /* ---- remove ------------------------------------------------------------- */
 
-static const map_cli_plain remove_help = {"remove", "remove NAME [--db PATH]", 1, 1, NULL};
+static const map_cli_plain remove_help = {"remove", 1, 1, NULL};
 
 int map_cli_remove(int argc, char **argv)
 {
@@ -222,10 +219,7 @@ int map_cli_export(int argc, char **argv)
         MAP_CLI_OPT_OUT("write to FILE instead of stdout", NULL, &c.out),
         MAP_CLI_OPT_DB(&c.db),
     };
-    const map_cmd_spec spec = {
-        "export",
-        "export NAME [--sweep ID] [--out FILE] [--db PATH]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("export", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_store *st = NULL;

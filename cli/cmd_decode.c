@@ -90,11 +90,7 @@ int map_cli_weights(int argc, char **argv)
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
         MAP_CLI_OPT_DB(&c.db),
     };
-    const map_cmd_spec spec = {
-        "weights",
-        "weights NAME --palette SPEC [--normalize global|prompt] [--out FILE] [--json]\n"
-        "                       [--db PATH]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("weights", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_dataset *ds = NULL;
@@ -171,12 +167,7 @@ int map_cli_decode(int argc, char **argv)
         MAP_CLI_OPT_PLOT("also draw the levels against k: FILE.svg or FILE.png", &plot),
         MAP_CLI_OPT_DB(&c.db),
     };
-    const map_cmd_spec spec = {
-        "decode",
-        "decode NAME --palette SPEC --k K1,K2,... [--method best|sir|both]\n"
-        "                      [--replicates R] [--seed S] [--normalize global|prompt]\n"
-        "                      [--out FILE] [--json] [--plot FILE.svg|FILE.png] [--db PATH]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("decode", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_decode_request req;
@@ -249,12 +240,7 @@ int map_cli_select(int argc, char **argv)
         MAP_CLI_OPT_OUT("write the records to FILE", "standard output", &c.out),
         MAP_CLI_OPT_DB(&c.db),
     };
-    const map_cmd_spec spec = {
-        "select",
-        "select NAME --palette SPEC [--method best|sir] [--seed S] [--pairs]\n"
-        "                      [--text-column C] [--normalize global|prompt] [--out FILE]\n"
-        "                      [--db PATH]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("select", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_select_request req = {palette, MAP_DECODE_BEST, (unsigned long)seed, pairs, text_column,

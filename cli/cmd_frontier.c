@@ -161,12 +161,7 @@ int map_cli_frontier(int argc, char **argv)
         MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
-    const map_cmd_spec spec = {
-        "frontier",
-        "frontier NAME --values A,B[,...] [--kl EPS[,...] | --direction A=W,...]\n"
-        "                        [--points N] [--kl-max K] [--out FILE] [--json]\n"
-        "                        [--plot FILE.svg|FILE.png] [--db PATH]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("frontier", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     if (kl && direction)
@@ -242,11 +237,7 @@ int map_cli_region(int argc, char **argv)
         MAP_CLI_OPT_DB(&c.db),
         MAP_CLI_OPT_NORMALIZE(&normalize),
     };
-    const map_cmd_spec spec = {
-        "region",
-        "region NAME --values A,B[,C] [--points N] [--from SPEC] [--polygon]\n"
-        "                      [--out FILE] [--json] [--plot FILE.svg|FILE.png] [--db PATH]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("region", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     char **vlist = NULL;

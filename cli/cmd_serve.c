@@ -72,11 +72,7 @@ int map_cli_serve(int argc, char **argv)
          &timeout, 0, 0, 0, 1, 86400},
         MAP_CLI_OPT_DB(&c.db),
     };
-    const map_cmd_spec spec = {
-        "serve",
-        "serve [--db PATH] [--bind ADDR] [--port N] [--threads T] [--token-file F]\n"
-        "                     [--max-body BYTES] [--timeout S]",
-        .min_pos = 0, .max_pos = 0, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("serve", 0, 0, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     char *token = NULL;

@@ -139,13 +139,7 @@ int map_cli_solve(int argc, char **argv)
         NORMALIZE_OPT(sa),
         SOLVE_OPTS(sa),
     };
-    const map_cmd_spec spec = {
-        "solve",
-        "solve NAME --palette SPEC [--json] [--margin] [--tol T] [--max-iter N] [--db PATH]\n"
-        "                     [--normalize global|prompt] [--method newton|lbfgs|mma]\n"
-        "                     [--init L1,...] [--sensitivity] [--bootstrap B] [--holdout F]\n"
-        "                     [--seed S]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("solve", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     par.tol = tol;
@@ -195,10 +189,7 @@ int map_cli_feasible(int argc, char **argv)
         MAP_CLI_OPT_DB(&c.db),
         NORMALIZE_OPT(sa),
     };
-    const map_cmd_spec spec = {
-        "feasible",
-        "feasible NAME --palette SPEC [--json] [--db PATH] [--normalize global|prompt]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("feasible", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_solve_request rq;
@@ -255,12 +246,7 @@ int map_cli_adjust(int argc, char **argv)
         NORMALIZE_OPT(sa),
         SOLVE_OPTS(sa),
     };
-    const map_cmd_spec spec = {
-        "adjust",
-        "adjust NAME --palette SPEC [--mode ray|greedy] [--priority A,B,...] [--inset F]\n"
-        "                      [--json] [--db PATH] [--normalize global|prompt]\n"
-        "                      [solve options: --method, --init, --sensitivity, ...]",
-        .min_pos = 1, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("adjust", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     if (mode && map_adjust_mode_parse(mode, &ao.mode) != 0) {

@@ -167,14 +167,7 @@ static int parse_sweep(int argc, char **argv, sweep_args *a, const char **name, 
          1, LONG_MAX},
         MAP_CLI_OPT_DB(&a->db),
     };
-    const map_cmd_spec spec = {
-        "sweep",
-        "sweep NAME (--grid SPEC | --random N --kind K --values A,B | --palettes FILE |\n"
-        "                     --lambdas N --scale S --values A,B) [--out FILE] [--json] [--margin]\n"
-        "                     [--threads T]\n"
-        "                     [--seed S] [--store] [--normalize global|prompt] [--db PATH]\n"
-        "       mapsolve sweep --resume ID [--out FILE] [--json] [--threads T] [--db PATH]",
-        .min_pos = 0, .max_pos = 1, .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+    const map_cmd_spec spec = MAP_CLI_SPEC("sweep", 0, 1, opts);
     const char *pos[1] = {NULL};
     size_t npos = 0;
     const int rc = map_cli_parse(&spec, argc, argv, pos, &npos, done);
@@ -419,8 +412,7 @@ end_quiet:
 
 /* ---- sweeps ------------------------------------------------------------- */
 
-static const map_cli_plain sweeps_help = {"sweeps", "sweeps [NAME] [--json] [--db PATH]", 0, 1,
-                                          "a JSON array instead of a table"};
+static const map_cli_plain sweeps_help = {"sweeps", 0, 1, "a JSON array instead of a table"};
 
 int map_cli_sweeps(int argc, char **argv)
 {

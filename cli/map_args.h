@@ -36,14 +36,15 @@ typedef struct map_opt {
     long lmin, lmax;     /* MAP_OPT_LONG range */
 } map_opt;
 
+/* mapsolve's own commands give name, the positionals and the options
+ * (MAP_CLI_SPEC); map_cli fills in the text from cli/help/NAME.txt. */
 typedef struct map_cmd_spec {
     const char *name;        /* subcommand name ("solve") */
-    const char *usage;       /* after "mapsolve ": "solve NAME --palette SPEC [options]" */
     size_t min_pos, max_pos; /* allowed number of positional arguments */
     const map_opt *opts;     /* option table */
     size_t nopts;
-    const char *description; /* a few lines printed under the usage line (mapsolve's own
-                                commands: from cli/help/NAME.txt, filled in by map_cli) */
+    const char *usage;       /* after "mapsolve ": "solve NAME --palette SPEC [options]" */
+    const char *description; /* a few lines printed under the usage line */
     const char *notes;       /* extra help text after the options (may be NULL) */
 } map_cmd_spec;
 

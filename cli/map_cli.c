@@ -45,16 +45,16 @@ int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **
     map_error err;
     map_error_clear(&err);
     *done = 0;
+    /* The text comes from the command's help file. */
+    map_cmd_spec full = *spec;
+    const map_help_text *text = map_help_find(spec->name);
+    full.usage = text ? text->usage : spec->name;
+    full.description = text ? text->description : NULL;
+    full.notes = text ? text->notes : NULL;
+    spec = &full;
     const int rc = map_args_parse(spec, argc, argv, pos, npos, &err);
     if (rc == MAP_ARGS_HELP) {
-        /* The prose comes from the command's help file. */
-        map_cmd_spec full = *spec;
-        const map_help_text *text = map_help_find(spec->name);
-        if (text) {
-            full.description = text->description;
-            full.notes = text->notes;
-        }
-        map_args_help(&full, stdout);
+        map_args_help(spec, stdout);
         *done = 1;
         return MAP_OK;
     }
@@ -108,8 +108,8 @@ int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_c
         MAP_CLI_OPT_DB(&c->db),
     };
     const size_t first = p->json_help ? 0 : 1;
-    const map_cmd_spec spec = {p->name, p->usage, .min_pos = p->min_pos, .max_pos = p->max_pos,
-                               .opts = opts + first, .nopts = 2 - first};
+    const map_cmd_spec spec = {p->name, p->min_pos, p->max_pos, opts + first, 2 - first,
+                               NULL, NULL, NULL};
     return map_cli_begin(&spec, argc, argv, c);
 }
 

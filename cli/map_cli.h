@@ -55,8 +55,15 @@ int map_cli_exit_code(int code);
  * --help hint naming cmd for usage errors, and returns its code. */
 int map_cli_fail(const map_error *err, const char *cmd);
 
-/* Parses argv for spec; on --help prints it and sets *done (exit 0); on a
- * usage error prints it and sets *done with the code returned. */
+/* The spec of command NAME taking MIN to MAX positionals and the options
+ * of the array OPTS; its usage, description and notes come from
+ * cli/help/NAME.txt (map_help.h). */
+#define MAP_CLI_SPEC(name, min, max, opts)                                                      \
+    {(name), (min), (max), (opts), sizeof(opts) / sizeof((opts)[0]), NULL, NULL, NULL}
+
+/* Parses argv for spec (its text from the command's help file); on --help
+ * prints it and sets *done (exit 0); on a usage error prints it and sets
+ * *done with the code returned. */
 int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **pos, size_t *npos,
                   int *done);
 
@@ -86,7 +93,7 @@ int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *
 /* A command whose only options are --json (when json_help is not NULL) and
  * --db, in that order: its help texts as in map_cmd_spec. */
 typedef struct map_cli_plain {
-    const char *name, *usage;
+    const char *name;
     size_t min_pos, max_pos;
     const char *json_help; /* NULL: the command takes no --json */
 } map_cli_plain;

@@ -18,8 +18,8 @@ static const map_opt OPTS[] = {
     {"tol", MAP_OPT_DOUBLE, "T", "a tolerance", "1e-10", 0, &s_tol, 0.0, 1.0, 1, 0, 0},
     {"max-iter", MAP_OPT_LONG, "N", "a count", "100", 0, &s_iter, 0, 0, 0, 1, 1000},
 };
-static const map_cmd_spec SPEC = {"demo", "demo FILE [FILE] --name NAME", 1, 2,
-                                  OPTS, sizeof OPTS / sizeof OPTS[0], "A demo.", "Notes."};
+static const map_cmd_spec SPEC = {"demo", 1, 2, OPTS, sizeof OPTS / sizeof OPTS[0],
+                                  "demo FILE [FILE] --name NAME", "A demo.", "Notes."};
 
 /* Runs the parser on a NULL-terminated word list. */
 static int run(const char **pos, size_t *npos, map_error *err, ...)

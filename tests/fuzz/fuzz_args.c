@@ -179,11 +179,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"db", MAP_OPT_STRING, "PATH", "database", NULL, 0, &d.db, 0, 0, 0, 0, 0},
     };
     const size_t nopts = sizeof opts / sizeof opts[0];
-    const map_cmd_spec solve = {"solve", "solve NAME --palette SPEC", 1, 1, opts, nopts,
+    const map_cmd_spec solve = {"solve", 1, 1, opts, nopts, "solve NAME --palette SPEC",
                                 "Fuzzed.", "notes"};
-    const map_cmd_spec list = {"datasets", "datasets", 0, 0, opts + 1, nopts - 1, "Fuzzed.",
+    const map_cmd_spec list = {"datasets", 0, 0, opts + 1, nopts - 1, "datasets", "Fuzzed.",
                                NULL};
-    const map_cmd_spec many = {"frontier", "frontier A B C", 2, 3, opts + 1, nopts - 1,
+    const map_cmd_spec many = {"frontier", 2, 3, opts + 1, nopts - 1, "frontier A B C",
                                "Fuzzed.", NULL};
     const map_cmd_spec *specs[] = {&solve, &list, &many};
     for (size_t s = 0; s < 3; s++) {
