@@ -62,6 +62,18 @@ static int write_table(map_cli_cmd *c, int json, table_fill fill, const void *re
     return map_cli_out_close(file, rc, &c->err);
 }
 
+/* The table of a solved palette: the solve's notes, then, when it is
+ * attained, the table (write_table, a failure reported as cmd's); when it
+ * is not, its report and MAP_NOT_ATTAINED, with no `what` written. */
+static int solved_table(map_cli_cmd *c, const char *cmd, const map_solve_report *solve,
+                        const char *what, int json, table_fill fill, const void *rep)
+{
+    solve_notes(solve);
+    if (map_app_decode_code(solve) != MAP_OK)
+        return not_attained(solve, what);
+    return write_table(c, json, fill, rep) ? map_cli_fail(&c->err, cmd) : MAP_OK;
+}
+
 static int fill_weights(const void *rep, const map_table_sink *sink, map_error *err)
 {
     return map_weights_table(rep, sink, err);
@@ -99,15 +111,8 @@ int map_cli_weights(int argc, char **argv)
     int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_PROMPTS, &ds, &c.err);
     if (!rc)
         rc = map_app_weights(ds, &req, &rep, &c.err);
-    if (!rc) {
-        solve_notes(rep->solve);
-        if (map_app_decode_code(rep->solve) != MAP_OK)
-            rc = not_attained(rep->solve, "weights");
-        else if ((rc = write_table(&c, c.json, fill_weights, rep)) != 0)
-            rc = map_cli_fail(&c.err, spec.name);
-    } else {
-        rc = map_cli_fail(&c.err, spec.name);
-    }
+    rc = rc ? map_cli_fail(&c.err, spec.name)
+            : solved_table(&c, spec.name, rep->solve, "weights", c.json, fill_weights, rep);
     map_weights_report_free(rep);
     map_dataset_free(ds);
     return rc;
@@ -200,18 +205,12 @@ int map_cli_decode(int argc, char **argv)
     rc = map_cli_load(c.db, c.pos[0], c.load_flags, &ds, &c.err);
     if (!rc)
         rc = map_app_decode(ds, &req, &rep, &c.err);
-    if (!rc) {
-        solve_notes(rep->solve);
-        if (map_app_decode_code(rep->solve) != MAP_OK)
-            rc = not_attained(rep->solve, "table");
-        else if ((rc = write_table(&c, c.json, fill_decode, rep)) != 0 ||
-                 (plot && (rc = map_plot_decode_save(rep, c.pos[0], plot, &c.err)) != 0))
-            rc = map_cli_fail(&c.err, spec.name);
-        else
-            map_print_decode_summary(stderr, rep);
-    } else {
+    rc = rc ? map_cli_fail(&c.err, spec.name)
+            : solved_table(&c, spec.name, rep->solve, "table", c.json, fill_decode, rep);
+    if (!rc && plot && map_plot_decode_save(rep, c.pos[0], plot, &c.err) != 0)
         rc = map_cli_fail(&c.err, spec.name);
-    }
+    else if (!rc)
+        map_print_decode_summary(stderr, rep);
     map_decode_report_free(rep);
     map_dataset_free(ds);
     map_free(ks);
@@ -265,19 +264,12 @@ int map_cli_select(int argc, char **argv)
     int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
     if (!rc)
         rc = map_app_select(ds, &req, &rep, &c.err);
-    if (!rc) {
-        solve_notes(rep->solve);
-        if (map_app_decode_code(rep->solve) != MAP_OK)
-            rc = not_attained(rep->solve, "records");
-        else if ((rc = write_table(&c, 2, fill_select, rep)) != 0)
-            rc = map_cli_fail(&c.err, spec.name);
-        else if (pairs && (rep->singletons || rep->ties))
-            fprintf(stderr, "mapsolve: note: %zu pairs from %zu prompts; skipped %zu prompts "
-                            "with a single sample and %zu whose samples all score the same\n",
-                    rep->nrecords, rep->prompts, rep->singletons, rep->ties);
-    } else {
-        rc = map_cli_fail(&c.err, spec.name);
-    }
+    rc = rc ? map_cli_fail(&c.err, spec.name)
+            : solved_table(&c, spec.name, rep->solve, "records", 2, fill_select, rep);
+    if (!rc && pairs && (rep->singletons || rep->ties))
+        fprintf(stderr, "mapsolve: note: %zu pairs from %zu prompts; skipped %zu prompts "
+                        "with a single sample and %zu whose samples all score the same\n",
+                rep->nrecords, rep->prompts, rep->singletons, rep->ties);
     map_select_report_free(rep);
     map_dataset_free(ds);
     return rc;

@@ -111,6 +111,28 @@ static void solve_notes(const map_solve_report *rep)
     map_print_warnings(stderr, rep, rep->has_holdout ? NULL : MAP_CLI_HOLDOUT_HINT);
 }
 
+/* solve_args_finish into so, then the positional dataset loaded for so. */
+static int solve_dataset(solve_args *a, map_cli_cmd *c, map_solve_opts *so, int with_solve,
+                         map_dataset **ds)
+{
+    int rc = solve_args_finish(a, c, so, with_solve, &c->err);
+    if (!rc)
+        rc = map_cli_load_solve(c->db, c->pos[0], so, ds, &c->err);
+    return rc;
+}
+
+/* The exit status of a solve whose report is printed (rc: the printing's):
+ * not attained unless optimal, said on stderr of `what`. */
+static int solve_status(int rc, const map_solve_report *s, const char *what)
+{
+    if (!rc)
+        rc = map_app_solve_code(s);
+    if (rc == MAP_NOT_ATTAINED)
+        fprintf(stderr, "mapsolve: %s is not attained (status %s)\n", what,
+                map_solve_status_name(s->result.status));
+    return rc;
+}
+
 /* ---- solve -------------------------------------------------------------- */
 
 int map_cli_solve(int argc, char **argv)
@@ -153,9 +175,7 @@ int map_cli_solve(int argc, char **argv)
     rq.feas = &fp;
     map_solve_report *rep = NULL;
     map_dataset *ds = NULL;
-    int rc = solve_args_finish(&sa, &c, &rq.opts, 1, &c.err);
-    if (!rc)
-        rc = map_cli_load_solve(c.db, c.pos[0], &rq.opts, &ds, &c.err);
+    int rc = solve_dataset(&sa, &c, &rq.opts, 1, &ds);
     if (!rc)
         rc = map_app_solve(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
@@ -163,15 +183,9 @@ int map_cli_solve(int argc, char **argv)
     if (rc)
         return map_cli_fail(&c.err, spec.name);
     solve_notes(rep);
-    if (c.json)
-        rc = map_cli_emit_json(map_json_solve(rep));
-    else if ((rc = map_print_solve(stdout, rep)) != 0)
-        fputs("mapsolve: out of memory\n", stderr);
-    if (!rc)
-        rc = map_app_solve_code(rep);
-    if (rc == MAP_NOT_ATTAINED)
-        fprintf(stderr, "mapsolve: the palette is not attained (status %s)\n",
-                map_solve_status_name(rep->result.status));
+    rc = c.json ? map_cli_emit_json(map_json_solve(rep))
+                : map_cli_printed(map_print_solve(stdout, rep));
+    rc = solve_status(rc, rep, "the palette");
     map_solve_report_free(rep);
     return rc;
 }
@@ -196,9 +210,7 @@ int map_cli_feasible(int argc, char **argv)
     map_solve_request_init(&rq, palette);
     map_feasible_report *rep = NULL;
     map_dataset *ds = NULL;
-    int rc = solve_args_finish(&sa, &c, &rq.opts, 0, &c.err);
-    if (!rc)
-        rc = map_cli_load_solve(c.db, c.pos[0], &rq.opts, &ds, &c.err);
+    int rc = solve_dataset(&sa, &c, &rq.opts, 0, &ds);
     if (!rc)
         rc = map_app_feasible(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
@@ -207,10 +219,8 @@ int map_cli_feasible(int argc, char **argv)
     if (rep->singletons)
         fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
                         "tilted\n", rep->singletons, rep->prompts);
-    if (c.json)
-        rc = map_cli_emit_json(map_json_feasible(rep));
-    else if ((rc = map_print_feasible(stdout, rep)) != 0)
-        fputs("mapsolve: out of memory\n", stderr);
+    rc = c.json ? map_cli_emit_json(map_json_feasible(rep))
+                : map_cli_printed(map_print_feasible(stdout, rep));
     if (!rc)
         rc = map_app_feasible_code(rep);
     if (rc == MAP_NOT_ATTAINED)
@@ -226,8 +236,6 @@ int map_cli_adjust(int argc, char **argv)
 {
     map_cli_cmd c = {0};
     solve_args sa = SOLVE_ARGS_INIT;
-    map_solver_params par;
-    map_solver_params_default(&par);
     map_adjust_opts ao;
     map_adjust_opts_default(&ao);
     const char *palette = NULL, *mode = NULL, *priority = NULL;
@@ -277,12 +285,9 @@ int map_cli_adjust(int argc, char **argv)
     ao.npriority = np;
     map_adjust_request rq = {.adjust = ao};
     map_solve_request_init(&rq.solve, palette);
-    rq.solve.params = &par;
     map_adjust_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_args_finish(&sa, &c, &rq.solve.opts, 1, &c.err);
-    if (!rc)
-        rc = map_cli_load_solve(c.db, c.pos[0], &rq.solve.opts, &ds, &c.err);
+    rc = solve_dataset(&sa, &c, &rq.solve.opts, 1, &ds);
     if (!rc)
         rc = map_app_adjust(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
@@ -292,15 +297,9 @@ int map_cli_adjust(int argc, char **argv)
         return map_cli_fail(&c.err, spec.name);
     const map_solve_report *s = rep->solve;
     solve_notes(s);
-    if (c.json)
-        rc = map_cli_emit_json(map_json_adjust(rep));
-    else if ((rc = map_print_adjust(stdout, rep)) != 0)
-        fputs("mapsolve: out of memory\n", stderr);
-    if (!rc)
-        rc = map_app_adjust_code(rep);
-    if (rc == MAP_NOT_ATTAINED)
-        fprintf(stderr, "mapsolve: the adjusted palette is not attained (status %s)\n",
-                map_solve_status_name(s->result.status));
+    rc = c.json ? map_cli_emit_json(map_json_adjust(rep))
+                : map_cli_printed(map_print_adjust(stdout, rep));
+    rc = solve_status(rc, s, "the adjusted palette");
     map_adjust_report_free(rep);
     return rc;
 }

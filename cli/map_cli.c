@@ -161,6 +161,13 @@ int map_cli_out_close(FILE *out, int rc, map_error *err)
     return rc;
 }
 
+int map_cli_printed(int rc)
+{
+    if (rc)
+        fputs("mapsolve: out of memory\n", stderr);
+    return rc;
+}
+
 int map_cli_emit_json(char *text)
 {
     if (!text) {

@@ -123,6 +123,10 @@ int map_cli_out_close(FILE *out, int rc, map_error *err);
  * frees it. */
 int map_cli_emit_json(char *text);
 
+/* The status of a table a map_print_* function wrote to stdout (rc, its
+ * return): on failure says so on stderr (out of memory). */
+int map_cli_printed(int rc);
+
 /* The subcommands, for main.c's table: argv holds the words after the
  * command's name; each returns the exit status. */
 int map_cli_ingest(int argc, char **argv);   /* cmd_data.c */
