@@ -126,24 +126,18 @@ int map_cli_ingest(int argc, char **argv)
 
 /* ---- datasets ----------------------------------------------------------- */
 
-static const map_cli_plain datasets_help = {"datasets", 0, 0,
-                                            "print a JSON array instead of a table"};
-
-int map_cli_datasets(int argc, char **argv)
+int map_cli_datasets(map_cli_cmd *c)
 {
-    map_cli_cmd c = {0};
-    if (map_cli_begin_plain(&datasets_help, argc, argv, &c))
-        return c.rc;
-    const char *path = map_store_default_path(c.db);
+    const char *path = map_store_default_path(c->db);
     map_store *st = NULL;
     map_datasets_result res = {0};
-    int rc = map_app_store_open(c.db, MAP_STORE_READ, NULL, &st, &c.err);
+    int rc = map_app_store_open(c->db, MAP_STORE_READ, NULL, &st, &c->err);
     if (!rc)
-        rc = map_app_datasets(st, &res, &c.err);
+        rc = map_app_datasets(st, &res, &c->err);
     map_store_close(st);
     if (rc)
-        return map_cli_fail(&c.err, datasets_help.name);
-    if (c.json)
+        return map_cli_fail(&c->err, "datasets");
+    if (c->json)
         rc = map_cli_emit_json(map_json_datasets(res.info, res.count));
     else if (res.count == 0)
         fprintf(stderr, "mapsolve: no datasets in %s\n", path);
@@ -157,24 +151,18 @@ int map_cli_datasets(int argc, char **argv)
 
 /* ---- describe ----------------------------------------------------------- */
 
-static const map_cli_plain describe_help = {"describe", 1, 1,
-                                            "print a JSON object instead of a table"};
-
-int map_cli_describe(int argc, char **argv)
+int map_cli_describe(map_cli_cmd *c)
 {
-    map_cli_cmd c = {0};
-    if (map_cli_begin_plain(&describe_help, argc, argv, &c))
-        return c.rc;
     map_dataset *ds = NULL;
     map_value_summary *sum = NULL;
-    int rc = map_cli_load(c.db, c.pos[0], MAP_LOAD_NO_MATRIX, &ds, &c.err);
+    int rc = map_cli_load(c->db, c->pos[0], MAP_LOAD_NO_MATRIX, &ds, &c->err);
     if (!rc)
-        rc = map_app_describe(ds, &sum, &c.err);
+        rc = map_app_describe(ds, &sum, &c->err);
     if (rc) {
         map_dataset_free(ds);
-        return map_cli_fail(&c.err, describe_help.name);
+        return map_cli_fail(&c->err, "describe");
     }
-    if (c.json)
+    if (c->json)
         rc = map_cli_emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
     else if ((rc = map_print_describe(stdout, sum, ds->m)) != 0)
         fputs("mapsolve: out of memory\n", stderr);
@@ -187,23 +175,18 @@ int map_cli_describe(int argc, char **argv)
 
 /* ---- remove ------------------------------------------------------------- */
 
-static const map_cli_plain remove_help = {"remove", 1, 1, NULL};
-
-int map_cli_remove(int argc, char **argv)
+int map_cli_remove(map_cli_cmd *c)
 {
-    map_cli_cmd c = {0};
-    if (map_cli_begin_plain(&remove_help, argc, argv, &c))
-        return c.rc;
-    const char *path = map_store_default_path(c.db);
+    const char *path = map_store_default_path(c->db);
     map_store *st = NULL;
-    const map_remove_request rq = {c.pos[0]};
-    int rc = map_app_store_open(c.db, MAP_STORE_UPDATE, rq.name, &st, &c.err);
+    const map_remove_request rq = {c->pos[0]};
+    int rc = map_app_store_open(c->db, MAP_STORE_UPDATE, rq.name, &st, &c->err);
     if (!rc)
-        rc = map_app_remove(st, &rq, &c.err);
+        rc = map_app_remove(st, &rq, &c->err);
     map_store_close(st);
     if (rc)
-        return map_cli_fail(&c.err, remove_help.name);
-    fprintf(stderr, "removed %s from %s\n", c.pos[0], path);
+        return map_cli_fail(&c->err, "remove");
+    fprintf(stderr, "removed %s from %s\n", c->pos[0], path);
     return MAP_OK;
 }
 

@@ -9,6 +9,15 @@
 #include "map_output.h"
 #include "map_plot.h"
 
+/* The options frontier and region end with, in this order: the table's
+ * destination and format, the chart, the database and the normalisation. */
+#define TABLE_OPTS(c, plot_help, plot, normalize)                                                \
+    MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &(c).out),                     \
+    MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &(c).json),                   \
+    MAP_CLI_OPT_PLOT(plot_help, &(plot)),                                                       \
+    MAP_CLI_OPT_DB(&(c).db),                                                                    \
+    MAP_CLI_OPT_NORMALIZE(&(normalize))
+
 /* ---- frontier and region ------------------------------------------------ */
 
 /* A table command's dataset and output (--out PATH, created or truncated,
@@ -155,11 +164,7 @@ int map_cli_frontier(int argc, char **argv)
          0, &points, 0, 0, 0, 1, 1000000},
         {"kl-max", MAP_OPT_DOUBLE, "K", "--direction: the largest KL (nats)",
          "90% of the direction's supremum", 0, &kl_max, 0.0, INFINITY, 1, 0, 0},
-        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
-        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
-        MAP_CLI_OPT_PLOT("also draw the frontier: FILE.svg or FILE.png", &plot),
-        MAP_CLI_OPT_DB(&c.db),
-        MAP_CLI_OPT_NORMALIZE(&normalize),
+        TABLE_OPTS(c, "also draw the frontier: FILE.svg or FILE.png", plot, normalize),
     };
     const map_cmd_spec spec = MAP_CLI_SPEC("frontier", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
@@ -231,11 +236,7 @@ int map_cli_region(int argc, char **argv)
          "the reference means", 0, &from, 0, 0, 0, 0, 0},
         {"polygon", MAP_OPT_FLAG, NULL, "two values: the boundary polygon only, closed", NULL, 0,
          &polygon, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
-        MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
-        MAP_CLI_OPT_PLOT("also draw the region: FILE.svg or FILE.png", &plot),
-        MAP_CLI_OPT_DB(&c.db),
-        MAP_CLI_OPT_NORMALIZE(&normalize),
+        TABLE_OPTS(c, "also draw the region: FILE.svg or FILE.png", plot, normalize),
     };
     const map_cmd_spec spec = MAP_CLI_SPEC("region", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))

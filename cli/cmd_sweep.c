@@ -412,34 +412,29 @@ end_quiet:
 
 /* ---- sweeps ------------------------------------------------------------- */
 
-static const map_cli_plain sweeps_help = {"sweeps", 0, 1, "a JSON array instead of a table"};
-
-int map_cli_sweeps(int argc, char **argv)
+int map_cli_sweeps(map_cli_cmd *c)
 {
-    map_cli_cmd c = {0};
-    if (map_cli_begin_plain(&sweeps_help, argc, argv, &c))
-        return c.rc;
     map_store *st = NULL;
-    const map_sweeps_request rq = {c.pos[0]};
+    const map_sweeps_request rq = {c->pos[0]};
     map_sweeps_result res = {0};
-    int rc = map_app_store_open(c.db, MAP_STORE_READ, NULL, &st, &c.err);
+    int rc = map_app_store_open(c->db, MAP_STORE_READ, NULL, &st, &c->err);
     if (!rc)
-        rc = map_app_sweeps(st, &rq, &res, &c.err);
+        rc = map_app_sweeps(st, &rq, &res, &c->err);
     const map_store_sweep_info *info = res.info;
     const size_t count = res.count;
     if (rc) {
         map_store_close(st);
-        return map_cli_fail(&c.err, sweeps_help.name);
+        return map_cli_fail(&c->err, "sweeps");
     }
-    map_table_writer *tw = c.json ? map_table_writer_new(stdout, 1) : NULL;
-    if (c.json && !tw)
-        rc = map_error_set(&c.err, MAP_ENOMEM, "out of memory");
+    map_table_writer *tw = c->json ? map_table_writer_new(stdout, 1) : NULL;
+    if (c->json && !tw)
+        rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
     static const char *const names[] = {"id", "dataset", "source", "rows", "total_rows", "complete", "created",
                                         "seed", "command"};
     map_table_sink sink = tw ? map_table_writer_sink(tw) : (map_table_sink){0};
     if (!rc && tw)
-        rc = sink.header(sink.ctx, 9, names, &c.err);
-    if (!c.json && count)
+        rc = sink.header(sink.ctx, 9, names, &c->err);
+    if (!c->json && count)
         printf("%4s  %-16s  %-8s  %21s  %-8s  %-20s  %s\n", "id", "dataset", "source", "rows stored/total",
                "complete", "created", "command");
     for (size_t i = 0; i < count && !rc; i++) {
@@ -447,7 +442,7 @@ int map_cli_sweeps(int argc, char **argv)
         const time_t t = (time_t)info[i].created;
         struct tm tmv;
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tmv));
-        if (!c.json) {
+        if (!c->json) {
             printf("%4" PRId64 "  %-16s  %-8s  %10zu/%-10zu  %-8s  %-20s  mapsolve %s\n", info[i].id,
                    info[i].dataset, info[i].source, info[i].stored_rows, info[i].total_rows,
                    info[i].complete ? "yes" : "no", when, info[i].command);
@@ -464,17 +459,17 @@ int map_cli_sweeps(int argc, char **argv)
             {MAP_CELL_COUNT, 0.0, (size_t)info[i].seed, NULL},
             {MAP_CELL_TEXT, 0.0, 0, info[i].command},
         };
-        rc = sink.row(sink.ctx, cells, &c.err);
+        rc = sink.row(sink.ctx, cells, &c->err);
     }
-    if (!c.json && count == 0)
+    if (!c->json && count == 0)
         fputs("mapsolve: no sweeps stored\n", stderr);
     if (tw) {
-        const int frc = map_table_writer_finish(tw, rc ? NULL : &c.err);
+        const int frc = map_table_writer_finish(tw, rc ? NULL : &c->err);
         if (!rc)
             rc = frc;
     }
     map_table_writer_free(tw);
     map_sweeps_result_free(&res);
     map_store_close(st);
-    return rc ? map_cli_fail(&c.err, sweeps_help.name) : MAP_OK;
+    return rc ? map_cli_fail(&c->err, "sweeps") : MAP_OK;
 }

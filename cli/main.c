@@ -17,39 +17,62 @@
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* A command with options of its own parses them itself (run); one whose
+ * only options are --json and --db (run_plain) is begun here
+ * (map_cli_begin_plain: min_pos to max_pos positionals, --json described by
+ * json_help, NULL: no --json) and handed its parsed state. */
 typedef struct map_subcommand {
     const char *name;
     const char *summary;
     int (*run)(int argc, char **argv); /* argv: the words after the name */
+    int (*run_plain)(map_cli_cmd *c);
+    size_t min_pos, max_pos;
+    const char *json_help;
 } map_subcommand;
 
 static int cmd_help(int argc, char **argv);
 
 static const map_subcommand commands[] = {
-    {"ingest", "read reward samples (CSV, JSON, JSONL) into the database", map_cli_ingest},
-    {"datasets", "list the stored datasets", map_cli_datasets},
-    {"describe", "per-value statistics of a dataset", map_cli_describe},
-    {"solve", "solve a MAP value palette on a dataset", map_cli_solve},
-    {"feasible", "decide whether a palette is attainable, with evidence", map_cli_feasible},
-    {"adjust", "lower an unattainable palette onto the attainable set and solve it", map_cli_adjust},
-    {"frontier", "Pareto frontiers of chosen values (CSV or JSON table)", map_cli_frontier},
-    {"region", "the attainable palettes around a base palette (CSV or JSON table)", map_cli_region},
+    {"ingest", "read reward samples (CSV, JSON, JSONL) into the database", .run = map_cli_ingest},
+    {"datasets", "list the stored datasets", .run_plain = map_cli_datasets, .min_pos = 0,
+     .max_pos = 0, .json_help = "print a JSON array instead of a table"},
+    {"describe", "per-value statistics of a dataset", .run_plain = map_cli_describe, .min_pos = 1,
+     .max_pos = 1, .json_help = "print a JSON object instead of a table"},
+    {"solve", "solve a MAP value palette on a dataset", .run = map_cli_solve},
+    {"feasible", "decide whether a palette is attainable, with evidence", .run = map_cli_feasible},
+    {"adjust", "lower an unattainable palette onto the attainable set and solve it",
+     .run = map_cli_adjust},
+    {"frontier", "Pareto frontiers of chosen values (CSV or JSON table)", .run = map_cli_frontier},
+    {"region", "the attainable palettes around a base palette (CSV or JSON table)",
+     .run = map_cli_region},
     {"sweep", "solve many palettes in parallel: grids, random palettes, files, lambda clouds",
-     map_cli_sweep},
-    {"sweeps", "list the stored sweeps", map_cli_sweeps},
+     .run = map_cli_sweep},
+    {"sweeps", "list the stored sweeps", .run_plain = map_cli_sweeps, .min_pos = 0, .max_pos = 1,
+     .json_help = "a JSON array instead of a table"},
     {"weights", "the tilted distribution of a solved palette: a weight per sample",
-     map_cli_weights},
+     .run = map_cli_weights},
     {"decode", "levels reached when decoding keeps one of k candidates (best-of-k, SIR)",
-     map_cli_decode},
+     .run = map_cli_decode},
     {"select", "one kept generation or a DPO preference pair per prompt (JSON Lines)",
-     map_cli_select},
-    {"export", "write a stored dataset or sweep as CSV", map_cli_export},
-    {"remove", "delete a dataset", map_cli_remove},
+     .run = map_cli_select},
+    {"export", "write a stored dataset or sweep as CSV", .run = map_cli_export},
+    {"remove", "delete a dataset", .run_plain = map_cli_remove, .min_pos = 1, .max_pos = 1},
     {"serve", "answer the commands over HTTP (JSON API and the palette explorer page)",
-     map_cli_serve},
-    {"help", "show help for mapsolve or one subcommand", cmd_help},
+     .run = map_cli_serve},
+    {"help", "show help for mapsolve or one subcommand", .run = cmd_help},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+/* Runs c on argv[0..argc). */
+static int run_words(const map_subcommand *c, int argc, char **argv)
+{
+    if (c->run)
+        return c->run(argc, argv);
+    map_cli_cmd cmd = {0};
+    if (map_cli_begin_plain(c->name, c->min_pos, c->max_pos, c->json_help, argc, argv, &cmd))
+        return cmd.rc;
+    return c->run_plain(&cmd);
+}
 
 static void usage(FILE *out)
 {
@@ -99,7 +122,7 @@ static int cmd_help(int argc, char **argv)
     }
     char help[] = "--help";
     char *args[] = {help, NULL};
-    return c->run(1, args);
+    return run_words(c, 1, args);
 }
 
 /* The options main accepts before the command: they are handed to the
@@ -125,10 +148,11 @@ static const global_opt *find_global(const char *arg)
 
 /* Runs c with the global words glob[0..nglob) before the command's own
  * words rest[0..nrest). */
+
 static int run_command(const map_subcommand *c, char **glob, int nglob, char **rest, int nrest)
 {
     if (nglob == 0)
-        return c->run(nrest, rest);
+        return run_words(c, nrest, rest);
     if (c->run == cmd_help) {
         fprintf(stderr, "mapsolve: help: unknown option '%s'\n", glob[0]);
         fputs("Try 'mapsolve --help'.\n", stderr);
@@ -141,7 +165,7 @@ static int run_command(const map_subcommand *c, char **glob, int nglob, char **r
     }
     memcpy(args, glob, (size_t)nglob * sizeof *args);
     memcpy(args + nglob, rest, (size_t)nrest * sizeof *args);
-    const int rc = c->run(nglob + nrest, args);
+    const int rc = run_words(c, nglob + nrest, args);
     map_free(args);
     return rc;
 }

@@ -101,15 +101,15 @@ int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *
     return 0;
 }
 
-int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c)
+int map_cli_begin_plain(const char *name, size_t min_pos, size_t max_pos, const char *json_help,
+                        int argc, char **argv, map_cli_cmd *c)
 {
     const map_opt opts[] = {
-        MAP_CLI_OPT_JSON(p->json_help, &c->json),
+        MAP_CLI_OPT_JSON(json_help, &c->json),
         MAP_CLI_OPT_DB(&c->db),
     };
-    const size_t first = p->json_help ? 0 : 1;
-    const map_cmd_spec spec = {p->name, p->min_pos, p->max_pos, opts + first, 2 - first,
-                               NULL, NULL, NULL};
+    const size_t first = json_help ? 0 : 1;
+    const map_cmd_spec spec = {name, min_pos, max_pos, opts + first, 2 - first, NULL, NULL, NULL};
     return map_cli_begin(&spec, argc, argv, c);
 }
 

@@ -90,16 +90,11 @@ typedef struct map_cli_cmd {
  * when the command goes on. */
 int map_cli_begin(const map_cmd_spec *spec, int argc, char **argv, map_cli_cmd *c);
 
-/* A command whose only options are --json (when json_help is not NULL) and
- * --db, in that order: its help texts as in map_cmd_spec. */
-typedef struct map_cli_plain {
-    const char *name;
-    size_t min_pos, max_pos;
-    const char *json_help; /* NULL: the command takes no --json */
-} map_cli_plain;
-
-/* map_cli_begin for such a command. */
-int map_cli_begin_plain(const map_cli_plain *p, int argc, char **argv, map_cli_cmd *c);
+/* map_cli_begin for command name taking min_pos to max_pos positionals and
+ * only the options --json (described by json_help; NULL: no --json) and
+ * --db, in that order. */
+int map_cli_begin_plain(const char *name, size_t min_pos, size_t max_pos, const char *json_help,
+                        int argc, char **argv, map_cli_cmd *c);
 
 /* Loads dataset name read-only with the store's load flags (MAP_LOAD_*),
  * closing the store again. *ds is the caller's (map_dataset_free). */
@@ -128,11 +123,12 @@ int map_cli_emit_json(char *text);
 int map_cli_printed(int rc);
 
 /* The subcommands, for main.c's table: argv holds the words after the
- * command's name; each returns the exit status. */
+ * command's name, or (the commands whose options are --json and --db only)
+ * c the state map_cli_begin_plain left; each returns the exit status. */
 int map_cli_ingest(int argc, char **argv);   /* cmd_data.c */
-int map_cli_datasets(int argc, char **argv);
-int map_cli_describe(int argc, char **argv);
-int map_cli_remove(int argc, char **argv);
+int map_cli_datasets(map_cli_cmd *c);
+int map_cli_describe(map_cli_cmd *c);
+int map_cli_remove(map_cli_cmd *c);
 int map_cli_export(int argc, char **argv);
 int map_cli_solve(int argc, char **argv);    /* cmd_solve.c */
 int map_cli_feasible(int argc, char **argv);
@@ -140,7 +136,7 @@ int map_cli_adjust(int argc, char **argv);
 int map_cli_frontier(int argc, char **argv); /* cmd_frontier.c */
 int map_cli_region(int argc, char **argv);
 int map_cli_sweep(int argc, char **argv);    /* cmd_sweep.c */
-int map_cli_sweeps(int argc, char **argv);
+int map_cli_sweeps(map_cli_cmd *c);
 int map_cli_weights(int argc, char **argv);  /* cmd_decode.c */
 int map_cli_decode(int argc, char **argv);
 int map_cli_select(int argc, char **argv);
