@@ -37,6 +37,13 @@ static void colname_add(colnames *cn, const char *prefix, const char *name)
     cn->names[cn->count++] = s;
 }
 
+/* colname_add of each of names[0..n) with prefix. */
+static void colname_add_all(colnames *cn, const char *prefix, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        colname_add(cn, prefix, names[i]);
+}
+
 static int colnames_init(colnames *cn, size_t cap)
 {
     cn->names = map_calloc(cap, sizeof *cn->names);
@@ -190,13 +197,10 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     if (colnames_init(&cn, ncols)) {
         colname_add(&cn, "", "point");
         colname_add(&cn, "", "budget");
-        for (size_t i = 0; i < k; i++)
-            colname_add(&cn, "u_", fo->values[i]);
+        colname_add_all(&cn, "u_", fo->values, k);
         colname_add(&cn, "", "t");
-        for (size_t i = 0; i < k; i++)
-            colname_add(&cn, "lambda_", fo->values[i]);
-        for (size_t j = 0; j < m; j++)
-            colname_add(&cn, "level_", ds->values[j]);
+        colname_add_all(&cn, "lambda_", fo->values, k);
+        colname_add_all(&cn, "level_", (const char *const *)ds->values, m);
         colname_add(&cn, "", "kl");
         colname_add(&cn, "", "ess");
         colname_add(&cn, "", "status");
@@ -324,11 +328,9 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
     map_cell *cells = map_mallocarray(ncols, sizeof *cells);
     if (colnames_init(&cn, ncols)) {
         colname_add(&cn, "", "point");
-        for (size_t i = 0; i < k; i++)
-            colname_add(&cn, "dir_", ro->values[i]);
+        colname_add_all(&cn, "dir_", ro->values, k);
         colname_add(&cn, "", "step");
-        for (size_t i = 0; i < k; i++)
-            colname_add(&cn, "target_", ro->values[i]);
+        colname_add_all(&cn, "target_", ro->values, k);
     }
     if (!cn.ok || !cells)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory");

@@ -27,8 +27,10 @@ typedef struct solve_args {
      "global, or prompt: per-prompt normalisation on the prompt column", "global", 0,          \
      &(a).normalize, 0, 0, 0, 0, 0}
 
-/* The options of a solve (solve and adjust), after NORMALIZE_OPT. */
-#define SOLVE_OPTS(a)                                                                           \
+/* The options solve and adjust end with: --db, --normalize and those of a
+ * solve. */
+#define SOLVE_OPTS(c, a)                                                                        \
+    MAP_CLI_OPT_DB(&(c).db), NORMALIZE_OPT(a),                                                  \
     {"method", MAP_OPT_STRING, "M", "newton, lbfgs or mma (NLopt, for cross-checking)",        \
      "newton", 0, &(a).method, 0, 0, 0, 0, 0},                                                  \
     {"init", MAP_OPT_STRING, "L1,L2,...", "warm start: lambda per palette value, in order",     \
@@ -157,9 +159,7 @@ int map_cli_solve(int argc, char **argv)
          &tol, 0.0, 1.0, 1, 0, 0},
         {"max-iter", MAP_OPT_LONG, "N", "Newton iteration limit", iter_def, 0, &max_iter, 0, 0, 0,
          1, 1000000},
-        MAP_CLI_OPT_DB(&c.db),
-        NORMALIZE_OPT(sa),
-        SOLVE_OPTS(sa),
+        SOLVE_OPTS(c, sa),
     };
     const map_cmd_spec spec = MAP_CLI_SPEC("solve", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
@@ -250,9 +250,7 @@ int map_cli_adjust(int argc, char **argv)
         {"inset", MAP_OPT_STRING, "F", "step inside the boundary, in [0, 1)", inset_def, 0,
          &inset_text, 0, 0, 0, 0, 0},
         MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
-        MAP_CLI_OPT_DB(&c.db),
-        NORMALIZE_OPT(sa),
-        SOLVE_OPTS(sa),
+        SOLVE_OPTS(c, sa),
     };
     const map_cmd_spec spec = MAP_CLI_SPEC("adjust", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
