@@ -579,13 +579,9 @@ double mapsolve_result_rho(const mapsolve_result *r)
 static int table_header(void *ctx, size_t ncols, const char *const *names, map_error *err)
 {
     mapsolve_table *t = ctx;
-    t->names = map_calloc(ncols ? ncols : 1, sizeof *t->names);
-    if (!t->names)
+    if (!(t->names = map_strdup_all(names, ncols)))
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     t->cols = ncols;
-    for (size_t j = 0; j < ncols; j++)
-        if (!(t->names[j] = map_strdup(names[j])))
-            return map_error_set(err, MAP_ENOMEM, "out of memory");
     return MAP_OK;
 }
 

@@ -50,11 +50,8 @@ static int table_header(void *ctx, size_t ncols, const char *const *names, map_e
         return map_csv_row(w->csv, names, ncols) == MAP_OK
                    ? MAP_OK
                    : map_csv_writer_finish(w->csv, err);
-    w->names = map_calloc(ncols ? ncols : 1, sizeof *w->names);
-    int ok = w->names != NULL;
-    for (size_t c = 0; ok && c < ncols; c++)
-        ok = (w->names[c] = map_strdup(names[c])) != NULL;
-    return ok ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
+    w->names = map_strdup_all(names, ncols);
+    return w->names ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
 }
 
 /* Records that a JSON write failed, with the errno it left. */

@@ -115,12 +115,9 @@ static int job_write(map_sweep_job *j, const char *text, size_t n)
 static int sink_header(void *ctx, size_t ncols, const char *const *names, map_error *err)
 {
     map_sweep_job *j = ctx;
-    if (!(j->names = map_calloc(ncols, sizeof *j->names)))
+    if (!(j->names = map_strdup_all(names, ncols)))
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     j->ncols = ncols;
-    for (size_t i = 0; i < ncols; i++)
-        if (!(j->names[i] = map_strdup(names[i])))
-            return map_error_set(err, MAP_ENOMEM, "out of memory");
     return MAP_OK;
 }
 

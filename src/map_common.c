@@ -156,6 +156,17 @@ void map_free_each(void *const *p, size_t n)
 
 char *map_strdup(const char *s) { return s ? map_strndup(s, strlen(s)) : NULL; }
 
+char **map_strdup_all(const char *const *v, size_t n)
+{
+    char **r = map_calloc(n ? n : 1, sizeof *r);
+    for (size_t i = 0; r && i < n; i++)
+        if (!(r[i] = map_strdup(v[i]))) {
+            map_free_strings(r, i);
+            r = NULL;
+        }
+    return r;
+}
+
 int map_parse_double(const char *s, double *out)
 {
     if (!s || !*s)

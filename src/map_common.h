@@ -85,6 +85,10 @@ void map_free_each(void *const *p, size_t n);
                                                     sizeof(void *))
 char *map_strdup(const char *s);              /* NULL on failure or s == NULL */
 char *map_strndup(const char *s, size_t len); /* copies len bytes, NUL-terminates */
+/* A new array of copies of the n strings of v (room for at least one
+ * pointer; free with map_free_strings(r, n)); NULL, with nothing left
+ * allocated, when memory runs out. */
+char **map_strdup_all(const char *const *v, size_t n);
 
 /* Test hook: after `count` further successful allocations every allocation
  * fails; a negative count (the default) disables injection. Not thread-safe;

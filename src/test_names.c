@@ -1,4 +1,5 @@
-/* test_names.c — enumeration tables and name-list joining (map_names.c). */
+/* test_names.c — enumeration tables and name-list joining (map_names.c),
+ * copying a list of strings (map_strdup_all, map_common.c). */
 #include <string.h>
 
 #include "map_common.h"
@@ -48,9 +49,31 @@ static void test_join(void)
     map_free(all);
 }
 
+/* map_strdup_all: copies, an empty list, and every allocation failing in
+ * turn leaves nothing behind (the sanitizer build checks for leaks). */
+static void test_strdup_all(void)
+{
+    const char *const v[] = {"alpha", "", "gamma"};
+    char **r = map_strdup_all(v, 3);
+    MAP_CHECK(r && strcmp(r[0], "alpha") == 0 && strcmp(r[1], "") == 0 &&
+                  strcmp(r[2], "gamma") == 0 && r[0] != v[0],
+              "three copies");
+    map_free_strings(r, 3);
+    r = map_strdup_all(NULL, 0);
+    MAP_CHECK(r != NULL, "an empty list is an array");
+    map_free_strings(r, 0);
+    for (long k = 0; k < 4; k++) {
+        map_alloc_fail_after(k);
+        r = map_strdup_all(v, 3);
+        map_alloc_fail_after(-1);
+        MAP_CHECK(r == NULL, "allocation %ld failing: NULL", k + 1);
+    }
+}
+
 int main(void)
 {
     MAP_RUN(test_enum);
     MAP_RUN(test_join);
+    MAP_RUN(test_strdup_all);
     return map_test_finish();
 }
