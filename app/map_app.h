@@ -96,18 +96,25 @@ typedef struct map_ingest_report {
  * characters. MAP_EUSAGE with a message otherwise. */
 int map_app_check_name(const char *name, map_error *err);
 
-/* Reads opts->path (map_ingest_read), names the dataset `name`, looks for
- * stored content with the same hash (reported in rep->same_as when stored
- * under another name) and stores it with map_store_put_dataset (one
- * transaction). Nothing is written unless the whole file was read and
- * validated. A taken name without replace is MAP_EDATA. On success fills
- * *rep (free with map_ingest_report_free); on failure *rep is empty. */
-int map_app_ingest(const map_ingest_opts *opts, const char *name, int replace, map_store *st,
-                   map_ingest_report *rep, map_error *err);
+/* What ingest is asked: a file, the dataset's name and the database. */
+typedef struct map_ingest_request {
+    map_ingest_opts read;     /* the file (read.path; "-" standard input) and how to read it */
+    const char *name;         /* the dataset's name (map_app_check_name) */
+    int replace;              /* replace a dataset of that name */
+    map_precision precision;  /* how the matrix is stored (default DOUBLE) */
+    const char *db;           /* the database (map_app_store_open), created when missing */
+} map_ingest_request;
 
-/* The two halves of map_app_ingest, for callers that must not touch the
- * store before the input is known to be good (the CLI does not create a
- * database for a bad file):
+/* Reads rq->read.path (map_ingest_read) and checks the whole of it before
+ * the database is opened (and perhaps created): bad input leaves no trace.
+ * Then names the dataset, looks for stored content with the same hash
+ * (reported in rep->same_as when stored under another name) and stores it
+ * with map_store_put_dataset (one transaction). A taken name without
+ * replace is MAP_EDATA. On success fills *rep (free with
+ * map_ingest_report_free); on failure *rep is empty. */
+int map_app_ingest(const map_ingest_request *rq, map_ingest_report *rep, map_error *err);
+
+/* The two halves of map_app_ingest, for callers with a store of their own:
  * map_app_ingest_read checks name, reads and validates opts->path and names
  * the dataset (*out: free with map_dataset_free; its precision is DOUBLE:
  * set (*out)->precision before storing to keep it in single precision);

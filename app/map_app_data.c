@@ -112,14 +112,19 @@ int map_app_ingest_store(map_store *st, const map_dataset *ds, int replace, map_
     return rc;
 }
 
-int map_app_ingest(const map_ingest_opts *opts, const char *name, int replace, map_store *st,
-                   map_ingest_report *rep, map_error *err)
+int map_app_ingest(const map_ingest_request *rq, map_ingest_report *rep, map_error *err)
 {
     memset(rep, 0, sizeof *rep);
     map_dataset *ds = NULL;
-    int rc = map_app_ingest_read(opts, name, &ds, err);
+    map_store *st = NULL;
+    int rc = map_app_ingest_read(&rq->read, rq->name, &ds, err);
+    if (!rc) {
+        ds->precision = rq->precision;
+        rc = map_app_store_open(rq->db, MAP_STORE_CREATE, rq->name, &st, err);
+    }
     if (!rc)
-        rc = map_app_ingest_store(st, ds, replace, rep, err);
+        rc = map_app_ingest_store(st, ds, rq->replace, rep, err);
+    map_store_close(st);
     map_dataset_free(ds);
     return rc;
 }

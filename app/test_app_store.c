@@ -13,7 +13,7 @@
 #include "map_test.h"
 
 static char dir[] = "/tmp/mapsolve-app-store-XXXXXX";
-static char db[sizeof dir + 16];
+static char db[sizeof dir + 16], db2[sizeof dir + 16];
 
 static int exists(const char *path) { return access(path, F_OK) == 0; }
 
@@ -45,12 +45,20 @@ static void test_commands(void)
     snprintf(csv, sizeof csv, "%s/d1.csv", dir);
     FILE *f = fopen(csv, "w");
     MAP_CHECK(f && fputs("a,b\n1,2\n3,1\n2,5\n0,4\n", f) >= 0 && fclose(f) == 0, "write %s", csv);
-    map_ingest_opts io;
-    memset(&io, 0, sizeof io);
-    io.path = csv;
+    map_ingest_request rq_in;
+    memset(&rq_in, 0, sizeof rq_in);
+    rq_in.read.path = csv;
+    rq_in.name = "d1";
+    rq_in.db = db;
     map_ingest_report rep = {0};
-    MAP_CHECK(map_app_ingest(&io, "d1", 0, st, &rep, &err) == MAP_OK, "ingest: %s", err.msg);
+    MAP_CHECK(map_app_ingest(&rq_in, &rep, &err) == MAP_OK && rep.n == 4 && rep.m == 2,
+              "ingest: %s", err.msg);
     map_ingest_report_free(&rep);
+    rq_in.read.path = "/nonexistent/d2.csv";
+    rq_in.name = "d2";
+    rq_in.db = db2;
+    MAP_CHECK(map_app_ingest(&rq_in, &rep, &err) != MAP_OK && !exists(db2),
+              "a file that cannot be read creates no database");
     map_dataset *ds = NULL;
     MAP_CHECK(map_app_load_flags(st, "d1", 0, &ds, &err) == MAP_OK && ds && ds->n == 4,
               "load: %s", err.msg);
@@ -110,6 +118,7 @@ int main(void)
         return 1;
     }
     snprintf(db, sizeof db, "%s/m.db", dir);
+    snprintf(db2, sizeof db2, "%s/never.db", dir);
     MAP_RUN(test_open_policy);
     MAP_RUN(test_commands);
     char cmd[sizeof dir + 16];

@@ -53,21 +53,25 @@ int map_cli_ingest(int argc, char **argv)
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
 
-    map_ingest_opts io;
-    memset(&io, 0, sizeof io);
-    io.path = c.pos[0];
-    io.limits.max_field_bytes = (size_t)max_field;
-    io.limits.max_columns = (size_t)max_cols;
-    io.limits.max_rows = (size_t)max_rows;
-    io.limits.max_values = (size_t)max_values;
-    io.limits.max_json_bytes = (size_t)max_json;
-    if (format && map_format_parse(format, &io.format) != 0) {
+    map_ingest_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.name = name;
+    rq.replace = replace;
+    rq.precision = MAP_PRECISION_DOUBLE;
+    rq.db = c.db;
+    map_ingest_opts *io = &rq.read;
+    io->path = c.pos[0];
+    io->limits.max_field_bytes = (size_t)max_field;
+    io->limits.max_columns = (size_t)max_cols;
+    io->limits.max_rows = (size_t)max_rows;
+    io->limits.max_values = (size_t)max_values;
+    io->limits.max_json_bytes = (size_t)max_json;
+    if (format && map_format_parse(format, &io->format) != 0) {
         map_error_set(&c.err, MAP_EUSAGE,
                       "ingest: unknown format '%s' for --format (auto, csv, json, jsonl)", format);
         return map_cli_fail(&c.err, spec.name);
     }
-    map_precision prec = MAP_PRECISION_DOUBLE;
-    if (precision && map_precision_parse(precision, &prec) != 0) {
+    if (precision && map_precision_parse(precision, &rq.precision) != 0) {
         map_error_set(&c.err, MAP_EUSAGE,
                       "ingest: unknown precision '%s' for --precision (single, double)", precision);
         return map_cli_fail(&c.err, spec.name);
@@ -83,28 +87,16 @@ int map_cli_ingest(int argc, char **argv)
     int rc = values ? map_args_split_list(values, "--values", &vlist, &nv, &c.err) : MAP_OK;
     if (!rc && texts)
         rc = map_args_split_list(texts, "--text-columns", &tlist, &nt, &c.err);
-    map_store *st = NULL;
-    map_dataset *ds = NULL;
     map_ingest_report rep;
     memset(&rep, 0, sizeof rep);
     if (!rc) {
-        io.values = (const char *const *)vlist;
-        io.nvalues = nv;
-        io.prompt_column = prompt;
-        io.text_columns = (const char *const *)tlist;
-        io.ntext = nt;
-        /* Read and validate the whole file before the store is opened (and
-         * perhaps created): bad input leaves no trace. */
-        rc = map_app_ingest_read(&io, name, &ds, &c.err);
-        if (!rc)
-            ds->precision = prec;
-        if (!rc)
-            rc = map_app_store_open(c.db, MAP_STORE_CREATE, name, &st, &c.err);
-        if (!rc)
-            rc = map_app_ingest_store(st, ds, replace, &rep, &c.err);
+        io->values = (const char *const *)vlist;
+        io->nvalues = nv;
+        io->prompt_column = prompt;
+        io->text_columns = (const char *const *)tlist;
+        io->ntext = nt;
+        rc = map_app_ingest(&rq, &rep, &c.err);
     }
-    map_store_close(st);
-    map_dataset_free(ds);
     map_args_list_free(vlist);
     map_args_list_free(tlist);
     if (rc)
