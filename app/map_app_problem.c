@@ -65,7 +65,8 @@ static int attach_groups(const map_dataset *ds, app_problem *ap, map_error *err)
 /* Fills items (pal->k entries: name, spec, target, constant, pidx; λ and
  * level NaN until solved, a constant's λ 0 and level its value) and *ap.
  * A constant value (min == max) whose target is at most its value is left
- * out of the problem; a higher target is MAP_EDATA. */
+ * out of the problem; above it, it stays in with scale max(1, |value|), so
+ * that the verdict is infeasible with d = e_i. */
 static int build_problem(const map_dataset *ds, const map_colstat *st, const map_palette *pal,
                          map_normalize normalize, map_solve_item *items, app_problem *ap,
                          map_error *err)

@@ -33,8 +33,8 @@ void map_solve_report_free(map_solve_report *rep)
         return;
     map_palette_free(rep->palette);
     map_free_strings(rep->values, rep->m);
-    MAP_FREE_ALL(rep->dataset, rep->items, rep->levels, rep->dldc, rep->boot_lambda, rep->boot_levels, rep->ho_train_levels,
-                 rep->ho_test_levels, rep);
+    MAP_FREE_ALL(rep->dataset, rep->items, rep->levels, rep->dldc, rep->boot_lambda,
+                 rep->boot_levels, rep->ho_train_levels, rep->ho_test_levels, rep);
 }
 
 int map_app_solve_code(const map_solve_report *rep)

@@ -2,7 +2,7 @@
  * it: the sample weights of the tilted distribution (weights), the levels
  * that decoding with k candidates reaches (decode: best-of-k exact, SIR by
  * Monte Carlo), and a kept generation or a preference pair per prompt
- * (select). Each command solves the palette with map_app_solve_dataset_opts
+ * (select). Each command solves the palette with map_app_solve
  * first; an unattained palette comes back as a report whose solve carries
  * the verdict and its evidence, and nothing else (the caller reads
  * map_app_decode_code). Request structs in, report structs out; nothing
@@ -35,7 +35,7 @@ typedef struct map_weights_report {
 /* Solves req->palette on ds and, when optimal, the score and weight of
  * every sample (map_decode_weights): Σ_j weight_j r_j is the solve's level
  * of every value. MAP_OK whenever the solve reached a verdict; the errors of
- * map_app_solve_dataset_opts otherwise. *out: free with
+ * map_app_solve otherwise. *out: free with
  * map_weights_report_free. */
 int map_app_weights(const map_dataset *ds, const map_weights_request *req,
                     map_weights_report **out, map_error *err);
@@ -102,7 +102,7 @@ typedef struct map_decode_report {
  * (map_decode_best, map_decode_sir). Errors: MAP_EUSAGE for a bad request
  * (no ks, a k of 0, replicates 0 with sir or replicates × the largest k over
  * MAP_DECODE_DRAWS_MAX, no method; err->field names it), the errors of
- * map_app_solve_dataset_opts, MAP_ENOMEM. *out: free with
+ * map_app_solve, MAP_ENOMEM. *out: free with
  * map_decode_report_free. */
 int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_decode_report **out,
                    map_error *err);

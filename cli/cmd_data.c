@@ -1,6 +1,6 @@
 /* cmd_data.c — the dataset subcommands: ingest, datasets, describe, remove
- * and export. Each parses its options, runs through the prologue of
- * map_cli.c and renders what map_app computes with map_output. */
+ * and export. ingest and export parse their own options; the dispatcher
+ * begins the others. Each renders what map_app computes with map_output. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

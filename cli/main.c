@@ -1,7 +1,9 @@
-/* main.c — the mapsolve command line: the table of subcommands {name,
- * summary, run} and main, which reads the global options given before the
- * command (--db, --json) and dispatches. The commands live in cmd_*.c and
- * share their prologue through map_cli.h. Data goes to stdout, messages to
+/* main.c — the mapsolve command line: the table of subcommands (name,
+ * summary, and either run, for a command that parses its own options, or
+ * run_plain, for one whose options are --json and --db only, which the
+ * dispatcher begins) and main, which reads the global options given before
+ * the command (--db, --json) and dispatches. The commands live in cmd_*.c
+ * and share their prologue through map_cli.h. Data goes to stdout, messages to
  * stderr ("mapsolve: ..."), and the exit status is the map_code of the
  * outcome (see map_args_exit_codes).
  */
@@ -148,7 +150,6 @@ static const global_opt *find_global(const char *arg)
 
 /* Runs c with the global words glob[0..nglob) before the command's own
  * words rest[0..nrest). */
-
 static int run_command(const map_subcommand *c, char **glob, int nglob, char **rest, int nrest)
 {
     if (nglob == 0)

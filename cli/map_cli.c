@@ -1,7 +1,7 @@
 /* map_cli.c — the command prologue shared by every mapsolve subcommand:
- * option parsing with --help and usage errors, the one store-open policy
- * (--db, $MAPSOLVE_DB, ./mapsolve.db; created only for writing commands),
- * dataset loading, the --out file, the error printer and JSON output. */
+ * option parsing with --help (the text from cli/help/) and usage errors,
+ * loading the dataset through the application layer's store-open policy
+ * (map_app_store_open), the --out file, the error printer and JSON output. */
 #include "map_cli.h"
 #include "map_help.h"
 
@@ -48,6 +48,7 @@ int map_cli_parse(const map_cmd_spec *spec, int argc, char **argv, const char **
     /* The text comes from the command's help file. */
     map_cmd_spec full = *spec;
     const map_help_text *text = map_help_find(spec->name);
+    assert(text != NULL && "every command has a file in cli/help/");
     full.usage = text ? text->usage : spec->name;
     full.description = text ? text->description : NULL;
     full.notes = text ? text->notes : NULL;

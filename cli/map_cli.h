@@ -1,8 +1,8 @@
 /* map_cli.h — what the subcommand files of the mapsolve executable share:
  * the option-table entries every command spells the same way, the command
- * prologue (parse the options, resolve --db, open the store under one
- * policy, load the dataset, open --out), the error printer, and the entry
- * point of each subcommand for main.c's table. Not part of the library. */
+ * prologue (parse the options, load the dataset through the application
+ * layer, open --out), the error printer, and the entry point of each
+ * subcommand for main.c's table. Not part of the library. */
 #ifndef MAP_CLI_H
 #define MAP_CLI_H
 

@@ -7,8 +7,9 @@
 #include "map_app.h"
 
 /* map_app_solve of palette with options so (NULL: the defaults). */
-static inline int solve_palette(const map_dataset *ds, const char *palette, const map_solve_opts *so,
-                             map_solve_report **out, map_error *err)
+static inline int solve_palette(const map_dataset *ds, const char *palette,
+                                const map_solve_opts *so, map_solve_report **out,
+                                map_error *err)
 {
     map_solve_request rq;
     map_solve_request_init(&rq, palette);
@@ -19,8 +20,8 @@ static inline int solve_palette(const map_dataset *ds, const char *palette, cons
 
 /* map_app_feasible of palette with options so (NULL: the defaults). */
 static inline int feasible_palette(const map_dataset *ds, const char *palette,
-                                const map_solve_opts *so, map_feasible_report **out,
-                                map_error *err)
+                                   const map_solve_opts *so, map_feasible_report **out,
+                                   map_error *err)
 {
     map_solve_request rq;
     map_solve_request_init(&rq, palette);
@@ -31,7 +32,8 @@ static inline int feasible_palette(const map_dataset *ds, const char *palette,
 
 /* map_app_adjust of palette with adjust options ao. */
 static inline int adjust_palette(const map_dataset *ds, const char *palette,
-                              const map_adjust_opts *ao, map_adjust_report **out, map_error *err)
+                                 const map_adjust_opts *ao, map_adjust_report **out,
+                                 map_error *err)
 {
     map_adjust_request rq;
     map_adjust_request_init(&rq, palette);

@@ -2,13 +2,16 @@
  * SQL statement, so that crash_test.sh can kill it, or read the store,
  * at a point that does not depend on the machine's speed.
  *
- * It interposes sqlite3_exec and sqlite3_step. When the environment names a
+ * It interposes sqlite3_exec and sqlite3_step, so it needs SQLite as a
+ * shared library (Debian's libsqlite3), and reads the transaction state with
+ * sqlite3_txn_state (SQLite 3.34 or later). When the environment names a
  * statement (MAPSOLVE_HOLD_SQL, a prefix of its text) the process raises
  * SIGSTOP on itself just before the MAPSOLVE_HOLD_NTH-th (default 1st)
- * matching statement that runs inside a write transaction. The test waits until the kernel reports the
- * process stopped ('T' in /proc/PID/stat) and then knows exactly where it
- * is: for "COMMIT", inside its write transaction with every row written and
- * nothing committed. SIGCONT lets it go on; SIGKILL kills it there.
+ * matching statement that runs inside a write transaction. The test waits
+ * until the kernel reports the process stopped ('T' in /proc/PID/stat) and
+ * then knows exactly where it is: for "COMMIT", inside its write transaction
+ * with every row written and nothing committed. SIGCONT lets it go on;
+ * SIGKILL kills it there.
  *
  * Built as a shared module by tests/hostile/meson.build; never linked into
  * mapsolve.
