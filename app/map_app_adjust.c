@@ -11,8 +11,10 @@
 
 /* ---- adjust ------------------------------------------------------------- */
 
-static const map_enum_entry adjust_names[] = {{"ray", MAP_ADJUST_RAY},
-                                              {"greedy", MAP_ADJUST_GREEDY}};
+static const map_enum_entry adjust_names[] = {
+    {"ray", MAP_ADJUST_RAY},
+    {"greedy", MAP_ADJUST_GREEDY},
+};
 
 MAP_ENUM_FUNCS(map_adjust_mode, map_adjust_mode, adjust_names, "ray")
 
