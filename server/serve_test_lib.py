@@ -158,7 +158,6 @@ def raw_exchange(host, port, data, timeout=30, shutdown=False):
     arrived: returns the bytes read (b"" when closed without answer)."""
     import socket
     s = socket.create_connection((host, port), timeout=timeout)
-    got = b""
     try:
         try:
             s.sendall(data)
@@ -166,22 +165,29 @@ def raw_exchange(host, port, data, timeout=30, shutdown=False):
                 s.shutdown(socket.SHUT_WR)
         except OSError:
             pass
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            got += chunk
-            head, sep, body = got.partition(b"\r\n\r\n")
-            if sep:
-                for line in head.split(b"\r\n")[1:]:
-                    k, _, v = line.partition(b":")
-                    if k.strip().lower() == b"content-length" and len(body) >= int(v.strip()):
-                        return got
+        return read_response(s)
     finally:
         s.close()
+
+
+def read_response(s):
+    """Reads from socket s until the server closes or a complete response
+    with Content-Length has arrived: returns the bytes read."""
+    got = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+        head, sep, body = got.partition(b"\r\n\r\n")
+        if sep:
+            for line in head.split(b"\r\n")[1:]:
+                k, _, v = line.partition(b":")
+                if k.strip().lower() == b"content-length" and len(body) >= int(v.strip()):
+                    return got
     return got
 
 

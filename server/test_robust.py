@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_test_lib import (OPT_CSV, Server, Work, check, cli, finish, ingest,  # noqa: E402
-                            parse_response, raw_exchange)
+                            parse_response, raw_exchange, read_response)
 
 rnd = random.Random(12)
 GOOD_BODIES = [
@@ -224,17 +224,7 @@ try:
     s.sendall(body[5:10])
     time.sleep(0.6)
     s.sendall(body[10:])
-    got = b""
-    while True:
-        try:
-            chunk = s.recv(65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        got += chunk
-        if b"\r\n\r\n" in got and got.endswith(b"}\n"):
-            break
+    got = read_response(s)
     s.close()
     st, hdrs, data = parse_response(got)
     check("a body slower than --timeout: 408 problem", st == 408 and
