@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "map_names.h"
+
 /* A sample's place in the sorted order: its score and index. */
 typedef struct decode_key {
     double s;
@@ -32,23 +34,10 @@ struct map_decode_ws {
     gsl_rng *rng;
 };
 
-const char *map_decode_method_name(map_decode_method m)
-{
-    return m == MAP_DECODE_SIR ? "sir" : "best";
-}
+static const map_enum_entry method_names[] = {{"best", MAP_DECODE_BEST},
+                                               {"sir", MAP_DECODE_SIR}};
 
-int map_decode_method_parse(const char *text, map_decode_method *m)
-{
-    if (!text)
-        return -1;
-    if (strcmp(text, "best") == 0)
-        *m = MAP_DECODE_BEST;
-    else if (strcmp(text, "sir") == 0)
-        *m = MAP_DECODE_SIR;
-    else
-        return -1;
-    return 0;
-}
+MAP_ENUM_FUNCS(map_decode_method, map_decode_method, method_names, "best")
 
 void map_decode_scores(const map_matrix *X, size_t k, const size_t *cols, const double *lambda,
                        double *score)

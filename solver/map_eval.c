@@ -9,12 +9,9 @@
  * chunk never enters the arithmetic, so results are bit-identical for any
  * thread count.
  */
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
-#include <string.h>
 
 #include "map_kernel.h"
 

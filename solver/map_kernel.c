@@ -352,7 +352,6 @@ typedef double map_v4a
 typedef double map_v8a
     __attribute__((vector_size(8 * sizeof(double)), aligned(sizeof(double)), may_alias));
 #define MAP_V4_AT(ptr) (*(const map_v4a *)(const void *)(ptr))
-#define MAP_V4_PUT(ptr, v) (*(map_v4a *)(void *)(ptr) = (v))
 #define MAP_V8_AT(ptr) (*(const map_v8a *)(const void *)(ptr))
 #define MAP_V8_PUT(ptr, v) (*(map_v8a *)(void *)(ptr) = (v))
 

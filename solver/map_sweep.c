@@ -558,13 +558,7 @@ static int process_chunk(sweep *sw, worker *wk, size_t c, slot *sl)
             return 1;
         }
         if (!deliverable) {
-            if (!sw->threaded)
-                sw->sum.computed++;
-            else {
-                pthread_mutex_lock(&sw->lock);
-                sw->sum.computed++;
-                pthread_mutex_unlock(&sw->lock);
-            }
+            count_computed(sw);
             continue;
         }
         if (sw->threaded) {

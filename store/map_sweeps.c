@@ -298,12 +298,8 @@ void map_store_sweep_info_free(map_store_sweep_info *info, size_t count)
     for (size_t s = 0; s < count; s++) {
         map_store_sweep_info *in = &info[s];
         MAP_FREE_ALL(in->dataset, in->command, in->request, in->source);
-        for (size_t i = 0; in->values && i < in->k; i++)
-            map_free(in->values[i]);
-        map_free(in->values);
-        for (size_t i = 0; in->level_names && i < in->nlevel; i++)
-            map_free(in->level_names[i]);
-        map_free(in->level_names);
+        map_free_strings(in->values, in->k);
+        map_free_strings(in->level_names, in->nlevel);
     }
     map_free(info);
 }
