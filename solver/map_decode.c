@@ -315,6 +315,16 @@ int map_decode_sir(map_decode_ws *ws, size_t k, size_t R, unsigned long seed, do
 
 /* ---- per prompt --------------------------------------------------------------- */
 
+/* The first of the top tied block of a group's N sorted keys (ascending
+ * score): the top-scoring sample, the first in dataset order among ties. */
+static size_t top_of(const decode_key *key, size_t N)
+{
+    size_t t = N - 1;
+    while (t > 0 && key[t - 1].s == key[N - 1].s)
+        t--;
+    return t;
+}
+
 void map_decode_select(map_decode_ws *ws, map_decode_method method, unsigned long seed,
                        size_t *chosen)
 {
@@ -324,10 +334,7 @@ void map_decode_select(map_decode_ws *ws, map_decode_method method, unsigned lon
         const size_t s0 = ws->gstart[g], N = ws->gstart[g + 1] - s0;
         const decode_key *key = ws->key + s0;
         if (method == MAP_DECODE_BEST) {
-            size_t t = N - 1;
-            while (t > 0 && key[t - 1].s == key[N - 1].s)
-                t--;
-            chosen[g] = key[t].row;
+            chosen[g] = key[top_of(key, N)].row;
             continue;
         }
         /* Inverse CDF over the sorted scores (top last, so the sum ends on
@@ -353,10 +360,7 @@ void map_decode_extremes(const map_decode_ws *ws, size_t *hi, size_t *lo)
     for (size_t g = 0; g < ws->ngroups; g++) {
         const size_t s0 = ws->gstart[g], N = ws->gstart[g + 1] - s0;
         const decode_key *key = ws->key + s0;
-        size_t t = N - 1;
-        while (t > 0 && key[t - 1].s == key[N - 1].s)
-            t--;
-        hi[g] = key[t].row;
+        hi[g] = key[top_of(key, N)].row;
         lo[g] = key[0].row;
     }
 }

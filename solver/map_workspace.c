@@ -162,8 +162,7 @@ map_colpack *map_colpack_new(const map_matrix *X, size_t k, const size_t *cols)
     map_colpack *pk = map_calloc(1, sizeof *pk);
     double *x = map_calloc(k * ld, sizeof *x); /* the padding is zeros */
     if (!pk || !x) {
-        map_free(pk);
-        map_free(x);
+        MAP_FREE_ALL(pk, x);
         return NULL;
     }
     pk->src = X->xf ? (const void *)X->xf : (const void *)X->x;
@@ -182,9 +181,8 @@ map_colpack *map_colpack_new(const map_matrix *X, size_t k, const size_t *cols)
 
 void map_colpack_free(map_colpack *pk)
 {
-    if (!pk)
-        return;
-    map_free(pk->x);
+    if (pk)
+        map_free(pk->x);
     map_free(pk);
 }
 

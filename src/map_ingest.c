@@ -288,15 +288,12 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
     }
     map_free(sorted);
 
-    rd->cols = map_calloc(ncols, sizeof *rd->cols);
+    if ((rd->cols = map_strdup_all(names, ncols)) != NULL)
+        rd->ncols = ncols; /* what the reader's free releases */
     rd->role = map_calloc(ncols, sizeof *rd->role);
     rd->slot = map_calloc(ncols, sizeof *rd->slot);
     if (!rd->cols || !rd->role || !rd->slot)
         return out_of_memory(err);
-    rd->ncols = ncols; /* the frees below cover every allocated name */
-    for (size_t i = 0; i < ncols; i++)
-        if (!(rd->cols[i] = map_strdup(names[i])))
-            return out_of_memory(err);
     rd->have_header = 1;
 
     int rc = 0;

@@ -75,7 +75,6 @@ static int no_space(unsigned char c)
     return 0;
 }
 
-/* Stops the parse after an error that is already in cx->err. */
 /* The error for a field (column col of the current row) over the limit. */
 static int field_too_long(map_reader *rd, map_error *err, size_t col)
 {
@@ -85,6 +84,7 @@ static int field_too_long(map_reader *rd, map_error *err, size_t col)
     return map_error_field(err, rc, "max_field_bytes");
 }
 
+/* Stops the parse after an error that is already in cx->err. */
 static void fail(csv_ctx *cx, int code)
 {
     assert(code != 0 && cx->err->code == code);

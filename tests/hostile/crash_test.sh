@@ -94,10 +94,10 @@ held() {
     return 1
 }
 
-# kill_at SQL NTH ARGS...: an ingest stopped just before its NTH statement
-# starting with SQL, checked to be stopped with its write transaction open
-# (rows in the -wal file, the listing unchanged), then killed with SIGKILL.
-kill_at() {
+# stop_at SQL NTH ARGS...: an ingest stopped just before its NTH statement
+# starting with SQL (held), checked to be stopped with its write transaction
+# open: rows in the -wal file, the listing unchanged.
+stop_at() {
     sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
     local before stopped=0
     before=$(listing)
@@ -105,6 +105,11 @@ kill_at() {
     check "the ingest stopped before $1 (#$2)" [ "$stopped" -eq 1 ]
     check "its transaction is open: rows in the -wal file" [ "$(wal_size)" -gt 0 ]
     check "none committed: the listing is unchanged" [ "$(listing)" = "$before" ]
+}
+
+# kill_at SQL NTH ARGS...: stop_at, then killed there with SIGKILL.
+kill_at() {
+    stop_at "$@"
     kill -9 "$BGPID" 2>/dev/null
     wait "$BGPID" 2>/dev/null
     RC=$?
@@ -171,12 +176,7 @@ check "big: the same statistics as before the kill" jqo '. == $d[0]' --slurpfile
 # its COMMIT (every row of big2 written, none committed), the reads run
 # against it, and only then is it let go with SIGCONT.
 CASE="read while writing"
-name=big2
-sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
-stopped=0
-held COMMIT 1 ingest "$WORK/big2.csv" --name "$name" --prompt-column prompt --db "$DB" && stopped=1
-check "the ingest stopped before its COMMIT" [ "$stopped" -eq 1 ]
-check "its rows are in the -wal file" [ "$(wal_size)" -gt 0 ]
+stop_at COMMIT 1 ingest "$WORK/big2.csv" --name big2 --prompt-column prompt --db "$DB"
 run solve first --palette a=q70,b=mean --json --db "$DB"
 check "solve while an ingest writes: exit 0" rc_is 0
 check "solve while an ingest writes: the same answer" jqo '. == $s[0]' --slurpfile s "$WORK/first-solve.json"
@@ -195,7 +195,7 @@ if [ -n "$BGPID" ]; then
 fi
 check "the ingest then completes: exit 0" [ "$bg" -eq 0 ]
 run datasets --json --db "$DB"
-check "$name is listed whole" jqo 'map(.name) == (["big",$nm,"first","second"] | sort) and (map(select(.name == $nm)) | .[0].n == $n)' --arg nm "$name" --argjson n $((ROWS + 1))
+check "big2 is listed whole" jqo 'map(.name) == ["big","big2","first","second"] and (map(select(.name == "big2")) | .[0].n == $n)' --argjson n $((ROWS + 1))
 check "integrity at the end" integrity_ok "$DB"
 
 # A stored sweep killed with SIGKILL: only whole committed batches remain,
