@@ -76,8 +76,8 @@ void map_sweeps_result_free(map_sweeps_result *res);
 
 /* Loads dataset name from st with the store's load flags (MAP_LOAD_*).
  * Unknown dataset: MAP_EUSAGE. *ds: map_dataset_free. */
-int map_app_load_flags(map_store *st, const char *name, unsigned flags, map_dataset **ds,
-                       map_error *err);
+int map_app_load(map_store *st, const char *name, unsigned flags, map_dataset **ds,
+                 map_error *err);
 
 /* ---- ingest ------------------------------------------------------------- */
 
@@ -113,16 +113,6 @@ typedef struct map_ingest_request {
  * replace is MAP_EDATA. On success fills *rep (free with
  * map_ingest_report_free); on failure *rep is empty. */
 int map_app_ingest(const map_ingest_request *rq, map_ingest_report *rep, map_error *err);
-
-/* The two halves of map_app_ingest, for callers with a store of their own:
- * map_app_ingest_read checks name, reads and validates opts->path and names
- * the dataset (*out: free with map_dataset_free; its precision is DOUBLE:
- * set (*out)->precision before storing to keep it in single precision);
- * map_app_ingest_store looks up the content hash and stores ds (borrowed). */
-int map_app_ingest_read(const map_ingest_opts *opts, const char *name, map_dataset **out,
-                        map_error *err);
-int map_app_ingest_store(map_store *st, const map_dataset *ds, int replace, map_ingest_report *rep,
-                         map_error *err);
 
 /* Frees what *rep owns and empties it; NULL is a no-op. */
 void map_ingest_report_free(map_ingest_report *rep);
@@ -160,7 +150,7 @@ int map_normalize_parse(const char *text, map_normalize *v);
  * reads normalize only. */
 typedef struct map_solve_opts {
     map_normalize normalize; /* default global; prompt needs the dataset's prompt column
-                                (loaded: see map_app_load) */
+                                (load it: MAP_LOAD_PROMPTS) */
     map_method method;       /* default newton; lbfgs and mma cross-check through NLopt */
     const double *init;      /* warm start: ninit = palette size values λ_i ≥ 0 in palette order
                                 (a constant value's entry is ignored); NULL for λ = 0 */
@@ -174,11 +164,6 @@ typedef struct map_solve_opts {
 } map_solve_opts;
 
 void map_solve_opts_default(map_solve_opts *so);
-
-/* Loads dataset `name` from st with what so needs (its prompt column when
- * so->normalize is prompt; so may be NULL). Unknown dataset: MAP_EUSAGE. */
-int map_app_load(map_store *st, const char *name, const map_solve_opts *so, map_dataset **ds,
-                 map_error *err);
 
 /* ---- solve -------------------------------------------------------------- */
 

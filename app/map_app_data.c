@@ -55,18 +55,17 @@ static int fill_ingest_report(const map_dataset *ds, map_ingest_report *rep, map
     rep->hash = map_strdup(ds->hash ? ds->hash : "");
     rep->n = ds->n;
     rep->precision = ds->precision;
-    rep->values = map_calloc(ds->m ? ds->m : 1, sizeof *rep->values);
-    int ok = rep->name && rep->source && rep->hash && rep->values;
-    if (rep->values) {
+    if ((rep->values = map_strdup_all((const char *const *)ds->values, ds->m)) != NULL)
         rep->m = ds->m;
-        for (size_t i = 0; i < ds->m; i++)
-            ok = ok && (rep->values[i] = map_strdup(ds->values[i])) != NULL;
-    }
-    return ok ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
+    return rep->name && rep->source && rep->hash && rep->values
+               ? MAP_OK
+               : map_error_set(err, MAP_ENOMEM, "out of memory");
 }
 
-int map_app_ingest_read(const map_ingest_opts *opts, const char *name, map_dataset **out,
-                        map_error *err)
+/* map_app_ingest's first half: checks name, reads and validates opts->path
+ * and names the dataset (*out: free with map_dataset_free). */
+static int ingest_read(const map_ingest_opts *opts, const char *name, map_dataset **out,
+                       map_error *err)
 {
     *out = NULL;
     int rc = map_app_check_name(name, err);
@@ -86,8 +85,9 @@ int map_app_ingest_read(const map_ingest_opts *opts, const char *name, map_datas
     return MAP_OK;
 }
 
-int map_app_ingest_store(map_store *st, const map_dataset *ds, int replace, map_ingest_report *rep,
-                         map_error *err)
+/* map_app_ingest's second half: looks up the content hash and stores ds. */
+static int ingest_store(map_store *st, const map_dataset *ds, int replace, map_ingest_report *rep,
+                        map_error *err)
 {
     memset(rep, 0, sizeof *rep);
     char *same = NULL;
@@ -117,13 +117,13 @@ int map_app_ingest(const map_ingest_request *rq, map_ingest_report *rep, map_err
     memset(rep, 0, sizeof *rep);
     map_dataset *ds = NULL;
     map_store *st = NULL;
-    int rc = map_app_ingest_read(&rq->read, rq->name, &ds, err);
+    int rc = ingest_read(&rq->read, rq->name, &ds, err);
     if (!rc) {
         ds->precision = rq->precision;
         rc = map_app_store_open(rq->db, MAP_STORE_CREATE, rq->name, &st, err);
     }
     if (!rc)
-        rc = map_app_ingest_store(st, ds, rq->replace, rep, err);
+        rc = ingest_store(st, ds, rq->replace, rep, err);
     map_store_close(st);
     map_dataset_free(ds);
     return rc;

@@ -192,7 +192,6 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     const size_t ncols = 2 + k + 1 + k + m + 3;
     colnames cn;
     map_cell *cells = map_mallocarray(ncols, sizeof *cells);
-    size_t *all = map_mallocarray(m, sizeof *all);
     map_frontier_ws *ws = map_frontier_ws_new(ds->n, k, m);
     if (colnames_init(&cn, ncols)) {
         colname_add(&cn, "", "point");
@@ -205,32 +204,30 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
         colname_add(&cn, "", "ess");
         colname_add(&cn, "", "status");
     }
-    if (!cn.ok || !cells || !all || !ws)
+    if (!cn.ok || !cells || !ws)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory");
     if (!rc)
         rc = sink->header(sink->ctx, ncols, (const char *const *)cn.names, err);
     if (!rc) {
-        for (size_t j = 0; j < m; j++)
-            all[j] = j;
         frontier_ctx ctx = {sink, err, k, m, cells, sum};
         map_frontier_params par;
         map_frontier_params_default(&par);
         if (fo->direction)
             rc = map_frontier_curve(&ap.pb, u, isnan(fo->kl_max) ? 0.0 : fo->kl_max, fo->points,
-                                    m, all, &par, ws, frontier_emit, &ctx, err);
+                                    m, NULL, &par, ws, frontier_emit, &ctx, err);
         else if (fo->nbudgets > 0)
             for (size_t b = 0; b < fo->nbudgets && !rc; b++)
-                rc = map_frontier_budget(&ap.pb, fo->budgets[b], fo->points, m, all, &par, ws,
+                rc = map_frontier_budget(&ap.pb, fo->budgets[b], fo->points, m, NULL, &par, ws,
                                          frontier_emit, &ctx, err);
         else {
-            rc = map_frontier_budget(&ap.pb, INFINITY, fo->points, m, all, &par, ws,
+            rc = map_frontier_budget(&ap.pb, INFINITY, fo->points, m, NULL, &par, ws,
                                      frontier_emit, &ctx, err);
             if (!rc && k == 2)
                 rc = hull_rows(ds, &ap, &ctx, err);
         }
     }
     map_frontier_ws_free(ws);
-    MAP_FREE_ALL(all, cells);
+    map_free(cells);
     colnames_free(&cn);
     app_problem_free(&ap);
     return rc;

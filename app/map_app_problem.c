@@ -148,16 +148,15 @@ static int chosen_problem(const map_dataset *ds, const map_colstat *st, const ch
         return map_error_set_field(err, MAP_EDATA, "values",
                                    "%zu values chosen; 1 to %d are allowed", k, MAP_MAX_K);
     for (size_t i = 0; i < k; i++) {
-        size_t c = 0;
-        while (c < ds->m && strcmp(ds->values[c], names[i]) != 0)
-            c++;
-        if (c == ds->m) {
+        const long found = map_dataset_value_index(ds, names[i]);
+        if (found < 0) {
             char list[512];
             map_join_names(list, sizeof list, (const char *const *)ds->values, ds->m, ", ");
             return map_error_set_field(err, MAP_EDATA, "values",
                                        "unknown value '%s' (dataset '%s' has: %s)", names[i],
                                        ds->name ? ds->name : "?", list);
         }
+        const size_t c = (size_t)found;
         for (size_t j = 0; j < i; j++)
             if (ap->cols[j] == c)
                 return map_error_set_field(err, MAP_EDATA, "values", "'%s' appears twice",

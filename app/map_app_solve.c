@@ -76,15 +76,10 @@ int app_solve_report_new(const map_dataset *ds, app_palette *pp, map_solve_repor
     rep->k = pp->pal->k;
     rep->n = ds->n;
     rep->dataset = map_strdup(ds->name ? ds->name : "");
-    rep->values = map_calloc(ds->m, sizeof *rep->values);
-    rep->levels = map_calloc(ds->m, sizeof *rep->levels);
-    int ok = rep->dataset && rep->values && rep->levels;
-    if (rep->values) {
+    if ((rep->values = map_strdup_all((const char *const *)ds->values, ds->m)) != NULL)
         rep->m = ds->m;
-        for (size_t c = 0; c < ds->m; c++)
-            ok = ok && (rep->values[c] = map_strdup(ds->values[c])) != NULL;
-    }
-    if (!ok) {
+    rep->levels = map_calloc(ds->m, sizeof *rep->levels);
+    if (!rep->dataset || !rep->values || !rep->levels) {
         map_solve_report_free(rep);
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     }

@@ -22,18 +22,11 @@ int map_app_store_open(const char *db, map_store_access how, const char *name, m
     return map_store_open(path, st, err);
 }
 
-int map_app_load_flags(map_store *st, const char *name, unsigned flags, map_dataset **ds,
-                       map_error *err)
+int map_app_load(map_store *st, const char *name, unsigned flags, map_dataset **ds,
+                 map_error *err)
 {
     *ds = NULL;
     return map_store_get_dataset(st, name, flags, ds, err);
-}
-
-int map_app_load(map_store *st, const char *name, const map_solve_opts *so, map_dataset **ds,
-                 map_error *err)
-{
-    const unsigned flags = so && so->normalize == MAP_NORMALIZE_PROMPT ? MAP_LOAD_PROMPTS : 0u;
-    return map_app_load_flags(st, name, flags, ds, err);
 }
 
 int map_app_datasets(map_store *st, map_datasets_result *res, map_error *err)

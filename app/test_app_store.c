@@ -60,7 +60,7 @@ static void test_commands(void)
     MAP_CHECK(map_app_ingest(&rq_in, &rep, &err) != MAP_OK && !exists(db2),
               "a file that cannot be read creates no database");
     map_dataset *ds = NULL;
-    MAP_CHECK(map_app_load_flags(st, "d1", 0, &ds, &err) == MAP_OK && ds && ds->n == 4,
+    MAP_CHECK(map_app_load(st, "d1", 0, &ds, &err) == MAP_OK && ds && ds->n == 4,
               "load: %s", err.msg);
 
     map_datasets_result dr;

@@ -204,7 +204,7 @@ int map_cli_export(int argc, char **argv)
     if (!rc && sweep)
         rc = map_app_sweep_check_owner(st, sweep, c.pos[0], &c.err);
     else if (!rc)
-        rc = map_app_load_flags(st, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
+        rc = map_app_load(st, c.pos[0], MAP_LOAD_PROMPTS | MAP_LOAD_TEXT, &ds, &c.err);
     if (!rc)
         rc = map_cli_out_open(c.out, &out, &c.err);
     if (!rc && sweep) {

@@ -23,8 +23,7 @@
  * stderr, the reason no table is written, and exit 1. */
 static int not_attained(const map_solve_report *solve, const char *what)
 {
-    if (map_print_solve(stderr, solve) != 0)
-        fputs("mapsolve: out of memory\n", stderr);
+    map_cli_printed(map_print_solve(stderr, solve));
     fprintf(stderr, "mapsolve: the palette is not attained (status %s): no %s written\n",
             map_solve_status_name(solve->result.status), what);
     return MAP_NOT_ATTAINED;
@@ -33,9 +32,7 @@ static int not_attained(const map_solve_report *solve, const char *what)
 /* Notes and warnings on stderr about the solve behind a table. */
 static void solve_notes(const map_solve_report *solve)
 {
-    if (solve->singletons)
-        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
-                        "tilted\n", solve->singletons, solve->prompts);
+    map_cli_note_singletons(solve->singletons, solve->prompts);
     map_print_warnings(stderr, solve, MAP_CLI_HOLDOUT_SOLVE_HINT);
 }
 

@@ -92,9 +92,7 @@ static void solve_notes(const map_solve_report *rep)
             fprintf(stderr,
                     "mapsolve: note: value '%s' is constant and meets its target; left out "
                     "with lambda 0 (its lambda is not identifiable)\n", rep->items[i].name);
-    if (rep->singletons)
-        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
-                        "tilted\n", rep->singletons, rep->prompts);
+    map_cli_note_singletons(rep->singletons, rep->prompts);
     for (size_t i = 0; i < rep->ncollinear; i++) {
         const map_collinear *c = &rep->collinear[i];
         fprintf(stderr, "mapsolve: note: values '%s' and '%s' are exactly collinear on the samples "
@@ -113,13 +111,14 @@ static void solve_notes(const map_solve_report *rep)
     map_print_warnings(stderr, rep, rep->has_holdout ? NULL : MAP_CLI_HOLDOUT_HINT);
 }
 
-/* solve_args_finish into so, then the positional dataset loaded for so. */
+/* solve_args_finish into so, then the positional dataset loaded with what
+ * --normalize needs (c->load_flags). */
 static int solve_dataset(solve_args *a, map_cli_cmd *c, map_solve_opts *so, int with_solve,
                          map_dataset **ds)
 {
     int rc = solve_args_finish(a, c, so, with_solve, &c->err);
     if (!rc)
-        rc = map_cli_load_solve(c->db, c->pos[0], so, ds, &c->err);
+        rc = map_cli_load(c->db, c->pos[0], c->load_flags, ds, &c->err);
     return rc;
 }
 
@@ -216,9 +215,7 @@ int map_cli_feasible(int argc, char **argv)
     map_dataset_free(ds);
     if (rc)
         return map_cli_fail(&c.err, spec.name);
-    if (rep->singletons)
-        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
-                        "tilted\n", rep->singletons, rep->prompts);
+    map_cli_note_singletons(rep->singletons, rep->prompts);
     rc = c.json ? map_cli_emit_json(map_json_feasible(rep))
                 : map_cli_printed(map_print_feasible(stdout, rep));
     if (!rc)

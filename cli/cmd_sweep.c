@@ -317,7 +317,7 @@ int map_cli_sweep(int argc, char **argv)
     if (!st && (rc = map_app_store_open(a.db, a.store ? MAP_STORE_CREATE : MAP_STORE_READ, name, &st,
                                         &err)))
         goto end;
-    if ((rc = map_app_load_flags(st, name, rq.per_prompt ? MAP_LOAD_PROMPTS : 0, &ds, &err)))
+    if ((rc = map_app_load(st, name, rq.per_prompt ? MAP_LOAD_PROMPTS : 0, &ds, &err)))
         goto end;
     if (a.store && !a.resume) {
         /* Record the sweep before the first row: its request is what

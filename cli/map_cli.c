@@ -114,29 +114,16 @@ int map_cli_begin_plain(const char *name, size_t min_pos, size_t max_pos, const 
     return map_cli_begin(&spec, argc, argv, c);
 }
 
-/* Loads name with flags, or (so not NULL) as map_app_load does for so. */
-static int load(const char *db_opt, const char *name, unsigned flags, const map_solve_opts *so,
-                map_dataset **ds, map_error *err)
+int map_cli_load(const char *db_opt, const char *name, unsigned flags, map_dataset **ds,
+                 map_error *err)
 {
     *ds = NULL;
     map_store *st = NULL;
     int rc = map_app_store_open(db_opt, MAP_STORE_READ, name, &st, err);
     if (!rc)
-        rc = so ? map_app_load(st, name, so, ds, err) : map_app_load_flags(st, name, flags, ds, err);
+        rc = map_app_load(st, name, flags, ds, err);
     map_store_close(st);
     return rc;
-}
-
-int map_cli_load(const char *db_opt, const char *name, unsigned flags, map_dataset **ds,
-                 map_error *err)
-{
-    return load(db_opt, name, flags, NULL, ds, err);
-}
-
-int map_cli_load_solve(const char *db_opt, const char *name, const map_solve_opts *so,
-                       map_dataset **ds, map_error *err)
-{
-    return load(db_opt, name, 0, so, ds, err);
 }
 
 int map_cli_out_open(const char *path, FILE **out, map_error *err)
@@ -160,6 +147,13 @@ int map_cli_out_close(FILE *out, int rc, map_error *err)
         rc = map_error_set(err, MAP_ENOMEM, "cannot write --out: %s",
                            errno ? strerror(errno) : "write error");
     return rc;
+}
+
+void map_cli_note_singletons(size_t singletons, size_t prompts)
+{
+    if (singletons)
+        fprintf(stderr, "mapsolve: note: %zu of %zu prompts have a single sample and cannot be "
+                        "tilted\n", singletons, prompts);
 }
 
 int map_cli_printed(int rc)

@@ -101,9 +101,6 @@ int map_cli_begin_plain(const char *name, size_t min_pos, size_t max_pos, const 
 int map_cli_load(const char *db_opt, const char *name, unsigned flags, map_dataset **ds,
                  map_error *err);
 
-/* As map_cli_load, with what a solve under so needs (map_app_load). */
-int map_cli_load_solve(const char *db_opt, const char *name, const map_solve_opts *so,
-                       map_dataset **ds, map_error *err);
 
 /* The one way to open --out: path NULL or "-" is stdout, else the file is
  * created or truncated (MAP_EUSAGE naming it when it cannot be). */
@@ -118,7 +115,11 @@ int map_cli_out_close(FILE *out, int rc, map_error *err);
  * frees it. */
 int map_cli_emit_json(char *text);
 
-/* The status of a table a map_print_* function wrote to stdout (rc, its
+/* Under per-prompt normalisation: a note on stderr when some of the prompts
+ * have a single sample (nothing when singletons is 0). */
+void map_cli_note_singletons(size_t singletons, size_t prompts);
+
+/* The status of a table a map_print_* function wrote (rc, its
  * return): on failure says so on stderr (out of memory). */
 int map_cli_printed(int rc);
 

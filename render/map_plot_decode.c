@@ -5,19 +5,17 @@
  * threshold `decode` counts as reaching it (0.9). */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "map_decode_app.h"
 #include "map_plot.h"
 
-/* The dataset column of palette item i, or -1. */
-static long item_col(const map_decode_report *rep, size_t i)
+/* Whether palette item i moves (not constant, its target away from its
+ * reference level); *col [out] its dataset column. */
+static int item_moves(const map_decode_report *rep, size_t i, size_t *col)
 {
     const map_solve_report *sr = rep->solve;
-    for (size_t c = 0; c < rep->m; c++)
-        if (strcmp(sr->values[c], sr->items[i].name) == 0)
-            return (long)c;
-    return -1;
+    *col = sr->palette->items[i].col;
+    return !sr->items[i].constant && sr->items[i].target != rep->reference[*col];
 }
 
 map_chart *map_plot_decode_chart(const map_decode_report *rep, const char *dataset)
@@ -42,15 +40,12 @@ map_chart *map_plot_decode_chart(const map_decode_report *rep, const char *datas
             kmax = fmax(kmax, log2((double)rep->rows[r].k));
         }
     size_t nv = 0; /* values that move: a target away from the reference */
-    for (size_t i = 0; i < sr->k; i++) {
-        const long col = item_col(rep, i);
-        if (col >= 0 && !sr->items[i].constant && sr->items[i].target != rep->reference[col])
-            nv++;
-    }
+    size_t col;
+    for (size_t i = 0; i < sr->k; i++)
+        nv += (size_t)item_moves(rep, i, &col);
     static const char *const mname[2] = {"best", "sir"};
     for (size_t i = 0, v = 0; ok && i < sr->k; i++) {
-        const long col = item_col(rep, i);
-        if (col < 0 || sr->items[i].constant || sr->items[i].target == rep->reference[col])
+        if (!item_moves(rep, i, &col))
             continue;
         const double ref = rep->reference[col], span = sr->items[i].target - ref;
         for (int m = 0; ok && m < 2; m++) {

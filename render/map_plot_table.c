@@ -38,9 +38,7 @@ map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table
         return NULL;
     p->o = *o;
     p->o.dataset = NULL;
-    int ok = (p->values = map_calloc(o->k ? o->k : 1, sizeof *p->values)) != NULL;
-    for (size_t i = 0; ok && i < o->k; i++)
-        ok = (p->values[i] = map_strdup(o->values[i])) != NULL;
+    int ok = (p->values = map_strdup_all(o->values, o->k)) != NULL;
     if (ok && o->reference) {
         ok = (p->reference = map_mallocarray(o->k ? o->k : 1, sizeof *p->reference)) != NULL;
         if (ok)
