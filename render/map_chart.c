@@ -246,7 +246,9 @@ static int bad_path(const char *path, int e, map_error *err)
     return map_error_set(err, MAP_EUSAGE, "cannot write --plot %s: %s", path, strerror(e));
 }
 
-int map_plot_check_path(const char *path, map_error *err)
+/* The checks on path that need no file created: its format, and an
+ * existing file that is a folder or cannot be written. */
+static int check_target(const char *path, map_error *err)
 {
     if (map_plot_format_of(path) == MAP_PLOT_UNKNOWN)
         return map_error_set(err, MAP_EUSAGE,
@@ -259,6 +261,15 @@ int map_plot_check_path(const char *path, map_error *err)
         if (access(path, W_OK) != 0)
             return bad_path(path, errno, err);
     }
+    return MAP_OK;
+}
+
+int map_plot_check_path(const char *path, map_error *err)
+{
+    const int rc = check_target(path, err);
+    if (rc)
+        return rc;
+    /* The folder takes a new file: the one the chart will be written to. */
     char tmp[4096];
     const int fd = temp_beside(path, tmp, sizeof tmp);
     if (fd < 0)
@@ -275,7 +286,8 @@ static int file_write(void *ctx, const unsigned char *data, size_t len)
 
 int map_chart_save(const map_chart *c, const char *path, map_error *err)
 {
-    const int rc0 = map_plot_check_path(path, err);
+    /* The temporary file it is written to is the folder's check. */
+    const int rc0 = check_target(path, err);
     if (rc0)
         return rc0;
     char tmp[4096];
