@@ -14,50 +14,6 @@
 
 /* ---- frontier and region ------------------------------------------------ */
 
-/* A table's column names, built one by one (each "prefix" + "name"). */
-typedef struct colnames {
-    char **names;
-    size_t count, cap;
-    int ok;
-} colnames;
-
-static void colname_add(colnames *cn, const char *prefix, const char *name)
-{
-    if (!cn->ok)
-        return;
-    assert(cn->count < cn->cap);
-    const size_t lp = strlen(prefix), ln = strlen(name);
-    char *s = map_malloc(lp + ln + 1);
-    if (!s) {
-        cn->ok = 0;
-        return;
-    }
-    memcpy(s, prefix, lp);
-    memcpy(s + lp, name, ln + 1);
-    cn->names[cn->count++] = s;
-}
-
-/* colname_add of each of names[0..n) with prefix. */
-static void colname_add_all(colnames *cn, const char *prefix, const char *const *names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        colname_add(cn, prefix, names[i]);
-}
-
-static int colnames_init(colnames *cn, size_t cap)
-{
-    cn->names = map_calloc(cap, sizeof *cn->names);
-    cn->count = 0;
-    cn->cap = cap;
-    cn->ok = cn->names != NULL;
-    return cn->ok;
-}
-
-static void colnames_free(colnames *cn)
-{
-    map_free_strings(cn->names, cn->count);
-}
-
 typedef struct frontier_ctx {
     const map_table_sink *sink;
     map_error *err;
@@ -190,19 +146,19 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     }
 
     const size_t ncols = 2 + k + 1 + k + m + 3;
-    colnames cn;
+    map_name_list cn;
     map_cell *cells = map_mallocarray(ncols, sizeof *cells);
     map_frontier_ws *ws = map_frontier_ws_new(ds->n, k, m);
-    if (colnames_init(&cn, ncols)) {
-        colname_add(&cn, "", "point");
-        colname_add(&cn, "", "budget");
-        colname_add_all(&cn, "u_", fo->values, k);
-        colname_add(&cn, "", "t");
-        colname_add_all(&cn, "lambda_", fo->values, k);
-        colname_add_all(&cn, "level_", (const char *const *)ds->values, m);
-        colname_add(&cn, "", "kl");
-        colname_add(&cn, "", "ess");
-        colname_add(&cn, "", "status");
+    if (map_name_list_init(&cn, ncols)) {
+        map_name_list_add(&cn, "", "point");
+        map_name_list_add(&cn, "", "budget");
+        map_name_list_add_all(&cn, "u_", fo->values, k);
+        map_name_list_add(&cn, "", "t");
+        map_name_list_add_all(&cn, "lambda_", fo->values, k);
+        map_name_list_add_all(&cn, "level_", (const char *const *)ds->values, m);
+        map_name_list_add(&cn, "", "kl");
+        map_name_list_add(&cn, "", "ess");
+        map_name_list_add(&cn, "", "status");
     }
     if (!cn.ok || !cells || !ws)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory");
@@ -228,7 +184,7 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     }
     map_frontier_ws_free(ws);
     map_free(cells);
-    colnames_free(&cn);
+    map_name_list_free(&cn);
     app_problem_free(&ap);
     return rc;
 }
@@ -321,13 +277,13 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
         return rc;
     }
     const size_t ncols = 1 + k + 1 + k;
-    colnames cn;
+    map_name_list cn;
     map_cell *cells = map_mallocarray(ncols, sizeof *cells);
-    if (colnames_init(&cn, ncols)) {
-        colname_add(&cn, "", "point");
-        colname_add_all(&cn, "dir_", ro->values, k);
-        colname_add(&cn, "", "step");
-        colname_add_all(&cn, "target_", ro->values, k);
+    if (map_name_list_init(&cn, ncols)) {
+        map_name_list_add(&cn, "", "point");
+        map_name_list_add_all(&cn, "dir_", ro->values, k);
+        map_name_list_add(&cn, "", "step");
+        map_name_list_add_all(&cn, "target_", ro->values, k);
     }
     if (!cn.ok || !cells)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory");
@@ -350,7 +306,7 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
             rc = region_write(&ctx, &ctx.first);
     }
     map_free(cells);
-    colnames_free(&cn);
+    map_name_list_free(&cn);
     app_problem_free(&ap);
     return rc;
 }

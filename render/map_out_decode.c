@@ -4,51 +4,8 @@
 #include "map_output.h"
 
 #include <stdio.h>
-#include <string.h>
 
-/* A header of fixed and generated names: names[i] for i < nfixed, then
- * PREFIX<value> for each prefix and value. */
-typedef struct header {
-    size_t ncols;
-    char **own;         /* the generated names (owned) */
-    size_t nown;
-    const char **names; /* every name, in order */
-} header;
-
-static void header_free(header *h)
-{
-    map_free_strings(h->own, h->nown);
-    map_free(h->names);
-    memset(h, 0, sizeof *h);
-}
-
-/* Room for cap names; MAP_ENOMEM when out of memory. */
-static int header_init(header *h, size_t cap, map_error *err)
-{
-    memset(h, 0, sizeof *h);
-    h->own = map_calloc(cap ? cap : 1, sizeof *h->own);
-    h->names = map_calloc(cap ? cap : 1, sizeof *h->names);
-    if (!h->own || !h->names) {
-        header_free(h);
-        return map_error_set(err, MAP_ENOMEM, "out of memory");
-    }
-    return MAP_OK;
-}
-
-static void header_fixed(header *h, const char *name) { h->names[h->ncols++] = name; }
-
-static int header_prefixed(header *h, const char *prefix, const char *name, map_error *err)
-{
-    const size_t lp = strlen(prefix), ln = strlen(name);
-    char *s = map_malloc(lp + ln + 1);
-    if (!s)
-        return map_error_set(err, MAP_ENOMEM, "out of memory");
-    memcpy(s, prefix, lp);
-    memcpy(s + lp, name, ln + 1);
-    h->own[h->nown++] = s;
-    h->names[h->ncols++] = s;
-    return MAP_OK;
-}
+#include "map_names.h"
 
 /* ---- weights ---------------------------------------------------------------- */
 
@@ -73,24 +30,19 @@ int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, m
 {
     const size_t m = rep->m;
     char *const *values = rep->solve->values;
-    header h;
-    int rc = header_init(&h, 2 * m + 5, err);
-    if (rc)
-        return rc;
-    header_fixed(&h, "method");
-    header_fixed(&h, "k");
-    for (size_t i = 0; !rc && i < m; i++)
-        rc = header_prefixed(&h, "level_", values[i], err);
-    for (size_t i = 0; !rc && i < m; i++)
-        rc = header_prefixed(&h, "se_", values[i], err);
-    header_fixed(&h, "kl");
-    header_fixed(&h, "reaches");
-    header_fixed(&h, "prompts_below_k");
-    map_cell *cells = rc ? NULL : map_calloc(h.ncols, sizeof *cells);
-    if (!rc && !cells)
-        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    map_name_list h;
+    map_name_list_init(&h, 2 * m + 5);
+    map_name_list_add(&h, "", "method");
+    map_name_list_add(&h, "", "k");
+    map_name_list_add_all(&h, "level_", (const char *const *)values, m);
+    map_name_list_add_all(&h, "se_", (const char *const *)values, m);
+    map_name_list_add(&h, "", "kl");
+    map_name_list_add(&h, "", "reaches");
+    map_name_list_add(&h, "", "prompts_below_k");
+    map_cell *cells = h.ok ? map_calloc(h.count, sizeof *cells) : NULL;
+    int rc = cells ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
     if (!rc)
-        rc = sink->header(sink->ctx, h.ncols, h.names, err);
+        rc = sink->header(sink->ctx, h.count, (const char *const *)h.names, err);
     for (size_t r = 0; !rc && r < rep->nrows; r++) {
         const map_decode_row *row = &rep->rows[r];
         size_t c = 0;
@@ -106,7 +58,7 @@ int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, m
         rc = sink->row(sink->ctx, cells, err);
     }
     map_free(cells);
-    header_free(&h);
+    map_name_list_free(&h);
     return rc;
 }
 
@@ -148,21 +100,16 @@ int map_select_table(const map_select_report *rep, const map_table_sink *sink, m
         }
         return rc;
     }
-    header h;
-    int rc = header_init(&h, ds->ntext + ds->m + 2, err);
-    if (rc)
-        return rc;
-    header_fixed(&h, "prompt");
-    for (size_t c = 0; c < ds->ntext; c++)
-        header_fixed(&h, ds->text_names[c]);
-    for (size_t i = 0; i < ds->m; i++)
-        header_fixed(&h, ds->values[i]);
-    header_fixed(&h, "score");
-    map_cell *cells = map_calloc(h.ncols, sizeof *cells);
-    if (!cells)
-        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
+    map_name_list h;
+    map_name_list_init(&h, ds->ntext + ds->m + 2);
+    map_name_list_add(&h, "", "prompt");
+    map_name_list_add_all(&h, "", (const char *const *)ds->text_names, ds->ntext);
+    map_name_list_add_all(&h, "", (const char *const *)ds->values, ds->m);
+    map_name_list_add(&h, "", "score");
+    map_cell *cells = h.ok ? map_calloc(h.count, sizeof *cells) : NULL;
+    int rc = cells ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
     if (!rc)
-        rc = sink->header(sink->ctx, h.ncols, h.names, err);
+        rc = sink->header(sink->ctx, h.count, (const char *const *)h.names, err);
     for (size_t r = 0; !rc && r < rep->nrecords; r++) {
         const size_t j = rep->chosen[r];
         size_t c = 0;
@@ -175,6 +122,6 @@ int map_select_table(const map_select_report *rep, const map_table_sink *sink, m
         rc = sink->row(sink->ctx, cells, err);
     }
     map_free(cells);
-    header_free(&h);
+    map_name_list_free(&h);
     return rc;
 }

@@ -1,6 +1,8 @@
-/* map_names.c — enumeration tables and name lists (see map_names.h). */
+/* map_names.c — enumeration tables, joined name lists and built name lists
+ * (see map_names.h). */
 #include "map_names.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,4 +73,43 @@ char *map_join_alloc(const char *const *names, size_t n, const char *sep)
     }
     *p = '\0';
     return out;
+}
+
+int map_name_list_init(map_name_list *l, size_t cap)
+{
+    l->names = map_calloc(cap ? cap : 1, sizeof *l->names);
+    l->count = 0;
+    l->cap = cap;
+    l->ok = l->names != NULL;
+    return l->ok;
+}
+
+void map_name_list_add(map_name_list *l, const char *prefix, const char *name)
+{
+    if (!l->ok)
+        return;
+    assert(l->count < l->cap);
+    const size_t lp = strlen(prefix), ln = strlen(name);
+    char *s = map_malloc(lp + ln + 1);
+    if (!s) {
+        l->ok = 0;
+        return;
+    }
+    memcpy(s, prefix, lp);
+    memcpy(s + lp, name, ln + 1);
+    l->names[l->count++] = s;
+}
+
+void map_name_list_add_all(map_name_list *l, const char *prefix, const char *const *names,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        map_name_list_add(l, prefix, names[i]);
+}
+
+void map_name_list_free(map_name_list *l)
+{
+    map_free_strings(l->names, l->count);
+    l->names = NULL;
+    l->count = 0;
 }

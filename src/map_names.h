@@ -1,6 +1,7 @@
 /* map_names.h — names of things, in one place: the name ↔ value tables of
  * enumerated options (normalisation, method, precision, input format, adjust
- * mode, ...) and the joining of name lists for messages and tables. Every
+ * mode, ...), the joining of name lists for messages and tables, and the
+ * building of a table's header names. Every
  * enumerated option's _name/_parse pair is a table lookup through these, so
  * that parsing and printing cannot disagree.
  */
@@ -58,5 +59,23 @@ char *map_join_names(char *buf, size_t size, const char *const *names, size_t n,
 /* The n names joined with sep in a new string (free with map_free), or NULL
  * on out-of-memory. */
 char *map_join_alloc(const char *const *names, size_t n, const char *sep);
+
+/* A list of names built one by one, each a new string prefix + name (a
+ * table's header): room for cap names, fixed by map_name_list_init. A
+ * failed allocation sets ok to 0 and makes every later add a no-op, so the
+ * builder checks ok once at the end. */
+typedef struct map_name_list {
+    char **names; /* count names */
+    size_t count, cap;
+    int ok;
+} map_name_list;
+
+/* An empty list with room for cap names; returns l->ok. */
+int map_name_list_init(map_name_list *l, size_t cap);
+void map_name_list_add(map_name_list *l, const char *prefix, const char *name);
+/* map_name_list_add of each of names[0..n) with prefix. */
+void map_name_list_add_all(map_name_list *l, const char *prefix, const char *const *names,
+                           size_t n);
+void map_name_list_free(map_name_list *l);
 
 #endif
