@@ -39,6 +39,13 @@ int map_http_problem_answer(map_http_answer *a, map_problem_type t, const char *
     return 0;
 }
 
+int map_http_fail_answer(map_http_answer *a, const map_http_fail *fail)
+{
+    return map_http_problem_answer(
+        a, fail->malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD, fail->msg,
+        fail->field);
+}
+
 int map_api_error(map_http_answer *a, const map_error *err, const char *default_field)
 {
     const char *msg = err->msg[0] ? err->msg : "unknown error";
@@ -248,9 +255,7 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
     map_http_request rq;
     map_http_fail fail;
     if (map_http_request_parse(kind, body, len, &rq, &fail)) {
-        const int malformed = fail.field[0] == '\0' && strncmp(fail.msg, "malformed", 9) == 0;
-        map_http_problem_answer(a, malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD,
-                                fail.msg, fail.field);
+        map_http_fail_answer(a, &fail);
         map_http_request_free(&rq);
         return 0;
     }

@@ -496,9 +496,11 @@ int map_http_request_parse(map_http_kind kind, const char *body, size_t len, map
         return fail_at(fail, "", "unknown request kind");
     json_error_t jerr;
     json_t *root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    if (!root) {
+        fail->malformed = 1;
         return fail_at(fail, "", "malformed JSON at line %d, column %d: %s", jerr.line,
                        jerr.column, jerr.text);
+    }
     int rc = 0;
     if (!json_is_object(root))
         rc = fail_at(fail, "", "the body must be a JSON object");

@@ -250,9 +250,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     map_error err;
     map_error_clear(&err);
     if (map_http_request_parse(MAP_HTTP_SWEEP, body, len, &j->rq, &fail)) {
-        const int malformed = fail.field[0] == '\0' && strncmp(fail.msg, "malformed", 9) == 0;
-        map_http_problem_answer(a, malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD,
-                                fail.msg, fail.field);
+        map_http_fail_answer(a, &fail);
         job_unref(j);
         return 0;
     }

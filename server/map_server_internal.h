@@ -58,6 +58,10 @@ typedef struct map_http_answer {
 int map_http_problem_answer(map_http_answer *a, map_problem_type t, const char *detail,
                             const char *field);
 
+/* Fills a with the problem answer to a refused body (malformed JSON, or a
+ * bad field); returns 0. */
+int map_http_fail_answer(map_http_answer *a, const map_http_fail *fail);
+
 /* Fills a with a JSON document text (owned now; NULL: out of memory → 500). */
 int map_http_json_answer(map_http_answer *a, unsigned status, char *text);
 
