@@ -306,14 +306,11 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
         map_histogram_report *rep = NULL;
         map_solve_request solve = srq;
         solve.feas = &rq.fp;
-        if ((rc = map_app_histogram(ds, &solve, rq.value, rq.bins, &rep, &err))) {
-            map_api_error(a, &err,
-                          strncmp(err.msg, "value:", 6) == 0  ? "/value"
-                          : strncmp(err.msg, "bins:", 5) == 0 ? "/bins"
-                                                              : "/palette");
-        } else {
+        /* value and bins errors name their field (err.field). */
+        if ((rc = map_app_histogram(ds, &solve, rq.value, rq.bins, &rep, &err)))
+            map_api_error(a, &err, "/palette");
+        else
             map_http_json_answer(a, 200, histogram_json(rep));
-        }
         map_histogram_report_free(rep);
         break;
     }
