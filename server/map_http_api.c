@@ -152,6 +152,19 @@ static int table_open(mem_table *t, int csv)
     return 0;
 }
 
+/* open_memstream's buffer comes from malloc: returns a NUL-terminated copy
+ * of its len bytes that map_free owns (NULL: out of memory) and frees buf. */
+static char *memstream_take(char *buf, size_t len)
+{
+    char *out = map_malloc(len + 1);
+    if (out) {
+        memcpy(out, buf, len);
+        out[len] = '\0';
+    }
+    free(buf);
+    return out;
+}
+
 /* Finishes the table into an answer (rc: the app's status), frees it. */
 static void table_close(mem_table *t, int rc, map_error *err, int csv, const char *field,
                         map_http_answer *a)
@@ -166,14 +179,7 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
         map_api_error(a, err, field);
         return;
     }
-    /* open_memstream's buffer comes from malloc: copied so that map_free
-     * owns the answer. */
-    char *body = map_malloc(t->len + 1);
-    if (body) {
-        memcpy(body, t->buf, t->len);
-        body[t->len] = '\0';
-    }
-    free(t->buf);
+    char *body = memstream_take(t->buf, t->len);
     if (!body) {
         map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
         return;
@@ -240,13 +246,11 @@ static char *histogram_json(const map_histogram_report *h)
     fputs("}}\n", f);
     bad |= ferror(f) != 0;
     bad |= fclose(f) != 0;
-    char *out = bad ? NULL : map_malloc(memlen + 1);
-    if (out) {
-        memcpy(out, mem, memlen);
-        out[memlen] = '\0';
+    if (bad) {
+        free(mem);
+        return NULL;
     }
-    free(mem);
-    return out;
+    return memstream_take(mem, memlen);
 }
 
 int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len, int csv,
