@@ -41,6 +41,8 @@ typedef struct request_ctx {
     size_t got;         /* body bytes received (kept or discarded) */
     int too_large;      /* the body passed max_body: the rest is discarded */
     int too_slow;       /* the body took longer than the timeout */
+    int has_length;     /* a Content-Length header with a number came */
+    unsigned long long length; /* that number (strtoull's reading) */
     struct timespec t0; /* when the headers were complete */
 } request_ctx;
 
@@ -103,6 +105,14 @@ static enum MHD_Result send_problem(struct MHD_Connection *conn, map_problem_typ
     map_http_problem_answer(&a, t, detail, field);
     a.allow = allow;
     return send_answer(conn, &a);
+}
+
+/* 413: the body is over max_body. */
+static enum MHD_Result send_too_large(const map_server *s, struct MHD_Connection *conn)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes", s->cfg.max_body);
+    return send_problem(conn, MAP_PROBLEM_TOO_LARGE, msg, NULL, NULL);
 }
 
 static enum MHD_Result send_static(struct MHD_Connection *conn, const map_static_file *f)
@@ -222,6 +232,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = r;
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            r->length = strtoull(cl, &end, 10);
+            r->has_length = end != cl;
+        }
         /* The page's own files hold no data and a browser cannot send a
          * token to fetch them; everything under /api/ needs it. */
         const int page = (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
@@ -229,18 +246,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!page && !authorised(s, conn))
             return send_problem(conn, MAP_PROBLEM_UNAUTHORIZED,
                                 "this server needs 'Authorization: Bearer <token>'", NULL, NULL);
-        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl) {
-            char *end = NULL;
-            const unsigned long long n = strtoull(cl, &end, 10);
-            if (end != cl && n > s->cfg.max_body) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes",
-                         s->cfg.max_body);
-                return send_problem(conn, MAP_PROBLEM_TOO_LARGE, msg, NULL, NULL);
-            }
-        }
+        if (r->has_length && r->length > s->cfg.max_body)
+            return send_too_large(s, conn);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -252,9 +259,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * the idle timeout), or a chunked body that passes twice the limit,
          * closes the connection. Its last piece (Content-Length reached)
          * goes on to the 408 or 413 answer below. */
-        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        const int last = cl && strtoull(cl, NULL, 10) == (unsigned long long)r->got;
+        const int last = r->has_length && r->length == (unsigned long long)r->got;
         if (!r->too_slow && seconds_since(&r->t0) > (double)s->cfg.timeout)
             r->too_slow = 1;
         if (!last && (r->too_slow || (r->too_large && r->got - r->len > s->cfg.max_body)))
@@ -281,11 +286,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     /* The whole request is in. */
-    if (r->too_large) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes", s->cfg.max_body);
-        return send_problem(conn, MAP_PROBLEM_TOO_LARGE, msg, NULL, NULL);
-    }
+    if (r->too_large)
+        return send_too_large(s, conn);
     if (r->too_slow || seconds_since(&r->t0) > (double)s->cfg.timeout) {
         char msg[128];
         snprintf(msg, sizeof msg, "the request took longer than %u s to arrive", s->cfg.timeout);
