@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "map_histogram.h"
+#include "map_vec.h"
 
 static const char *const kind_names[MAP_HTTP_NKINDS] = {
     "solve", "feasible", "adjust", "frontier", "region", "sweep", "histogram"};
@@ -214,22 +215,14 @@ static int want_names(const json_t *v, const char *name, char ***out, size_t *co
     return 0;
 }
 
-/* Appends s to the growing spec *buf (len, cap). */
-static int spec_append(char **buf, size_t *len, size_t *cap, const char *s)
+/* Appends s to the growing spec b (bytes, b->len of them before a NUL). */
+static int spec_append(map_vec *b, const char *s)
 {
     const size_t n = strlen(s);
-    if (*len + n + 1 > *cap) {
-        size_t nc = *cap ? *cap : 64;
-        while (*len + n + 1 > nc)
-            nc *= 2;
-        char *nb = map_realloc(*buf, nc);
-        if (!nb)
-            return -1;
-        *buf = nb;
-        *cap = nc;
-    }
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
+    if (map_vec_reserve(b, b->len + n + 1) != MAP_OK)
+        return -1;
+    memcpy((char *)b->data + b->len, s, n + 1);
+    b->len += n;
     return 0;
 }
 
@@ -250,8 +243,8 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
                        name + 1, numeric ? "number" : "TARGET");
     if (json_object_size(v) == 0)
         return fail_at(f, name, "%s is empty", name + 1);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    map_vec buf;
+    map_vec_init(&buf, 1, 64);
     const char *key;
     json_t *t;
     json_object_foreach((json_t *)v, key, t)
@@ -259,7 +252,7 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
         char ptr[300];
         pointer(ptr, sizeof ptr, name + 1, key, -1);
         if (!key[0] || strchr(key, ',')) {
-            map_free(buf);
+            map_vec_free(&buf);
             return fail_at(f, ptr, "%s: a value name must be non-empty and without ','",
                            ptr + 1);
         }
@@ -267,7 +260,7 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
         if (json_is_number(t)) {
             const double x = json_number_value(t);
             if (!isfinite(x)) {
-                map_free(buf);
+                map_vec_free(&buf);
                 return fail_at(f, ptr, "%s must be a finite number", ptr + 1);
             }
             snprintf(target, sizeof target, "%.17g", x);
@@ -276,17 +269,17 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
                    !strpbrk(json_string_value(t), ",=")) {
             snprintf(target, sizeof target, "%s", json_string_value(t));
         } else {
-            map_free(buf);
+            map_vec_free(&buf);
             return fail_at(f, ptr, "%s must be %s", ptr + 1,
                            numeric ? "a number" : "a number, \"mean\" or \"qNN\"");
         }
-        if ((len && spec_append(&buf, &len, &cap, ",")) || spec_append(&buf, &len, &cap, key) ||
-            spec_append(&buf, &len, &cap, "=") || spec_append(&buf, &len, &cap, target)) {
-            map_free(buf);
+        if ((buf.len && spec_append(&buf, ",")) || spec_append(&buf, key) ||
+            spec_append(&buf, "=") || spec_append(&buf, target)) {
+            map_vec_free(&buf);
             return fail_at(f, "", "out of memory");
         }
     }
-    *out = buf;
+    *out = map_vec_release(&buf);
     return 0;
 }
 

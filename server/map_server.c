@@ -19,6 +19,7 @@
 #include "map_mhd.h"
 #include "map_server_internal.h"
 #include "map_static.h"
+#include "map_vec.h"
 
 void map_server_config_default(map_server_config *cfg)
 {
@@ -36,8 +37,7 @@ unsigned map_server_port(const map_server *s) { return s->port; }
 
 /* What a request accumulates between the access handler's calls. */
 typedef struct request_ctx {
-    char *body;
-    size_t len, cap;
+    map_vec body;       /* the body kept (bytes, then a NUL not counted in len) */
     size_t got;         /* body bytes received (kept or discarded) */
     int too_large;      /* the body passed max_body: the rest is discarded */
     int too_slow;       /* the body took longer than the timeout */
@@ -61,7 +61,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     request_ctx *r = *con_cls;
     if (r) {
-        map_free(r->body);
+        map_vec_free(&r->body);
         map_free(r);
         *con_cls = NULL;
     }
@@ -187,14 +187,15 @@ static enum MHD_Result route(map_server *s, struct MHD_Connection *conn, const c
                                 "this endpoint takes POST with a JSON body", NULL, "POST");
         if (posts[i].kind == MAP_HTTP_SWEEP) {
             struct MHD_Response *resp = NULL;
-            map_api_sweep(s, conn, r->body, r->len, &resp, &a);
+            map_api_sweep(s, conn, (const char *)r->body.data, r->body.len, &resp, &a);
             if (!resp)
                 return send_answer(conn, &a);
             const enum MHD_Result ok = map_mhd.MHD_queue_response(conn, MHD_HTTP_OK, resp);
             map_mhd.MHD_destroy_response(resp);
             return ok;
         }
-        map_api_post(s, posts[i].kind, r->body, r->len, wants_csv(conn), &a);
+        map_api_post(s, posts[i].kind, (const char *)r->body.data, r->body.len, wants_csv(conn),
+                     &a);
         return send_answer(conn, &a);
     }
     const map_static_file *f = map_static_find(url);
@@ -231,6 +232,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!(r = map_calloc(1, sizeof *r)))
             return MHD_NO;
         *con_cls = r;
+        map_vec_init(&r->body, 1, 1024);
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
         const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -262,27 +264,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const int last = r->has_length && r->length == (unsigned long long)r->got;
         if (!r->too_slow && seconds_since(&r->t0) > (double)s->cfg.timeout)
             r->too_slow = 1;
-        if (!last && (r->too_slow || (r->too_large && r->got - r->len > s->cfg.max_body)))
+        if (!last && (r->too_slow || (r->too_large && r->got - r->body.len > s->cfg.max_body)))
             return MHD_NO;
         if (r->too_large || r->too_slow)
             return MHD_YES;
-        if (n > s->cfg.max_body - r->len) {
+        if (n > s->cfg.max_body - r->body.len) {
             r->too_large = 1;
             return MHD_YES;
         }
-        if (r->len + n + 1 > r->cap) {
-            size_t cap = r->cap ? r->cap : 1024;
-            while (cap < r->len + n + 1)
-                cap *= 2;
-            char *nb = map_realloc(r->body, cap);
-            if (!nb)
-                return MHD_NO;
-            r->body = nb;
-            r->cap = cap;
-        }
-        memcpy(r->body + r->len, upload_data, n);
-        r->len += n;
-        r->body[r->len] = '\0';
+        if (map_vec_reserve(&r->body, r->body.len + n + 1) != MAP_OK)
+            return MHD_NO;
+        char *body = r->body.data;
+        memcpy(body + r->body.len, upload_data, n);
+        r->body.len += n;
+        body[r->body.len] = '\0';
         return MHD_YES;
     }
     /* The whole request is in. */
