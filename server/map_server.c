@@ -409,11 +409,13 @@ void map_server_stop(map_server *s)
 {
     if (!s)
         return;
-    if (s->daemon) {
-        map_api_sweep_shutdown(s);
+    /* Cancels the running sweeps and waits for their workers. Once it has
+     * set stopping no sweep takes a slot, and one being set up gives its
+     * slot back (map_api_sweep), so none runs after it: once is enough,
+     * before the daemon stops (the workers resume its connections). */
+    map_api_sweep_shutdown(s);
+    if (s->daemon)
         map_mhd.MHD_stop_daemon(s->daemon);
-    }
-    map_api_sweep_shutdown(s); /* waits for the workers */
     map_dataset_cache_free(s->cache);
     pthread_cond_destroy(&s->sweep_idle);
     pthread_mutex_destroy(&s->sweep_lock);
