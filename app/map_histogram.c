@@ -63,14 +63,15 @@ int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const 
 {
     *out = NULL;
     if (!value)
-        return map_error_set(err, MAP_EDATA, "value: missing the value to bin");
+        return map_error_set_field(err, MAP_EDATA, "value", "value: missing the value to bin");
     const long col = map_dataset_value_index(ds, value);
     if (col < 0)
-        return map_error_set(err, MAP_EDATA, "value: '%s' is not a value of dataset '%s'", value,
-                             ds->name ? ds->name : "?");
+        return map_error_set_field(err, MAP_EDATA, "value",
+                                   "value: '%s' is not a value of dataset '%s'", value,
+                                   ds->name ? ds->name : "?");
     if (bins < 1 || bins > MAP_HISTOGRAM_BINS_MAX)
-        return map_error_set(err, MAP_EDATA, "bins: %zu is outside [1, %d]", bins,
-                             MAP_HISTOGRAM_BINS_MAX);
+        return map_error_set_field(err, MAP_EDATA, "bins", "bins: %zu is outside [1, %d]", bins,
+                                   MAP_HISTOGRAM_BINS_MAX);
     map_histogram_report *rep = map_calloc(1, sizeof *rep);
     if (!rep)
         return map_error_set(err, MAP_ENOMEM, "out of memory");

@@ -30,8 +30,9 @@ typedef struct map_histogram_report {
  * last bin closed). The tilted weights are q_j ∝ exp(λᵀ r_j) (within each
  * prompt under per-prompt normalisation), summed in double precision after
  * subtracting the largest exponent. Errors: an unknown value or bins outside
- * [1, MAP_HISTOGRAM_BINS_MAX] is MAP_EDATA (the message names "value" or
- * "bins"); the solve's errors; MAP_ENOMEM. *out: free with
+ * [1, MAP_HISTOGRAM_BINS_MAX] is MAP_EDATA with err->field "value" or
+ * "bins" (the message begins with it too); the solve's errors; MAP_ENOMEM.
+ * *out: free with
  * map_histogram_report_free. */
 int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const char *value,
                       size_t bins, map_histogram_report **out, map_error *err);

@@ -11,8 +11,7 @@
 /* One held copy. refs counts the cache's own reference (while it is the
  * current copy of its name) plus one per request holding it. */
 typedef struct entry {
-    map_cached_dataset pub;
-    map_dataset *ds;
+    map_cached_dataset pub; /* pub.ds: the copy, owned (const to its holders) */
     char *name;
     map_dataset_stamp stamp;
     int prompts; /* loaded with MAP_LOAD_PROMPTS */
@@ -23,7 +22,6 @@ typedef struct entry {
 /* A thread's store handle, on the cache's list so that it can be closed. */
 typedef struct handle {
     map_store *st;
-    pthread_t owner;
     struct handle *next;
 } handle;
 
@@ -65,7 +63,7 @@ map_dataset_cache *map_dataset_cache_new(const char *path)
 
 static void entry_free(entry *e)
 {
-    map_dataset_free(e->ds);
+    map_dataset_free((map_dataset *)e->pub.ds);
     map_free(e->name);
     map_free(e);
 }
@@ -104,7 +102,6 @@ int map_dataset_cache_store(map_dataset_cache *c, map_store **st, map_error *err
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     }
     h->st = s;
-    h->owner = pthread_self();
     pthread_mutex_lock(&c->lock);
     h->next = c->handles;
     c->handles = h;
@@ -144,6 +141,20 @@ static int usable(const entry *e, const char *name, const map_dataset_stamp *sta
            (e->prompts || !prompts);
 }
 
+/* The usable copy of name (usable()) with one more reference, or NULL.
+ * Lock held. */
+static entry *find_locked(map_dataset_cache *c, const char *name, const map_dataset_stamp *stamp,
+                          int prompts)
+{
+    for (entry *e = c->entries; e; e = e->next) {
+        if (usable(e, name, stamp, prompts)) {
+            e->refs++;
+            return e;
+        }
+    }
+    return NULL;
+}
+
 int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, int prompts,
                               map_cached_dataset **out, map_error *err)
 {
@@ -165,15 +176,12 @@ int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, int prompt
         return map_error_set(err, MAP_EUSAGE, "no dataset named '%s'", name);
     }
     pthread_mutex_lock(&c->lock);
-    for (entry *e = c->entries; e; e = e->next) {
-        if (usable(e, name, &stamp, prompts)) {
-            e->refs++;
-            pthread_mutex_unlock(&c->lock);
-            *out = &e->pub;
-            return MAP_OK;
-        }
-    }
+    entry *held = find_locked(c, name, &stamp, prompts);
     pthread_mutex_unlock(&c->lock);
+    if (held) {
+        *out = &held->pub;
+        return MAP_OK;
+    }
     /* Load outside the lock (other datasets stay available). The load reads
      * one snapshot, which is at least as new as the stamp read above: a
      * newer one only makes the next request load again. */
@@ -189,7 +197,6 @@ int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, int prompt
         map_dataset_free(ds);
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     }
-    e->ds = ds;
     e->pub.ds = ds;
     e->stamp = stamp;
     e->prompts = prompts;
@@ -197,14 +204,11 @@ int map_dataset_cache_acquire(map_dataset_cache *c, const char *name, int prompt
     pthread_mutex_lock(&c->lock);
     /* Another thread may have loaded the same content meanwhile: keep the
      * first copy, drop ours. */
-    for (entry *o = c->entries; o; o = o->next) {
-        if (usable(o, name, &stamp, prompts)) {
-            o->refs++;
-            pthread_mutex_unlock(&c->lock);
-            entry_free(e);
-            *out = &o->pub;
-            return MAP_OK;
-        }
+    if ((held = find_locked(c, name, &stamp, prompts))) {
+        pthread_mutex_unlock(&c->lock);
+        entry_free(e);
+        *out = &held->pub;
+        return MAP_OK;
     }
     unlink_locked(c, name, &dead);
     e->next = c->entries;

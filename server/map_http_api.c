@@ -39,6 +39,13 @@ int map_http_problem_answer(map_http_answer *a, map_problem_type t, const char *
     return 0;
 }
 
+int map_http_fail_answer(map_http_answer *a, const map_http_fail *fail)
+{
+    return map_http_problem_answer(
+        a, fail->malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD, fail->msg,
+        fail->field);
+}
+
 int map_api_error(map_http_answer *a, const map_error *err, const char *default_field)
 {
     const char *msg = err->msg[0] ? err->msg : "unknown error";
@@ -91,9 +98,8 @@ int map_api_datasets(map_server *s, map_http_answer *a)
     return 0;
 }
 
-/* Acquires dataset name; on failure fills a (404 for an unknown name). */
-static int acquire(map_server *s, const char *name, int prompts, map_cached_dataset **h,
-                   map_http_answer *a)
+int map_api_acquire(map_server *s, const char *name, int prompts, const char *default_field,
+                    map_cached_dataset **h, map_http_answer *a)
 {
     map_error err;
     map_error_clear(&err);
@@ -101,14 +107,14 @@ static int acquire(map_server *s, const char *name, int prompts, map_cached_data
     if (rc == MAP_EUSAGE)
         map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
     else if (rc)
-        map_api_error(a, &err, NULL);
+        map_api_error(a, &err, default_field);
     return rc;
 }
 
 int map_api_describe(map_server *s, const char *name, map_http_answer *a)
 {
     map_cached_dataset *h = NULL;
-    if (acquire(s, name, 0, &h, a))
+    if (map_api_acquire(s, name, 0, NULL, &h, a))
         return 0;
     const map_dataset *ds = h->ds;
     map_error err;
@@ -145,6 +151,19 @@ static int table_open(mem_table *t, int csv)
     return 0;
 }
 
+/* open_memstream's buffer comes from malloc: returns a NUL-terminated copy
+ * of its len bytes that map_free owns (NULL: out of memory) and frees buf. */
+static char *memstream_take(char *buf, size_t len)
+{
+    char *out = map_malloc(len + 1);
+    if (out) {
+        memcpy(out, buf, len);
+        out[len] = '\0';
+    }
+    free(buf);
+    return out;
+}
+
 /* Finishes the table into an answer (rc: the app's status), frees it. */
 static void table_close(mem_table *t, int rc, map_error *err, int csv, const char *field,
                         map_http_answer *a)
@@ -159,14 +178,7 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
         map_api_error(a, err, field);
         return;
     }
-    /* open_memstream's buffer comes from malloc: copied so that map_free
-     * owns the answer. */
-    char *body = map_malloc(t->len + 1);
-    if (body) {
-        memcpy(body, t->buf, t->len);
-        body[t->len] = '\0';
-    }
-    free(t->buf);
+    char *body = memstream_take(t->buf, t->len);
     if (!body) {
         map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
         return;
@@ -233,13 +245,11 @@ static char *histogram_json(const map_histogram_report *h)
     fputs("}}\n", f);
     bad |= ferror(f) != 0;
     bad |= fclose(f) != 0;
-    char *out = bad ? NULL : map_malloc(memlen + 1);
-    if (out) {
-        memcpy(out, mem, memlen);
-        out[memlen] = '\0';
+    if (bad) {
+        free(mem);
+        return NULL;
     }
-    free(mem);
-    return out;
+    return memstream_take(mem, memlen);
 }
 
 int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len, int csv,
@@ -248,14 +258,12 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
     map_http_request rq;
     map_http_fail fail;
     if (map_http_request_parse(kind, body, len, &rq, &fail)) {
-        const int malformed = fail.field[0] == '\0' && strncmp(fail.msg, "malformed", 9) == 0;
-        map_http_problem_answer(a, malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD,
-                                fail.msg, fail.field);
+        map_http_fail_answer(a, &fail);
         map_http_request_free(&rq);
         return 0;
     }
     map_cached_dataset *h = NULL;
-    if (acquire(s, rq.dataset, rq.so.normalize == MAP_NORMALIZE_PROMPT, &h, a)) {
+    if (map_api_acquire(s, rq.dataset, rq.so.normalize == MAP_NORMALIZE_PROMPT, NULL, &h, a)) {
         map_http_request_free(&rq);
         return 0;
     }
@@ -301,14 +309,11 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
         map_histogram_report *rep = NULL;
         map_solve_request solve = srq;
         solve.feas = &rq.fp;
-        if ((rc = map_app_histogram(ds, &solve, rq.value, rq.bins, &rep, &err))) {
-            map_api_error(a, &err,
-                          strncmp(err.msg, "value:", 6) == 0  ? "/value"
-                          : strncmp(err.msg, "bins:", 5) == 0 ? "/bins"
-                                                              : "/palette");
-        } else {
+        /* value and bins errors name their field (err.field). */
+        if ((rc = map_app_histogram(ds, &solve, rq.value, rq.bins, &rep, &err)))
+            map_api_error(a, &err, "/palette");
+        else
             map_http_json_answer(a, 200, histogram_json(rep));
-        }
         map_histogram_report_free(rep);
         break;
     }

@@ -3,6 +3,7 @@
  * map_http_request.h). The only file of server/ that parses JSON. */
 #include "map_http_request.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "map_histogram.h"
+#include "map_vec.h"
 
 static const char *const kind_names[MAP_HTTP_NKINDS] = {
     "solve", "feasible", "adjust", "frontier", "region", "sweep", "histogram"};
@@ -105,7 +107,7 @@ static void pointer(char *out, size_t cap, const char *name, const char *sub, lo
 static int want_string(const json_t *v, const char *name, char **out, map_http_fail *f)
 {
     if (!json_is_string(v))
-        return fail_at(f, name[0] ? name : "", "%s must be a string", name + 1);
+        return fail_at(f, name, "%s must be a string", name + 1);
     if (!(*out = map_strdup(json_string_value(v))))
         return fail_at(f, "", "out of memory");
     return 0;
@@ -213,22 +215,14 @@ static int want_names(const json_t *v, const char *name, char ***out, size_t *co
     return 0;
 }
 
-/* Appends s to the growing spec *buf (len, cap). */
-static int spec_append(char **buf, size_t *len, size_t *cap, const char *s)
+/* Appends s to the growing spec b (bytes, b->len of them before a NUL). */
+static int spec_append(map_vec *b, const char *s)
 {
     const size_t n = strlen(s);
-    if (*len + n + 1 > *cap) {
-        size_t nc = *cap ? *cap : 64;
-        while (*len + n + 1 > nc)
-            nc *= 2;
-        char *nb = map_realloc(*buf, nc);
-        if (!nb)
-            return -1;
-        *buf = nb;
-        *cap = nc;
-    }
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
+    if (map_vec_reserve(b, b->len + n + 1) != MAP_OK)
+        return -1;
+    memcpy((char *)b->data + b->len, s, n + 1);
+    b->len += n;
     return 0;
 }
 
@@ -249,8 +243,8 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
                        name + 1, numeric ? "number" : "TARGET");
     if (json_object_size(v) == 0)
         return fail_at(f, name, "%s is empty", name + 1);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    map_vec buf;
+    map_vec_init(&buf, 1, 64);
     const char *key;
     json_t *t;
     json_object_foreach((json_t *)v, key, t)
@@ -258,7 +252,7 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
         char ptr[300];
         pointer(ptr, sizeof ptr, name + 1, key, -1);
         if (!key[0] || strchr(key, ',')) {
-            map_free(buf);
+            map_vec_free(&buf);
             return fail_at(f, ptr, "%s: a value name must be non-empty and without ','",
                            ptr + 1);
         }
@@ -266,7 +260,7 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
         if (json_is_number(t)) {
             const double x = json_number_value(t);
             if (!isfinite(x)) {
-                map_free(buf);
+                map_vec_free(&buf);
                 return fail_at(f, ptr, "%s must be a finite number", ptr + 1);
             }
             snprintf(target, sizeof target, "%.17g", x);
@@ -275,17 +269,17 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
                    !strpbrk(json_string_value(t), ",=")) {
             snprintf(target, sizeof target, "%s", json_string_value(t));
         } else {
-            map_free(buf);
+            map_vec_free(&buf);
             return fail_at(f, ptr, "%s must be %s", ptr + 1,
                            numeric ? "a number" : "a number, \"mean\" or \"qNN\"");
         }
-        if ((len && spec_append(&buf, &len, &cap, ",")) || spec_append(&buf, &len, &cap, key) ||
-            spec_append(&buf, &len, &cap, "=") || spec_append(&buf, &len, &cap, target)) {
-            map_free(buf);
+        if ((buf.len && spec_append(&buf, ",")) || spec_append(&buf, key) ||
+            spec_append(&buf, "=") || spec_append(&buf, target)) {
+            map_vec_free(&buf);
             return fail_at(f, "", "out of memory");
         }
     }
-    *out = buf;
+    *out = map_vec_release(&buf);
     return 0;
 }
 
@@ -431,9 +425,11 @@ static int take_field(map_http_request *rq, const char *name, const json_t *v, m
         return want_bool(v, ptr, &rq->store, f);
     if (strcmp(name, "value") == 0)
         return want_string(v, ptr, &rq->value, f);
-    if (strcmp(name, "bins") == 0)
-        return want_size(v, ptr, 1, MAP_HISTOGRAM_BINS_MAX, &rq->bins, f);
-    return fail_at(f, ptr, "unknown field '%s'", name);
+    /* The last field of rules[]: map_http_request_parse refuses a field
+     * not in rules[] (or not of this kind) before calling take_field, and
+     * every other field is taken above. */
+    assert(strcmp(name, "bins") == 0);
+    return want_size(v, ptr, 1, MAP_HISTOGRAM_BINS_MAX, &rq->bins, f);
 }
 
 /* The fields every request of kind needs, and the checks across fields. */
@@ -496,9 +492,11 @@ int map_http_request_parse(map_http_kind kind, const char *body, size_t len, map
         return fail_at(fail, "", "unknown request kind");
     json_error_t jerr;
     json_t *root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    if (!root) {
+        fail->malformed = 1;
         return fail_at(fail, "", "malformed JSON at line %d, column %d: %s", jerr.line,
                        jerr.column, jerr.text);
+    }
     int rc = 0;
     if (!json_is_object(root))
         rc = fail_at(fail, "", "the body must be a JSON object");

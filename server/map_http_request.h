@@ -41,10 +41,11 @@ typedef enum map_http_kind {
 const char *map_http_kind_name(map_http_kind kind);
 
 /* Why a body was refused: a message and the field at fault (a JSON
- * Pointer, "" for the body as a whole). */
+ * Pointer, "" for the body as a whole); malformed: the body is not JSON. */
 typedef struct map_http_fail {
     char field[256];
     char msg[1024];
+    int malformed;
 } map_http_fail;
 
 /* A decoded request. Pointers into the owned strings below; free with

@@ -194,6 +194,18 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Undoes a job that never reached its worker: closes its store, releases
+ * its dataset, gives back its slot and drops the last reference. */
+static void job_abandon(map_server *s, map_sweep_job *j)
+{
+    map_store_close(j->wst);
+    j->wst = NULL;
+    map_dataset_cache_release(s->cache, j->h);
+    j->h = NULL;
+    unlink_job(s, j);
+    job_unref(j);
+}
+
 /* The response's reader (an MHD request thread). */
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -250,9 +262,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     map_error err;
     map_error_clear(&err);
     if (map_http_request_parse(MAP_HTTP_SWEEP, body, len, &j->rq, &fail)) {
-        const int malformed = fail.field[0] == '\0' && strncmp(fail.msg, "malformed", 9) == 0;
-        map_http_problem_answer(a, malformed ? MAP_PROBLEM_MALFORMED_JSON : MAP_PROBLEM_BAD_FIELD,
-                                fail.msg, fail.field);
+        map_http_fail_answer(a, &fail);
         job_unref(j);
         return 0;
     }
@@ -281,18 +291,18 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
-    int rc = map_dataset_cache_acquire(s->cache, j->rq.dataset, j->rq.sweep.per_prompt, &j->h,
-                                       &err);
-    if (rc == MAP_EUSAGE) {
-        map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
-        unlink_job(s, j);
-        job_unref(j);
+    /* A message naming no field is about the source: its grid, or the
+     * values of a random or lambdas sweep. */
+    const char *source_field = j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values";
+    if (map_api_acquire(s, j->rq.dataset, j->rq.sweep.per_prompt, source_field, &j->h, a)) {
+        job_abandon(s, j);
         return 0;
     }
     /* Check the request before answering 200: a bad grid or value is a 400.
      * A stored sweep is recorded as `mapsolve sweep --store` records it (its
      * request as JSON: resumable with `mapsolve sweep --resume ID`). */
-    if (!rc && !j->rq.store) {
+    int rc = MAP_OK;
+    if (!j->rq.store) {
         map_sweep_outcome oc;
         memset(&oc, 0, sizeof oc);
         rc = map_app_sweep_shape(j->h->ds, &j->rq.sweep, &oc, &err);
@@ -305,21 +315,13 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
                                       &j->store_id, &err);
     }
     if (rc) {
-        /* A message naming no field is about the source: its grid, or the
-         * values of a random or lambdas sweep. */
-        map_api_error(a, &err, j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values");
-        map_store_close(j->wst);
-        map_dataset_cache_release(s->cache, j->h);
-        unlink_job(s, j);
-        job_unref(j);
+        map_api_error(a, &err, source_field);
+        job_abandon(s, j);
         return 0;
     }
     *resp = map_mhd.MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, reader, j, reader_free);
     if (!*resp) {
-        map_store_close(j->wst);
-        map_dataset_cache_release(s->cache, j->h);
-        unlink_job(s, j);
-        job_unref(j);
+        job_abandon(s, j);
         return map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
     }
     map_mhd.MHD_add_response_header(*resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/jsonl");
@@ -343,22 +345,20 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (now_stopping || pthread_create(&t, &attr, worker, j) != 0) {
         pthread_attr_destroy(&attr);
-        unlink_job(s, j);
-        map_store_close(j->wst);
-        map_dataset_cache_release(s->cache, j->h);
-        j->refs = 1;
+        const long long store_id = (long long)j->store_id;
         map_mhd.MHD_destroy_response(*resp); /* drops the response's reference */
         *resp = NULL;
+        job_abandon(s, j); /* drops the worker's, which never started */
         /* A stored sweep is already recorded (with no rows): say so, as
          * the CLI's interrupted sweep is resumed. */
         char msg[256];
         int at = snprintf(msg, sizeof msg, "%s",
                           now_stopping ? "the server is stopping" : "cannot start the sweep");
-        if (j->store_id && at > 0 && (size_t)at < sizeof msg)
+        if (store_id && at > 0 && (size_t)at < sizeof msg)
             snprintf(msg + at, sizeof msg - (size_t)at,
                      "; stored sweep %lld is recorded with no rows: `mapsolve sweep --resume "
                      "%lld` runs it",
-                     (long long)j->store_id, (long long)j->store_id);
+                     store_id, store_id);
         return map_http_problem_answer(a, now_stopping ? MAP_PROBLEM_BUSY : MAP_PROBLEM_INTERNAL,
                                        msg, NULL);
     }

@@ -19,6 +19,7 @@
 #include "map_mhd.h"
 #include "map_server_internal.h"
 #include "map_static.h"
+#include "map_vec.h"
 
 void map_server_config_default(map_server_config *cfg)
 {
@@ -36,11 +37,12 @@ unsigned map_server_port(const map_server *s) { return s->port; }
 
 /* What a request accumulates between the access handler's calls. */
 typedef struct request_ctx {
-    char *body;
-    size_t len, cap;
+    map_vec body;       /* the body kept (bytes, then a NUL not counted in len) */
     size_t got;         /* body bytes received (kept or discarded) */
     int too_large;      /* the body passed max_body: the rest is discarded */
     int too_slow;       /* the body took longer than the timeout */
+    int has_length;     /* a Content-Length header with a number came */
+    unsigned long long length; /* that number (strtoull's reading) */
     struct timespec t0; /* when the headers were complete */
 } request_ctx;
 
@@ -59,7 +61,7 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     request_ctx *r = *con_cls;
     if (r) {
-        map_free(r->body);
+        map_vec_free(&r->body);
         map_free(r);
         *con_cls = NULL;
     }
@@ -103,6 +105,14 @@ static enum MHD_Result send_problem(struct MHD_Connection *conn, map_problem_typ
     map_http_problem_answer(&a, t, detail, field);
     a.allow = allow;
     return send_answer(conn, &a);
+}
+
+/* 413: the body is over max_body. */
+static enum MHD_Result send_too_large(const map_server *s, struct MHD_Connection *conn)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes", s->cfg.max_body);
+    return send_problem(conn, MAP_PROBLEM_TOO_LARGE, msg, NULL, NULL);
 }
 
 static enum MHD_Result send_static(struct MHD_Connection *conn, const map_static_file *f)
@@ -177,14 +187,15 @@ static enum MHD_Result route(map_server *s, struct MHD_Connection *conn, const c
                                 "this endpoint takes POST with a JSON body", NULL, "POST");
         if (posts[i].kind == MAP_HTTP_SWEEP) {
             struct MHD_Response *resp = NULL;
-            map_api_sweep(s, conn, r->body, r->len, &resp, &a);
+            map_api_sweep(s, conn, (const char *)r->body.data, r->body.len, &resp, &a);
             if (!resp)
                 return send_answer(conn, &a);
             const enum MHD_Result ok = map_mhd.MHD_queue_response(conn, MHD_HTTP_OK, resp);
             map_mhd.MHD_destroy_response(resp);
             return ok;
         }
-        map_api_post(s, posts[i].kind, r->body, r->len, wants_csv(conn), &a);
+        map_api_post(s, posts[i].kind, (const char *)r->body.data, r->body.len, wants_csv(conn),
+                     &a);
         return send_answer(conn, &a);
     }
     const map_static_file *f = map_static_find(url);
@@ -221,7 +232,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!(r = map_calloc(1, sizeof *r)))
             return MHD_NO;
         *con_cls = r;
+        map_vec_init(&r->body, 1, 1024);
         clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            r->length = strtoull(cl, &end, 10);
+            r->has_length = end != cl;
+        }
         /* The page's own files hold no data and a browser cannot send a
          * token to fetch them; everything under /api/ needs it. */
         const int page = (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
@@ -229,18 +248,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!page && !authorised(s, conn))
             return send_problem(conn, MAP_PROBLEM_UNAUTHORIZED,
                                 "this server needs 'Authorization: Bearer <token>'", NULL, NULL);
-        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl) {
-            char *end = NULL;
-            const unsigned long long n = strtoull(cl, &end, 10);
-            if (end != cl && n > s->cfg.max_body) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes",
-                         s->cfg.max_body);
-                return send_problem(conn, MAP_PROBLEM_TOO_LARGE, msg, NULL, NULL);
-            }
-        }
+        if (r->has_length && r->length > s->cfg.max_body)
+            return send_too_large(s, conn);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -252,40 +261,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * the idle timeout), or a chunked body that passes twice the limit,
          * closes the connection. Its last piece (Content-Length reached)
          * goes on to the 408 or 413 answer below. */
-        const char *cl = map_mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        const int last = cl && strtoull(cl, NULL, 10) == (unsigned long long)r->got;
+        const int last = r->has_length && r->length == (unsigned long long)r->got;
         if (!r->too_slow && seconds_since(&r->t0) > (double)s->cfg.timeout)
             r->too_slow = 1;
-        if (!last && (r->too_slow || (r->too_large && r->got - r->len > s->cfg.max_body)))
+        if (!last && (r->too_slow || (r->too_large && r->got - r->body.len > s->cfg.max_body)))
             return MHD_NO;
         if (r->too_large || r->too_slow)
             return MHD_YES;
-        if (n > s->cfg.max_body - r->len) {
+        if (n > s->cfg.max_body - r->body.len) {
             r->too_large = 1;
             return MHD_YES;
         }
-        if (r->len + n + 1 > r->cap) {
-            size_t cap = r->cap ? r->cap : 1024;
-            while (cap < r->len + n + 1)
-                cap *= 2;
-            char *nb = map_realloc(r->body, cap);
-            if (!nb)
-                return MHD_NO;
-            r->body = nb;
-            r->cap = cap;
-        }
-        memcpy(r->body + r->len, upload_data, n);
-        r->len += n;
-        r->body[r->len] = '\0';
+        if (map_vec_reserve(&r->body, r->body.len + n + 1) != MAP_OK)
+            return MHD_NO;
+        char *body = r->body.data;
+        memcpy(body + r->body.len, upload_data, n);
+        r->body.len += n;
+        body[r->body.len] = '\0';
         return MHD_YES;
     }
     /* The whole request is in. */
-    if (r->too_large) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes", s->cfg.max_body);
-        return send_problem(conn, MAP_PROBLEM_TOO_LARGE, msg, NULL, NULL);
-    }
+    if (r->too_large)
+        return send_too_large(s, conn);
     if (r->too_slow || seconds_since(&r->t0) > (double)s->cfg.timeout) {
         char msg[128];
         snprintf(msg, sizeof msg, "the request took longer than %u s to arrive", s->cfg.timeout);
@@ -412,11 +409,13 @@ void map_server_stop(map_server *s)
 {
     if (!s)
         return;
-    if (s->daemon) {
-        map_api_sweep_shutdown(s);
+    /* Cancels the running sweeps and waits for their workers. Once it has
+     * set stopping no sweep takes a slot, and one being set up gives its
+     * slot back (map_api_sweep), so none runs after it: once is enough,
+     * before the daemon stops (the workers resume its connections). */
+    map_api_sweep_shutdown(s);
+    if (s->daemon)
         map_mhd.MHD_stop_daemon(s->daemon);
-    }
-    map_api_sweep_shutdown(s); /* waits for the workers */
     map_dataset_cache_free(s->cache);
     pthread_cond_destroy(&s->sweep_idle);
     pthread_mutex_destroy(&s->sweep_lock);

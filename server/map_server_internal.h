@@ -58,6 +58,10 @@ typedef struct map_http_answer {
 int map_http_problem_answer(map_http_answer *a, map_problem_type t, const char *detail,
                             const char *field);
 
+/* Fills a with the problem answer to a refused body (malformed JSON, or a
+ * bad field); returns 0. */
+int map_http_fail_answer(map_http_answer *a, const map_http_fail *fail);
+
 /* Fills a with a JSON document text (owned now; NULL: out of memory → 500). */
 int map_http_json_answer(map_http_answer *a, unsigned status, char *text);
 
@@ -69,6 +73,11 @@ int map_api_describe(map_server *s, const char *name, map_http_answer *a);
  * accepts text/csv (frontier and region answer CSV then). */
 int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len, int csv,
                  map_http_answer *a);
+/* Acquires dataset name from the cache (prompts: with its prompt column)
+ * into *h; returns 0, or the cache's status with a filled: 404 for an
+ * unknown name, else map_api_error's answer naming default_field. */
+int map_api_acquire(map_server *s, const char *name, int prompts, const char *default_field,
+                    map_cached_dataset **h, map_http_answer *a);
 /* Maps an application error (code, message) to a problem answer, naming
  * default_field when the message names no field. */
 int map_api_error(map_http_answer *a, const map_error *err, const char *default_field);

@@ -22,6 +22,8 @@ BIN = os.environ.get("MAPSOLVE_BIN", "build/cli/mapsolve")
 SHARED = os.environ.get("MAP_SHARED", "../shared")
 OPT_CSV = os.path.join(SHARED, "datasets", "map-opt1.3b-hh.csv")
 LLAMA_CSV = os.path.join(SHARED, "datasets", "map-llama2chat-hh.csv")
+# The ingest flags of the real datasets: prompts and the generated text.
+PROMPT = ("--prompt-column", "prompt", "--text-columns", "generated")
 
 PASS = 0
 FAIL = 0
@@ -113,6 +115,18 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError("serve never answered /api/health")
 
+    def wait_health(self, pred, tries, delay):
+        """Polls /api/health until pred(health) holds, at most tries times,
+        delay seconds apart: returns the last health read (None if tries
+        is 0), whether pred held or not."""
+        h = None
+        for _ in range(tries):
+            h = self.health()
+            if pred(h):
+                return h
+            time.sleep(delay)
+        return h
+
     def request(self, method, path, body=None, headers=None, token=None):
         """One request on a fresh connection: (status, headers dict, body bytes)."""
         c = http.client.HTTPConnection(self.host, self.port, timeout=60)
@@ -150,6 +164,14 @@ class Server:
         if rc != 0:  # say why (a sanitizer's report, say)
             print("serve exited with %s; its stderr:\n%s" % (rc, rest[-6000:]), file=sys.stderr)
         return rc
+
+
+def raw_request(path, body, headers=None, method=b"POST"):
+    """The bytes of an HTTP/1.1 request for path with body (bytes) and a
+    Content-Length, Host: x, and headers (a dict of bytes) before it."""
+    hs = b"".join(b"%s: %s\r\n" % (k, v) for k, v in (headers or {}).items())
+    return (method + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + hs +
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
 def raw_exchange(host, port, data, timeout=30, shutdown=False):

@@ -27,10 +27,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_test_lib import (BIN, LLAMA_CSV, OPT_CSV, Server, Work, check, cli, finish,  # noqa: E402
-                            ingest)
+from serve_test_lib import (BIN, LLAMA_CSV, OPT_CSV, PROMPT, Server, Work, check, cli,  # noqa: E402
+                            finish, ingest)
 
-PROMPT = ("--prompt-column", "prompt", "--text-columns", "generated")
 work = Work("faults")
 try:
     db = work.db

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_test_lib import OPT_CSV, Server, Work, check, finish, ingest  # noqa: E402
+from serve_test_lib import OPT_CSV, PROMPT, Server, Work, check, finish, ingest  # noqa: E402
 
 try:
     import jsonschema
@@ -22,7 +22,7 @@ except ImportError:
 
 work = Work("openapi")
 try:
-    ingest(work.db, OPT_CSV, "opt", "--prompt-column", "prompt", "--text-columns", "generated")
+    ingest(work.db, OPT_CSV, "opt", *PROMPT)
     srv = Server(work.db)
     st, _, raw = srv.request("GET", "/api/openapi.json")
     doc = json.loads(raw)

@@ -25,6 +25,9 @@ static void refused(map_http_kind kind, const char *body, const char *field, con
     MAP_CHECK(rc == -1, "%s accepted", body);
     MAP_CHECK(strcmp(f.field, field) == 0, "%s: field '%s', want '%s'", body, f.field, field);
     MAP_CHECK(strstr(f.msg, frag) != NULL, "%s: message '%s' lacks '%s'", body, f.msg, frag);
+    /* jansson refuses a duplicate key while parsing: malformed JSON too. */
+    const int malformed = strcmp(frag, "malformed JSON") == 0 || strcmp(frag, "duplicate") == 0;
+    MAP_CHECK(f.malformed == malformed, "%s: malformed %d, want %d", body, f.malformed, malformed);
     map_http_request_free(&rq);
 }
 

@@ -20,8 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_test_lib import (OPT_CSV, Server, Work, check, cli, finish, ingest,  # noqa: E402
-                            parse_response, raw_exchange, read_response)
+from serve_test_lib import (OPT_CSV, PROMPT, Server, Work, check, cli, finish,  # noqa: E402
+                            ingest, parse_response, raw_exchange, raw_request, read_response)
 
 rnd = random.Random(12)
 GOOD_BODIES = [
@@ -55,12 +55,6 @@ def mutate(b):
     return bytes(b)
 
 
-def request(path, body, headers=None, method=b"POST"):
-    hs = b"".join(b"%s: %s\r\n" % (k, v) for k, v in (headers or {}).items())
-    return (method + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n" + hs +
-            b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-
 def case(i):
     """The i-th hostile request: (description, bytes, expect_problem)."""
     kind = i % 12
@@ -69,10 +63,10 @@ def case(i):
     if kind == 0:
         return "random garbage", bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 400))), False
     if kind == 1:
-        full = request(path, good)
+        full = raw_request(path, good)
         return "truncated request", full[:rnd.randrange(len(full))], False
     if kind == 2:
-        return "bad JSON", request(rnd.choice(PATHS[:7]), mutate(good)), True
+        return "bad JSON", raw_request(rnd.choice(PATHS[:7]), mutate(good)), True
     if kind == 3:
         cl = rnd.choice([b"99999999999999999999999", b"18446744073709551615", b"-1", b"abc",
                          b"1e9", b" 5", b"0x10", b"1048577", b"4294967296"])
@@ -88,7 +82,7 @@ def case(i):
                                     b"a" * rnd.choice([70000, 200000]) + b"\r\n\r\n"), False
     if kind == 6:
         m = rnd.choice([b"PUT", b"DELETE", b"PATCH", b"OPTIONS", b"TRACE", b"BREW", b"get", b"P\x00ST"])
-        return "other method", request(path, good, method=m), False
+        return "other method", raw_request(path, good, method=m), False
     if kind == 7:
         v = rnd.choice([b"HTTP/9.9", b"HTTP/1", b"HTTPS/1.1", b"", b"HTTP/1.1 extra"])
         return "bad version", b"GET /api/health " + v + b"\r\nHost: x\r\n\r\n", False
@@ -105,19 +99,20 @@ def case(i):
                            b'{"dataset": "opt", "values": ["humor", ""], "kl": [1e309]}',
                            b'{"dataset": "\\u0000", "palette": "a=1"}',
                            b'{"dataset": "opt", "palette": "' + b"a=1," * 100 + b'b=2"}'])
-        return "wrong shapes", request(rnd.choice(PATHS[:7]), body), True
+        return "wrong shapes", raw_request(rnd.choice(PATHS[:7]), body), True
     if kind == 10:
         # Headers cut mid-line and the connection half-closed (slowloris, given up).
-        full = request(path, good)
+        full = raw_request(path, good)
         head = full[:full.index(b"\r\n\r\n")]
         return "partial headers closed early", head[:rnd.randrange(1, len(head))], False
     # Many pipelined requests, the last one bad.
-    return "pipelined", request("/api/solve", good) * 3 + request("/api/solve", mutate(good)), False
+    return ("pipelined", raw_request("/api/solve", good) * 3 + raw_request("/api/solve", mutate(good)),
+            False)
 
 
 work = Work("robust")
 try:
-    ingest(work.db, OPT_CSV, "opt", "--prompt-column", "prompt", "--text-columns", "generated")
+    ingest(work.db, OPT_CSV, "opt", *PROMPT)
     srv = Server(work.db, "--threads", "2", "--timeout", "5")
     server_errors = 0
     bad_problems = 0
@@ -175,14 +170,11 @@ try:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     s.settimeout(60)
     s.connect((srv.host, srv.port))
-    s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    s.sendall(raw_request("/api/sweep", body))
 
     def worker_blocked():
-        for _ in range(6000):  # at most 60 s
-            if srv.health()["sweeps_blocked"] >= 1:
-                return True
-            time.sleep(0.01)
-        return False
+        h = srv.wait_health(lambda h: h["sweeps_blocked"] >= 1, 6000, 0.01)  # at most 60 s
+        return h["sweeps_blocked"] >= 1
     got = 0
     blocked = True
     while got < 12 * 1024 * 1024:
@@ -199,11 +191,7 @@ try:
     check("slow reader: the sweep buffer stays within 1 MiB + a row",
           0 < h["sweep_buffer_peak"] <= 1024 * 1024 + 4096, h)
     s.close()
-    for _ in range(6000):
-        h = srv.health()
-        if h["sweeps_active"] == 0:
-            break
-        time.sleep(0.01)
+    h = srv.wait_health(lambda h: h["sweeps_active"] == 0, 6000, 0.01)
     check("slow reader gone: its sweep cancelled",
           h["sweeps_active"] == 0 and h["sweeps_cancelled"] == before["sweeps_cancelled"] + 1, h)
     check("SIGTERM after the storm: exit 0", srv.stop() == 0)
@@ -219,7 +207,8 @@ try:
     check("--max-body 64: a 65-byte body gets 413", parse_response(got)[0] == 413, got[:200])
     body = json.dumps(GOOD_BODIES[0]).encode()
     s = socket.create_connection((srv.host, srv.port), timeout=30)
-    s.sendall(b"POST /api/solve HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:5])
+    full = raw_request("/api/solve", body)
+    s.sendall(full[:len(full) - len(body) + 5])  # the head and the body's first 5 bytes
     time.sleep(0.6)
     s.sendall(body[5:10])
     time.sleep(0.6)
@@ -293,7 +282,7 @@ try:
     held = []
     for _ in range(4):
         s = socket.create_connection((srv.host, srv.port), timeout=60)
-        s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        s.sendall(raw_request("/api/sweep", body))
         s.recv(100)  # the answer has begun: the sweep holds its slot
         held.append(s)
     check("four sweeps held open", srv.health()["sweeps_active"] == 4, srv.health())
@@ -309,11 +298,7 @@ try:
     st, _, _ = srv.post("/api/solve", GOOD_BODIES[0])
     check("other endpoints still answer while the sweeps are full", st == 200, st)
     held.pop().close()
-    for _ in range(6000):  # at most 60 s
-        h = srv.health()
-        if h["sweeps_active"] == 3:
-            break
-        time.sleep(0.01)
+    srv.wait_health(lambda h: h["sweeps_active"] == 3, 6000, 0.01)  # at most 60 s
     st, _, data = srv.post("/api/sweep", {"dataset": "opt", "lambdas": 5, "values": ["humor"]})
     check("a client gone: a sweep is accepted again", st == 200 and data.count(b"\n") == 5,
           (st, data[:200]))

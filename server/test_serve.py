@@ -16,16 +16,15 @@ import os
 import signal
 import socket
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_test_lib import (LLAMA_CSV, OPT_CSV, Server, Work, check, cli, finish,  # noqa: E402
-                            ingest, parse_response, raw_exchange)
+from serve_test_lib import (LLAMA_CSV, OPT_CSV, PROMPT, Server, Work, check, cli,  # noqa: E402
+                            finish, ingest, parse_response, raw_exchange, raw_request)
 
 work = Work("serve")
 try:
     db = work.db
-    ingest(db, OPT_CSV, "opt", "--prompt-column", "prompt", "--text-columns", "generated")
+    ingest(db, OPT_CSV, "opt", *PROMPT)
     srv = Server(db, "--threads", "2")
 
     def same_as_cli(desc, path, body, args, headers=None):
@@ -289,8 +288,7 @@ try:
     s = socket.create_connection((srv.host, srv.port))
     body = json.dumps({"dataset": "opt", "random": 100000000, "values": ["humor", "gpt2-helpful"],
                        "threads": 1}).encode()
-    s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    s.sendall(raw_request("/api/sweep", body, {b"Content-Type": b"application/json"}))
     f = s.makefile("rb")
     status_line = f.readline()
     while f.readline() not in (b"\r\n", b""):
@@ -307,12 +305,8 @@ try:
     check("the sweep is running", mid["sweeps_active"] == 1, mid)
     f.close()
     s.close()
-    h = mid
-    for _ in range(400):  # bounded polling: the disconnect is seen at the next rows written
-        h = srv.health()
-        if h["sweeps_active"] == 0:
-            break
-        time.sleep(0.05)
+    # Bounded polling: the disconnect is seen at the next rows written.
+    h = srv.wait_health(lambda h: h["sweeps_active"] == 0, 400, 0.05)
     check("disconnect cancels the sweep", h["sweeps_active"] == 0 and
           h["sweeps_cancelled"] == before["sweeps_cancelled"] + 1, h)
 
@@ -325,12 +319,12 @@ try:
     hold = socket.create_connection((srv.host, srv.port))
     body = json.dumps({"dataset": "opt", "random": 100000000, "values": ["humor", "gpt2-helpful"],
                        "threads": 1}).encode()
-    hold.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    hold.sendall(raw_request("/api/sweep", body))
     hold_f = hold.makefile("rb")
     first = b""
     while not first.startswith(b"{"):
         first = hold_f.readline()
-    ingest(db, LLAMA_CSV, "opt", "--replace", "--prompt-column", "prompt", "--text-columns", "generated")
+    ingest(db, LLAMA_CSV, "opt", "--replace", *PROMPT)
     st, _, data = srv.request("GET", "/api/datasets/opt")
     rc, out, _ = cli("describe", "opt", "--json", "--db", db)
     check("ingest --replace is seen by the next request", st == 200 and data == out, data[:200])
@@ -353,11 +347,11 @@ try:
             {"dataset": "opt", "palette": "humor=q70"}, 404)
     # SIGTERM while a client holds a long sweep it stopped reading: the
     # sweep is cancelled and the server exits 0.
-    ingest(db, OPT_CSV, "opt", "--prompt-column", "prompt", "--text-columns", "generated")
+    ingest(db, OPT_CSV, "opt", *PROMPT)
     s = socket.create_connection((srv.host, srv.port))
     body = json.dumps({"dataset": "opt", "random": 100000000, "values": ["humor", "gpt2-helpful"],
                        "threads": 1}).encode()
-    s.sendall(b"POST /api/sweep HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    s.sendall(raw_request("/api/sweep", body))
     f = s.makefile("rb")
     rows = 0
     while rows < 3:
