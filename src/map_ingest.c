@@ -189,6 +189,25 @@ int map_reader_fail(const map_reader *rd, map_error *err, size_t col, const char
     return map_error_set(err, MAP_EDATA, "%s: %s", where, msg);
 }
 
+int map_reader_over_limit(const map_reader *rd, map_error *err, size_t col, const char *field,
+                          const char *fmt, ...)
+{
+    char msg[MAP_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const int rc = map_reader_fail(rd, err, col, "%s (%s, which can be raised)", msg, field);
+    return map_error_field(err, rc, field);
+}
+
+/* More rows than max_rows allows. */
+static int too_many_rows(const map_reader *rd, map_error *err)
+{
+    return map_reader_over_limit(rd, err, NO_COLUMN, "max_rows", "more than %zu data rows",
+                                 rd->lim.max_rows);
+}
+
 static int out_of_memory(map_error *err) { return map_error_set(err, MAP_ENOMEM, "out of memory"); }
 
 /* ---- header and column selection --------------------------------------- */
@@ -254,12 +273,9 @@ int map_reader_header(map_reader *rd, const char *const *names, size_t ncols, si
     const map_ingest_opts *o = rd->opts;
     rd->row_loc = loc;
     if (ncols > rd->lim.max_columns)
-        return map_error_field(err,
-                               map_reader_fail(rd, err, NO_COLUMN,
-                                               "%zu columns, more than the limit of %zu "
-                                               "(max_columns, which can be raised)",
-                                               ncols, rd->lim.max_columns),
-                               "max_columns");
+        return map_reader_over_limit(rd, err, NO_COLUMN, "max_columns",
+                                     "%zu columns, more than the limit of %zu", ncols,
+                                     rd->lim.max_columns);
 
     /* Empty and duplicate names, found by sorting (column count may be large). */
     named_col *sorted = map_mallocarray(ncols, sizeof *sorted);
@@ -394,11 +410,7 @@ int map_reader_row_begin(map_reader *rd, size_t loc, map_error *err)
     assert(rd->have_header && !rd->row_open);
     rd->row_loc = loc;
     if (rd->n >= rd->lim.max_rows)
-        return map_error_field(err,
-                               map_reader_fail(rd, err, NO_COLUMN,
-                                               "more than %zu data rows (max_rows, which can be "
-                                               "raised)", rd->lim.max_rows),
-                               "max_rows");
+        return too_many_rows(rd, err);
     if (rd->n == rd->cap) {
         const int rc = reserve_rows(rd, rd->n + 1, err);
         if (rc)
@@ -434,11 +446,7 @@ int map_reader_append(map_reader *rd, map_reader *child, map_error *err)
 {
     assert(!rd->row_open && !child->row_open && child->m == rd->m && child->ntext == rd->ntext);
     if (child->n > rd->lim.max_rows - rd->n)
-        return map_error_field(err,
-                               map_reader_fail(rd, err, NO_COLUMN,
-                                               "more than %zu data rows (max_rows, which can be "
-                                               "raised)", rd->lim.max_rows),
-                               "max_rows");
+        return too_many_rows(rd, err);
     if (child->n == 0)
         return 0;
     const int rc = reserve_rows(rd, rd->n + child->n, err);
@@ -588,12 +596,9 @@ int map_reader_cell_string(map_reader *rd, size_t col, const char *s, size_t len
     case MAP_ROLE_PROMPT:
     case MAP_ROLE_TEXT:
         if (len > rd->lim.max_field_bytes)
-            return map_error_field(err,
-                                   map_reader_fail(rd, err, col,
-                                                   "string longer than the limit of %zu bytes "
-                                                   "(max_field_bytes, which can be raised)",
-                                                   rd->lim.max_field_bytes),
-                                   "max_field_bytes");
+            return map_reader_over_limit(rd, err, col, "max_field_bytes",
+                                         "string longer than the limit of %zu bytes",
+                                         rd->lim.max_field_bytes);
         if (memchr(s, '\0', len))
             return map_reader_fail(rd, err, col, "NUL character in string");
         return store_text(rd, col, s, len, err);

@@ -82,6 +82,16 @@ typedef struct map_reader {
  * "record 7, key 'humor'"); col == (size_t)-1 names the row alone. */
 void map_reader_where(const map_reader *rd, size_t col, char *buf, size_t cap);
 
+/* The error for input over the limit called field (a member of
+ * map_ingest_limits): map_reader_fail with `fmt` followed by " (FIELD,
+ * which can be raised)", and err->field set to field. Returns MAP_EDATA. */
+int map_reader_over_limit(const map_reader *rd, map_error *err, size_t col, const char *field,
+                          const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
 /* Formats `fmt` into err, prefixed by the location of (row_loc, col) and
  * ": "; returns MAP_EDATA. */
 int map_reader_fail(const map_reader *rd, map_error *err, size_t col, const char *fmt, ...)

@@ -78,10 +78,9 @@ static int no_space(unsigned char c)
 /* The error for a field (column col of the current row) over the limit. */
 static int field_too_long(map_reader *rd, map_error *err, size_t col)
 {
-    const int rc = map_reader_fail(rd, err, col,
-                                   "field longer than the limit of %zu bytes (max_field_bytes, "
-                                   "which can be raised)", rd->lim.max_field_bytes);
-    return map_error_field(err, rc, "max_field_bytes");
+    return map_reader_over_limit(rd, err, col, "max_field_bytes",
+                                 "field longer than the limit of %zu bytes",
+                                 rd->lim.max_field_bytes);
 }
 
 /* Stops the parse after an error that is already in cx->err. */
@@ -138,12 +137,9 @@ static void take_field(csv_ctx *cx, const char *text, size_t len, int may_have_n
 
     if (!rd->have_header) {
         if (col >= rd->lim.max_columns) {
-            fail(cx, map_error_field(cx->err,
-                                     map_reader_fail(rd, cx->err, (size_t)-1,
-                                                     "more than %zu columns in the header "
-                                                     "(max_columns, which can be raised)",
-                                                     rd->lim.max_columns),
-                                     "max_columns"));
+            fail(cx, map_reader_over_limit(rd, cx->err, (size_t)-1, "max_columns",
+                                           "more than %zu columns in the header",
+                                           rd->lim.max_columns));
             return;
         }
         const int rc = add_header_name(cx, text, len);

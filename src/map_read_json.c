@@ -187,12 +187,9 @@ static int take_header(map_reader *rd, const json_t *obj, size_t loc, map_error 
     if (nk == 0)
         return map_reader_fail(rd, err, (size_t)-1, "the first record has no keys");
     if (nk > rd->lim.max_columns)
-        return map_error_field(err,
-                               map_reader_fail(rd, err, (size_t)-1,
-                                               "%zu keys, more than the limit of %zu "
-                                               "(max_columns, which can be raised)",
-                                               nk, rd->lim.max_columns),
-                               "max_columns");
+        return map_reader_over_limit(rd, err, (size_t)-1, "max_columns",
+                                     "%zu keys, more than the limit of %zu", nk,
+                                     rd->lim.max_columns);
     const char **keys = map_mallocarray(nk, sizeof *keys);
     if (!keys)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
