@@ -454,19 +454,15 @@ int map_read_csv(map_reader *rd, map_source *src, map_error *err)
     }
     csv_ctx *const cx = &run.cx;
 
-    for (;;) {
-        unsigned char *data;
-        size_t len;
-        if ((rc = map_source_read(src, &data, &len, err)))
-            goto done;
-        if (len == 0)
-            break;
+    unsigned char *data;
+    size_t len;
+    while (!(rc = map_source_read(src, &data, &len, err)) && len > 0) {
         unsigned char *const end = data + len;
-        if ((rc = feed_split(&run, data, end, &data)))
-            goto done;
-        if ((rc = feed(&run, data, end)))
+        if ((rc = feed_split(&run, data, end, &data)) || (rc = feed(&run, data, end)))
             goto done;
     }
+    if (rc)
+        goto done;
 
     if (csv_fini(&run.p, on_field, on_row, cx) != 0) {
         rd->row_loc = cx->row_line;

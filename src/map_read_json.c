@@ -260,13 +260,9 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
     int rc = 0;
-    for (;;) {
-        unsigned char *data;
-        size_t got;
-        if ((rc = map_source_read(src, &data, &got, err)))
-            goto fail;
-        if (got == 0)
-            break;
+    unsigned char *data;
+    size_t got;
+    while (!(rc = map_source_read(src, &data, &got, err)) && got > 0) {
         if (got > rd->lim.max_json_bytes - len) {
             rc = map_error_set_field(err, MAP_EDATA, "max_json_bytes",
                                      "JSON input larger than the limit of %zu bytes (a JSON "
@@ -278,6 +274,8 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
         if ((rc = append_bytes(&buf, &len, &cap, data, got, err)))
             goto fail;
     }
+    if (rc)
+        goto fail;
     if (is_blank(buf, len)) {
         rc = map_error_set(err, MAP_EDATA, "empty file (expected a JSON array of objects)");
         goto fail;
@@ -334,13 +332,9 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
     size_t hlen = 0, hcap = 0;
     size_t line = 1;
     int rc = 0;
-    for (;;) {
-        unsigned char *chunk;
-        size_t got;
-        if ((rc = map_source_read(src, &chunk, &got, err)))
-            goto done;
-        if (got == 0)
-            break;
+    unsigned char *chunk;
+    size_t got;
+    while (!(rc = map_source_read(src, &chunk, &got, err)) && got > 0) {
         const unsigned char *data = chunk;
         const unsigned char *const end = data + got;
         while (data < end) {
@@ -371,6 +365,8 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
             data = nl + 1;
         }
     }
+    if (rc)
+        goto done;
     if (hlen && (rc = take_line(rd, held, hlen, line, err)))
         goto done;
     if (rd->n == 0)
