@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "map_test_rng.h"
 
 static int usage(void)
 {
@@ -124,12 +125,7 @@ static int gen_palettes(const char *data, size_t count, uint64_t seed, char *nam
     uint64_t st = seed;
     for (size_t r = 0; r < count; r++)
         for (size_t i = 0; i < k; i++) {
-            st += 0x9E3779B97F4A7C15ull;
-            uint64_t z = st;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-            z ^= z >> 31;
-            double u = (double)(z >> 11) * 0x1.0p-53;
+            const double u = map_test_uniform(&st);
             printf("%.17g%c", lo[i] + u * (hi[i] - lo[i]), i + 1 < k ? ',' : '\n');
         }
     rc = fflush(stdout) ? 1 : 0;

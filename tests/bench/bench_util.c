@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "map_test_rng.h"
+
 double bench_now(void)
 {
     struct timespec ts;
@@ -28,22 +30,13 @@ int bench_parse_size(const char *s, size_t lo, size_t hi, size_t *out)
     return 0;
 }
 
-/* splitmix64: a counter-based generator, so row j needs no earlier rows. */
-static uint64_t splitmix(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* k standard normals (Box-Muller) from the stream *state into out. */
 static void normals(uint64_t *state, size_t k, double *out)
 {
     const double two_pi = 6.283185307179586;
     for (size_t i = 0; i < k; i += 2) {
-        double u1 = ((double)(splitmix(state) >> 11) + 1.0) * 0x1.0p-53; /* (0, 1] */
-        double u2 = (double)(splitmix(state) >> 11) * 0x1.0p-53;         /* [0, 1) */
+        double u1 = ((double)(map_test_splitmix64(state) >> 11) + 1.0) * 0x1.0p-53; /* (0, 1] */
+        double u2 = map_test_uniform(state); /* [0, 1) */
         double r = sqrt(-2.0 * log(u1));
         out[i] = r * cos(two_pi * u2);
         if (i + 1 < k)
