@@ -463,6 +463,10 @@ typedef struct map_frontier_summary {
     size_t rows;      /* rows written */
     size_t saturated; /* rows whose budget is at or above the supremum KL of their direction */
     size_t vertices;  /* hull vertex rows (limit with two values) */
+    double reference[MAP_MAX_K]; /* the reference levels (λ = 0) of the k chosen values: their
+                                    means, or under per-prompt normalisation the average of the
+                                    prompts' means (MATH.md §9); set before the header goes to
+                                    the sink (zeros when the values were refused) */
 } map_frontier_summary;
 
 /* Pareto frontiers of ds over the chosen values (MATH.md §8), as one table
@@ -506,6 +510,8 @@ typedef struct map_region_opts {
 typedef struct map_region_summary {
     size_t rows;      /* rows written */
     size_t unbounded; /* directions with no positive component (the whole ray attainable) */
+    double reference[MAP_MAX_K]; /* the reference levels of the chosen values, as in
+                                    map_frontier_summary */
 } map_region_summary;
 
 /* The attainable set around c0 (map_region): for each direction, the largest

@@ -138,6 +138,8 @@ int map_app_frontier(const map_dataset *ds, const map_frontier_opts *fo, const m
     app_problem ap;
     double u[MAP_MAX_K];
     int rc = app_chosen_problem(ds, fo->values, k, fo->normalize, &ap, err);
+    if (!rc)
+        memcpy(sum->reference, ap.mean, k * sizeof *ap.mean);
     if (!rc && fo->direction)
         rc = parse_direction(fo->direction, ds, &ap, u, err);
     if (rc) {
@@ -270,8 +272,10 @@ int map_app_region(const map_dataset *ds, const map_region_opts *ro, const map_t
     app_problem ap;
     double c0[MAP_MAX_K];
     int rc = app_chosen_problem(ds, ro->values, k, ro->normalize, &ap, err);
-    if (!rc)
+    if (!rc) {
+        memcpy(sum->reference, ap.mean, k * sizeof *ap.mean);
         rc = region_base(ds, &ap, ro->from, c0, err);
+    }
     if (rc) {
         app_problem_free(&ap);
         return rc;

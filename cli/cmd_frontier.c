@@ -30,52 +30,11 @@ typedef struct table_cmd {
     map_plot_table *plot; /* --plot: collects the rows for the chart */
 } table_cmd;
 
-/* The levels at λ = 0 of the k chosen values of ds (ref, k entries): the
- * means, or under per-prompt normalisation the average over prompts of the
- * prompts' means (MATH.md §9). 0, or -1 when a name is unknown or memory
- * runs out (the command's own checks report the former). */
-static int reference_levels(const map_dataset *ds, char **values, size_t k, map_normalize norm,
-                            double *ref)
-{
-    long col[MAP_MAX_K];
-    if (k == 0 || k > MAP_MAX_K)
-        return -1;
-    for (size_t i = 0; i < k; i++)
-        if ((col[i] = map_dataset_value_index(ds, values[i])) < 0)
-            return -1;
-    if (norm != MAP_NORMALIZE_PROMPT) {
-        map_value_summary *sum = NULL;
-        if (map_app_describe(ds, &sum, NULL))
-            return -1;
-        for (size_t i = 0; i < k; i++)
-            ref[i] = sum[col[i]].mean;
-        map_free(sum);
-        return 0;
-    }
-    size_t *order = NULL, *start = NULL, ng = 0, singles = 0;
-    if (map_dataset_group_rows(ds, &order, &start, &ng, &singles, NULL))
-        return -1;
-    const map_matrix X = map_dataset_matrix(ds);
-    for (size_t i = 0; i < k; i++) {
-        double total = 0.0;
-        for (size_t g = 0; g < ng; g++) {
-            double s = 0.0;
-            for (size_t r = start[g]; r < start[g + 1]; r++)
-                s += map_matrix_at(&X, order[r], (size_t)col[i]);
-            total += s / (double)(start[g + 1] - start[g]);
-        }
-        ref[i] = total / (double)ng;
-    }
-    map_free(order);
-    map_free(start);
-    return 0;
-}
-
 /* Loads dataset c->pos[0] (as c's --normalize needs) from c's --db and
  * opens the table on its --out (JSON with --json); with po (--plot) the
- * rows also go to a chart collector for po (its dataset, n and reference
- * levels filled in here). t starts zeroed (table_end frees what was made). */
-static int table_begin(map_cli_cmd *c, table_cmd *t, map_plot_table_opts *po, char **values)
+ * rows also go to a chart collector for po (its dataset and n filled in
+ * here). t starts zeroed (table_end frees what was made). */
+static int table_begin(map_cli_cmd *c, table_cmd *t, map_plot_table_opts *po)
 {
     int rc = map_cli_load(c->db, c->pos[0], c->load_flags, &t->ds, &c->err);
     if (!rc)
@@ -85,11 +44,9 @@ static int table_begin(map_cli_cmd *c, table_cmd *t, map_plot_table_opts *po, ch
     if (!rc)
         t->sink = map_table_writer_sink(t->w);
     if (!rc && po) {
-        double ref[MAP_MAX_K];
         po->dataset = t->ds->name ? t->ds->name : c->pos[0];
         po->n = t->ds->n;
         po->prompt = c->norm == MAP_NORMALIZE_PROMPT;
-        po->reference = reference_levels(t->ds, values, po->k, c->norm, ref) == 0 ? ref : NULL;
         if (!(t->plot = map_plot_table_new(po, &t->sink)))
             rc = map_error_set(&c->err, MAP_ENOMEM, "out of memory");
         else
@@ -100,14 +57,18 @@ static int table_begin(map_cli_cmd *c, table_cmd *t, map_plot_table_opts *po, ch
 
 /* Finishes the table (when rc is MAP_OK), closes --out and frees the
  * dataset; then, when the table is complete, draws the chart on --plot
- * (plot; NULL for none). Returns the resulting status. */
-static int table_end(table_cmd *t, int rc, const char *plot, map_error *err)
+ * (plot; NULL for none) with the reference levels the command's summary
+ * gave (reference). Returns the resulting status. */
+static int table_end(table_cmd *t, int rc, const char *plot, const double *reference,
+                     map_error *err)
 {
     if (!rc && t->w)
         rc = map_table_writer_finish(t->w, err);
     map_table_writer_free(t->w);
     map_dataset_free(t->ds);
     rc = map_cli_out_close(t->file, rc, err);
+    if (!rc && t->plot && map_plot_table_set_reference(t->plot, reference))
+        rc = map_error_set(err, MAP_ENOMEM, "out of memory");
     if (!rc && t->plot)
         rc = map_plot_table_save(t->plot, plot, err);
     map_plot_table_free(t->plot);
@@ -196,7 +157,7 @@ int map_cli_frontier(int argc, char **argv)
     map_plot_table_opts po = {MAP_PLOT_FRONTIER, NULL, 0, (const char *const *)vlist, nv, NULL,
                               direction != NULL, 0};
     if (!rc)
-        rc = table_begin(&c, &t, plot ? &po : NULL, vlist);
+        rc = table_begin(&c, &t, plot ? &po : NULL);
     map_frontier_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
@@ -204,7 +165,7 @@ int map_cli_frontier(int argc, char **argv)
                                       (size_t)points, kl_max, c.norm};
         rc = map_app_frontier(t.ds, &fo, &t.sink, &sum, &c.err);
     }
-    rc = table_end(&t, rc, plot, &c.err);
+    rc = table_end(&t, rc, plot, sum.reference, &c.err);
     if (!rc)
         plot_note(plot, vlist, nv);
     map_free(budgets);
@@ -251,7 +212,7 @@ int map_cli_region(int argc, char **argv)
     table_cmd t = {0};
     map_plot_table_opts po = {MAP_PLOT_REGION, NULL, 0, (const char *const *)vlist, nv, NULL, 0, 0};
     if (!rc)
-        rc = table_begin(&c, &t, plot ? &po : NULL, vlist);
+        rc = table_begin(&c, &t, plot ? &po : NULL);
     map_region_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!rc) {
@@ -259,7 +220,7 @@ int map_cli_region(int argc, char **argv)
                                     polygon, c.norm};
         rc = map_app_region(t.ds, &ro, &t.sink, &sum, &c.err);
     }
-    rc = table_end(&t, rc, plot, &c.err);
+    rc = table_end(&t, rc, plot, sum.reference, &c.err);
     if (!rc)
         plot_note(plot, vlist, nv);
     map_args_list_free(vlist);

@@ -22,15 +22,18 @@ typedef struct solve_args {
 
 #define SOLVE_ARGS_INIT {NULL, NULL, NULL, 0, 0, 1, 0.0, NULL, {0}}
 
-#define NORMALIZE_OPT(a)                                                                        \
+/* The options of all three (c: the map_cli_cmd; dest: --normalize's
+ * variable). */
+#define JSON_OPT(c) MAP_CLI_OPT_JSON("print one JSON object instead of a table", &(c).json)
+#define NORMALIZE_OPT(dest)                                                                     \
     {"normalize", MAP_OPT_STRING, "MODE",                                                      \
-     "global, or prompt: per-prompt normalisation on the prompt column", "global", 0,          \
-     &(a).normalize, 0, 0, 0, 0, 0}
+     "global, or prompt: per-prompt normalisation on the prompt column", "global", 0, (dest),  \
+     0, 0, 0, 0, 0}
 
 /* The options solve and adjust end with: --db, --normalize and those of a
  * solve. */
 #define SOLVE_OPTS(c, a)                                                                        \
-    MAP_CLI_OPT_DB(&(c).db), NORMALIZE_OPT(a),                                                  \
+    MAP_CLI_OPT_DB(&(c).db), NORMALIZE_OPT(&(a).normalize),                                     \
     {"method", MAP_OPT_STRING, "M", "newton, lbfgs or mma (NLopt, for cross-checking)",        \
      "newton", 0, &(a).method, 0, 0, 0, 0, 0},                                                  \
     {"init", MAP_OPT_STRING, "L1,L2,...", "warm start: lambda per palette value, in order",     \
@@ -44,15 +47,10 @@ typedef struct solve_args {
     {"seed", MAP_OPT_LONG, "S", "seed of --bootstrap and --holdout (GSL mt19937)", "1", 0,     \
      &(a).seed, 0, 0, 0, 0, LONG_MAX}
 
-/* Turns a's raw values (and c's --normalize) into so; MAP_EUSAGE naming the
+/* Turns a's raw values into so (--normalize aside); MAP_EUSAGE naming the
  * option at fault. */
-static int solve_args_finish(solve_args *a, const map_cli_cmd *c, map_solve_opts *so,
-                             int with_solve, map_error *err)
+static int solve_args_finish(solve_args *a, map_solve_opts *so, map_error *err)
 {
-    map_solve_opts_default(so);
-    so->normalize = c->norm; /* checked by map_cli_begin */
-    if (!with_solve)
-        return MAP_OK;
     if (a->method && map_method_parse(a->method, &so->method) != 0)
         return map_error_set(err, MAP_EUSAGE, "unknown value '%s' for --method (newton, lbfgs, mma)",
                              a->method);
@@ -111,12 +109,15 @@ static void solve_notes(const map_solve_report *rep)
     map_print_warnings(stderr, rep, rep->has_holdout ? NULL : MAP_CLI_HOLDOUT_HINT);
 }
 
-/* solve_args_finish into so, then the positional dataset loaded with what
- * --normalize needs (c->load_flags). */
-static int solve_dataset(solve_args *a, map_cli_cmd *c, map_solve_opts *so, int with_solve,
-                         map_dataset **ds)
+/* The request of solve, feasible and adjust: rq for palette with c's
+ * --normalize and (a; NULL for feasible, which takes none) the solve
+ * options, then the positional dataset loaded as --normalize needs. */
+static int palette_request(map_cli_cmd *c, const char *palette, solve_args *a,
+                           map_solve_request *rq, map_dataset **ds)
 {
-    int rc = solve_args_finish(a, c, so, with_solve, &c->err);
+    map_solve_request_init(rq, palette);
+    rq->opts.normalize = c->norm; /* checked by map_cli_begin */
+    int rc = a ? solve_args_finish(a, &rq->opts, &c->err) : MAP_OK;
     if (!rc)
         rc = map_cli_load(c->db, c->pos[0], c->load_flags, ds, &c->err);
     return rc;
@@ -151,7 +152,7 @@ int map_cli_solve(int argc, char **argv)
     snprintf(iter_def, sizeof iter_def, "%d", par.max_iter);
     const map_opt opts[] = {
         MAP_CLI_OPT_PALETTE("targets, VALUE=TARGET,... (see below)", &palette),
-        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        JSON_OPT(c),
         {"margin", MAP_OPT_FLAG, NULL, "also compute the scaled margin v* (an LP; as feasible)",
          NULL, 0, &want_margin, 0, 0, 0, 0, 0},
         {"tol", MAP_OPT_DOUBLE, "T", "KKT tolerance relative to each value's sd", tol_def, 0,
@@ -169,12 +170,11 @@ int map_cli_solve(int argc, char **argv)
     map_feas_params_default(&fp);
     fp.want_margin = want_margin;
     map_solve_request rq;
-    map_solve_request_init(&rq, palette);
-    rq.params = &par;
-    rq.feas = &fp;
     map_solve_report *rep = NULL;
     map_dataset *ds = NULL;
-    int rc = solve_dataset(&sa, &c, &rq.opts, 1, &ds);
+    int rc = palette_request(&c, palette, &sa, &rq, &ds);
+    rq.params = &par;
+    rq.feas = &fp;
     if (!rc)
         rc = map_app_solve(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
@@ -194,22 +194,20 @@ int map_cli_solve(int argc, char **argv)
 int map_cli_feasible(int argc, char **argv)
 {
     map_cli_cmd c = {0};
-    solve_args sa = SOLVE_ARGS_INIT;
-    const char *palette = NULL;
+    const char *palette = NULL, *normalize = NULL;
     const map_opt opts[] = {
         MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
-        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        JSON_OPT(c),
         MAP_CLI_OPT_DB(&c.db),
-        NORMALIZE_OPT(sa),
+        NORMALIZE_OPT(&normalize),
     };
     const map_cmd_spec spec = MAP_CLI_SPEC("feasible", 1, 1, opts);
     if (map_cli_begin(&spec, argc, argv, &c))
         return c.rc;
     map_solve_request rq;
-    map_solve_request_init(&rq, palette);
     map_feasible_report *rep = NULL;
     map_dataset *ds = NULL;
-    int rc = solve_dataset(&sa, &c, &rq.opts, 0, &ds);
+    int rc = palette_request(&c, palette, NULL, &rq, &ds);
     if (!rc)
         rc = map_app_feasible(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);
@@ -246,7 +244,7 @@ int map_cli_adjust(int argc, char **argv)
          "palette order", 0, &priority, 0, 0, 0, 0, 0},
         {"inset", MAP_OPT_STRING, "F", "step inside the boundary, in [0, 1)", inset_def, 0,
          &inset_text, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_JSON("print one JSON object instead of a table", &c.json),
+        JSON_OPT(c),
         SOLVE_OPTS(c, sa),
     };
     const map_cmd_spec spec = MAP_CLI_SPEC("adjust", 1, 1, opts);
@@ -279,10 +277,9 @@ int map_cli_adjust(int argc, char **argv)
     ao.priority = (const char *const *)plist;
     ao.npriority = np;
     map_adjust_request rq = {.adjust = ao};
-    map_solve_request_init(&rq.solve, palette);
     map_adjust_report *rep = NULL;
     map_dataset *ds = NULL;
-    rc = solve_dataset(&sa, &c, &rq.solve.opts, 1, &ds);
+    rc = palette_request(&c, palette, &sa, &rq.solve, &ds);
     if (!rc)
         rc = map_app_adjust(ds, &rq, &rep, &c.err);
     map_dataset_free(ds);

@@ -844,6 +844,46 @@ static void test_solve_opts(void)
     map_dataset_free(ds);
 }
 
+/* The reference levels the table summaries return, against the means
+ * worked by hand: global, and per prompt (p1 p1 p2 p2 p3 p4: the average
+ * of the four prompts' means). */
+static void test_table_reference(void)
+{
+    static const double x[] = {0.1, 0.9, 0.5, 0.2, 0.7, 0.4, 0.3, 0.3, 0.9, 0.1, 0.2, 0.6};
+    static const char *const names[] = {"a", "b"}, *const keys[] = {"p1", "p1", "p2",
+                                                                    "p2", "p3", "p4"};
+    map_dataset *ds = make("ref", 6, 2, x, names);
+    if (!ds)
+        return;
+    ds->prompt_name = map_strdup("prompt");
+    ds->prompts = map_calloc(6, sizeof *ds->prompts);
+    for (size_t j = 0; j < 6; j++)
+        ds->prompts[j] = map_strdup(keys[j]);
+    static const char *const ba[] = {"b", "a"};
+    static const double want[2][2] = {{2.5 / 6.0, 2.7 / 6.0}, {1.6 / 4.0, 1.9 / 4.0}};
+    static grab g;
+    const map_table_sink sink = {grab_header, grab_row, &g};
+    map_error err;
+    for (int norm = 0; norm < 2; norm++) {
+        const map_normalize nm = norm ? MAP_NORMALIZE_PROMPT : MAP_NORMALIZE_GLOBAL;
+        memset(&g, 0, sizeof g);
+        g.fail_at = -1;
+        const map_frontier_opts fo = {ba, 2, NULL, 0, NULL, 3, NAN, nm};
+        map_frontier_summary fs;
+        MAP_CHECK(map_app_frontier(ds, &fo, &sink, &fs, &err) == MAP_OK, "%s", err.msg);
+        memset(&g, 0, sizeof g);
+        g.fail_at = -1;
+        const map_region_opts ro = {ba, 2, 4, NULL, 0, nm};
+        map_region_summary rs;
+        MAP_CHECK(map_app_region(ds, &ro, &sink, &rs, &err) == MAP_OK, "%s", err.msg);
+        for (size_t i = 0; i < 2; i++) {
+            MAP_CHECK_CLOSE(fs.reference[i], want[norm][i], 1e-15, "frontier reference");
+            MAP_CHECK_CLOSE(rs.reference[i], want[norm][i], 1e-15, "region reference");
+        }
+    }
+    map_dataset_free(ds);
+}
+
 int main(void)
 {
     MAP_RUN(test_solve_opts);
@@ -853,6 +893,7 @@ int main(void)
     MAP_RUN(test_feasible);
     MAP_RUN(test_adjust);
     MAP_RUN(test_tables);
+    MAP_RUN(test_table_reference);
     MAP_RUN(test_table_writer);
     MAP_RUN(test_describe);
     MAP_RUN(test_stored_stats);

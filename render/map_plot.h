@@ -187,6 +187,11 @@ typedef struct map_plot_table map_plot_table;
 map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table_sink *next);
 void map_plot_table_free(map_plot_table *p);
 
+/* Sets the reference levels to mark (o->k entries, copied; NULL: none), for
+ * a front end that learns them with the rows (the command's summary).
+ * MAP_OK or MAP_ENOMEM (p unchanged). */
+int map_plot_table_set_reference(map_plot_table *p, const double *reference);
+
 /* The sink that feeds p (and through it next). Its header fails with
  * MAP_EDATA when a column the chart needs is missing. */
 map_table_sink map_plot_table_sink(map_plot_table *p);

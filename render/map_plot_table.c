@@ -38,12 +38,10 @@ map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table
         return NULL;
     p->o = *o;
     p->o.dataset = NULL;
+    p->o.reference = NULL;
     int ok = (p->values = map_strdup_all(o->values, o->k)) != NULL;
-    if (ok && o->reference) {
-        ok = (p->reference = map_mallocarray(o->k ? o->k : 1, sizeof *p->reference)) != NULL;
-        if (ok)
-            memcpy(p->reference, o->reference, o->k * sizeof *p->reference);
-    }
+    if (ok)
+        ok = map_plot_table_set_reference(p, o->reference) == MAP_OK;
     if (ok && o->dataset)
         ok = (p->o.dataset = map_strdup(o->dataset)) != NULL;
     if (!ok) {
@@ -51,7 +49,6 @@ map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table
         return NULL;
     }
     p->o.values = (const char *const *)p->values;
-    p->o.reference = p->reference;
     if (next) {
         p->next = *next;
         p->has_next = 1;
@@ -59,6 +56,19 @@ map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table
     for (int c = 0; c < NCOL; c++)
         p->col[c] = -1;
     return p;
+}
+
+int map_plot_table_set_reference(map_plot_table *p, const double *reference)
+{
+    double *copy = NULL;
+    if (reference) {
+        if (!(copy = map_mallocarray(p->o.k ? p->o.k : 1, sizeof *copy)))
+            return MAP_ENOMEM;
+        memcpy(copy, reference, p->o.k * sizeof *copy);
+    }
+    map_free(p->reference);
+    p->o.reference = p->reference = copy;
+    return MAP_OK;
 }
 
 void map_plot_table_free(map_plot_table *p)
