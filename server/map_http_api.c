@@ -2,12 +2,10 @@
  * its body (map_http_request.h), acquires the dataset from the shared
  * cache, calls the application layer and renders the result with
  * render/map_output.h, so that the documents are the CLI's --json ones. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "map_histogram.h"
 #include "map_output.h"
 #include "map_server_internal.h"
 
@@ -189,69 +187,6 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
     a->len = t->len;
 }
 
-/* Writes x as a JSON number, or null when it is not finite (JSON has no
- * NaN or infinity). */
-static void put_number(FILE *f, const char *sep, double x)
-{
-    if (isfinite(x))
-        fprintf(f, "%s%.17g", sep, x);
-    else
-        fprintf(f, "%snull", sep);
-}
-
-/* The histogram document:
- * {"dataset","value","bins","edges","reference","tilted","status","lambda":{value: λ}}
- * (strings and numbers as map_json_row writes them). */
-static char *histogram_json(const map_histogram_report *h)
-{
-    const map_solve_report *sr = h->solve;
-    char *mem = NULL;
-    size_t memlen = 0;
-    FILE *f = open_memstream(&mem, &memlen);
-    if (!f)
-        return NULL;
-    int bad = 0;
-    const char *names[2] = {"dataset", "value"};
-    const map_cell cells[2] = {{MAP_CELL_TEXT, 0.0, 0, sr->dataset},
-                               {MAP_CELL_TEXT, 0.0, 0, h->value}};
-    char *head = map_json_row(names, cells, 2);
-    bad |= !head;
-    if (head)
-        fprintf(f, "%.*s,\"bins\":%zu,\"edges\":[", (int)(strlen(head) - 1), head, h->bins);
-    map_free(head);
-    for (size_t b = 0; b <= h->bins; b++)
-        put_number(f, b ? "," : "", h->edges[b]);
-    fputs("],\"reference\":[", f);
-    for (size_t b = 0; b < h->bins; b++)
-        put_number(f, b ? "," : "", h->reference[b]);
-    if (h->tilted) {
-        fputs("],\"tilted\":[", f);
-        for (size_t b = 0; b < h->bins; b++)
-            put_number(f, b ? "," : "", h->tilted[b]);
-        fputc(']', f);
-    } else {
-        fputs("],\"tilted\":null", f);
-    }
-    fprintf(f, ",\"status\":\"%s\",\"lambda\":{", map_solve_status_name(sr->result.status));
-    for (size_t i = 0; i < sr->k; i++) {
-        const map_cell c = {MAP_CELL_NUMBER, sr->has_tilt ? sr->items[i].lambda : NAN, 0, NULL};
-        const char *nm[1] = {sr->items[i].name};
-        char *kv = map_json_row(nm, &c, 1); /* {"name":value} */
-        bad |= !kv;
-        if (kv)
-            fprintf(f, "%s%.*s", i ? "," : "", (int)(strlen(kv) - 2), kv + 1);
-        map_free(kv);
-    }
-    fputs("}}\n", f);
-    bad |= ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        free(mem);
-        return NULL;
-    }
-    return memstream_take(mem, memlen);
-}
-
 /* What solve, feasible, adjust and histogram ask the library: the solve's
  * own parameters, and the verdict's (margin) where verdict is set, else
  * the verdict's defaults. */
@@ -308,7 +243,7 @@ static int histogram_doc(const map_dataset *ds, const map_http_request *rq, char
     const map_solve_request srq = solve_request(rq, 1);
     map_histogram_report *rep = NULL;
     const int rc = map_app_histogram(ds, &srq, rq->value, rq->bins, &rep, err);
-    *doc = rc ? NULL : histogram_json(rep);
+    *doc = rc ? NULL : map_json_histogram(rep);
     map_histogram_report_free(rep);
     return rc;
 }
