@@ -618,12 +618,19 @@ void mapsolve_table_free(mapsolve_table *t)
     map_free(t);
 }
 
-/* The checks every table request starts with; *t [out] an empty table and
- * *so the options. */
+/* The checks every table request starts with (budgets: frontier's, NULL
+ * and 0 for region); *out [out] NULL, *t [out] an empty table and *so the
+ * options. */
 static int table_request(const mapsolve_dataset *ds, const char *const *values, size_t k,
-                         const mapsolve_options *opts, map_solve_opts *so, mapsolve_table **t,
+                         const double *budgets, size_t nbudgets, const mapsolve_options *opts,
+                         mapsolve_table **out, map_solve_opts *so, mapsolve_table **t,
                          mapsolve_error *err)
 {
+    if (!out)
+        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
+    *out = NULL;
+    if (!budgets && nbudgets > 0)
+        return fail_msg(err, MAPSOLVE_EARG, "budgets is NULL");
     if (!ds || (!values && k > 0))
         return fail_msg(err, MAPSOLVE_EARG, "dataset or values is NULL");
     for (size_t i = 0; i < k; i++)
@@ -656,14 +663,9 @@ int mapsolve_frontier(const mapsolve_dataset *ds, const char *const *values, siz
                       const double *budgets, size_t nbudgets, size_t points,
                       const mapsolve_options *opts, mapsolve_table **out, mapsolve_error *err)
 {
-    if (!out)
-        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
-    *out = NULL;
-    if (!budgets && nbudgets > 0)
-        return fail_msg(err, MAPSOLVE_EARG, "budgets is NULL");
     map_solve_opts so;
     mapsolve_table *t = NULL;
-    int rc = table_request(ds, values, k, opts, &so, &t, err);
+    int rc = table_request(ds, values, k, budgets, nbudgets, opts, out, &so, &t, err);
     if (rc)
         return rc;
     const map_frontier_opts fo = {values, k, budgets, nbudgets, NULL, points, NAN, so.normalize};
@@ -678,12 +680,9 @@ int mapsolve_region(const mapsolve_dataset *ds, const char *const *values, size_
                     size_t points, const char *from, const mapsolve_options *opts,
                     mapsolve_table **out, mapsolve_error *err)
 {
-    if (!out)
-        return fail_msg(err, MAPSOLVE_EARG, "out is NULL");
-    *out = NULL;
     map_solve_opts so;
     mapsolve_table *t = NULL;
-    int rc = table_request(ds, values, k, opts, &so, &t, err);
+    int rc = table_request(ds, values, k, NULL, 0, opts, out, &so, &t, err);
     if (rc)
         return rc;
     const map_region_opts ro = {values, k, points, from, 0, so.normalize};

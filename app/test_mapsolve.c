@@ -378,6 +378,19 @@ static void test_tables(void)
               "unattainable from: field '%s' %s", err.field, err.msg);
     MAP_CHECK(mapsolve_frontier(ds, NAMES, 2, NULL, 1, 5, NULL, &t, &err) == MAPSOLVE_EARG,
               "NULL budgets");
+    /* The argument checks in their order: out, then budgets, then the dataset. */
+    MAP_CHECK(mapsolve_frontier(NULL, NAMES, 2, NULL, 1, 5, NULL, NULL, &err) == MAPSOLVE_EARG &&
+                  strcmp(err.msg, "out is NULL") == 0,
+              "frontier, NULL out first: %s", err.msg);
+    MAP_CHECK(mapsolve_frontier(NULL, NAMES, 2, NULL, 1, 5, NULL, &t, &err) == MAPSOLVE_EARG &&
+                  t == NULL && strcmp(err.msg, "budgets is NULL") == 0,
+              "frontier, NULL budgets before the dataset: %s", err.msg);
+    MAP_CHECK(mapsolve_region(NULL, NAMES, 2, 8, NULL, NULL, NULL, &err) == MAPSOLVE_EARG &&
+                  strcmp(err.msg, "out is NULL") == 0,
+              "region, NULL out first: %s", err.msg);
+    MAP_CHECK(mapsolve_region(NULL, NAMES, 2, 8, NULL, NULL, &t, &err) == MAPSOLVE_EARG &&
+                  t == NULL && strcmp(err.msg, "dataset or values is NULL") == 0,
+              "region, NULL dataset: %s", err.msg);
     mapsolve_table_free(NULL);
     MAP_CHECK(mapsolve_table_rows(NULL) == 0 && mapsolve_table_find(NULL, "x") == -1, "NULL");
     mapsolve_dataset_free(ds);

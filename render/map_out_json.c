@@ -549,3 +549,68 @@ char *map_json_row(const char *const *names, const map_cell *cells, size_t ncols
         jset(o, names[c], jcell(&cells[c]), &ok);
     return dump_as(o, ok, 0);
 }
+
+/* ---- histogram ---------------------------------------------------------- */
+
+/* Writes x as a JSON number, or null when it is not finite (JSON has no
+ * NaN or infinity). */
+static void put_number(FILE *f, const char *sep, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%s%.17g", sep, x);
+    else
+        fprintf(f, "%snull", sep);
+}
+
+/* The strings and λ as map_json_row writes them, the arrays by put_number. */
+char *map_json_histogram(const map_histogram_report *h)
+{
+    const map_solve_report *sr = h->solve;
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *f = open_memstream(&mem, &memlen);
+    if (!f)
+        return NULL;
+    int bad = 0;
+    const char *names[2] = {"dataset", "value"};
+    const map_cell cells[2] = {{MAP_CELL_TEXT, 0.0, 0, sr->dataset},
+                               {MAP_CELL_TEXT, 0.0, 0, h->value}};
+    char *head = map_json_row(names, cells, 2);
+    bad |= !head;
+    if (head)
+        fprintf(f, "%.*s,\"bins\":%zu,\"edges\":[", (int)(strlen(head) - 1), head, h->bins);
+    map_free(head);
+    for (size_t b = 0; b <= h->bins; b++)
+        put_number(f, b ? "," : "", h->edges[b]);
+    fputs("],\"reference\":[", f);
+    for (size_t b = 0; b < h->bins; b++)
+        put_number(f, b ? "," : "", h->reference[b]);
+    if (h->tilted) {
+        fputs("],\"tilted\":[", f);
+        for (size_t b = 0; b < h->bins; b++)
+            put_number(f, b ? "," : "", h->tilted[b]);
+        fputc(']', f);
+    } else {
+        fputs("],\"tilted\":null", f);
+    }
+    fprintf(f, ",\"status\":\"%s\",\"lambda\":{", map_solve_status_name(sr->result.status));
+    for (size_t i = 0; i < sr->k; i++) {
+        const map_cell c = {MAP_CELL_NUMBER, sr->has_tilt ? sr->items[i].lambda : NAN, 0, NULL};
+        const char *nm[1] = {sr->items[i].name};
+        char *kv = map_json_row(nm, &c, 1); /* {"name":value} */
+        bad |= !kv;
+        if (kv)
+            fprintf(f, "%s%.*s", i ? "," : "", (int)(strlen(kv) - 2), kv + 1);
+        map_free(kv);
+    }
+    fputs("}}\n", f);
+    bad |= ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    char *out = bad ? NULL : map_malloc(memlen + 1);
+    if (out) {
+        memcpy(out, mem, memlen);
+        out[memlen] = '\0';
+    }
+    free(mem); /* open_memstream's buffer comes from malloc */
+    return out;
+}

@@ -16,6 +16,7 @@
 
 #include "map_app.h"
 #include "map_decode_app.h"
+#include "map_histogram.h"
 #include "map_store.h"
 
 /* Unix time → "YYYY-MM-DDTHH:MM:SSZ" (UTC) in buf; "" for t == 0. */
@@ -79,6 +80,12 @@ char *map_json_feasible(const map_feasible_report *rep);
  * violation, condition, iterations, margin (of the palette solved), and the
  * further fields of map_json_solve. */
 char *map_json_adjust(const map_adjust_report *rep);
+
+/* One compact object (the HTTP service's histogram): dataset, value, bins,
+ * edges [bins + 1], reference [bins], tilted [bins] or null, status, lambda
+ * {value: λ}. edges, reference and tilted are written as printf's %.17g
+ * writes them (a whole number without ".0"). */
+char *map_json_histogram(const map_histogram_report *h);
 
 /* One table row as a compact JSON object {names[c]: cells[c], c < ncols}
  * (numbers with 17 significant digits, non-finite numbers and

@@ -2,12 +2,10 @@
  * its body (map_http_request.h), acquires the dataset from the shared
  * cache, calls the application layer and renders the result with
  * render/map_output.h, so that the documents are the CLI's --json ones. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "map_histogram.h"
 #include "map_output.h"
 #include "map_server_internal.h"
 
@@ -189,67 +187,98 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
     a->len = t->len;
 }
 
-/* Writes x as a JSON number, or null when it is not finite (JSON has no
- * NaN or infinity). */
-static void put_number(FILE *f, const char *sep, double x)
+/* What solve, feasible, adjust and histogram ask the library: the solve's
+ * own parameters, and the verdict's (margin) where verdict is set, else
+ * the verdict's defaults. */
+static map_solve_request solve_request(const map_http_request *rq, int verdict)
 {
-    if (isfinite(x))
-        fprintf(f, "%s%.17g", sep, x);
-    else
-        fprintf(f, "%snull", sep);
+    const map_solve_request srq = {rq->palette, rq->so, &rq->par, verdict ? &rq->fp : NULL};
+    return srq;
 }
 
-/* The histogram document:
- * {"dataset","value","bins","edges","reference","tilted","status","lambda":{value: λ}}
- * (strings and numbers as map_json_row writes them). */
-static char *histogram_json(const map_histogram_report *h)
+/* The endpoints answered with one document (doc_endpoints): each runs its
+ * application function on rq and renders the report as the CLI's --json
+ * does into *doc (NULL: out of memory). They return the application's
+ * status, with err filled when it is not 0. */
+typedef int doc_endpoint(const map_dataset *ds, const map_http_request *rq, char **doc,
+                         map_error *err);
+
+static int solve_doc(const map_dataset *ds, const map_http_request *rq, char **doc,
+                     map_error *err)
 {
-    const map_solve_report *sr = h->solve;
-    char *mem = NULL;
-    size_t memlen = 0;
-    FILE *f = open_memstream(&mem, &memlen);
-    if (!f)
-        return NULL;
-    int bad = 0;
-    const char *names[2] = {"dataset", "value"};
-    const map_cell cells[2] = {{MAP_CELL_TEXT, 0.0, 0, sr->dataset},
-                               {MAP_CELL_TEXT, 0.0, 0, h->value}};
-    char *head = map_json_row(names, cells, 2);
-    bad |= !head;
-    if (head)
-        fprintf(f, "%.*s,\"bins\":%zu,\"edges\":[", (int)(strlen(head) - 1), head, h->bins);
-    map_free(head);
-    for (size_t b = 0; b <= h->bins; b++)
-        put_number(f, b ? "," : "", h->edges[b]);
-    fputs("],\"reference\":[", f);
-    for (size_t b = 0; b < h->bins; b++)
-        put_number(f, b ? "," : "", h->reference[b]);
-    if (h->tilted) {
-        fputs("],\"tilted\":[", f);
-        for (size_t b = 0; b < h->bins; b++)
-            put_number(f, b ? "," : "", h->tilted[b]);
-        fputc(']', f);
+    const map_solve_request srq = solve_request(rq, 1);
+    map_solve_report *rep = NULL;
+    const int rc = map_app_solve(ds, &srq, &rep, err);
+    *doc = rc ? NULL : map_json_solve(rep);
+    map_solve_report_free(rep);
+    return rc;
+}
+
+static int feasible_doc(const map_dataset *ds, const map_http_request *rq, char **doc,
+                        map_error *err)
+{
+    const map_solve_request srq = solve_request(rq, 0);
+    map_feasible_report *rep = NULL;
+    const int rc = map_app_feasible(ds, &srq, &rep, err);
+    *doc = rc ? NULL : map_json_feasible(rep);
+    map_feasible_report_free(rep);
+    return rc;
+}
+
+static int adjust_doc(const map_dataset *ds, const map_http_request *rq, char **doc,
+                      map_error *err)
+{
+    const map_adjust_request arq = {solve_request(rq, 0), rq->ao};
+    map_adjust_report *rep = NULL;
+    const int rc = map_app_adjust(ds, &arq, &rep, err);
+    *doc = rc ? NULL : map_json_adjust(rep);
+    map_adjust_report_free(rep);
+    return rc;
+}
+
+/* value and bins errors name their field (err->field). */
+static int histogram_doc(const map_dataset *ds, const map_http_request *rq, char **doc,
+                         map_error *err)
+{
+    const map_solve_request srq = solve_request(rq, 1);
+    map_histogram_report *rep = NULL;
+    const int rc = map_app_histogram(ds, &srq, rq->value, rq->bins, &rep, err);
+    *doc = rc ? NULL : map_json_histogram(rep);
+    map_histogram_report_free(rep);
+    return rc;
+}
+
+static doc_endpoint *const doc_endpoints[MAP_HTTP_NKINDS] = {
+    [MAP_HTTP_SOLVE] = solve_doc,
+    [MAP_HTTP_FEASIBLE] = feasible_doc,
+    [MAP_HTTP_ADJUST] = adjust_doc,
+    [MAP_HTTP_HISTOGRAM] = histogram_doc,
+};
+
+/* The endpoints answered with a table (frontier, region), as a JSON array
+ * of row objects or, when csv, as CSV. */
+static void table_endpoint(map_http_kind kind, const map_dataset *ds, const map_http_request *rq,
+                           int csv, map_http_answer *a)
+{
+    map_error err;
+    map_error_clear(&err);
+    int rc = MAP_OK;
+    mem_table t;
+    if (table_open(&t, csv)) {
+        rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
+    } else if (kind == MAP_HTTP_FRONTIER) {
+        const map_frontier_opts fo = {(const char *const *)rq->values, rq->nvalues, rq->kl,
+                                      rq->nkl, rq->direction, rq->points, rq->kl_max,
+                                      rq->so.normalize};
+        map_frontier_summary sum;
+        rc = map_app_frontier(ds, &fo, &t.sink, &sum, &err);
     } else {
-        fputs("],\"tilted\":null", f);
+        const map_region_opts ro = {(const char *const *)rq->values, rq->nvalues, rq->points,
+                                    rq->from, rq->polygon, rq->so.normalize};
+        map_region_summary sum;
+        rc = map_app_region(ds, &ro, &t.sink, &sum, &err);
     }
-    fprintf(f, ",\"status\":\"%s\",\"lambda\":{", map_solve_status_name(sr->result.status));
-    for (size_t i = 0; i < sr->k; i++) {
-        const map_cell c = {MAP_CELL_NUMBER, sr->has_tilt ? sr->items[i].lambda : NAN, 0, NULL};
-        const char *nm[1] = {sr->items[i].name};
-        char *kv = map_json_row(nm, &c, 1); /* {"name":value} */
-        bad |= !kv;
-        if (kv)
-            fprintf(f, "%s%.*s", i ? "," : "", (int)(strlen(kv) - 2), kv + 1);
-        map_free(kv);
-    }
-    fputs("}}\n", f);
-    bad |= ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        free(mem);
-        return NULL;
-    }
-    return memstream_take(mem, memlen);
+    table_close(&t, rc, &err, csv, "/values", a);
 }
 
 int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len, int csv,
@@ -267,79 +296,18 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
         map_http_request_free(&rq);
         return 0;
     }
-    const map_dataset *ds = h->ds;
-    map_error err;
-    map_error_clear(&err);
-    int rc = MAP_OK;
-    /* The library's requests: the solve's own parameters for solve and
-     * adjust, the verdict's defaults for feasible and adjust. */
-    const map_solve_request srq = {rq.palette, rq.so, &rq.par, NULL};
-    switch (kind) {
-    case MAP_HTTP_SOLVE: {
-        map_solve_report *rep = NULL;
-        map_solve_request solve = srq;
-        solve.feas = &rq.fp;
-        if ((rc = map_app_solve(ds, &solve, &rep, &err)))
+    if (kind < MAP_HTTP_NKINDS && doc_endpoints[kind]) {
+        map_error err;
+        map_error_clear(&err);
+        char *doc = NULL;
+        if (doc_endpoints[kind](h->ds, &rq, &doc, &err))
             map_api_error(a, &err, "/palette");
         else
-            map_http_json_answer(a, 200, map_json_solve(rep));
-        map_solve_report_free(rep);
-        break;
-    }
-    case MAP_HTTP_FEASIBLE: {
-        map_feasible_report *rep = NULL;
-        if ((rc = map_app_feasible(ds, &srq, &rep, &err)))
-            map_api_error(a, &err, "/palette");
-        else
-            map_http_json_answer(a, 200, map_json_feasible(rep));
-        map_feasible_report_free(rep);
-        break;
-    }
-    case MAP_HTTP_ADJUST: {
-        map_adjust_report *rep = NULL;
-        const map_adjust_request arq = {srq, rq.ao};
-        if ((rc = map_app_adjust(ds, &arq, &rep, &err)))
-            map_api_error(a, &err, "/palette");
-        else
-            map_http_json_answer(a, 200, map_json_adjust(rep));
-        map_adjust_report_free(rep);
-        break;
-    }
-    case MAP_HTTP_HISTOGRAM: {
-        map_histogram_report *rep = NULL;
-        map_solve_request solve = srq;
-        solve.feas = &rq.fp;
-        /* value and bins errors name their field (err.field). */
-        if ((rc = map_app_histogram(ds, &solve, rq.value, rq.bins, &rep, &err)))
-            map_api_error(a, &err, "/palette");
-        else
-            map_http_json_answer(a, 200, histogram_json(rep));
-        map_histogram_report_free(rep);
-        break;
-    }
-    case MAP_HTTP_FRONTIER:
-    case MAP_HTTP_REGION: {
-        mem_table t;
-        if (table_open(&t, csv)) {
-            rc = map_error_set(&err, MAP_ENOMEM, "out of memory");
-        } else if (kind == MAP_HTTP_FRONTIER) {
-            const map_frontier_opts fo = {(const char *const *)rq.values, rq.nvalues, rq.kl,
-                                          rq.nkl, rq.direction, rq.points, rq.kl_max,
-                                          rq.so.normalize};
-            map_frontier_summary sum;
-            rc = map_app_frontier(ds, &fo, &t.sink, &sum, &err);
-        } else {
-            const map_region_opts ro = {(const char *const *)rq.values, rq.nvalues, rq.points,
-                                        rq.from, rq.polygon, rq.so.normalize};
-            map_region_summary sum;
-            rc = map_app_region(ds, &ro, &t.sink, &sum, &err);
-        }
-        table_close(&t, rc, &err, csv, "/values", a);
-        break;
-    }
-    default:
+            map_http_json_answer(a, 200, doc);
+    } else if (kind == MAP_HTTP_FRONTIER || kind == MAP_HTTP_REGION) {
+        table_endpoint(kind, h->ds, &rq, csv, a);
+    } else {
         map_http_problem_answer(a, MAP_PROBLEM_NOT_FOUND, "no such endpoint", NULL);
-        break;
     }
     map_dataset_cache_release(s->cache, h);
     map_http_request_free(&rq);

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,46 +39,6 @@ static int fail_at(map_http_fail *f, const char *field, const char *fmt, ...)
 #define KS_SOLVE (K(MAP_HTTP_SOLVE) | K(MAP_HTTP_ADJUST) | K(MAP_HTTP_HISTOGRAM))
 #define KS_PALETTE (KS_SOLVE | K(MAP_HTTP_FEASIBLE))
 #define KS_ALL 0x7fu
-
-typedef struct field_rule {
-    const char *name;
-    unsigned kinds;
-} field_rule;
-
-static const field_rule rules[] = {
-    {"dataset", KS_ALL},
-    {"palette", KS_PALETTE},
-    {"normalize", KS_ALL},
-    {"margin", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM) | K(MAP_HTTP_SWEEP)},
-    {"tol", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM)},
-    {"max_iter", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM)},
-    {"method", KS_SOLVE},
-    {"init", KS_SOLVE},
-    {"sensitivity", KS_SOLVE},
-    {"bootstrap", KS_SOLVE},
-    {"holdout", KS_SOLVE},
-    {"seed", KS_SOLVE | K(MAP_HTTP_SWEEP)},
-    {"mode", K(MAP_HTTP_ADJUST)},
-    {"priority", K(MAP_HTTP_ADJUST)},
-    {"inset", K(MAP_HTTP_ADJUST)},
-    {"values", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION) | K(MAP_HTTP_SWEEP)},
-    {"kl", K(MAP_HTTP_FRONTIER)},
-    {"direction", K(MAP_HTTP_FRONTIER)},
-    {"points", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION)},
-    {"kl_max", K(MAP_HTTP_FRONTIER)},
-    {"from", K(MAP_HTTP_REGION)},
-    {"polygon", K(MAP_HTTP_REGION)},
-    {"grid", K(MAP_HTTP_SWEEP)},
-    {"random", K(MAP_HTTP_SWEEP)},
-    {"kind", K(MAP_HTTP_SWEEP)},
-    {"lambdas", K(MAP_HTTP_SWEEP)},
-    {"scale", K(MAP_HTTP_SWEEP)},
-    {"palettes", K(MAP_HTTP_SWEEP)},
-    {"threads", K(MAP_HTTP_SWEEP)},
-    {"store", K(MAP_HTTP_SWEEP)},
-    {"value", K(MAP_HTTP_HISTOGRAM)},
-    {"bins", K(MAP_HTTP_HISTOGRAM)},
-};
 
 /* A JSON Pointer "/name" (names with '~' or '/' escaped as RFC 6901 says),
  * with "/sub" appended when sub is not NULL, or "/index" when idx >= 0. */
@@ -283,153 +244,260 @@ static int want_spec(const json_t *v, const char *name, int numeric, char **out,
     return 0;
 }
 
-/* One field of the body: name (without '/') with value v. */
-static int take_field(map_http_request *rq, const char *name, const json_t *v, map_http_fail *f)
+/* The fields with logic of their own (field_rule.take): each reads v, the
+ * value at JSON Pointer ptr, into rq. */
+
+static int take_dataset(map_http_request *rq, const json_t *v, const char *ptr,
+                        map_http_fail *f)
 {
-    char ptr[300];
-    pointer(ptr, sizeof ptr, name, NULL, -1);
-    long long ll = 0;
+    if (want_string(v, ptr, &rq->dataset, f))
+        return -1;
+    if (!rq->dataset[0])
+        return fail_at(f, ptr, "dataset is empty");
+    return 0;
+}
+
+/* margin: the solve's verdict and a sweep's rows both compute v*. */
+static int take_margin(map_http_request *rq, const json_t *v, const char *ptr,
+                       map_http_fail *f)
+{
     int b = 0;
-    if (strcmp(name, "dataset") == 0) {
-        if (want_string(v, ptr, &rq->dataset, f))
+    if (want_bool(v, ptr, &b, f))
+        return -1;
+    rq->fp.want_margin = b;
+    rq->sweep.want_margin = b;
+    return 0;
+}
+
+static int take_init(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    if (!json_is_array(v))
+        return fail_at(f, ptr, "init must be an array of numbers >= 0");
+    const size_t n = json_array_size(v);
+    if (n > MAP_MAX_K)
+        return fail_at(f, ptr, "init gives %zu values; at most %d", n, MAP_MAX_K);
+    if (want_numbers(v, ptr, n, rq->init, f))
+        return -1;
+    rq->so.init = rq->init;
+    rq->so.ninit = n;
+    return 0;
+}
+
+/* seed: the solve's (bootstrap, holdout) and a sweep's. */
+static int take_seed(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    long long ll = 0;
+    if (want_integer(v, ptr, 0, LLONG_MAX, &ll, f))
+        return -1;
+    rq->so.seed = (unsigned long)ll;
+    rq->sweep.seed = (uint64_t)ll;
+    return 0;
+}
+
+/* priority and values: the application's requests borrow the lists once
+ * the whole body is read (map_http_request_parse). */
+static int take_priority(map_http_request *rq, const json_t *v, const char *ptr,
+                         map_http_fail *f)
+{
+    return want_names(v, ptr, &rq->priority, &rq->npriority, f);
+}
+
+static int take_values(map_http_request *rq, const json_t *v, const char *ptr,
+                       map_http_fail *f)
+{
+    return want_names(v, ptr, &rq->values, &rq->nvalues, f);
+}
+
+static int take_kl(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return fail_at(f, ptr, "kl must be a non-empty array of numbers >= 0");
+    const size_t n = json_array_size(v);
+    if (n > MAP_HTTP_ROWS_MAX)
+        return fail_at(f, ptr, "kl has more than %d budgets", MAP_HTTP_ROWS_MAX);
+    if (!(rq->kl = map_mallocarray(n, sizeof *rq->kl)))
+        return fail_at(f, "", "out of memory");
+    rq->nkl = n;
+    return want_numbers(v, ptr, n, rq->kl, f);
+}
+
+static int take_grid(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    if (want_string(v, ptr, &rq->grid, f))
+        return -1;
+    rq->sweep.source = MAP_SOURCE_GRID;
+    rq->sweep.grid = rq->grid;
+    return 0;
+}
+
+/* random and lambdas: the sweep's source and its count of rows. */
+static int take_count(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    if (want_size(v, ptr, 1, 1000000000LL, &rq->sweep.count, f))
+        return -1;
+    rq->sweep.source = strcmp(ptr, "/random") == 0 ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
+    return 0;
+}
+
+static int take_palettes(map_http_request *rq, const json_t *v, const char *ptr,
+                         map_http_fail *f)
+{
+    (void)rq;
+    (void)v;
+    return fail_at(f, ptr, "palettes (a file of the server's) is not read over HTTP: use "
+                           "grid, random or lambdas");
+}
+
+/* The fields that name a choice (field_rule.choose): each parses text into
+ * rq, 0 on success, −1 for a name it does not know. */
+
+static int choose_normalize(map_http_request *rq, const char *text)
+{
+    if (map_normalize_parse(text, &rq->so.normalize))
+        return -1;
+    rq->sweep.per_prompt = rq->so.normalize == MAP_NORMALIZE_PROMPT;
+    return 0;
+}
+
+static int choose_method(map_http_request *rq, const char *text)
+{
+    return map_method_parse(text, &rq->so.method);
+}
+
+static int choose_mode(map_http_request *rq, const char *text)
+{
+    return map_adjust_mode_parse(text, &rq->ao.mode);
+}
+
+static int choose_sweep_kind(map_http_request *rq, const char *text)
+{
+    return map_sweep_kind_parse(text, &rq->sweep.kind);
+}
+
+/* How a field's value is read (field_rule.type), into the member of
+ * map_http_request at field_rule.at unless said otherwise. */
+typedef enum field_type {
+    FIELD_STRING,   /* a string (char *) */
+    FIELD_SPEC,     /* a palette-like spec (char *; numeric entries only when .numeric) */
+    FIELD_BOOL,     /* true or false (int) */
+    FIELD_NUMBER,   /* a number in [lo, hi], lo excluded when .open (double) */
+    FIELD_FRACTION, /* a number in [0, 1), or in (0, 1) when .open (double) */
+    FIELD_SIZE,     /* an integer in [min, max] (size_t) */
+    FIELD_INT,      /* an integer in [min, max] (int) */
+    FIELD_UNSIGNED, /* an integer in [min, max] (unsigned) */
+    FIELD_CHOICE,   /* a string .choose accepts, else .refusal; no member */
+    FIELD_OTHER     /* .take reads it; no member */
+} field_type;
+
+typedef int take_fn(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f);
+typedef int choose_fn(map_http_request *rq, const char *text);
+
+/* A field of the bodies: its name, the kinds that take it, how it is read. */
+typedef struct field_rule {
+    const char *name;
+    unsigned kinds;
+    field_type type;
+    size_t at;          /* the member's offset in map_http_request */
+    double lo, hi;      /* FIELD_NUMBER */
+    long long min, max; /* FIELD_SIZE, FIELD_INT, FIELD_UNSIGNED */
+    int open;           /* FIELD_NUMBER, FIELD_FRACTION */
+    int numeric;        /* FIELD_SPEC */
+    choose_fn *choose;  /* FIELD_CHOICE, and the message when it refuses */
+    const char *refusal;
+    take_fn *take;      /* FIELD_OTHER */
+} field_rule;
+
+#define AT(member) offsetof(map_http_request, member)
+
+/* Every field a body may hold: map_http_request_parse refuses any other,
+ * and any not taken by the request's kind. */
+static const field_rule rules[] = {
+    {"dataset", KS_ALL, FIELD_OTHER, .take = take_dataset},
+    {"palette", KS_PALETTE, FIELD_SPEC, .at = AT(palette)},
+    {"normalize", KS_ALL, FIELD_CHOICE, .choose = choose_normalize,
+     .refusal = "normalize must be \"global\" or \"prompt\""},
+    {"margin", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM) | K(MAP_HTTP_SWEEP), FIELD_OTHER,
+     .take = take_margin},
+    {"tol", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM), FIELD_NUMBER, .at = AT(par.tol),
+     .lo = 0.0, .hi = 1.0, .open = 1},
+    {"max_iter", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM), FIELD_INT, .at = AT(par.max_iter),
+     .min = 1, .max = 1000000},
+    {"method", KS_SOLVE, FIELD_CHOICE, .choose = choose_method,
+     .refusal = "method must be \"newton\", \"lbfgs\" or \"mma\""},
+    {"init", KS_SOLVE, FIELD_OTHER, .take = take_init},
+    {"sensitivity", KS_SOLVE, FIELD_BOOL, .at = AT(so.sensitivity)},
+    {"bootstrap", KS_SOLVE, FIELD_SIZE, .at = AT(so.bootstrap), .min = 1,
+     .max = MAP_HTTP_BOOTSTRAP_MAX},
+    {"holdout", KS_SOLVE, FIELD_FRACTION, .at = AT(so.holdout), .open = 1},
+    {"seed", KS_SOLVE | K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_seed},
+    {"mode", K(MAP_HTTP_ADJUST), FIELD_CHOICE, .choose = choose_mode,
+     .refusal = "mode must be \"ray\" or \"greedy\""},
+    {"priority", K(MAP_HTTP_ADJUST), FIELD_OTHER, .take = take_priority},
+    {"inset", K(MAP_HTTP_ADJUST), FIELD_FRACTION, .at = AT(ao.inset)},
+    {"values", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION) | K(MAP_HTTP_SWEEP), FIELD_OTHER,
+     .take = take_values},
+    {"kl", K(MAP_HTTP_FRONTIER), FIELD_OTHER, .take = take_kl},
+    {"direction", K(MAP_HTTP_FRONTIER), FIELD_SPEC, .at = AT(direction), .numeric = 1},
+    {"points", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION), FIELD_SIZE, .at = AT(points),
+     .min = 1, .max = MAP_HTTP_ROWS_MAX},
+    {"kl_max", K(MAP_HTTP_FRONTIER), FIELD_NUMBER, .at = AT(kl_max), .lo = 0.0, .hi = 1e300,
+     .open = 1},
+    {"from", K(MAP_HTTP_REGION), FIELD_SPEC, .at = AT(from)},
+    {"polygon", K(MAP_HTTP_REGION), FIELD_BOOL, .at = AT(polygon)},
+    {"grid", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_grid},
+    {"random", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_count},
+    {"kind", K(MAP_HTTP_SWEEP), FIELD_CHOICE, .choose = choose_sweep_kind,
+     .refusal = "kind must be \"aggressive\" or \"conservative\""},
+    {"lambdas", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_count},
+    {"scale", K(MAP_HTTP_SWEEP), FIELD_NUMBER, .at = AT(sweep.scale), .lo = 0.0, .hi = 1e300,
+     .open = 1},
+    {"palettes", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_palettes},
+    {"threads", K(MAP_HTTP_SWEEP), FIELD_UNSIGNED, .at = AT(sweep.threads), .min = 0,
+     .max = 1024},
+    {"store", K(MAP_HTTP_SWEEP), FIELD_BOOL, .at = AT(store)},
+    {"value", K(MAP_HTTP_HISTOGRAM), FIELD_STRING, .at = AT(value)},
+    {"bins", K(MAP_HTTP_HISTOGRAM), FIELD_SIZE, .at = AT(bins), .min = 1,
+     .max = MAP_HISTOGRAM_BINS_MAX},
+};
+
+/* Reads v, the value of the field r (at JSON Pointer ptr), into rq. */
+static int take_field(map_http_request *rq, const field_rule *r, const json_t *v,
+                      const char *ptr, map_http_fail *f)
+{
+    void *at = (char *)rq + r->at;
+    long long ll = 0;
+    switch (r->type) {
+    case FIELD_STRING:
+        return want_string(v, ptr, at, f);
+    case FIELD_SPEC:
+        return want_spec(v, ptr, r->numeric, at, f);
+    case FIELD_BOOL:
+        return want_bool(v, ptr, at, f);
+    case FIELD_NUMBER:
+        return want_number(v, ptr, r->lo, r->hi, r->open, at, f);
+    case FIELD_FRACTION:
+        return want_fraction(v, ptr, r->open, at, f);
+    case FIELD_SIZE:
+        return want_size(v, ptr, r->min, r->max, at, f);
+    case FIELD_INT:
+        if (want_integer(v, ptr, r->min, r->max, &ll, f))
             return -1;
-        if (!rq->dataset[0])
-            return fail_at(f, ptr, "dataset is empty");
+        *(int *)at = (int)ll;
         return 0;
-    }
-    if (strcmp(name, "palette") == 0)
-        return want_spec(v, ptr, 0, &rq->palette, f);
-    if (strcmp(name, "normalize") == 0) {
-        if (!json_is_string(v) || map_normalize_parse(json_string_value(v), &rq->so.normalize))
-            return fail_at(f, ptr, "normalize must be \"global\" or \"prompt\"");
-        rq->sweep.per_prompt = rq->so.normalize == MAP_NORMALIZE_PROMPT;
-        return 0;
-    }
-    if (strcmp(name, "margin") == 0) {
-        if (want_bool(v, ptr, &b, f))
+    case FIELD_UNSIGNED:
+        if (want_integer(v, ptr, r->min, r->max, &ll, f))
             return -1;
-        rq->fp.want_margin = b;
-        rq->sweep.want_margin = b;
+        *(unsigned *)at = (unsigned)ll;
         return 0;
-    }
-    if (strcmp(name, "tol") == 0)
-        return want_number(v, ptr, 0.0, 1.0, 1, &rq->par.tol, f);
-    if (strcmp(name, "max_iter") == 0) {
-        if (want_integer(v, ptr, 1, 1000000, &ll, f))
-            return -1;
-        rq->par.max_iter = (int)ll;
+    case FIELD_CHOICE:
+        if (!json_is_string(v) || r->choose(rq, json_string_value(v)))
+            return fail_at(f, ptr, "%s", r->refusal);
         return 0;
+    case FIELD_OTHER:
+        break;
     }
-    if (strcmp(name, "method") == 0) {
-        if (!json_is_string(v) || map_method_parse(json_string_value(v), &rq->so.method))
-            return fail_at(f, ptr, "method must be \"newton\", \"lbfgs\" or \"mma\"");
-        return 0;
-    }
-    if (strcmp(name, "init") == 0) {
-        if (!json_is_array(v))
-            return fail_at(f, ptr, "init must be an array of numbers >= 0");
-        const size_t n = json_array_size(v);
-        if (n > MAP_MAX_K)
-            return fail_at(f, ptr, "init gives %zu values; at most %d", n, MAP_MAX_K);
-        if (want_numbers(v, ptr, n, rq->init, f))
-            return -1;
-        rq->so.init = rq->init;
-        rq->so.ninit = n;
-        return 0;
-    }
-    if (strcmp(name, "sensitivity") == 0)
-        return want_bool(v, ptr, &rq->so.sensitivity, f);
-    if (strcmp(name, "bootstrap") == 0)
-        return want_size(v, ptr, 1, MAP_HTTP_BOOTSTRAP_MAX, &rq->so.bootstrap, f);
-    if (strcmp(name, "holdout") == 0)
-        return want_fraction(v, ptr, 1, &rq->so.holdout, f);
-    if (strcmp(name, "seed") == 0) {
-        if (want_integer(v, ptr, 0, LLONG_MAX, &ll, f))
-            return -1;
-        rq->so.seed = (unsigned long)ll;
-        rq->sweep.seed = (uint64_t)ll;
-        return 0;
-    }
-    if (strcmp(name, "mode") == 0) {
-        if (!json_is_string(v) || map_adjust_mode_parse(json_string_value(v), &rq->ao.mode))
-            return fail_at(f, ptr, "mode must be \"ray\" or \"greedy\"");
-        return 0;
-    }
-    if (strcmp(name, "priority") == 0) {
-        if (want_names(v, ptr, &rq->priority, &rq->npriority, f))
-            return -1;
-        rq->ao.priority = (const char *const *)rq->priority;
-        rq->ao.npriority = rq->npriority;
-        return 0;
-    }
-    if (strcmp(name, "inset") == 0)
-        return want_fraction(v, ptr, 0, &rq->ao.inset, f);
-    if (strcmp(name, "values") == 0) {
-        if (want_names(v, ptr, &rq->values, &rq->nvalues, f))
-            return -1;
-        rq->sweep.values = (const char *const *)rq->values;
-        rq->sweep.k = rq->nvalues;
-        return 0;
-    }
-    if (strcmp(name, "kl") == 0) {
-        if (!json_is_array(v) || json_array_size(v) == 0)
-            return fail_at(f, ptr, "kl must be a non-empty array of numbers >= 0");
-        const size_t n = json_array_size(v);
-        if (n > MAP_HTTP_ROWS_MAX)
-            return fail_at(f, ptr, "kl has more than %d budgets", MAP_HTTP_ROWS_MAX);
-        if (!(rq->kl = map_mallocarray(n, sizeof *rq->kl)))
-            return fail_at(f, "", "out of memory");
-        rq->nkl = n;
-        return want_numbers(v, ptr, n, rq->kl, f);
-    }
-    if (strcmp(name, "direction") == 0)
-        return want_spec(v, ptr, 1, &rq->direction, f);
-    if (strcmp(name, "points") == 0)
-        return want_size(v, ptr, 1, MAP_HTTP_ROWS_MAX, &rq->points, f);
-    if (strcmp(name, "kl_max") == 0)
-        return want_number(v, ptr, 0.0, 1e300, 1, &rq->kl_max, f);
-    if (strcmp(name, "from") == 0)
-        return want_spec(v, ptr, 0, &rq->from, f);
-    if (strcmp(name, "polygon") == 0)
-        return want_bool(v, ptr, &rq->polygon, f);
-    if (strcmp(name, "grid") == 0) {
-        if (want_string(v, ptr, &rq->grid, f))
-            return -1;
-        rq->sweep.source = MAP_SOURCE_GRID;
-        rq->sweep.grid = rq->grid;
-        return 0;
-    }
-    if (strcmp(name, "random") == 0 || strcmp(name, "lambdas") == 0) {
-        if (want_size(v, ptr, 1, 1000000000LL, &rq->sweep.count, f))
-            return -1;
-        rq->sweep.source = name[0] == 'r' ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
-        return 0;
-    }
-    if (strcmp(name, "kind") == 0) {
-        if (!json_is_string(v) || map_sweep_kind_parse(json_string_value(v), &rq->sweep.kind))
-            return fail_at(f, ptr, "kind must be \"aggressive\" or \"conservative\"");
-        return 0;
-    }
-    if (strcmp(name, "scale") == 0)
-        return want_number(v, ptr, 0.0, 1e300, 1, &rq->sweep.scale, f);
-    if (strcmp(name, "palettes") == 0)
-        return fail_at(f, ptr, "palettes (a file of the server's) is not read over HTTP: use "
-                               "grid, random or lambdas");
-    if (strcmp(name, "threads") == 0) {
-        if (want_integer(v, ptr, 0, 1024, &ll, f))
-            return -1;
-        rq->sweep.threads = (unsigned)ll;
-        return 0;
-    }
-    if (strcmp(name, "store") == 0)
-        return want_bool(v, ptr, &rq->store, f);
-    if (strcmp(name, "value") == 0)
-        return want_string(v, ptr, &rq->value, f);
-    /* The last field of rules[]: map_http_request_parse refuses a field
-     * not in rules[] (or not of this kind) before calling take_field, and
-     * every other field is taken above. */
-    assert(strcmp(name, "bins") == 0);
-    return want_size(v, ptr, 1, MAP_HISTOGRAM_BINS_MAX, &rq->bins, f);
+    assert(r->type == FIELD_OTHER);
+    return r->take(rq, v, ptr, f);
 }
 
 /* The fields every request of kind needs, and the checks across fields. */
@@ -514,11 +582,16 @@ int map_http_request_parse(map_http_kind kind, const char *body, size_t len, map
                 rc = fail_at(fail, ptr, "unknown field '%s' for %s", key, kind_names[kind]);
                 break;
             }
-            if ((rc = take_field(rq, key, v, fail)) != 0)
+            if ((rc = take_field(rq, &rules[r], v, ptr, fail)) != 0)
                 break;
         }
-    if (!rc)
+    if (!rc) {
+        rq->ao.priority = (const char *const *)rq->priority;
+        rq->ao.npriority = rq->npriority;
+        rq->sweep.values = (const char *const *)rq->values;
+        rq->sweep.k = rq->nvalues;
         rc = check_complete(rq, root, fail);
+    }
     json_decref(root);
     return rc;
 }
