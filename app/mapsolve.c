@@ -618,9 +618,11 @@ void mapsolve_table_free(mapsolve_table *t)
     map_free(t);
 }
 
-/* The checks every table request starts with (budgets: frontier's, NULL
- * and 0 for region); *out [out] NULL, *t [out] an empty table and *so the
- * options. */
+/* The argument checks every table request starts with, in a fixed order
+ * (test_mapsolve.c pins it: out, then frontier's budgets, NULL and 0 for
+ * region, then ds and values), and its set-up: *out (the caller's result) is
+ * set to NULL at once; on success *so holds the converted options and *t a new
+ * empty table, which the caller fills and hands to table_done. */
 static int table_request(const mapsolve_dataset *ds, const char *const *values, size_t k,
                          const double *budgets, size_t nbudgets, const mapsolve_options *opts,
                          mapsolve_table **out, map_solve_opts *so, mapsolve_table **t,

@@ -22,9 +22,10 @@ typedef struct solve_args {
 
 #define SOLVE_ARGS_INIT {NULL, NULL, NULL, 0, 0, 1, 0.0, NULL, {0}}
 
-/* The options of all three (c: the map_cli_cmd; dest: --normalize's
- * variable). */
+/* --json as all three word it (c: the map_cli_cmd). */
 #define JSON_OPT(c) MAP_CLI_OPT_JSON("print one JSON object instead of a table", &(c).json)
+
+/* --normalize as all three word it (dest: its variable). */
 #define NORMALIZE_OPT(dest)                                                                     \
     {"normalize", MAP_OPT_STRING, "MODE",                                                      \
      "global, or prompt: per-prompt normalisation on the prompt column", "global", 0, (dest),  \
