@@ -1,9 +1,11 @@
 /* map_app_internal.h — what the application layer's command files share and
  * no front end sees: a dataset's rows grouped by prompt and the solver
  * problem of a palette (solve, feasible, adjust) or of chosen values
- * (frontier, region) on a dataset, built in map_app_problem.c; and the
- * solve that solve and adjust both run, and the one that hands its prompt
- * groups on to histogram and decode (map_app_solve.c). */
+ * (frontier, region) on a dataset, built in map_app_problem.c; the solve
+ * that solve and adjust both run, and the one that hands its prompt groups
+ * on to histogram and decode (map_app_solve.c); and the scores λᵀr of a
+ * solve, which decode and the histogram weigh samples by
+ * (map_decode_app.c). */
 #ifndef MAP_APP_INTERNAL_H
 #define MAP_APP_INTERNAL_H
 
@@ -101,5 +103,11 @@ int app_solve_problem(const map_dataset *ds, const app_palette *pp, const map_so
 
 /* fp (NULL: the defaults) with want_margin set as given. */
 map_feas_params app_feas_with_margin(const map_feas_params *fp, int want_margin);
+
+/* The scores λᵀr_j of the n samples of ds under the λ of rep, a solve on ds
+ * with finite λ (rep->has_tilt), summed in palette order
+ * (map_decode_scores): *score is a new array (map_free); MAP_ENOMEM. */
+int app_solve_scores(const map_dataset *ds, const map_solve_report *rep, double **score,
+                     map_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* map_decode_app.c — the weights, decode and select commands as library
  * functions (map_decode_app.h): solve the palette, form each sample's score
- * λᵀr, and hand the mathematics to solver/map_decode.c. */
+ * λᵀr (app_solve_scores, which the histogram uses too), and hand the
+ * mathematics to solver/map_decode.c. */
 #include "map_decode_app.h"
 
 #include <math.h>
@@ -11,6 +12,25 @@
 /* ---- shared ---------------------------------------------------------------- */
 
 int map_app_decode_code(const map_solve_report *solve) { return map_app_solve_code(solve); }
+
+int app_solve_scores(const map_dataset *ds, const map_solve_report *rep, double **score,
+                     map_error *err)
+{
+    size_t cols[MAP_MAX_K], k = 0;
+    double lambda[MAP_MAX_K];
+    for (size_t i = 0; i < rep->k; i++) {
+        const long p = rep->items[i].pidx;
+        if (p < 0)
+            continue;
+        cols[k] = rep->palette->items[i].col;
+        lambda[k++] = rep->result.lambda[p];
+    }
+    if (!(*score = map_mallocarray(ds->n, sizeof **score)))
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    const map_matrix X = map_dataset_matrix(ds);
+    map_decode_scores(&X, k, cols, lambda, *score);
+    return MAP_OK;
+}
 
 /* Solves palette on ds under normalize; when the verdict is optimal, *score
  * is a new array of the n scores λᵀr (map_free), else NULL. *groups: the
@@ -31,21 +51,7 @@ static int solve_scores(const map_dataset *ds, const char *palette, map_normaliz
     int rc = app_solve_groups(ds, &rq, solve, groups, err);
     if (rc || map_app_solve_code(*solve) != MAP_OK)
         return rc;
-    const map_solve_report *rep = *solve;
-    size_t cols[MAP_MAX_K], k = 0;
-    double lambda[MAP_MAX_K];
-    for (size_t i = 0; i < rep->k; i++) {
-        const long p = rep->items[i].pidx;
-        if (p < 0)
-            continue;
-        cols[k] = rep->palette->items[i].col;
-        lambda[k++] = rep->result.lambda[p];
-    }
-    if (!(*score = map_mallocarray(ds->n, sizeof **score)))
-        return map_error_set(err, MAP_ENOMEM, "out of memory");
-    const map_matrix X = map_dataset_matrix(ds);
-    map_decode_scores(&X, k, cols, lambda, *score);
-    return MAP_OK;
+    return app_solve_scores(ds, *solve, score, err);
 }
 
 /* ---- weights --------------------------------------------------------------- */

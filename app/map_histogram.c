@@ -114,18 +114,9 @@ int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const 
         accumulate(&X, (size_t)col, lo, hi, bins, NULL, g, rep->reference);
     }
     if (!rc && rep->solve->has_tilt) {
-        s = map_calloc(X.n, sizeof *s);
-        rep->tilted = map_calloc(bins, sizeof *rep->tilted);
-        if (!s || !rep->tilted)
+        rc = app_solve_scores(ds, rep->solve, &s, err);
+        if (!rc && !(rep->tilted = map_calloc(bins, sizeof *rep->tilted)))
             rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-        const map_solve_report *sr = rep->solve;
-        for (size_t j = 0; !rc && j < X.n; j++) {
-            double acc = 0.0;
-            for (size_t i = 0; i < sr->k; i++)
-                if (sr->items[i].lambda != 0.0)
-                    acc += sr->items[i].lambda * map_matrix_at(&X, j, sr->palette->items[i].col);
-            s[j] = acc;
-        }
         if (!rc)
             accumulate(&X, (size_t)col, lo, hi, bins, s, g, rep->tilted);
     }
