@@ -115,27 +115,29 @@ void map_decode_report_free(map_decode_report *rep)
     MAP_FREE_ALL(rep->rows, rep->reference, rep->threshold, rep);
 }
 
-static int check_decode_request(const map_decode_request *req, map_error *err)
+/* Checks req; *kmax: the largest k listed (≥ 1 when req passes). */
+static int check_decode_request(const map_decode_request *req, size_t *kmax, map_error *err)
 {
     if (!req->best && !req->sir)
         return map_error_set_field(err, MAP_EUSAGE, "method", "no method asked for (best, sir)");
     if (req->nks == 0 || !req->ks)
         return map_error_set_field(err, MAP_EUSAGE, "k", "no k listed");
-    for (size_t t = 0; t < req->nks; t++)
+    size_t largest = 0;
+    for (size_t t = 0; t < req->nks; t++) {
         if (req->ks[t] < 1)
             return map_error_set_field(err, MAP_EUSAGE, "k", "entry %zu is %zu; every k must be "
                                        "at least 1", t + 1, req->ks[t]);
+        largest = req->ks[t] > largest ? req->ks[t] : largest;
+    }
     if (req->sir && req->replicates < 1)
         return map_error_set_field(err, MAP_EUSAGE, "replicates", "must be at least 1");
-    size_t kmax = 0;
-    for (size_t t = 0; t < req->nks; t++)
-        kmax = req->ks[t] > kmax ? req->ks[t] : kmax;
-    if (req->sir && (double)req->replicates * (double)kmax > MAP_DECODE_DRAWS_MAX)
+    if (req->sir && (double)req->replicates * (double)largest > MAP_DECODE_DRAWS_MAX)
         return map_error_set_field(err, MAP_EUSAGE, "replicates",
                                    "%zu replicates of up to %zu candidates are %.3g draws, over "
                                    "the limit of %.0e per k",
-                                   req->replicates, kmax,
-                                   (double)req->replicates * (double)kmax, MAP_DECODE_DRAWS_MAX);
+                                   req->replicates, largest,
+                                   (double)req->replicates * (double)largest, MAP_DECODE_DRAWS_MAX);
+    *kmax = largest;
     return MAP_OK;
 }
 
@@ -168,15 +170,13 @@ static map_decode_row *row_add(map_decode_report *rep, map_decode_method method,
 }
 
 /* The rows of an optimal solve; groups: its prompts under per-prompt
- * normalisation, else NULL. */
-static int decode_rows(const map_dataset *ds, const map_decode_request *req, const double *score,
-                       const map_groups *groups, map_decode_report *rep, map_error *err)
+ * normalisation, else NULL; kmax: the largest k listed. */
+static int decode_rows(const map_dataset *ds, const map_decode_request *req, size_t kmax,
+                       const double *score, const map_groups *groups, map_decode_report *rep,
+                       map_error *err)
 {
     const size_t n = ds->n, m = ds->m;
     int rc = MAP_OK;
-    size_t kmax = 1;
-    for (size_t t = 0; t < req->nks; t++)
-        kmax = req->ks[t] > kmax ? req->ks[t] : kmax;
     const size_t K = groups ? groups->ngroups : 1;
     rep->prompts = K;
     map_decode_ws *ws = map_decode_ws_new(n, m, K, req->sir ? kmax : 1);
@@ -235,7 +235,8 @@ int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_dec
                    map_error *err)
 {
     *out = NULL;
-    int rc = check_decode_request(req, err);
+    size_t kmax = 0;
+    int rc = check_decode_request(req, &kmax, err);
     if (rc)
         return rc;
     map_decode_report *rep = map_calloc(1, sizeof *rep);
@@ -248,7 +249,7 @@ int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_dec
     app_groups groups;
     rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &score, &groups, err);
     if (!rc && score)
-        rc = decode_rows(ds, req, score, groups.order ? &groups.g : NULL, rep, err);
+        rc = decode_rows(ds, req, kmax, score, groups.order ? &groups.g : NULL, rep, err);
     map_free(score);
     app_groups_free(&groups);
     if (rc) {
