@@ -1,13 +1,35 @@
 /* map_app_internal.h — what the application layer's command files share and
- * no front end sees: the solver problem of a palette (solve, feasible,
- * adjust) or of chosen values (frontier, region) on a dataset, built in
- * map_app_problem.c, and the solve that solve and adjust both run
- * (map_app_solve.c). */
+ * no front end sees: a dataset's rows grouped by prompt and the solver
+ * problem of a palette (solve, feasible, adjust) or of chosen values
+ * (frontier, region) on a dataset, built in map_app_problem.c; the solve
+ * that solve and adjust both run, and the one that hands its prompt groups
+ * on to histogram and decode (map_app_solve.c); and the scores λᵀr of a
+ * solve, which decode and the histogram weigh samples by
+ * (map_decode_app.c). */
 #ifndef MAP_APP_INTERNAL_H
 #define MAP_APP_INTERNAL_H
 
 #include "map_app.h"
 #include "map_stats.h"
+
+/* A dataset's rows grouped by prompt, as the solver takes them (MATH.md §9):
+ * g borrows order and start, the arrays gr owns. */
+typedef struct app_groups {
+    map_groups g;
+    size_t *order, *start;
+    size_t singletons; /* prompts with a single sample */
+} app_groups;
+
+/* Groups ds's rows by prompt into *gr (map_dataset_group_rows; free with
+ * app_groups_free). A dataset without a prompt column is MAP_EDATA "dataset
+ * 'NAME' has no prompt column: WHAT needs one (ingest it with a prompt
+ * column)" with err->field set to field (NULL: none); MAP_ENOMEM. On
+ * failure gr holds nothing. */
+int app_groups_build(const map_dataset *ds, const char *what, const char *field, app_groups *gr,
+                     map_error *err);
+
+/* Frees what gr owns and zeroes it; a zeroed gr is a no-op. */
+void app_groups_free(app_groups *gr);
 
 /* The solver problem of a palette on a dataset: its non-constant values in
  * palette order, scale = sd and absmax from the column statistics, and the
@@ -18,11 +40,9 @@ typedef struct app_problem {
     size_t cols[MAP_MAX_K];
     double target[MAP_MAX_K], scale[MAP_MAX_K], absmax[MAP_MAX_K], mean[MAP_MAX_K];
     map_problem pb;
-    /* per-prompt normalisation: pb.groups = &grp when set (order, start owned) */
+    /* per-prompt normalisation: pb.groups = &groups.g when set (owned) */
     map_normalize normalize;
-    map_groups grp;
-    size_t *order, *start;
-    size_t singletons;
+    app_groups groups;
 } app_problem;
 
 /* Frees what the builders allocated in ap (the groups). */
@@ -68,6 +88,12 @@ int app_chosen_problem(const map_dataset *ds, const char *const *names, size_t k
 int app_solve_report_new(const map_dataset *ds, app_palette *pp, map_solve_report **out,
                          map_error *err);
 
+/* map_app_solve, handing over the prompt groups its problem was built on:
+ * *groups (may be NULL: not wanted) is zeroed under global normalisation
+ * and on failure, else the caller's to free with app_groups_free. */
+int app_solve_groups(const map_dataset *ds, const map_solve_request *rq, map_solve_report **out,
+                     app_groups *groups, map_error *err);
+
 /* Solves pp's problem (at its current targets) and fills rep: the result,
  * the items' λ and levels, the levels of every value and the analyses opts
  * asks for (par, fp NULL: defaults). */
@@ -77,5 +103,11 @@ int app_solve_problem(const map_dataset *ds, const app_palette *pp, const map_so
 
 /* fp (NULL: the defaults) with want_margin set as given. */
 map_feas_params app_feas_with_margin(const map_feas_params *fp, int want_margin);
+
+/* The scores λᵀr_j of the n samples of ds under the λ of rep, a solve on ds
+ * with finite λ (rep->has_tilt), summed in palette order
+ * (map_decode_scores): *score is a new array (map_free); MAP_ENOMEM. */
+int app_solve_scores(const map_dataset *ds, const map_solve_report *rep, double **score,
+                     map_error *err);
 
 #endif

@@ -1,7 +1,9 @@
 /* map_app_problem.c — the solver problem of a request on a dataset: a
  * palette's (solve, feasible, adjust: parsed, constant values set aside,
  * scales from the column statistics) or the chosen values' (frontier,
- * region), with the prompt groups under per-prompt normalisation. */
+ * region), with the prompt groups under per-prompt normalisation; and
+ * those groups themselves, which histogram, weights, decode and select
+ * also use. */
 #include "map_app_internal.h"
 
 #include <math.h>
@@ -9,12 +11,32 @@
 
 #include "map_names.h"
 
-void app_problem_free(app_problem *ap)
+int app_groups_build(const map_dataset *ds, const char *what, const char *field, app_groups *gr,
+                     map_error *err)
 {
-    map_free(ap->order);
-    map_free(ap->start);
-    ap->order = ap->start = NULL;
+    memset(gr, 0, sizeof *gr);
+    size_t ng = 0;
+    const int rc = map_dataset_group_rows(ds, &gr->order, &gr->start, &ng, &gr->singletons, err);
+    if (rc == MAP_EDATA)
+        return map_error_set_field(err, MAP_EDATA, field,
+                                   "dataset '%s' has no prompt column: %s needs one (ingest it "
+                                   "with a prompt column)", ds->name ? ds->name : "?", what);
+    if (rc)
+        return rc;
+    gr->g.ngroups = ng;
+    gr->g.start = gr->start;
+    gr->g.order = gr->order;
+    return MAP_OK;
 }
+
+void app_groups_free(app_groups *gr)
+{
+    map_free(gr->order);
+    map_free(gr->start);
+    memset(gr, 0, sizeof *gr);
+}
+
+void app_problem_free(app_problem *ap) { app_groups_free(&ap->groups); }
 
 /* Column statistics of ds (a new array, map_free). */
 int app_column_stats(const map_dataset *ds, map_colstat **st, map_error *err)
@@ -35,20 +57,11 @@ int app_column_stats(const map_dataset *ds, map_colstat **st, map_error *err)
  * the average of the prompts' means (the levels at λ = 0). */
 static int attach_groups(const map_dataset *ds, app_problem *ap, map_error *err)
 {
-    size_t ng = 0;
-    int rc = map_dataset_group_rows(ds, &ap->order, &ap->start, &ng, &ap->singletons, err);
-    if (rc == MAP_EDATA)
-        return map_error_set_field(err, MAP_EDATA, "normalize",
-                                   "dataset '%s' has no prompt column: per-prompt normalisation "
-                                   "needs one (ingest it with a prompt column)",
-                                   ds->name ? ds->name : "?");
+    int rc = app_groups_build(ds, "per-prompt normalisation", "normalize", &ap->groups, err);
     if (rc)
         return rc;
     ap->normalize = MAP_NORMALIZE_PROMPT;
-    ap->grp.ngroups = ng;
-    ap->grp.start = ap->start;
-    ap->grp.order = ap->order;
-    ap->pb.groups = &ap->grp;
+    ap->pb.groups = &ap->groups.g;
     if (ap->kp == 0)
         return MAP_OK;
     map_solver_ws *ws = map_solver_ws_new(ap->kp, ap->kp);

@@ -1,7 +1,8 @@
 /* map_app_solve.c — the solve and feasible commands: a palette on a dataset
  * to λ with its evidence, levels, warnings and optional analyses
  * (sensitivity, bootstrap, hold-out), or to the verdict alone. The solve
- * itself is shared with adjust (map_app_adjust.c). */
+ * itself is shared with adjust (map_app_adjust.c), and handed over with its
+ * prompt groups to histogram and decode (app_solve_groups). */
 #include "map_app_internal.h"
 
 #include <assert.h>
@@ -262,8 +263,8 @@ int app_solve_problem(const map_dataset *ds, const app_palette *pp, const map_so
     const size_t kp = ap->kp, m = ds->m;
     rep->kp = kp;
     rep->normalize = ap->normalize;
-    rep->prompts = ap->pb.groups ? ap->grp.ngroups : 0;
-    rep->singletons = ap->pb.groups ? ap->singletons : 0;
+    rep->prompts = ap->pb.groups ? ap->groups.g.ngroups : 0;
+    rep->singletons = ap->pb.groups ? ap->groups.singletons : 0;
     rep->method = so->method;
     rep->seed = so->seed;
     size_t *all = map_mallocarray(m, sizeof *all);
@@ -347,10 +348,12 @@ void map_solve_request_init(map_solve_request *rq, const char *palette)
     map_solve_opts_default(&rq->opts);
 }
 
-int map_app_solve(const map_dataset *ds, const map_solve_request *rq, map_solve_report **out,
-                  map_error *err)
+int app_solve_groups(const map_dataset *ds, const map_solve_request *rq, map_solve_report **out,
+                     app_groups *groups, map_error *err)
 {
     *out = NULL;
+    if (groups)
+        memset(groups, 0, sizeof *groups);
     app_palette pp;
     map_solve_report *rep = NULL;
     int rc = app_palette_build(ds, rq->palette, rq->opts.normalize, &pp, err);
@@ -358,6 +361,11 @@ int map_app_solve(const map_dataset *ds, const map_solve_request *rq, map_solve_
         rc = app_solve_report_new(ds, &pp, &rep, err);
     if (!rc)
         rc = app_solve_problem(ds, &pp, &rq->opts, rq->params, rq->feas, rep, err);
+    if (!rc && groups) {
+        /* moved out: pp's problem, which pointed at them, is freed below */
+        *groups = pp.ap.groups;
+        memset(&pp.ap.groups, 0, sizeof pp.ap.groups);
+    }
     app_palette_free(&pp);
     if (rc) {
         map_solve_report_free(rep);
@@ -365,6 +373,12 @@ int map_app_solve(const map_dataset *ds, const map_solve_request *rq, map_solve_
     }
     *out = rep;
     return MAP_OK;
+}
+
+int map_app_solve(const map_dataset *ds, const map_solve_request *rq, map_solve_report **out,
+                  map_error *err)
+{
+    return app_solve_groups(ds, rq, out, NULL, err);
 }
 
 /* ---- feasible ----------------------------------------------------------- */
@@ -437,8 +451,8 @@ int map_app_feasible(const map_dataset *ds, const map_solve_request *rq,
         rep->kp = pp.ap.kp;
         rep->n = ds->n;
         rep->normalize = pp.ap.normalize;
-        rep->prompts = pp.ap.pb.groups ? pp.ap.grp.ngroups : 0;
-        rep->singletons = pp.ap.pb.groups ? pp.ap.singletons : 0;
+        rep->prompts = pp.ap.pb.groups ? pp.ap.groups.g.ngroups : 0;
+        rep->singletons = pp.ap.pb.groups ? pp.ap.groups.singletons : 0;
         rep->palette = pp.pal;
         rep->items = pp.items;
         pp.pal = NULL;

@@ -1,31 +1,21 @@
 /* map_decode_app.c — the weights, decode and select commands as library
  * functions (map_decode_app.h): solve the palette, form each sample's score
- * λᵀr, and hand the mathematics to solver/map_decode.c. */
+ * λᵀr (app_solve_scores, which the histogram uses too), and hand the
+ * mathematics to solver/map_decode.c. */
 #include "map_decode_app.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "map_app_internal.h"
+
 /* ---- shared ---------------------------------------------------------------- */
 
 int map_app_decode_code(const map_solve_report *solve) { return map_app_solve_code(solve); }
 
-/* Solves palette on ds under normalize; when the verdict is optimal, *score
- * is a new array of the n scores λᵀr (map_free), else NULL. */
-static int solve_scores(const map_dataset *ds, const char *palette, map_normalize normalize,
-                        map_solve_report **solve, double **score, map_error *err)
+int app_solve_scores(const map_dataset *ds, const map_solve_report *rep, double **score,
+                     map_error *err)
 {
-    *solve = NULL;
-    *score = NULL;
-    if (!palette)
-        return map_error_set_field(err, MAP_EUSAGE, "palette", "missing");
-    map_solve_request rq;
-    map_solve_request_init(&rq, palette);
-    rq.opts.normalize = normalize;
-    int rc = map_app_solve(ds, &rq, solve, err);
-    if (rc || map_app_solve_code(*solve) != MAP_OK)
-        return rc;
-    const map_solve_report *rep = *solve;
     size_t cols[MAP_MAX_K], k = 0;
     double lambda[MAP_MAX_K];
     for (size_t i = 0; i < rep->k; i++) {
@@ -42,33 +32,26 @@ static int solve_scores(const map_dataset *ds, const char *palette, map_normaliz
     return MAP_OK;
 }
 
-/* The prompts of ds as solver groups (order and start: new arrays). */
-typedef struct prompt_groups {
-    map_groups g;
-    size_t *order, *start;
-    size_t singletons;
-} prompt_groups;
-
-static int groups_of(const map_dataset *ds, prompt_groups *pg, const char *what, map_error *err)
+/* Solves palette on ds under normalize; when the verdict is optimal, *score
+ * is a new array of the n scores λᵀr (map_free), else NULL. *groups: the
+ * solve's prompt groups under per-prompt normalisation, else zeroed (free
+ * with app_groups_free). */
+static int solve_scores(const map_dataset *ds, const char *palette, map_normalize normalize,
+                        map_solve_report **solve, double **score, app_groups *groups,
+                        map_error *err)
 {
-    memset(pg, 0, sizeof *pg);
-    size_t ng = 0;
-    int rc = map_dataset_group_rows(ds, &pg->order, &pg->start, &ng, &pg->singletons, err);
-    if (rc == MAP_EDATA)
-        return map_error_set(err, MAP_EDATA,
-                             "dataset '%s' has no prompt column: %s needs one (ingest it with "
-                             "a prompt column)", ds->name ? ds->name : "?", what);
-    pg->g.ngroups = ng;
-    pg->g.start = pg->start;
-    pg->g.order = pg->order;
-    return rc;
-}
-
-static void groups_free(prompt_groups *pg)
-{
-    map_free(pg->order);
-    map_free(pg->start);
-    pg->order = pg->start = NULL;
+    *solve = NULL;
+    *score = NULL;
+    memset(groups, 0, sizeof *groups);
+    if (!palette)
+        return map_error_set_field(err, MAP_EUSAGE, "palette", "missing");
+    map_solve_request rq;
+    map_solve_request_init(&rq, palette);
+    rq.opts.normalize = normalize;
+    int rc = app_solve_groups(ds, &rq, solve, groups, err);
+    if (rc || map_app_solve_code(*solve) != MAP_OK)
+        return rc;
+    return app_solve_scores(ds, *solve, score, err);
 }
 
 /* ---- weights --------------------------------------------------------------- */
@@ -90,20 +73,16 @@ int map_app_weights(const map_dataset *ds, const map_weights_request *req,
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     rep->ds = ds;
     rep->n = ds->n;
-    int rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &rep->score, err);
-    prompt_groups pg;
-    memset(&pg, 0, sizeof pg);
+    app_groups groups;
+    int rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &rep->score, &groups,
+                          err);
     if (!rc && rep->score) {
-        if (req->normalize == MAP_NORMALIZE_PROMPT)
-            rc = groups_of(ds, &pg, "per-prompt normalisation", err);
-        if (!rc && !(rep->weight = map_mallocarray(ds->n, sizeof *rep->weight)))
+        if (!(rep->weight = map_mallocarray(ds->n, sizeof *rep->weight)))
             rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-        if (!rc)
-            map_decode_weights(ds->n, rep->score,
-                               req->normalize == MAP_NORMALIZE_PROMPT ? &pg.g : NULL,
-                               rep->weight);
+        else
+            map_decode_weights(ds->n, rep->score, groups.order ? &groups.g : NULL, rep->weight);
     }
-    groups_free(&pg);
+    app_groups_free(&groups);
     if (rc) {
         map_weights_report_free(rep);
         return rc;
@@ -136,27 +115,29 @@ void map_decode_report_free(map_decode_report *rep)
     MAP_FREE_ALL(rep->rows, rep->reference, rep->threshold, rep);
 }
 
-static int check_decode_request(const map_decode_request *req, map_error *err)
+/* Checks req; *kmax: the largest k listed (≥ 1 when req passes). */
+static int check_decode_request(const map_decode_request *req, size_t *kmax, map_error *err)
 {
     if (!req->best && !req->sir)
         return map_error_set_field(err, MAP_EUSAGE, "method", "no method asked for (best, sir)");
     if (req->nks == 0 || !req->ks)
         return map_error_set_field(err, MAP_EUSAGE, "k", "no k listed");
-    for (size_t t = 0; t < req->nks; t++)
+    size_t largest = 0;
+    for (size_t t = 0; t < req->nks; t++) {
         if (req->ks[t] < 1)
             return map_error_set_field(err, MAP_EUSAGE, "k", "entry %zu is %zu; every k must be "
                                        "at least 1", t + 1, req->ks[t]);
+        largest = req->ks[t] > largest ? req->ks[t] : largest;
+    }
     if (req->sir && req->replicates < 1)
         return map_error_set_field(err, MAP_EUSAGE, "replicates", "must be at least 1");
-    size_t kmax = 0;
-    for (size_t t = 0; t < req->nks; t++)
-        kmax = req->ks[t] > kmax ? req->ks[t] : kmax;
-    if (req->sir && (double)req->replicates * (double)kmax > MAP_DECODE_DRAWS_MAX)
+    if (req->sir && (double)req->replicates * (double)largest > MAP_DECODE_DRAWS_MAX)
         return map_error_set_field(err, MAP_EUSAGE, "replicates",
                                    "%zu replicates of up to %zu candidates are %.3g draws, over "
                                    "the limit of %.0e per k",
-                                   req->replicates, kmax,
-                                   (double)req->replicates * (double)kmax, MAP_DECODE_DRAWS_MAX);
+                                   req->replicates, largest,
+                                   (double)req->replicates * (double)largest, MAP_DECODE_DRAWS_MAX);
+    *kmax = largest;
     return MAP_OK;
 }
 
@@ -188,21 +169,15 @@ static map_decode_row *row_add(map_decode_report *rep, map_decode_method method,
     return r;
 }
 
-/* The rows of an optimal solve. */
-static int decode_rows(const map_dataset *ds, const map_decode_request *req, const double *score,
-                       map_decode_report *rep, map_error *err)
+/* The rows of an optimal solve; groups: its prompts under per-prompt
+ * normalisation, else NULL; kmax: the largest k listed. */
+static int decode_rows(const map_dataset *ds, const map_decode_request *req, size_t kmax,
+                       const double *score, const map_groups *groups, map_decode_report *rep,
+                       map_error *err)
 {
     const size_t n = ds->n, m = ds->m;
-    const int per = req->normalize == MAP_NORMALIZE_PROMPT;
-    prompt_groups pg;
-    memset(&pg, 0, sizeof pg);
-    int rc = per ? groups_of(ds, &pg, "per-prompt normalisation", err) : MAP_OK;
-    if (rc)
-        return rc;
-    size_t kmax = 1;
-    for (size_t t = 0; t < req->nks; t++)
-        kmax = req->ks[t] > kmax ? req->ks[t] : kmax;
-    const size_t K = per ? pg.g.ngroups : 1;
+    int rc = MAP_OK;
+    const size_t K = groups ? groups->ngroups : 1;
     rep->prompts = K;
     map_decode_ws *ws = map_decode_ws_new(n, m, K, req->sir ? kmax : 1);
     rep->rows = map_calloc(2 * (req->nks + 1), sizeof *rep->rows);
@@ -212,7 +187,7 @@ static int decode_rows(const map_dataset *ds, const map_decode_request *req, con
         rc = map_error_set(err, MAP_ENOMEM, "out of memory allocating the decode workspace");
     const map_matrix X = map_dataset_matrix(ds);
     if (!rc)
-        rc = map_decode_prepare(ws, &X, score, per ? &pg.g : NULL, err);
+        rc = map_decode_prepare(ws, &X, score, groups, err);
     if (!rc) {
         double kl;
         map_decode_best(ws, 1, rep->reference, &kl);
@@ -253,7 +228,6 @@ static int decode_rows(const map_dataset *ds, const map_decode_request *req, con
         }
     }
     map_decode_ws_free(ws);
-    groups_free(&pg);
     return rc;
 }
 
@@ -261,7 +235,8 @@ int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_dec
                    map_error *err)
 {
     *out = NULL;
-    int rc = check_decode_request(req, err);
+    size_t kmax = 0;
+    int rc = check_decode_request(req, &kmax, err);
     if (rc)
         return rc;
     map_decode_report *rep = map_calloc(1, sizeof *rep);
@@ -271,10 +246,12 @@ int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_dec
     rep->replicates = req->sir ? req->replicates : 0;
     rep->seed = req->seed;
     double *score = NULL;
-    rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &score, err);
+    app_groups groups;
+    rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &score, &groups, err);
     if (!rc && score)
-        rc = decode_rows(ds, req, score, rep, err);
+        rc = decode_rows(ds, req, kmax, score, groups.order ? &groups.g : NULL, rep, err);
     map_free(score);
+    app_groups_free(&groups);
     if (rc) {
         map_decode_report_free(rep);
         return rc;
@@ -358,15 +335,18 @@ int map_app_select(const map_dataset *ds, const map_select_request *req, map_sel
         return map_error_set(err, MAP_ENOMEM, "out of memory");
     rep->ds = ds;
     rep->pairs = req->pairs;
+    app_groups groups;
+    memset(&groups, 0, sizeof groups);
     int rc = check_select(ds, req, rep, err);
     if (!rc)
-        rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &rep->score, err);
-    prompt_groups pg;
-    memset(&pg, 0, sizeof pg);
+        rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &rep->score, &groups,
+                          err);
     map_decode_ws *ws = NULL;
     if (!rc && rep->score) {
-        rc = groups_of(ds, &pg, "select", err);
-        const size_t K = pg.g.ngroups;
+        /* The solve's groups under per-prompt normalisation, else new ones. */
+        if (!groups.order)
+            rc = app_groups_build(ds, "select", NULL, &groups, err);
+        const size_t K = groups.g.ngroups;
         rep->prompts = K;
         if (!rc) {
             ws = map_decode_ws_new(ds->n, ds->m, K, 1);
@@ -378,7 +358,7 @@ int map_app_select(const map_dataset *ds, const map_select_request *req, map_sel
         }
         const map_matrix X = map_dataset_matrix(ds);
         if (!rc)
-            rc = map_decode_prepare(ws, &X, rep->score, &pg.g, err);
+            rc = map_decode_prepare(ws, &X, rep->score, &groups.g, err);
         if (!rc && !req->pairs) {
             map_decode_select(ws, req->method, req->seed, rep->chosen);
             rep->nrecords = K;
@@ -387,7 +367,7 @@ int map_app_select(const map_dataset *ds, const map_select_request *req, map_sel
             size_t kept = 0;
             for (size_t g = 0; g < K; g++) {
                 const size_t hi = rep->chosen[g], lo = rep->rejected[g];
-                if (pg.start[g + 1] - pg.start[g] == 1)
+                if (groups.start[g + 1] - groups.start[g] == 1)
                     rep->singletons++;
                 else if (!(rep->score[hi] > rep->score[lo]))
                     rep->ties++;
@@ -400,7 +380,7 @@ int map_app_select(const map_dataset *ds, const map_select_request *req, map_sel
         }
     }
     map_decode_ws_free(ws);
-    groups_free(&pg);
+    app_groups_free(&groups);
     if (rc) {
         map_select_report_free(rep);
         return rc;

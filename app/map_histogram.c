@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "map_app_internal.h"
+
 void map_histogram_report_free(map_histogram_report *rep)
 {
     if (!rep)
@@ -32,13 +34,13 @@ static size_t bin_of(double x, double lo, double hi, size_t bins)
  * frac, groups (NULL: one group of all rows) weighted equally; s (may be
  * NULL: uniform) holds each row's log-weight. */
 static void accumulate(const map_matrix *X, size_t col, double lo, double hi, size_t bins,
-                       const double *s, const size_t *order, const size_t *start,
-                       size_t ngroups, double *frac)
+                       const double *s, const map_groups *groups, double *frac)
 {
     const size_t n = X->n;
-    const size_t G = order ? ngroups : 1;
+    const size_t *const order = groups ? groups->order : NULL;
+    const size_t G = groups ? groups->ngroups : 1;
     for (size_t g = 0; g < G; g++) {
-        const size_t a = order ? start[g] : 0, b = order ? start[g + 1] : n;
+        const size_t a = groups ? groups->start[g] : 0, b = groups ? groups->start[g + 1] : n;
         double smax = -INFINITY;
         for (size_t t = a; t < b; t++) {
             const size_t j = order ? order[t] : t;
@@ -75,13 +77,15 @@ int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const 
     map_histogram_report *rep = map_calloc(1, sizeof *rep);
     if (!rep)
         return map_error_set(err, MAP_ENOMEM, "out of memory");
-    int rc = map_app_solve(ds, rq, &rep->solve, err);
+    /* The solve's prompt groups under per-prompt normalisation. */
+    app_groups groups;
+    int rc = app_solve_groups(ds, rq, &rep->solve, &groups, err);
     if (rc) {
         map_histogram_report_free(rep);
         return rc;
     }
+    const map_groups *g = groups.order ? &groups.g : NULL;
     const map_matrix X = map_dataset_matrix(ds);
-    size_t *order = NULL, *start = NULL, ngroups = 0, singletons = 0;
     double *s = NULL;
     rep->bins = bins;
     rep->value = map_strdup(value);
@@ -89,9 +93,6 @@ int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const 
     rep->reference = map_calloc(bins, sizeof *rep->reference);
     if (!rep->value || !rep->edges || !rep->reference)
         rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-    const int per_prompt = rq->opts.normalize == MAP_NORMALIZE_PROMPT;
-    if (!rc && per_prompt)
-        rc = map_dataset_group_rows(ds, &order, &start, &ngroups, &singletons, err);
     double lo = INFINITY, hi = -INFINITY;
     if (!rc) {
         for (size_t j = 0; j < X.n; j++) {
@@ -110,27 +111,17 @@ int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const 
             rep->edges[b] = b == bins ? hi
                             : wide    ? 2 * (lo / 2 + (hi / 2 - lo / 2) * ((double)b / (double)bins))
                                       : lo + (hi - lo) * (double)b / (double)bins;
-        accumulate(&X, (size_t)col, lo, hi, bins, NULL, order, start, ngroups, rep->reference);
+        accumulate(&X, (size_t)col, lo, hi, bins, NULL, g, rep->reference);
     }
     if (!rc && rep->solve->has_tilt) {
-        s = map_calloc(X.n, sizeof *s);
-        rep->tilted = map_calloc(bins, sizeof *rep->tilted);
-        if (!s || !rep->tilted)
+        rc = app_solve_scores(ds, rep->solve, &s, err);
+        if (!rc && !(rep->tilted = map_calloc(bins, sizeof *rep->tilted)))
             rc = map_error_set(err, MAP_ENOMEM, "out of memory");
-        const map_solve_report *sr = rep->solve;
-        for (size_t j = 0; !rc && j < X.n; j++) {
-            double acc = 0.0;
-            for (size_t i = 0; i < sr->k; i++)
-                if (sr->items[i].lambda != 0.0)
-                    acc += sr->items[i].lambda * map_matrix_at(&X, j, sr->palette->items[i].col);
-            s[j] = acc;
-        }
         if (!rc)
-            accumulate(&X, (size_t)col, lo, hi, bins, s, order, start, ngroups, rep->tilted);
+            accumulate(&X, (size_t)col, lo, hi, bins, s, g, rep->tilted);
     }
     map_free(s);
-    map_free(order);
-    map_free(start);
+    app_groups_free(&groups);
     if (rc) {
         map_histogram_report_free(rep);
         return rc;

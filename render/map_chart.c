@@ -264,16 +264,25 @@ static int check_target(const char *path, map_error *err)
     return MAP_OK;
 }
 
-int map_plot_check_path(const char *path, map_error *err)
+/* check_target, then a new file beside path, open for writing (*fd; its
+ * name in tmp, of size bytes). */
+static int open_beside(const char *path, char *tmp, size_t size, int *fd, map_error *err)
 {
     const int rc = check_target(path, err);
     if (rc)
         return rc;
+    *fd = temp_beside(path, tmp, size);
+    return *fd < 0 ? bad_path(path, errno, err) : MAP_OK;
+}
+
+int map_plot_check_path(const char *path, map_error *err)
+{
     /* The folder takes a new file: the one the chart will be written to. */
     char tmp[4096];
-    const int fd = temp_beside(path, tmp, sizeof tmp);
-    if (fd < 0)
-        return bad_path(path, errno, err);
+    int fd;
+    const int rc = open_beside(path, tmp, sizeof tmp, &fd, err);
+    if (rc)
+        return rc;
     close(fd);
     unlink(tmp);
     return MAP_OK;
@@ -287,13 +296,11 @@ static int file_write(void *ctx, const unsigned char *data, size_t len)
 int map_chart_save(const map_chart *c, const char *path, map_error *err)
 {
     /* The temporary file it is written to is the folder's check. */
-    const int rc0 = check_target(path, err);
+    char tmp[4096];
+    int fd;
+    const int rc0 = open_beside(path, tmp, sizeof tmp, &fd, err);
     if (rc0)
         return rc0;
-    char tmp[4096];
-    const int fd = temp_beside(path, tmp, sizeof tmp);
-    if (fd < 0)
-        return bad_path(path, errno, err);
     FILE *f = fdopen(fd, "wb");
     if (!f) {
         const int e = errno;

@@ -7,6 +7,18 @@
 
 #include "map_names.h"
 
+/* Writes the header h (its names) through sink and allocates *cells, one
+ * row of h's columns (map_free; NULL on failure): MAP_ENOMEM when h or the
+ * row could not be allocated, else the sink's return. */
+static int header_of(const map_table_sink *sink, const map_name_list *h, map_cell **cells,
+                     map_error *err)
+{
+    *cells = h->ok ? map_calloc(h->count, sizeof **cells) : NULL;
+    if (!*cells)
+        return map_error_set(err, MAP_ENOMEM, "out of memory");
+    return sink->header(sink->ctx, h->count, (const char *const *)h->names, err);
+}
+
 /* ---- weights ---------------------------------------------------------------- */
 
 int map_weights_table(const map_weights_report *rep, const map_table_sink *sink, map_error *err)
@@ -39,10 +51,8 @@ int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, m
     map_name_list_add(&h, "", "kl");
     map_name_list_add(&h, "", "reaches");
     map_name_list_add(&h, "", "prompts_below_k");
-    map_cell *cells = h.ok ? map_calloc(h.count, sizeof *cells) : NULL;
-    int rc = cells ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
-    if (!rc)
-        rc = sink->header(sink->ctx, h.count, (const char *const *)h.names, err);
+    map_cell *cells;
+    int rc = header_of(sink, &h, &cells, err);
     for (size_t r = 0; !rc && r < rep->nrows; r++) {
         const map_decode_row *row = &rep->rows[r];
         size_t c = 0;
@@ -106,10 +116,8 @@ int map_select_table(const map_select_report *rep, const map_table_sink *sink, m
     map_name_list_add_all(&h, "", (const char *const *)ds->text_names, ds->ntext);
     map_name_list_add_all(&h, "", (const char *const *)ds->values, ds->m);
     map_name_list_add(&h, "", "score");
-    map_cell *cells = h.ok ? map_calloc(h.count, sizeof *cells) : NULL;
-    int rc = cells ? MAP_OK : map_error_set(err, MAP_ENOMEM, "out of memory");
-    if (!rc)
-        rc = sink->header(sink->ctx, h.count, (const char *const *)h.names, err);
+    map_cell *cells;
+    int rc = header_of(sink, &h, &cells, err);
     for (size_t r = 0; !rc && r < rep->nrecords; r++) {
         const size_t j = rep->chosen[r];
         size_t c = 0;

@@ -472,6 +472,17 @@ static inline __attribute__((always_inline)) void packed_weights(double *restric
         s[j] = 0.0;
 }
 
+/* Copies λ and the centre (k entries each) into the caller's locals lam and
+ * cen, so that they stay in registers across the stores to the scores. */
+static inline __attribute__((always_inline)) void
+copy_lambda_center(size_t k, const double *lambda, const double *center, double *lam, double *cen)
+{
+    for (size_t i = 0; i < k; i++) {
+        lam[i] = lambda[i];
+        cen[i] = center[i];
+    }
+}
+
 static inline __attribute__((always_inline)) void
 block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const double *center,
                   const double *lambda, const map_eval_scratch *scr, map_partial *dst)
@@ -483,13 +494,9 @@ block_packed_impl(const map_colpack *pk, size_t b, size_t nb, size_t k, const do
     MAP_ASSERT(k <= MAP_PACK_MAX_K && b + nbp <= ld);
     /* Scores and their largest value, sixteen rows at a time in two running
      * maxima (each a chain of dependent compare-and-selects; the largest
-     * value is exact in any order). λ and the centre are copied, so that
-     * they stay in registers across the stores to s. */
+     * value is exact in any order). */
     double lam[MAP_PACK_MAX_K], cen[MAP_PACK_MAX_K];
-    for (size_t i = 0; i < k; i++) {
-        lam[i] = lambda[i];
-        cen[i] = center[i];
-    }
+    copy_lambda_center(k, lambda, center, lam, cen);
     const map_v8 zero8 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     map_v8 m0 = zero8 - INFINITY, m1 = m0, n0 = zero8 + INFINITY, n1 = n0;
     size_t j = 0;
@@ -599,10 +606,7 @@ block_packed_pair(const map_colpack *pk, size_t b0, size_t b1, size_t k, const d
     MAP_ASSERT(k <= MAP_PACK_MAX_K && b0 + MAP_BLOCK <= ld && b1 + MAP_BLOCK <= ld
                && d0->want_cov == d1->want_cov);
     double lam[MAP_PACK_MAX_K], cen[MAP_PACK_MAX_K];
-    for (size_t i = 0; i < k; i++) {
-        lam[i] = lambda[i];
-        cen[i] = center[i];
-    }
+    copy_lambda_center(k, lambda, center, lam, cen);
     /* Scores and their largest and smallest value. */
     const map_v8 zero8 = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     map_v8 m0 = zero8 - INFINITY, m1 = m0, n0 = zero8 + INFINITY, n1 = n0;
