@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "map_solver.h"
+#include "map_test_rng.h"
 
 static double now(void)
 {
@@ -36,16 +37,6 @@ static double proc_cpu_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* splitmix64: a reproducible uniform in [0, 1). */
-static double uniform(unsigned long long *state)
-{
-    unsigned long long z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
 }
 
 /* FNV-1a over the bytes of the results: equal prints, equal bits. */
@@ -131,9 +122,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_eval: out of memory\n");
         return 1;
     }
-    unsigned long long st = 1;
+    uint64_t st = 1;
     for (size_t j = 0; j < n * m; j++)
-        x[j] = uniform(&st) * 2.0 - 1.0 + (double)(j % m);
+        x[j] = map_test_uniform(&st) * 2.0 - 1.0 + (double)(j % m);
     const map_matrix X = {n, m, m, x, NULL};
     const size_t cols[6] = {0, 1, 2, 3, 4, 5};
     const double target[6] = {0.1, 1.1, 2.0, 3.0, 4.0, 5.0};

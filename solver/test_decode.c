@@ -16,19 +16,14 @@
 
 #include "map_decode.h"
 #include "map_test.h"
+#include "map_test_rng.h"
 
 /* ---- an independent generator (splitmix64), not GSL's mt19937 ---------- */
 
 static uint64_t sm_state;
-static uint64_t sm_next(void)
-{
-    uint64_t z = (sm_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+static uint64_t sm_next(void) { return map_test_splitmix64(&sm_state); }
 /* Uniform in [0, 1) with 53 bits. */
-static double sm_unif(void) { return (double)(sm_next() >> 11) * 0x1.0p-53; }
+static double sm_unif(void) { return map_test_uniform(&sm_state); }
 /* Uniform integer in 0 .. n−1 (the bias of the modulo is below 2^-50 here). */
 static size_t sm_int(size_t n) { return (size_t)(sm_next() % (uint64_t)n); }
 static double sm_normal(void)

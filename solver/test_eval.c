@@ -10,16 +10,7 @@
 
 #include "map_solver_internal.h"
 #include "map_test.h"
-
-/* splitmix64: reproducible uniforms in [0, 1). */
-static double uniform(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
+#include "map_test_rng.h"
 
 /* |y − ref| in units of the spacing of doubles at ref (2^−1074 in the
  * subnormal range). */
@@ -47,7 +38,7 @@ static void test_exp_accuracy(void)
     for (int range = 0; range < 2; range++) {
         const double lo = range == 0 ? -745.0 : -1.0;
         for (size_t j = 0; j < n; j++)
-            x[j] = lo * uniform(&st);
+            x[j] = lo * map_test_uniform(&st);
         map_exp_neg_array(x, y, n);
         double worst = 0.0, worst_x = 0.0, worst_libm = 0.0;
         for (size_t j = 0; j < n; j++) {
@@ -96,7 +87,7 @@ static void test_against_long_double(void)
     uint64_t st = 5;
     for (size_t j = 0; j < n; j++)
         for (size_t i = 0; i < m; i++)
-            x[j * m + i] = 1e6 * (double)(i + 1) + (uniform(&st) - 0.5) * (i == 0 ? 1.0 : 0.1);
+            x[j * m + i] = 1e6 * (double)(i + 1) + (map_test_uniform(&st) - 0.5) * (i == 0 ? 1.0 : 0.1);
     /* λ₀ = 1000 spreads the scores over ~1000; the dominant row sits 0.03
      * above the largest first value, so its score is 30 above every other. */
     double rmax = -INFINITY;
@@ -210,12 +201,12 @@ static void test_threads_identical(void)
         return;
     uint64_t st = 3;
     for (size_t j = 0; j < n * m; j++)
-        x[j] = 4.0 * uniform(&st) - 1.0;
+        x[j] = 4.0 * map_test_uniform(&st) - 1.0;
     /* Groups of 1 … 40 rows over a shuffled order. */
     for (size_t j = 0; j < n; j++)
         order[j] = j;
     for (size_t j = n - 1; j > 0; j--) {
-        const size_t t = (size_t)(uniform(&st) * (double)(j + 1));
+        const size_t t = (size_t)(map_test_uniform(&st) * (double)(j + 1));
         const size_t tmp = order[j];
         order[j] = order[t];
         order[t] = tmp;
@@ -223,7 +214,7 @@ static void test_threads_identical(void)
     size_t K = 0;
     for (size_t pos = 0; pos < n; K++) {
         start[K] = pos;
-        pos += 1 + (size_t)(uniform(&st) * 40.0);
+        pos += 1 + (size_t)(map_test_uniform(&st) * 40.0);
         if (pos > n)
             pos = n;
     }
@@ -300,7 +291,7 @@ static void test_wide_stats(void)
         return;
     uint64_t st = 9;
     for (size_t j = 0; j < n * m; j++)
-        x[j] = uniform(&st);
+        x[j] = map_test_uniform(&st);
     size_t scols[20];
     for (size_t i = 0; i < m; i++)
         scols[i] = m - 1 - i;
@@ -372,13 +363,13 @@ static void test_float_matrix(void)
     }
     uint64_t st = 11;
     for (size_t j = 0; j < n * m; j++) {
-        xf[j] = (float)(3.0 * uniform(&st) - 1.0 + (double)(j % m));
+        xf[j] = (float)(3.0 * map_test_uniform(&st) - 1.0 + (double)(j % m));
         xd[j] = (double)xf[j];
     }
     size_t K = 0;
     for (size_t pos = 0; pos < n; K++) {
         start[K] = pos;
-        pos += 1 + (size_t)(uniform(&st) * 20.0);
+        pos += 1 + (size_t)(map_test_uniform(&st) * 20.0);
         if (pos > n)
             pos = n;
     }
@@ -487,8 +478,8 @@ static void test_packed_identical(void)
     }
     uint64_t st = 99;
     for (size_t j = 0; j < nmax * m; j++) {
-        xf[j] = (float)(4.0 * uniform(&st) - 1.0);
-        x[j] = (double)xf[j] + 1e-9 * uniform(&st);
+        xf[j] = (float)(4.0 * map_test_uniform(&st) - 1.0);
+        x[j] = (double)xf[j] + 1e-9 * map_test_uniform(&st);
     }
     const size_t cols_all[9] = {7, 2, 9, 0, 5, 10, 3, 8, 1};
     const double target[9] = {0.5, 1.0, -0.25, 0.75, 0.1, 1.5, 0.0, 0.3, 0.9};
