@@ -331,12 +331,24 @@ static int take_grid(map_http_request *rq, const json_t *v, const char *ptr, map
 }
 
 /* random and lambdas: the sweep's source and its count of rows. */
-static int take_count(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+static int take_count(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f,
+                      map_sweep_source source)
 {
     if (want_size(v, ptr, 1, 1000000000LL, &rq->sweep.count, f))
         return -1;
-    rq->sweep.source = strcmp(ptr, "/random") == 0 ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
+    rq->sweep.source = source;
     return 0;
+}
+
+static int take_random(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    return take_count(rq, v, ptr, f, MAP_SOURCE_RANDOM);
+}
+
+static int take_lambdas(map_http_request *rq, const json_t *v, const char *ptr,
+                        map_http_fail *f)
+{
+    return take_count(rq, v, ptr, f, MAP_SOURCE_LAMBDAS);
 }
 
 static int take_palettes(map_http_request *rq, const json_t *v, const char *ptr,
@@ -459,10 +471,10 @@ static const field_rule rules[] = {
     {"from", K(MAP_HTTP_REGION), SPEC_AT(from)},
     {"polygon", K(MAP_HTTP_REGION), BOOL_AT(polygon)},
     {"grid", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_grid},
-    {"random", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_count},
+    {"random", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_random},
     {"kind", K(MAP_HTTP_SWEEP), FIELD_CHOICE, .choose = choose_sweep_kind,
      .refusal = "kind must be \"aggressive\" or \"conservative\""},
-    {"lambdas", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_count},
+    {"lambdas", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_lambdas},
     {"scale", K(MAP_HTTP_SWEEP), NUMBER_AT(sweep.scale), .lo = 0.0, .hi = 1e300, .open = 1},
     {"palettes", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_palettes},
     {"threads", K(MAP_HTTP_SWEEP), UNSIGNED_AT(sweep.threads), .min = 0, .max = 1024},
