@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -550,6 +552,19 @@ char *map_json_row(const char *const *names, const map_cell *cells, size_t ncols
     return dump_as(o, ok, 0);
 }
 
+/* ---- memory streams ----------------------------------------------------- */
+
+char *map_memstream_take(char *buf, size_t len)
+{
+    char *out = map_malloc(len + 1);
+    if (out) {
+        memcpy(out, buf, len);
+        out[len] = '\0';
+    }
+    free(buf);
+    return out;
+}
+
 /* ---- histogram ---------------------------------------------------------- */
 
 /* Writes x as a JSON number, or null when it is not finite (JSON has no
@@ -606,11 +621,9 @@ char *map_json_histogram(const map_histogram_report *h)
     fputs("}}\n", f);
     bad |= ferror(f) != 0;
     bad |= fclose(f) != 0;
-    char *out = bad ? NULL : map_malloc(memlen + 1);
-    if (out) {
-        memcpy(out, mem, memlen);
-        out[memlen] = '\0';
+    if (bad) {
+        free(mem); /* open_memstream's buffer comes from malloc */
+        return NULL;
     }
-    free(mem); /* open_memstream's buffer comes from malloc */
-    return out;
+    return map_memstream_take(mem, memlen);
 }

@@ -32,6 +32,12 @@ const char *map_out_value_name(const map_solve_report *rep, size_t pidx);
 extern const char *const map_out_stat_names[MAP_OUT_NSTATS];
 void map_out_stats(const map_value_summary *s, double v[MAP_OUT_NSTATS]);
 
+/* The text written to an open_memstream stream (buf, len bytes; closed
+ * first): a NUL-terminated copy that map_free owns, or NULL when out of
+ * memory. Frees buf either way (open_memstream's buffer comes from malloc,
+ * not map_malloc). Defined in map_out_json.c. */
+char *map_memstream_take(char *buf, size_t len);
+
 /* Each map_json_* returns a new NUL-terminated JSON text ending in a newline
  * (free with map_free), or NULL when out of memory. */
 
