@@ -1,6 +1,9 @@
-/* map_out_json.c — the JSON documents of the command results and the JSON
- * object of one table row: mapsolve's jansson glue (no other file of cli/
- * includes jansson.h). */
+/* map_out_json.c — the JSON documents of the command results (the CLI's
+ * --json ones, built with jansson: render/'s jansson glue, no other file of
+ * render/ includes jansson.h), the JSON object of one table row, and the
+ * HTTP service's histogram document, written with stdio (so that whole
+ * numbers print without ".0") into a memory stream, whose text
+ * map_memstream_take copies out. */
 #include "map_output.h"
 
 #include <jansson.h>
