@@ -1,10 +1,15 @@
-/* map_out_json.c — the JSON documents of the command results and the JSON
- * object of one table row: mapsolve's jansson glue (no other file of cli/
- * includes jansson.h). */
+/* map_out_json.c — the JSON documents of the command results (the CLI's
+ * --json ones, built with jansson: render/'s jansson glue, no other file of
+ * render/ includes jansson.h), the JSON object of one table row, and the
+ * HTTP service's histogram document, written with stdio (so that whole
+ * numbers print without ".0") into a memory stream, whose text
+ * map_memstream_take copies out. */
 #include "map_output.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -550,6 +555,19 @@ char *map_json_row(const char *const *names, const map_cell *cells, size_t ncols
     return dump_as(o, ok, 0);
 }
 
+/* ---- memory streams ----------------------------------------------------- */
+
+char *map_memstream_take(char *buf, size_t len)
+{
+    char *out = map_malloc(len + 1);
+    if (out) {
+        memcpy(out, buf, len);
+        out[len] = '\0';
+    }
+    free(buf);
+    return out;
+}
+
 /* ---- histogram ---------------------------------------------------------- */
 
 /* Writes x as a JSON number, or null when it is not finite (JSON has no
@@ -606,11 +624,9 @@ char *map_json_histogram(const map_histogram_report *h)
     fputs("}}\n", f);
     bad |= ferror(f) != 0;
     bad |= fclose(f) != 0;
-    char *out = bad ? NULL : map_malloc(memlen + 1);
-    if (out) {
-        memcpy(out, mem, memlen);
-        out[memlen] = '\0';
+    if (bad) {
+        free(mem); /* open_memstream's buffer comes from malloc */
+        return NULL;
     }
-    free(mem); /* open_memstream's buffer comes from malloc */
-    return out;
+    return map_memstream_take(mem, memlen);
 }

@@ -1,11 +1,16 @@
-/* map_output.h — rendering of command results: aligned human tables written
- * to a stream (map_out_text.c), JSON documents returned as strings
- * (map_out_json.c, the only file of mapsolve's cli/ that touches jansson),
- * and the CSV / JSON Lines table writer (map_out_table.c); what they share
- * is in map_out_common.c. JSON numbers are written with 17
- * significant digits so they read back exactly; non-finite numbers become
- * null; strings that are not valid UTF-8 have the bad bytes replaced by
- * U+FFFD. Field names are stable (documented in the CLI's --help).
+/* map_output.h — render/'s renderings of command results, shared by the
+ * CLI and the HTTP service: aligned human tables written to a stream
+ * (map_out_text.c); the JSON documents the CLI prints with --json, returned
+ * as strings, with the JSON object of one table row, the HTTP service's
+ * histogram document (map_json_histogram, written with stdio so that whole
+ * numbers print without ".0") and the copy of a memory stream's text
+ * (map_out_json.c, the only file of render/ that touches jansson); the CSV /
+ * JSON table writer (map_out_table.c); the tables of weights, decode and
+ * select (map_out_decode.c); what they share is in map_out_common.c. JSON
+ * numbers are written with 17 significant digits so they read back exactly;
+ * non-finite numbers become null; strings that are not valid UTF-8 have the
+ * bad bytes replaced by U+FFFD. Field names are stable (documented in the
+ * CLI's --help; the histogram's in server/openapi.json).
  */
 #ifndef MAP_OUTPUT_H
 #define MAP_OUTPUT_H
@@ -31,6 +36,12 @@ const char *map_out_value_name(const map_solve_report *rep, size_t pidx);
 #define MAP_OUT_NSTATS 9
 extern const char *const map_out_stat_names[MAP_OUT_NSTATS];
 void map_out_stats(const map_value_summary *s, double v[MAP_OUT_NSTATS]);
+
+/* The text written to an open_memstream stream (buf, len bytes; closed
+ * first): a NUL-terminated copy that map_free owns, or NULL when out of
+ * memory. Frees buf either way (open_memstream's buffer comes from malloc,
+ * not map_malloc). Defined in map_out_json.c. */
+char *map_memstream_take(char *buf, size_t len);
 
 /* Each map_json_* returns a new NUL-terminated JSON text ending in a newline
  * (free with map_free), or NULL when out of memory. */

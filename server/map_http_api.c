@@ -149,19 +149,6 @@ static int table_open(mem_table *t, int csv)
     return 0;
 }
 
-/* open_memstream's buffer comes from malloc: returns a NUL-terminated copy
- * of its len bytes that map_free owns (NULL: out of memory) and frees buf. */
-static char *memstream_take(char *buf, size_t len)
-{
-    char *out = map_malloc(len + 1);
-    if (out) {
-        memcpy(out, buf, len);
-        out[len] = '\0';
-    }
-    free(buf);
-    return out;
-}
-
 /* Finishes the table into an answer (rc: the app's status), frees it. */
 static void table_close(mem_table *t, int rc, map_error *err, int csv, const char *field,
                         map_http_answer *a)
@@ -176,7 +163,7 @@ static void table_close(mem_table *t, int rc, map_error *err, int csv, const cha
         map_api_error(a, err, field);
         return;
     }
-    char *body = memstream_take(t->buf, t->len);
+    char *body = map_memstream_take(t->buf, t->len);
     if (!body) {
         map_http_problem_answer(a, MAP_PROBLEM_INTERNAL, "out of memory", NULL);
         return;

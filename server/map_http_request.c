@@ -331,12 +331,24 @@ static int take_grid(map_http_request *rq, const json_t *v, const char *ptr, map
 }
 
 /* random and lambdas: the sweep's source and its count of rows. */
-static int take_count(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+static int take_count(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f,
+                      map_sweep_source source)
 {
     if (want_size(v, ptr, 1, 1000000000LL, &rq->sweep.count, f))
         return -1;
-    rq->sweep.source = strcmp(ptr, "/random") == 0 ? MAP_SOURCE_RANDOM : MAP_SOURCE_LAMBDAS;
+    rq->sweep.source = source;
     return 0;
+}
+
+static int take_random(map_http_request *rq, const json_t *v, const char *ptr, map_http_fail *f)
+{
+    return take_count(rq, v, ptr, f, MAP_SOURCE_RANDOM);
+}
+
+static int take_lambdas(map_http_request *rq, const json_t *v, const char *ptr,
+                        map_http_fail *f)
+{
+    return take_count(rq, v, ptr, f, MAP_SOURCE_LAMBDAS);
 }
 
 static int take_palettes(map_http_request *rq, const json_t *v, const char *ptr,
@@ -375,7 +387,8 @@ static int choose_sweep_kind(map_http_request *rq, const char *text)
 }
 
 /* How a field's value is read (field_rule.type), into the member of
- * map_http_request at field_rule.at unless said otherwise. */
+ * map_http_request at field_rule.at unless said otherwise (the rows name
+ * both with the *_AT macros below, which check the member's type). */
 typedef enum field_type {
     FIELD_STRING,   /* a string (char *) */
     FIELD_SPEC,     /* a palette-like spec (char *; numeric entries only when .numeric) */
@@ -407,57 +420,67 @@ typedef struct field_rule {
     take_fn *take;      /* FIELD_OTHER */
 } field_rule;
 
-#define AT(member) offsetof(map_http_request, member)
+/* The offset of member m of map_http_request, whose type must be T: the
+ * pointer comparison inside sizeof (not evaluated) compares distinct pointer
+ * types, an error under -Werror, when m is of another type. */
+#define AT(m, T)                                                                                   \
+    (offsetof(map_http_request, m) + 0 * sizeof((T *)0 == &((map_http_request *)0)->m))
+
+/* A row's type and its member, which must be of the type take_field
+ * writes for that type (the type after each field_type above). */
+#define STRING_AT(m) FIELD_STRING, .at = AT(m, char *)
+#define SPEC_AT(m) FIELD_SPEC, .at = AT(m, char *)
+#define BOOL_AT(m) FIELD_BOOL, .at = AT(m, int)
+#define NUMBER_AT(m) FIELD_NUMBER, .at = AT(m, double)
+#define FRACTION_AT(m) FIELD_FRACTION, .at = AT(m, double)
+#define SIZE_AT(m) FIELD_SIZE, .at = AT(m, size_t)
+#define INT_AT(m) FIELD_INT, .at = AT(m, int)
+#define UNSIGNED_AT(m) FIELD_UNSIGNED, .at = AT(m, unsigned)
 
 /* Every field a body may hold: map_http_request_parse refuses any other,
  * and any not taken by the request's kind. */
 static const field_rule rules[] = {
     {"dataset", KS_ALL, FIELD_OTHER, .take = take_dataset},
-    {"palette", KS_PALETTE, FIELD_SPEC, .at = AT(palette)},
+    {"palette", KS_PALETTE, SPEC_AT(palette)},
     {"normalize", KS_ALL, FIELD_CHOICE, .choose = choose_normalize,
      .refusal = "normalize must be \"global\" or \"prompt\""},
     {"margin", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM) | K(MAP_HTTP_SWEEP), FIELD_OTHER,
      .take = take_margin},
-    {"tol", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM), FIELD_NUMBER, .at = AT(par.tol),
+    {"tol", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM), NUMBER_AT(par.tol),
      .lo = 0.0, .hi = 1.0, .open = 1},
-    {"max_iter", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM), FIELD_INT, .at = AT(par.max_iter),
+    {"max_iter", K(MAP_HTTP_SOLVE) | K(MAP_HTTP_HISTOGRAM), INT_AT(par.max_iter),
      .min = 1, .max = 1000000},
     {"method", KS_SOLVE, FIELD_CHOICE, .choose = choose_method,
      .refusal = "method must be \"newton\", \"lbfgs\" or \"mma\""},
     {"init", KS_SOLVE, FIELD_OTHER, .take = take_init},
-    {"sensitivity", KS_SOLVE, FIELD_BOOL, .at = AT(so.sensitivity)},
-    {"bootstrap", KS_SOLVE, FIELD_SIZE, .at = AT(so.bootstrap), .min = 1,
-     .max = MAP_HTTP_BOOTSTRAP_MAX},
-    {"holdout", KS_SOLVE, FIELD_FRACTION, .at = AT(so.holdout), .open = 1},
+    {"sensitivity", KS_SOLVE, BOOL_AT(so.sensitivity)},
+    {"bootstrap", KS_SOLVE, SIZE_AT(so.bootstrap), .min = 1, .max = MAP_HTTP_BOOTSTRAP_MAX},
+    {"holdout", KS_SOLVE, FRACTION_AT(so.holdout), .open = 1},
     {"seed", KS_SOLVE | K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_seed},
     {"mode", K(MAP_HTTP_ADJUST), FIELD_CHOICE, .choose = choose_mode,
      .refusal = "mode must be \"ray\" or \"greedy\""},
     {"priority", K(MAP_HTTP_ADJUST), FIELD_OTHER, .take = take_priority},
-    {"inset", K(MAP_HTTP_ADJUST), FIELD_FRACTION, .at = AT(ao.inset)},
+    {"inset", K(MAP_HTTP_ADJUST), FRACTION_AT(ao.inset)},
     {"values", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION) | K(MAP_HTTP_SWEEP), FIELD_OTHER,
      .take = take_values},
     {"kl", K(MAP_HTTP_FRONTIER), FIELD_OTHER, .take = take_kl},
-    {"direction", K(MAP_HTTP_FRONTIER), FIELD_SPEC, .at = AT(direction), .numeric = 1},
-    {"points", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION), FIELD_SIZE, .at = AT(points),
+    {"direction", K(MAP_HTTP_FRONTIER), SPEC_AT(direction), .numeric = 1},
+    {"points", K(MAP_HTTP_FRONTIER) | K(MAP_HTTP_REGION), SIZE_AT(points),
      .min = 1, .max = MAP_HTTP_ROWS_MAX},
-    {"kl_max", K(MAP_HTTP_FRONTIER), FIELD_NUMBER, .at = AT(kl_max), .lo = 0.0, .hi = 1e300,
-     .open = 1},
-    {"from", K(MAP_HTTP_REGION), FIELD_SPEC, .at = AT(from)},
-    {"polygon", K(MAP_HTTP_REGION), FIELD_BOOL, .at = AT(polygon)},
+    {"kl_max", K(MAP_HTTP_FRONTIER), NUMBER_AT(kl_max), .lo = 0.0, .hi = 1e300, .open = 1},
+    {"from", K(MAP_HTTP_REGION), SPEC_AT(from)},
+    {"polygon", K(MAP_HTTP_REGION), BOOL_AT(polygon)},
     {"grid", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_grid},
-    {"random", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_count},
+    {"random", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_random},
     {"kind", K(MAP_HTTP_SWEEP), FIELD_CHOICE, .choose = choose_sweep_kind,
      .refusal = "kind must be \"aggressive\" or \"conservative\""},
-    {"lambdas", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_count},
-    {"scale", K(MAP_HTTP_SWEEP), FIELD_NUMBER, .at = AT(sweep.scale), .lo = 0.0, .hi = 1e300,
-     .open = 1},
+    {"lambdas", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_lambdas},
+    {"scale", K(MAP_HTTP_SWEEP), NUMBER_AT(sweep.scale), .lo = 0.0, .hi = 1e300, .open = 1},
     {"palettes", K(MAP_HTTP_SWEEP), FIELD_OTHER, .take = take_palettes},
-    {"threads", K(MAP_HTTP_SWEEP), FIELD_UNSIGNED, .at = AT(sweep.threads), .min = 0,
-     .max = 1024},
-    {"store", K(MAP_HTTP_SWEEP), FIELD_BOOL, .at = AT(store)},
-    {"value", K(MAP_HTTP_HISTOGRAM), FIELD_STRING, .at = AT(value)},
-    {"bins", K(MAP_HTTP_HISTOGRAM), FIELD_SIZE, .at = AT(bins), .min = 1,
-     .max = MAP_HISTOGRAM_BINS_MAX},
+    {"threads", K(MAP_HTTP_SWEEP), UNSIGNED_AT(sweep.threads), .min = 0, .max = 1024},
+    {"store", K(MAP_HTTP_SWEEP), BOOL_AT(store)},
+    {"value", K(MAP_HTTP_HISTOGRAM), STRING_AT(value)},
+    {"bins", K(MAP_HTTP_HISTOGRAM), SIZE_AT(bins), .min = 1, .max = MAP_HISTOGRAM_BINS_MAX},
 };
 
 /* Reads v, the value of the field r (at JSON Pointer ptr), into rq. */
