@@ -13,12 +13,21 @@
 #include "map_stats.h"
 
 /* A dataset's rows grouped by prompt, as the solver takes them (MATH.md §9):
- * g borrows order and start, the arrays gr owns. */
+ * g borrows order and start, the arrays gr owns (on the heap, so a struct
+ * copy moves them when the source is zeroed after it). A zeroed app_groups
+ * holds no groups. */
 typedef struct app_groups {
     map_groups g;
     size_t *order, *start;
     size_t singletons; /* prompts with a single sample */
 } app_groups;
+
+/* gr's groups as the solver takes them, or NULL when gr holds none (global
+ * normalisation). */
+static inline const map_groups *app_groups_get(const app_groups *gr)
+{
+    return gr->order ? &gr->g : NULL;
+}
 
 /* Groups ds's rows by prompt into *gr (map_dataset_group_rows; free with
  * app_groups_free). A dataset without a prompt column is MAP_EDATA "dataset

@@ -365,6 +365,7 @@ int app_solve_groups(const map_dataset *ds, const map_solve_request *rq, map_sol
         /* moved out: pp's problem, which pointed at them, is freed below */
         *groups = pp.ap.groups;
         memset(&pp.ap.groups, 0, sizeof pp.ap.groups);
+        pp.ap.pb.groups = NULL;
     }
     app_palette_free(&pp);
     if (rc) {

@@ -4,6 +4,7 @@
  * mathematics to solver/map_decode.c. */
 #include "map_decode_app.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ int map_app_decode_code(const map_solve_report *solve) { return map_app_solve_co
 int app_solve_scores(const map_dataset *ds, const map_solve_report *rep, double **score,
                      map_error *err)
 {
+    assert(rep->has_tilt); /* finite λ: the scores exist */
     size_t cols[MAP_MAX_K], k = 0;
     double lambda[MAP_MAX_K];
     for (size_t i = 0; i < rep->k; i++) {
@@ -80,7 +82,7 @@ int map_app_weights(const map_dataset *ds, const map_weights_request *req,
         if (!(rep->weight = map_mallocarray(ds->n, sizeof *rep->weight)))
             rc = map_error_set(err, MAP_ENOMEM, "out of memory");
         else
-            map_decode_weights(ds->n, rep->score, groups.order ? &groups.g : NULL, rep->weight);
+            map_decode_weights(ds->n, rep->score, app_groups_get(&groups), rep->weight);
     }
     app_groups_free(&groups);
     if (rc) {
@@ -249,7 +251,7 @@ int map_app_decode(const map_dataset *ds, const map_decode_request *req, map_dec
     app_groups groups;
     rc = solve_scores(ds, req->palette, req->normalize, &rep->solve, &score, &groups, err);
     if (!rc && score)
-        rc = decode_rows(ds, req, kmax, score, groups.order ? &groups.g : NULL, rep, err);
+        rc = decode_rows(ds, req, kmax, score, app_groups_get(&groups), rep, err);
     map_free(score);
     app_groups_free(&groups);
     if (rc) {
@@ -343,7 +345,9 @@ int map_app_select(const map_dataset *ds, const map_select_request *req, map_sel
                           err);
     map_decode_ws *ws = NULL;
     if (!rc && rep->score) {
-        /* The solve's groups under per-prompt normalisation, else new ones. */
+        /* The solve's groups under per-prompt normalisation, else new ones
+         * (check_select has refused a dataset without prompts, so only
+         * MAP_ENOMEM can come of this). */
         if (!groups.order)
             rc = app_groups_build(ds, "select", NULL, &groups, err);
         const size_t K = groups.g.ngroups;

@@ -84,7 +84,7 @@ int map_app_histogram(const map_dataset *ds, const map_solve_request *rq, const 
         map_histogram_report_free(rep);
         return rc;
     }
-    const map_groups *g = groups.order ? &groups.g : NULL;
+    const map_groups *g = app_groups_get(&groups);
     const map_matrix X = map_dataset_matrix(ds);
     double *s = NULL;
     rep->bins = bins;

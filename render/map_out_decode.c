@@ -7,10 +7,10 @@
 
 #include "map_names.h"
 
-/* Writes the header h (its names) through sink and allocates *cells, one
- * row of h's columns (map_free; NULL on failure): MAP_ENOMEM when h or the
- * row could not be allocated, else the sink's return. */
-static int header_of(const map_table_sink *sink, const map_name_list *h, map_cell **cells,
+/* Allocates *cells, one row of h's columns, and writes the header h (its
+ * names) through sink: MAP_ENOMEM when h or the row could not be allocated,
+ * else the sink's return. The caller map_frees *cells in every case. */
+static int write_header(const map_table_sink *sink, const map_name_list *h, map_cell **cells,
                      map_error *err)
 {
     *cells = h->ok ? map_calloc(h->count, sizeof **cells) : NULL;
@@ -52,7 +52,7 @@ int map_decode_table(const map_decode_report *rep, const map_table_sink *sink, m
     map_name_list_add(&h, "", "reaches");
     map_name_list_add(&h, "", "prompts_below_k");
     map_cell *cells;
-    int rc = header_of(sink, &h, &cells, err);
+    int rc = write_header(sink, &h, &cells, err);
     for (size_t r = 0; !rc && r < rep->nrows; r++) {
         const map_decode_row *row = &rep->rows[r];
         size_t c = 0;
@@ -117,7 +117,7 @@ int map_select_table(const map_select_report *rep, const map_table_sink *sink, m
     map_name_list_add_all(&h, "", (const char *const *)ds->values, ds->m);
     map_name_list_add(&h, "", "score");
     map_cell *cells;
-    int rc = header_of(sink, &h, &cells, err);
+    int rc = write_header(sink, &h, &cells, err);
     for (size_t r = 0; !rc && r < rep->nrecords; r++) {
         const size_t j = rep->chosen[r];
         size_t c = 0;

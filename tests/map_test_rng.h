@@ -1,7 +1,7 @@
-/* map_test_rng.h — splitmix64 (Steele, Lea and Flood, 2014), the one
- * reproducible generator of the tests and benchmarks: independent of GSL's
- * generators (so a test does not check GSL against itself) and the same
- * stream on every machine for a given state. */
+/* map_test_rng.h — splitmix64 (Steele, Lea and Flood, 2014), the
+ * reproducible generator the benchmarks and the solver's tests share:
+ * independent of GSL's generators (so a test does not check GSL against
+ * itself) and the same stream on every machine for a given state. */
 #ifndef MAP_TEST_RNG_H
 #define MAP_TEST_RNG_H
 
