@@ -9,6 +9,7 @@
 #include <time.h>
 #include <string.h>
 
+#include "map_app_internal.h"
 #include "map_grid.h"
 #include "map_stats.h"
 
@@ -52,16 +53,14 @@ typedef struct plan {
     map_sweep_gen_fn gen;
     const void *gen_ctx;
     size_t nrows;
-    size_t *order, *start;   /* per-prompt groups */
-    map_groups groups;
+    app_groups groups;       /* per-prompt groups (zeroed: global) */
 } plan;
 
 static void plan_free(plan *p)
 {
     map_grid_free(p->grid);
     map_dataset_free(p->table_ds);
-    map_free(p->order);
-    map_free(p->start);
+    app_groups_free(&p->groups);
 }
 
 /* The random palettes' bounds (map_sweep_kind_interval) for p's columns,
@@ -192,13 +191,9 @@ static int build_plan(const map_dataset *ds, const map_sweep_request *rq, plan *
     default:
         return map_error_set(err, MAP_EUSAGE, "unknown sweep source");
     }
-    if (rq->per_prompt) {
-        size_t K, singles;
-        if ((rc = map_dataset_group_rows(ds, &p->order, &p->start, &K, &singles, err)))
-            return rc;
-        map_groups g = {K, p->start, p->order};
-        p->groups = g;
-    }
+    if (rq->per_prompt
+        && (rc = app_groups_build(ds, "per-prompt normalisation", "normalize", &p->groups, err)))
+        return rc;
     if (rq->start_row > p->nrows)
         return map_error_set(err, MAP_EDATA, "cannot resume at row %zu of a sweep of %zu rows", rq->start_row,
                              p->nrows);
@@ -376,7 +371,7 @@ int map_app_sweep(const map_dataset *ds, const map_sweep_request *rq, const map_
         em->id = rq->store_id;
         em->err = err;
         const map_problem pb = {map_dataset_matrix(ds), p.k, p.cols, NULL, p.scale, p.absmax,
-                                rq->per_prompt ? &p.groups : NULL};
+                                app_groups_get(&p.groups)};
         map_feas_params fp;
         map_feas_params_default(&fp);
         fp.want_margin = rq->want_margin;
