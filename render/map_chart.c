@@ -243,7 +243,7 @@ static int temp_beside(const char *path, char *tmp, size_t size)
 
 static int bad_path(const char *path, int e, map_error *err)
 {
-    return map_error_set(err, MAP_EUSAGE, "cannot write --plot %s: %s", path, strerror(e));
+    return map_error_set_field(err, MAP_EUSAGE, "plot", "cannot write %s: %s", path, strerror(e));
 }
 
 /* The checks on path that need no file created: its format, and an
@@ -251,9 +251,9 @@ static int bad_path(const char *path, int e, map_error *err)
 static int check_target(const char *path, map_error *err)
 {
     if (map_plot_format_of(path) == MAP_PLOT_UNKNOWN)
-        return map_error_set(err, MAP_EUSAGE,
-                             "--plot %s: unknown format (the file name must end in .svg or .png)",
-                             path);
+        return map_error_set_field(err, MAP_EUSAGE, "plot",
+                                   "%s: unknown format (the file name must end in .svg or .png)",
+                                   path);
     struct stat st;
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
@@ -326,8 +326,8 @@ int map_chart_save(const map_chart *c, const char *path, map_error *err)
     if (rc || io) {
         unlink(tmp);
         if (io)
-            rc = map_error_set(err, MAP_ENOMEM, "cannot write --plot %s: %s", path,
-                               e ? strerror(e) : "write error");
+            rc = map_error_set_field(err, MAP_ENOMEM, "plot", "cannot write %s: %s", path,
+                                     e ? strerror(e) : "write error");
     }
     return rc;
 }

@@ -121,8 +121,8 @@ static int plot_header(void *ctx, size_t ncols, const char *const *names, map_er
             continue;
         p->col[c] = find_col(ncols, names, need[c][0], need[c][1]);
         if (p->col[c] < 0)
-            return map_error_set(err, MAP_EDATA, "--plot: the table has no column %s%s",
-                                 need[c][0], need[c][1]);
+            return map_error_set_field(err, MAP_EDATA, "plot", "the table has no column %s%s",
+                                       need[c][0], need[c][1]);
     }
     return MAP_OK;
 }

@@ -249,7 +249,8 @@ static void test_passes_rows_on(void)
                                      NULL, 0, 0};
     p = map_plot_table_new(&bad, NULL);
     const map_table_sink ps3 = map_plot_table_sink(p);
-    MAP_CHECK(feed_frontier(&ps3, 1, 3, &err) == MAP_EDATA && strstr(err.msg, "level_zz"),
+    MAP_CHECK(feed_frontier(&ps3, 1, 3, &err) == MAP_EDATA && strstr(err.msg, "level_zz") &&
+                  strcmp(err.field, "plot") == 0,
               "missing column named: %s", err.msg);
     map_plot_table_free(p);
 }
@@ -346,11 +347,12 @@ static void test_bad_paths(void)
     map_error err;
     char p[300];
     MAP_CHECK(map_chart_save(c, in_dir("x.pdf", p, sizeof p), &err) == MAP_EUSAGE &&
-                  strstr(err.msg, "--plot") && strstr(err.msg, "x.pdf"),
+                  strcmp(err.field, "plot") == 0 && strstr(err.msg, "x.pdf"),
               "unknown extension: %s", err.msg);
     MAP_CHECK(access(p, F_OK) != 0, "no file for a bad extension");
     MAP_CHECK(map_chart_save(c, in_dir("none/x.png", p, sizeof p), &err) == MAP_EUSAGE &&
-                  strstr(err.msg, "none/x.png") && strstr(err.msg, "No such file"),
+                  strstr(err.msg, "none/x.png") && strstr(err.msg, "No such file") &&
+                  strcmp(err.field, "plot") == 0,
               "missing folder: %s", err.msg);
     MAP_CHECK(mkdir(in_dir("d.png", p, sizeof p), 0755) == 0, "mkdir");
     MAP_CHECK(map_plot_check_path(p, &err) == MAP_EUSAGE && strstr(err.msg, "d.png") &&
