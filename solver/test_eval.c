@@ -79,6 +79,14 @@ static void test_exp_accuracy(void)
  * long-double two-pass computation of the same quantities. */
 static void test_against_long_double(void)
 {
+    /* The reference needs long double wider than double; valgrind, for
+     * one, computes it in double precision, where the check would fail
+     * for the reference's sake, not the pass's. */
+    volatile long double one = 1.0L, tiny = 0x1.0p-60L;
+    if (one + tiny == one) {
+        fprintf(stderr, "test_against_long_double: skipped (long double computes as double here)\n");
+        return;
+    }
     const size_t n = 3 * MAP_CHUNK + 777, m = 3, dom = 123457;
     double *x = malloc(n * m * sizeof *x);
     MAP_CHECK(x != NULL, "allocation");
