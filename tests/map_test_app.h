@@ -6,15 +6,23 @@
 
 #include "map_app.h"
 
-/* map_app_solve of palette with options so (NULL: the defaults). */
-static inline int solve_palette(const map_dataset *ds, const char *palette,
-                                const map_solve_opts *so, map_solve_report **out,
-                                map_error *err)
+/* The request of palette with options so (NULL: the defaults), every other
+ * field at its default. */
+static inline map_solve_request test_palette_request(const char *palette, const map_solve_opts *so)
 {
     map_solve_request rq;
     map_solve_request_init(&rq, palette);
     if (so)
         rq.opts = *so;
+    return rq;
+}
+
+/* map_app_solve of palette with options so (NULL: the defaults). */
+static inline int solve_palette(const map_dataset *ds, const char *palette,
+                                const map_solve_opts *so, map_solve_report **out,
+                                map_error *err)
+{
+    const map_solve_request rq = test_palette_request(palette, so);
     return map_app_solve(ds, &rq, out, err);
 }
 
@@ -23,10 +31,7 @@ static inline int feasible_palette(const map_dataset *ds, const char *palette,
                                    const map_solve_opts *so, map_feasible_report **out,
                                    map_error *err)
 {
-    map_solve_request rq;
-    map_solve_request_init(&rq, palette);
-    if (so)
-        rq.opts = *so;
+    const map_solve_request rq = test_palette_request(palette, so);
     return map_app_feasible(ds, &rq, out, err);
 }
 
