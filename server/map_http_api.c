@@ -96,8 +96,8 @@ int map_api_datasets(map_server *s, map_http_answer *a)
     return 0;
 }
 
-int map_api_acquire(map_server *s, const char *name, int prompts, const char *default_field,
-                    map_cached_dataset **h, map_http_answer *a)
+int map_api_acquire(map_server *s, const char *name, int prompts, map_cached_dataset **h,
+                    map_http_answer *a)
 {
     map_error err;
     map_error_clear(&err);
@@ -105,14 +105,14 @@ int map_api_acquire(map_server *s, const char *name, int prompts, const char *de
     if (rc == MAP_EUSAGE)
         map_http_problem_answer(a, MAP_PROBLEM_UNKNOWN_DATASET, err.msg, "/dataset");
     else if (rc)
-        map_api_error(a, &err, default_field);
+        map_api_error(a, &err, NULL);
     return rc;
 }
 
 int map_api_describe(map_server *s, const char *name, map_http_answer *a)
 {
     map_cached_dataset *h = NULL;
-    if (map_api_acquire(s, name, 0, NULL, &h, a))
+    if (map_api_acquire(s, name, 0, &h, a))
         return 0;
     const map_dataset *ds = h->ds;
     map_error err;
@@ -279,7 +279,7 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
         return 0;
     }
     map_cached_dataset *h = NULL;
-    if (map_api_acquire(s, rq.dataset, rq.so.normalize == MAP_NORMALIZE_PROMPT, NULL, &h, a)) {
+    if (map_api_acquire(s, rq.dataset, rq.so.normalize == MAP_NORMALIZE_PROMPT, &h, a)) {
         map_http_request_free(&rq);
         return 0;
     }

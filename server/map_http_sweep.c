@@ -291,10 +291,7 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
         job_unref(j);
         return 0;
     }
-    /* A message naming no field is about the source: its grid, or the
-     * values of a random or lambdas sweep. */
-    const char *source_field = j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values";
-    if (map_api_acquire(s, j->rq.dataset, j->rq.sweep.per_prompt, source_field, &j->h, a)) {
+    if (map_api_acquire(s, j->rq.dataset, j->rq.sweep.per_prompt, &j->h, a)) {
         job_abandon(s, j);
         return 0;
     }
@@ -315,7 +312,9 @@ int map_api_sweep(map_server *s, struct MHD_Connection *conn, const char *body, 
                                       &j->store_id, &err);
     }
     if (rc) {
-        map_api_error(a, &err, source_field);
+        /* A message naming no field is about the source: its grid, or the
+         * values of a random or lambdas sweep. */
+        map_api_error(a, &err, j->rq.sweep.source == MAP_SOURCE_GRID ? "/grid" : "/values");
         job_abandon(s, j);
         return 0;
     }

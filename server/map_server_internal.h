@@ -75,9 +75,9 @@ int map_api_post(map_server *s, map_http_kind kind, const char *body, size_t len
                  map_http_answer *a);
 /* Acquires dataset name from the cache (prompts: with its prompt column)
  * into *h; returns 0, or the cache's status with a filled: 404 for an
- * unknown name, else map_api_error's answer naming default_field. */
-int map_api_acquire(map_server *s, const char *name, int prompts, const char *default_field,
-                    map_cached_dataset **h, map_http_answer *a);
+ * unknown name, else map_api_error's answer (the store's failures: 500). */
+int map_api_acquire(map_server *s, const char *name, int prompts, map_cached_dataset **h,
+                    map_http_answer *a);
 /* Maps an application error (code, message) to a problem answer, naming
  * default_field when the message names no field. */
 int map_api_error(map_http_answer *a, const map_error *err, const char *default_field);
