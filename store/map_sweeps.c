@@ -53,11 +53,9 @@ int map_store_sweep_create(map_store *st, const map_store_sweep_meta *meta, int6
     if (!st || !id)
         return map_error_set(err, MAP_EUSAGE, "no store or output given");
     *id = 0;
-    int code = store_check_writable(st, err);
+    int code = validate_sweep_meta(meta, err);
     if (!code)
-        code = validate_sweep_meta(meta, err);
-    if (!code)
-        code = store_begin_write(st, err);
+        code = store_begin_write(st, err); /* refuses a read-only store */
     if (code)
         return code;
     int64_t dsid = 0;
