@@ -258,9 +258,6 @@ int store_get_matrix(map_store *st, const char *dsname, int64_t id, size_t n, si
     return code;
 }
 
-/* Fills dst[0], dst[stride], ... dst[(n-1)*stride] with copies of the
- * strings of column col. On error the strings copied so far stay in dst
- * (dst is zeroed by the caller, so the owner frees them). */
 /* A copy of the bytes p[0..bytes) kept in ds's arenas (NULL when out of
  * memory). */
 static char *arena_copy(map_dataset *ds, const char *p, size_t bytes)
@@ -277,6 +274,9 @@ static char *arena_copy(map_dataset *ds, const char *p, size_t bytes)
     return blk;
 }
 
+/* Points dst[0], dst[stride], ... dst[(n-1)*stride] at the strings of
+ * column col, each chunk's strings kept in one block of ds's arenas. On
+ * error the blocks read so far stay in ds's arenas (its owner frees them). */
 static int get_strings(map_store *st, sqlite3_stmt *sel, map_dataset *ds, int64_t id,
                        int64_t col, size_t n, size_t stride, char **dst, map_error *err)
 {
