@@ -341,10 +341,10 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
             const unsigned char *nl = memchr(data, '\n', (size_t)(end - data));
             const size_t piece = (size_t)((nl ? nl : end) - data);
             if (piece > rd->lim.max_json_bytes - hlen) {
-                rc = map_error_set_field(err, MAP_EDATA, "max_json_bytes",
-                                         "line %zu: longer than the limit of %zu bytes "
-                                         "(max_json_bytes, which can be raised)",
-                                         line, rd->lim.max_json_bytes);
+                rd->row_loc = line;
+                rc = map_reader_over_limit(rd, err, (size_t)-1, "max_json_bytes",
+                                           "longer than the limit of %zu bytes",
+                                           rd->lim.max_json_bytes);
                 goto done;
             }
             if (nl && hlen == 0) {
