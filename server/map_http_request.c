@@ -179,12 +179,7 @@ static int want_names(const json_t *v, const char *name, char ***out, size_t *co
 /* Appends s to the growing spec b (bytes, b->len of them before a NUL). */
 static int spec_append(map_vec *b, const char *s)
 {
-    const size_t n = strlen(s);
-    if (map_vec_reserve(b, b->len + n + 1) != MAP_OK)
-        return -1;
-    memcpy((char *)b->data + b->len, s, n + 1);
-    b->len += n;
-    return 0;
+    return map_vec_append(b, s, strlen(s)) == MAP_OK ? 0 : -1;
 }
 
 /* A palette-like field: a spec string as on the command line, or an object

@@ -272,13 +272,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->too_large = 1;
             return MHD_YES;
         }
-        if (map_vec_reserve(&r->body, r->body.len + n + 1) != MAP_OK)
-            return MHD_NO;
-        char *body = r->body.data;
-        memcpy(body + r->body.len, upload_data, n);
-        r->body.len += n;
-        body[r->body.len] = '\0';
-        return MHD_YES;
+        return map_vec_append(&r->body, upload_data, n) == MAP_OK ? MHD_YES : MHD_NO;
     }
     /* The whole request is in. */
     if (r->too_large)

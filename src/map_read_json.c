@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "map_ingest_internal.h"
+#include "map_vec.h"
 
 #define JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL)
 
@@ -143,27 +144,6 @@ static json_t *load(const unsigned char *s, size_t len, size_t line_base, map_er
     return NULL;
 }
 
-/* Appends data[0..n) to the buffer *buf of *len bytes used out of *cap,
- * which grows (from MAP_INGEST_CHUNK, doubling) as needed. The caller has
- * checked that *len + n stays within a limit far below SIZE_MAX. */
-static int append_bytes(unsigned char **buf, size_t *len, size_t *cap, const unsigned char *data,
-                        size_t n, map_error *err)
-{
-    if (*len + n > *cap) {
-        size_t ncap = *cap ? *cap : MAP_INGEST_CHUNK;
-        while (ncap < *len + n)
-            ncap *= 2;
-        unsigned char *nb = map_realloc(*buf, ncap);
-        if (!nb)
-            return map_error_set(err, MAP_ENOMEM, "out of memory");
-        *buf = nb;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    return 0;
-}
-
 /* The error for a NUL byte at s[at]; line_base is the line of s[0]. */
 static int nul_error(const unsigned char *s, size_t at, size_t line_base, map_error *err)
 {
@@ -257,13 +237,13 @@ static int take_record(map_reader *rd, const json_t *obj, size_t loc, map_error 
 int map_read_json(map_reader *rd, map_source *src, map_error *err)
 {
     /* Read the whole document: jansson parses from memory. */
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
+    map_vec doc;
+    map_vec_init(&doc, 1, MAP_INGEST_CHUNK);
     int rc = 0;
     unsigned char *data;
     size_t got;
     while (!(rc = map_source_read(src, &data, &got, err)) && got > 0) {
-        if (got > rd->lim.max_json_bytes - len) {
+        if (got > rd->lim.max_json_bytes - doc.len) {
             rc = map_error_set_field(err, MAP_EDATA, "max_json_bytes",
                                      "JSON input larger than the limit of %zu bytes (a JSON "
                                      "document is read whole: raise the limit, or use JSON Lines "
@@ -271,11 +251,15 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
                                      rd->lim.max_json_bytes);
             goto fail;
         }
-        if ((rc = append_bytes(&buf, &len, &cap, data, got, err)))
+        if (map_vec_append(&doc, data, got)) {
+            rc = map_error_set(err, MAP_ENOMEM, "out of memory");
             goto fail;
+        }
     }
     if (rc)
         goto fail;
+    const unsigned char *const buf = doc.data;
+    const size_t len = doc.len;
     if (is_blank(buf, len)) {
         rc = map_error_set(err, MAP_EDATA, "empty file (expected a JSON array of objects)");
         goto fail;
@@ -287,8 +271,7 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
     }
 
     json_t *root = load(buf, len, 1, err);
-    map_free(buf);
-    buf = NULL;
+    map_vec_free(&doc);
     if (!root)
         return err->code;
     if (!json_is_array(root)) {
@@ -303,7 +286,7 @@ int map_read_json(map_reader *rd, map_source *src, map_error *err)
     json_decref(root);
     return rc;
 fail:
-    map_free(buf);
+    map_vec_free(&doc);
     return rc;
 }
 
@@ -328,8 +311,8 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
 {
     /* A line that spans chunks is gathered in `held`; others are parsed in
      * place. */
-    unsigned char *held = NULL;
-    size_t hlen = 0, hcap = 0;
+    map_vec held;
+    map_vec_init(&held, 1, MAP_INGEST_CHUNK);
     size_t line = 1;
     int rc = 0;
     unsigned char *chunk;
@@ -340,21 +323,23 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
         while (data < end) {
             const unsigned char *nl = memchr(data, '\n', (size_t)(end - data));
             const size_t piece = (size_t)((nl ? nl : end) - data);
-            if (piece > rd->lim.max_json_bytes - hlen) {
+            if (piece > rd->lim.max_json_bytes - held.len) {
                 rd->row_loc = line;
                 rc = map_reader_over_limit(rd, err, (size_t)-1, "max_json_bytes",
                                            "longer than the limit of %zu bytes",
                                            rd->lim.max_json_bytes);
                 goto done;
             }
-            if (nl && hlen == 0) {
+            if (nl && held.len == 0) {
                 rc = take_line(rd, data, piece, line, err);
             } else {
-                if ((rc = append_bytes(&held, &hlen, &hcap, data, piece, err)))
+                if (map_vec_append(&held, data, piece)) {
+                    rc = map_error_set(err, MAP_ENOMEM, "out of memory");
                     goto done;
+                }
                 if (nl) {
-                    rc = take_line(rd, held, hlen, line, err);
-                    hlen = 0;
+                    rc = take_line(rd, held.data, held.len, line, err);
+                    held.len = 0;
                 }
             }
             if (rc)
@@ -367,11 +352,11 @@ int map_read_jsonl(map_reader *rd, map_source *src, map_error *err)
     }
     if (rc)
         goto done;
-    if (hlen && (rc = take_line(rd, held, hlen, line, err)))
+    if (held.len && (rc = take_line(rd, held.data, held.len, line, err)))
         goto done;
     if (rd->n == 0)
         rc = map_error_set(err, MAP_EDATA, "empty file (no records)");
 done:
-    map_free(held);
+    map_vec_free(&held);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* map_vec.c — the growable array of map_vec.h: reserve by doubling, push,
- * release, free. */
+ * append, release, free. */
 #include "map_vec.h"
 
 #include <assert.h>
@@ -44,6 +44,19 @@ void *map_vec_push(map_vec *v)
     memset(slot, 0, v->elem);
     v->len++;
     return slot;
+}
+
+int map_vec_append(map_vec *v, const void *src, size_t count)
+{
+    assert(v && (src || count == 0));
+    if (count > SIZE_MAX - 1 - v->len || map_vec_reserve(v, v->len + count + 1) != MAP_OK)
+        return MAP_ENOMEM;
+    unsigned char *at = (unsigned char *)v->data + v->len * v->elem;
+    if (count)
+        memcpy(at, src, count * v->elem);
+    memset(at + count * v->elem, 0, v->elem);
+    v->len += count;
+    return MAP_OK;
 }
 
 void *map_vec_release(map_vec *v)

@@ -1,5 +1,7 @@
 /* map_vec.h — a growable array of fixed-size elements (the grow-by-doubling
- * idiom, written once): elements are appended zeroed, the storage grows by
+ * idiom, written once): elements are pushed zeroed or appended as copies
+ * (a zeroed element kept after them: byte strings stay NUL-terminated),
+ * the storage grows by
  * doubling through map_reallocarray (so allocation failures can be
  * injected), and every size computation is checked for overflow.
  *
@@ -34,6 +36,12 @@ int map_vec_reserve(map_vec *v, size_t count);
  * call that may grow v). Returns NULL when out of memory, with *v
  * unchanged. */
 void *map_vec_push(map_vec *v);
+
+/* Appends count elements copied from src and keeps the element after the
+ * last one zero-filled, so that a vector of bytes stays a NUL-terminated
+ * string. Returns MAP_OK, or MAP_ENOMEM (out of memory or a size that
+ * overflows) with *v unchanged. */
+int map_vec_append(map_vec *v, const void *src, size_t count);
 
 /* Returns the storage (v->len elements; NULL if nothing was ever pushed),
  * which the caller now owns and frees with map_free, and leaves *v empty. */

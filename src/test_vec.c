@@ -1,6 +1,7 @@
 /* test_vec.c — map_vec: pushes keep earlier elements and zero new ones, the
  * capacity doubles from the first size, an injected allocation failure
- * leaves the vector unchanged, and an overflowing size is refused. */
+ * leaves the vector unchanged, and an overflowing size is refused; appends
+ * copy in order and keep a zeroed element after the last. */
 #include <stdint.h>
 #include <string.h>
 
@@ -51,9 +52,44 @@ static void test_failures(void)
     MAP_CHECK(v.data == NULL && v.len == 0, "free empties");
 }
 
+/* Appends copy the elements in order, keep a zeroed element after them
+ * (bytes stay a NUL-terminated string), and change nothing when they fail. */
+static void test_append(void)
+{
+    map_vec v;
+    map_vec_init(&v, 1, 4);
+    MAP_CHECK(map_vec_append(&v, "abc", 3) == MAP_OK && v.len == 3 && v.cap == 4 &&
+                  strcmp(v.data, "abc") == 0,
+              "append to an empty vector, NUL kept within the first size");
+    MAP_CHECK(map_vec_append(&v, "defgh", 5) == MAP_OK && v.len == 8 && v.cap == 16 &&
+                  strcmp(v.data, "abcdefgh") == 0,
+              "append grows by doubling and keeps the NUL");
+    MAP_CHECK(map_vec_append(&v, NULL, 0) == MAP_OK && v.len == 8 && strcmp(v.data, "abcdefgh") == 0,
+              "an empty append changes nothing");
+    const void *before = v.data;
+    map_alloc_fail_after(0);
+    const int rc = map_vec_append(&v, "0123456789", 10);
+    map_alloc_fail_after(-1);
+    MAP_CHECK(rc == MAP_ENOMEM && v.data == before && v.len == 8 && v.cap == 16 &&
+                  strcmp(v.data, "abcdefgh") == 0,
+              "a failed append changes nothing");
+    MAP_CHECK(map_vec_append(&v, "x", SIZE_MAX) == MAP_ENOMEM && v.len == 8, "overflow refused");
+    map_vec_free(&v);
+
+    map_vec p;
+    map_vec_init(&p, sizeof(pair), 1);
+    const pair two[2] = {{1, 1.5}, {2, 2.5}};
+    MAP_CHECK(map_vec_append(&p, two, 2) == MAP_OK && p.len == 2 && p.cap == 4, "wide elements");
+    const pair *d = p.data;
+    MAP_CHECK(d[0].a == 1 && d[1].b == 2.5 && d[2].a == 0 && d[2].b == 0.0,
+              "copied in order, the next one zeroed");
+    map_vec_free(&p);
+}
+
 int main(void)
 {
     MAP_RUN(test_push);
     MAP_RUN(test_failures);
+    MAP_RUN(test_append);
     return map_test_finish();
 }
