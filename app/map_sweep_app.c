@@ -11,6 +11,7 @@
 
 #include "map_app_internal.h"
 #include "map_grid.h"
+#include "map_names.h"
 #include "map_stats.h"
 
 /* Rows stored per transaction. */
@@ -311,34 +312,20 @@ static int on_row(void *ctx, const map_sweep_row *r)
 static int write_header(const map_table_sink *sink, const map_sweep_outcome *shape, int lambdas,
                         map_error *err)
 {
-    const size_t k = shape->k, ncols = 6 + 3 * k + (size_t)lambdas;
-    char **names = map_calloc(ncols, sizeof *names);
-    if (!names)
-        return map_error_set(err, MAP_ENOMEM, "out of memory");
-    size_t at = 0;
-    int ok = 1;
-    names[at++] = map_strdup("row");
-    names[at++] = map_strdup("status");
-    static const char *const prefix[3] = {"target_", "lambda_", "level_"};
-    for (size_t g = 0; g < 3; g++)
-        for (size_t i = 0; i < k; i++) {
-            const size_t len = strlen(prefix[g]) + strlen(shape->values[i]) + 1;
-            char *s = map_malloc(len);
-            if (s)
-                snprintf(s, len, "%s%s", prefix[g], shape->values[i]);
-            names[at++] = s;
-        }
-    names[at++] = map_strdup("kl");
-    names[at++] = map_strdup("ess");
-    names[at++] = map_strdup("margin");
-    names[at++] = map_strdup("iterations");
-    if (lambdas)
-        names[at++] = map_strdup("improves");
-    for (size_t i = 0; i < ncols; i++)
-        ok &= names[i] != NULL;
-    int rc = ok ? sink->header(sink->ctx, ncols, (const char *const *)names, err)
-                : map_error_set(err, MAP_ENOMEM, "out of memory");
-    map_free_strings(names, ncols);
+    const size_t k = shape->k;
+    const char *const *values = (const char *const *)shape->values;
+    static const char *const tail[] = {"kl", "ess", "margin", "iterations", "improves"};
+    map_name_list h;
+    map_name_list_init(&h, 6 + 3 * k + (size_t)lambdas);
+    map_name_list_add(&h, "", "row");
+    map_name_list_add(&h, "", "status");
+    map_name_list_add_all(&h, "target_", values, k);
+    map_name_list_add_all(&h, "lambda_", values, k);
+    map_name_list_add_all(&h, "level_", values, k);
+    map_name_list_add_all(&h, "", tail, 4 + (size_t)lambdas);
+    const int rc = h.ok ? sink->header(sink->ctx, h.count, (const char *const *)h.names, err)
+                        : map_error_set(err, MAP_ENOMEM, "out of memory");
+    map_name_list_free(&h);
     return rc;
 }
 
