@@ -149,7 +149,9 @@ int map_app_sweep_set_request(map_store *st, int64_t id, const map_sweep_request
                               const char *dataset, map_error *err);
 
 /* MAP_OK when stored sweep id is one of dataset's; MAP_EUSAGE when it is
- * another dataset's ("sweep ID belongs to dataset 'A', not 'B'") or unknown. */
+ * another dataset's ("sweep ID belongs to dataset 'A', not 'B'") or unknown.
+ * Apart from map_app_export_sweep so that a front end can refuse the request
+ * before it creates (and truncates) its output. */
 int map_app_sweep_check_owner(map_store *st, int64_t id, const char *dataset, map_error *err);
 
 /* Writes stored sweep id as a table with the same columns as the live sweep
