@@ -94,7 +94,7 @@ int map_cli_weights(int argc, char **argv)
     const char *palette = NULL, *normalize = NULL;
     const map_opt opts[] = {
         MAP_CLI_OPT_PALETTE(MAP_CLI_PALETTE_HELP, &palette),
-        MAP_CLI_OPT_NORMALIZE(&normalize),
+        MAP_CLI_OPT_NORMALIZE(MAP_CLI_NORMALIZE_HELP, &normalize),
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
         MAP_CLI_OPT_DB(&c.db),
@@ -163,7 +163,7 @@ int map_cli_decode(int argc, char **argv)
          &replicates, 0, 0, 0, 1, DECODE_R_MAX},
         {"seed", MAP_OPT_LONG, "S", "sir: seed (GSL mt19937, set afresh for each k)", "1", 0,
          &seed, 0, 0, 0, 0, LONG_MAX},
-        MAP_CLI_OPT_NORMALIZE(&normalize),
+        MAP_CLI_OPT_NORMALIZE(MAP_CLI_NORMALIZE_HELP, &normalize),
         MAP_CLI_OPT_OUT("write the table to FILE", "standard output", &c.out),
         MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &c.json),
         MAP_CLI_OPT_PLOT("also draw the levels against k: FILE.svg or FILE.png", &plot),
@@ -232,7 +232,7 @@ int map_cli_select(int argc, char **argv)
          0, &pairs, 0, 0, 0, 0, 0},
         {"text-column", MAP_OPT_STRING, "C", "--pairs: the text column of chosen and rejected",
          "the first", 0, &text_column, 0, 0, 0, 0, 0},
-        MAP_CLI_OPT_NORMALIZE(&normalize),
+        MAP_CLI_OPT_NORMALIZE(MAP_CLI_NORMALIZE_HELP, &normalize),
         MAP_CLI_OPT_OUT("write the records to FILE", "standard output", &c.out),
         MAP_CLI_OPT_DB(&c.db),
     };

@@ -16,7 +16,7 @@
     MAP_CLI_OPT_JSON("a JSON array of row objects instead of CSV", &(c).json),                   \
     MAP_CLI_OPT_PLOT(plot_help, &(plot)),                                                       \
     MAP_CLI_OPT_DB(&(c).db),                                                                    \
-    MAP_CLI_OPT_NORMALIZE(&(normalize))
+    MAP_CLI_OPT_NORMALIZE(MAP_CLI_NORMALIZE_HELP, &(normalize))
 
 /* ---- frontier and region ------------------------------------------------ */
 

@@ -27,9 +27,8 @@ typedef struct solve_args {
 
 /* --normalize as all three word it (dest: its variable). */
 #define NORMALIZE_OPT(dest)                                                                     \
-    {"normalize", MAP_OPT_STRING, "MODE",                                                      \
-     "global, or prompt: per-prompt normalisation on the prompt column", "global", 0, (dest),  \
-     0, 0, 0, 0, 0}
+    MAP_CLI_OPT_NORMALIZE("global, or prompt: per-prompt normalisation on the prompt column",  \
+                          dest)
 
 /* The options solve and adjust end with: --db, --normalize and those of a
  * solve. */

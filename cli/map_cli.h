@@ -34,9 +34,9 @@
 #define MAP_CLI_OPT_PALETTE(help, dest)                                                         \
     {"palette", MAP_OPT_STRING, "SPEC", (help), NULL, 1, (dest), 0, 0, 0, 0, 0}
 #define MAP_CLI_PALETTE_HELP "targets, VALUE=TARGET,... (as for solve)"
-#define MAP_CLI_OPT_NORMALIZE(dest)                                                             \
-    {"normalize", MAP_OPT_STRING, "MODE", "global or prompt (per-prompt normalisation)",       \
-     "global", 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_OPT_NORMALIZE(help, dest)                                                       \
+    {"normalize", MAP_OPT_STRING, "MODE", (help), "global", 0, (dest), 0, 0, 0, 0, 0}
+#define MAP_CLI_NORMALIZE_HELP "global or prompt (per-prompt normalisation)"
 
 /* Parses --normalize (NULL: leaves *norm): MAP_EUSAGE "CMD: --normalize must
  * be global or prompt, not 'TEXT'" otherwise. load_flags (may be NULL) gets
