@@ -134,10 +134,8 @@ int map_cli_datasets(map_cli_cmd *c)
     else if (res.count == 0)
         fprintf(stderr, "mapsolve: no datasets in %s\n", path);
     else
-        rc = map_print_datasets(stdout, res.info, res.count);
+        rc = map_cli_printed(map_print_datasets(stdout, res.info, res.count));
     map_datasets_result_free(&res);
-    if (rc == MAP_ENOMEM)
-        fputs("mapsolve: out of memory\n", stderr);
     return rc;
 }
 
@@ -156,9 +154,8 @@ int map_cli_describe(map_cli_cmd *c)
     }
     if (c->json)
         rc = map_cli_emit_json(map_json_describe_prec(ds->name, ds->n, ds->precision, sum, ds->m));
-    else if ((rc = map_print_describe(stdout, sum, ds->m)) != 0)
-        fputs("mapsolve: out of memory\n", stderr);
-    else if (ds->precision == MAP_PRECISION_SINGLE)
+    else if (!(rc = map_cli_printed(map_print_describe(stdout, sum, ds->m)))
+             && ds->precision == MAP_PRECISION_SINGLE)
         fputs("precision: single (float32)\n", stdout);
     map_free(sum);
     map_dataset_free(ds);
