@@ -394,13 +394,10 @@ void map_adjust_request_init(map_adjust_request *rq, const char *palette);
  * keep their targets. Errors: an inset outside [0, 1) is MAP_EUSAGE; a bad
  * palette, or a priority name that is not a value of the palette or
  * appears twice, MAP_EDATA; MAP_ENOMEM. MAP_OK otherwise: the caller reads
- * rep->solve->result.status (map_app_adjust_code). *out: free with
+ * rep->solve->result.status (map_app_solve_code(rep->solve)). *out: free with
  * map_adjust_report_free. */
 int map_app_adjust(const map_dataset *ds, const map_adjust_request *rq, map_adjust_report **out,
                    map_error *err);
-
-/* MAP_OK when the final solve is optimal, MAP_NOT_ATTAINED otherwise. */
-int map_app_adjust_code(const map_adjust_report *rep);
 
 void map_adjust_report_free(map_adjust_report *rep);
 

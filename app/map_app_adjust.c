@@ -33,8 +33,6 @@ void map_adjust_report_free(map_adjust_report *rep)
     MAP_FREE_ALL(rep->requested, rep->adjusted, rep);
 }
 
-int map_app_adjust_code(const map_adjust_report *rep) { return map_app_solve_code(rep->solve); }
-
 /* The greedy order (ap->kp distinct indices into the problem): the values
  * named in ao->priority first, in that order, then the rest in palette
  * order. Constant values take no part. A name that is not a value of the

@@ -12,8 +12,6 @@
 
 /* ---- shared ---------------------------------------------------------------- */
 
-int map_app_decode_code(const map_solve_report *solve) { return map_app_solve_code(solve); }
-
 int app_solve_scores(const map_dataset *ds, const map_solve_report *rep, double **score,
                      map_error *err)
 {

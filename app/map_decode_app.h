@@ -5,7 +5,7 @@
  * (select). Each command solves the palette with map_app_solve
  * first; an unattained palette comes back as a report whose solve carries
  * the verdict and its evidence, and nothing else (the caller reads
- * map_app_decode_code). Request structs in, report structs out; nothing
+ * map_app_solve_code of it). Request structs in, report structs out; nothing
  * here prints. Errors name the request's fields.
  */
 #ifndef MAP_DECODE_APP_H
@@ -149,9 +149,5 @@ typedef struct map_select_report {
 int map_app_select(const map_dataset *ds, const map_select_request *req, map_select_report **out,
                    map_error *err);
 void map_select_report_free(map_select_report *rep);
-
-/* MAP_OK when the report's solve is optimal, MAP_NOT_ATTAINED otherwise
- * (map_app_solve_code). */
-int map_app_decode_code(const map_solve_report *solve);
 
 #endif

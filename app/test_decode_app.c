@@ -85,7 +85,7 @@ static void check_weights(const map_dataset *ds, const char *palette, map_normal
     MAP_CHECK(map_app_weights(ds, &req, &rep, &err) == MAP_OK, "%s", err.msg);
     if (!rep)
         return;
-    MAP_CHECK(map_app_decode_code(rep->solve) == MAP_OK && rep->weight, "optimal: %s", palette);
+    MAP_CHECK(map_app_solve_code(rep->solve) == MAP_OK && rep->weight, "optimal: %s", palette);
     if (rep->weight) {
         const size_t n = ds->n, m = ds->m;
         double total = 0.0;
@@ -128,7 +128,7 @@ static void test_weights(void)
         map_weights_report *rep = NULL;
         map_error err;
         MAP_CHECK(map_app_weights(opt, &bad, &rep, &err) == MAP_OK, "%s", err.msg);
-        MAP_CHECK(rep && map_app_decode_code(rep->solve) == MAP_NOT_ATTAINED && !rep->weight &&
+        MAP_CHECK(rep && map_app_solve_code(rep->solve) == MAP_NOT_ATTAINED && !rep->weight &&
                       rep->solve->result.status == MAP_SOLVE_INFEASIBLE,
                   "infeasible: certificate, no weights");
         map_weights_report_free(rep);
@@ -229,7 +229,7 @@ static void check_decode(const map_dataset *ds, const char *palette, map_normali
                 toplv[i] += ds->x[j * m + i] / (ntop[gid[j]] * (double)K);
         }
     }
-    MAP_CHECK(map_app_decode_code(rep->solve) == MAP_OK && rep->nrows == 6, "rows %zu",
+    MAP_CHECK(map_app_solve_code(rep->solve) == MAP_OK && rep->nrows == 6, "rows %zu",
               rep->nrows);
     for (size_t r = 0; r < rep->nrows && mean && toplv; r++) {
         const map_decode_row *row = &rep->rows[r];

@@ -66,7 +66,7 @@ static int solved_table(map_cli_cmd *c, const char *cmd, const map_solve_report 
                         const char *what, int json, table_fill fill, const void *rep)
 {
     solve_notes(solve);
-    if (map_app_decode_code(solve) != MAP_OK)
+    if (map_app_solve_code(solve) != MAP_OK)
         return not_attained(solve, what);
     return write_table(c, json, fill, rep) ? map_cli_fail(&c->err, cmd) : MAP_OK;
 }

@@ -296,7 +296,7 @@ static void test_adjust(void)
         MAP_CHECK_CLOSE(rep->adjusted[0], 0.5, 1e-10, "adjusted u");
         MAP_CHECK_CLOSE(rep->solve->items[1].target, 1.0 / 3.0 + 0.999 * (0.5 - 1.0 / 3.0),
                         1e-10, "inset v");
-        MAP_CHECK(rep->requested[0] == 0.8 && map_app_adjust_code(rep) == MAP_OK, "solved");
+        MAP_CHECK(rep->requested[0] == 0.8 && map_app_solve_code(rep->solve) == MAP_OK, "solved");
         MAP_CHECK(rep->solve->items[0].level >= rep->solve->items[0].target - 1e-9, "level");
         char *json = map_json_adjust(rep);
         json_error_t jerr;
@@ -325,7 +325,7 @@ static void test_adjust(void)
     if (rep) {
         MAP_CHECK(rep->adjusted[1] == 0.7, "v kept");
         MAP_CHECK_CLOSE(rep->adjusted[0], 0.3, 1e-10, "u lowered");
-        MAP_CHECK(isnan(rep->rho) && map_app_adjust_code(rep) == MAP_OK, "greedy solved");
+        MAP_CHECK(isnan(rep->rho) && map_app_solve_code(rep->solve) == MAP_OK, "greedy solved");
         map_adjust_report_free(rep);
     }
     ao.npriority = 0;
