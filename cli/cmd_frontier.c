@@ -154,7 +154,7 @@ int map_cli_frontier(int argc, char **argv)
                                "frontier: invalid budget '%s' in --kl: expected numbers >= 0",
                                klist[b]);
     table_cmd t = {0};
-    map_plot_table_opts po = {MAP_PLOT_FRONTIER, NULL, 0, (const char *const *)vlist, nv, NULL,
+    map_plot_table_opts po = {MAP_PLOT_FRONTIER, NULL, 0, (const char *const *)vlist, nv,
                               direction != NULL, 0};
     if (!rc)
         rc = table_begin(&c, &t, plot ? &po : NULL);
@@ -210,7 +210,7 @@ int map_cli_region(int argc, char **argv)
     if (!rc)
         rc = plot_values(spec.name, plot, nv, 0, &c.err);
     table_cmd t = {0};
-    map_plot_table_opts po = {MAP_PLOT_REGION, NULL, 0, (const char *const *)vlist, nv, NULL, 0, 0};
+    map_plot_table_opts po = {MAP_PLOT_REGION, NULL, 0, (const char *const *)vlist, nv, 0, 0};
     if (!rc)
         rc = table_begin(&c, &t, plot ? &po : NULL);
     map_region_summary sum;

@@ -158,8 +158,6 @@ typedef struct map_plot_table_opts {
     size_t n;                   /* its samples, for the subtitle (0: not shown) */
     const char *const *values;  /* the chosen values, in order (k >= 1) */
     size_t k;
-    const double *reference;    /* the reference levels (λ = 0) of the chosen values, k
-                                   entries; NULL: not marked */
     int direction;              /* frontier: rows along one direction (--direction) */
     int prompt;                 /* per-prompt normalisation (said in the subtitle) */
 } map_plot_table_opts;
@@ -187,9 +185,10 @@ typedef struct map_plot_table map_plot_table;
 map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table_sink *next);
 void map_plot_table_free(map_plot_table *p);
 
-/* Sets the reference levels to mark (o->k entries, copied; NULL: none), for
- * a front end that learns them with the rows (the command's summary).
- * MAP_OK or MAP_ENOMEM (p unchanged). */
+/* Sets the reference levels (λ = 0) of the chosen values to mark (o->k
+ * entries, copied; NULL, as after map_plot_table_new: none). A front end
+ * learns them with the rows (the command's summary) and sets them before
+ * it saves the chart. MAP_OK or MAP_ENOMEM (p unchanged). */
 int map_plot_table_set_reference(map_plot_table *p, const double *reference);
 
 /* The sink that feeds p (and through it next). Its header fails with

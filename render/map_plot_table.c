@@ -21,7 +21,7 @@ typedef struct plot_row {
 enum { COL_BUDGET, COL_KL, COL_STATUS, COL_X, COL_Y, COL_DX, COL_DY, COL_STEP, NCOL };
 
 struct map_plot_table {
-    map_plot_table_opts o;  /* values and reference point to the copies below */
+    map_plot_table_opts o;  /* values and dataset point to the copies below */
     char **values;
     double *reference;
     map_table_sink next;
@@ -38,10 +38,7 @@ map_plot_table *map_plot_table_new(const map_plot_table_opts *o, const map_table
         return NULL;
     p->o = *o;
     p->o.dataset = NULL;
-    p->o.reference = NULL;
     int ok = (p->values = map_strdup_all(o->values, o->k)) != NULL;
-    if (ok)
-        ok = map_plot_table_set_reference(p, o->reference) == MAP_OK;
     if (ok && o->dataset)
         ok = (p->o.dataset = map_strdup(o->dataset)) != NULL;
     if (!ok) {
@@ -67,7 +64,7 @@ int map_plot_table_set_reference(map_plot_table *p, const double *reference)
         memcpy(copy, reference, p->o.k * sizeof *copy);
     }
     map_free(p->reference);
-    p->o.reference = p->reference = copy;
+    p->reference = copy;
     return MAP_OK;
 }
 

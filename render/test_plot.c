@@ -149,8 +149,20 @@ static const double ref[] = {-0.2, -0.1};
 
 static map_plot_table_opts frontier_opts(void)
 {
-    map_plot_table_opts o = {MAP_PLOT_FRONTIER, "toy", 1000, vals, 2, ref, 0, 0};
+    map_plot_table_opts o = {MAP_PLOT_FRONTIER, "toy", 1000, vals, 2, 0, 0};
     return o;
+}
+
+/* map_plot_table_new with the reference levels ref set (NULL when out of
+ * memory). */
+static map_plot_table *new_with_ref(const map_plot_table_opts *o, const map_table_sink *next)
+{
+    map_plot_table *p = map_plot_table_new(o, next);
+    if (p && map_plot_table_set_reference(p, ref) != MAP_OK) {
+        map_plot_table_free(p);
+        return NULL;
+    }
+    return p;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -225,7 +237,7 @@ static void test_passes_rows_on(void)
     MAP_CHECK(feed_frontier(&ds, 3, 7, &err) == MAP_OK, "direct");
     const map_table_sink next = {rec_header, rec_row, &through};
     const map_plot_table_opts o = frontier_opts();
-    map_plot_table *p = map_plot_table_new(&o, &next);
+    map_plot_table *p = new_with_ref(&o, &next);
     MAP_CHECK(p != NULL, "new");
     if (!p)
         return;
@@ -238,7 +250,7 @@ static void test_passes_rows_on(void)
 
     recorder stop = {0, 0, "", 0.0, 4};
     const map_table_sink sn = {rec_header, rec_row, &stop};
-    p = map_plot_table_new(&o, &sn);
+    p = new_with_ref(&o, &sn);
     const map_table_sink ps2 = map_plot_table_sink(p);
     MAP_CHECK(feed_frontier(&ps2, 1, 9, &err) == MAP_EDATA && strcmp(err.msg, "stop") == 0,
               "the next sink's failure comes back");
@@ -246,7 +258,7 @@ static void test_passes_rows_on(void)
 
     /* a table without the chosen values' columns */
     const map_plot_table_opts bad = {MAP_PLOT_FRONTIER, "toy", 0, (const char *const[]){"a", "zz"}, 2,
-                                     NULL, 0, 0};
+                                     0, 0};
     p = map_plot_table_new(&bad, NULL);
     const map_table_sink ps3 = map_plot_table_sink(p);
     MAP_CHECK(feed_frontier(&ps3, 1, 3, &err) == MAP_EDATA && strstr(err.msg, "level_zz") &&
@@ -262,7 +274,7 @@ static void test_files(void)
     in_dir("f.png", png, sizeof png);
     in_dir("f.svg", svg, sizeof svg);
     const map_plot_table_opts o = frontier_opts();
-    map_plot_table *p = map_plot_table_new(&o, NULL);
+    map_plot_table *p = new_with_ref(&o, NULL);
     const map_table_sink ps = map_plot_table_sink(p);
     map_error err;
     MAP_CHECK(feed_frontier(&ps, 2, 11, &err) == MAP_OK, "feed");
@@ -305,8 +317,8 @@ static void test_files(void)
 static void test_region(void)
 {
     static const char *const cols[] = {"point", "dir_a", "dir_b", "step", "target_a", "target_b"};
-    const map_plot_table_opts o = {MAP_PLOT_REGION, "toy", 10, vals, 2, ref, 0, 0};
-    map_plot_table *p = map_plot_table_new(&o, NULL);
+    const map_plot_table_opts o = {MAP_PLOT_REGION, "toy", 10, vals, 2, 0, 0};
+    map_plot_table *p = new_with_ref(&o, NULL);
     const map_table_sink s = map_plot_table_sink(p);
     map_error err;
     int rc = s.header(s.ctx, 6, cols, &err);
@@ -389,7 +401,7 @@ static void test_out_of_memory(void)
         map_error err;
         map_alloc_fail_after(k);
         const map_plot_table_opts o = frontier_opts();
-        map_plot_table *p = map_plot_table_new(&o, NULL);
+        map_plot_table *p = new_with_ref(&o, NULL);
         int rc = MAP_ENOMEM;
         if (p) {
             const map_table_sink s = map_plot_table_sink(p);
