@@ -2,7 +2,7 @@
  * palette value, the share of the way from its reference level to its
  * target that decoding with k candidates reaches, against log2 k, one line
  * per method (best solid, sir dashed), with the target (1) and the
- * threshold `decode` counts as reaching it (0.9). */
+ * threshold `decode` counts as reaching it (1 − MAP_DECODE_REACH_FRACTION). */
 #include <math.h>
 #include <stdio.h>
 
@@ -66,8 +66,11 @@ map_chart *map_plot_decode_chart(const map_decode_report *rep, const char *datas
         v++;
     }
     if (ok && isfinite(kmin)) {
-        const int t = map_chart_add_series(c, "target (1) and the threshold decode counts (0.9)",
-                                           MAP_SERIES_LINE, (map_rgb){0.55, 0.55, 0.55}, 1);
+        char label[80];
+        snprintf(label, sizeof label, "target (1) and the threshold decode counts (%g)",
+                 1.0 - MAP_DECODE_REACH_FRACTION);
+        const int t = map_chart_add_series(c, label, MAP_SERIES_LINE, (map_rgb){0.55, 0.55, 0.55},
+                                           1);
         ok = t >= 0 && map_chart_push(c, t, kmin, 1.0, 0) == MAP_OK &&
              map_chart_push(c, t, kmax, 1.0, 0) == MAP_OK &&
              map_chart_push(c, t, NAN, NAN, 0) == MAP_OK &&
