@@ -205,12 +205,4 @@ check "well-formed SVG with the title, both methods and the axes" \
 expect_bad 2 "--plot|d.pdf" decode synthetic --palette helpful=q70 --k 1,2 --plot "$WORK/d.pdf"
 check "a bad extension: no file" [ ! -e "$WORK/d.pdf" ]
 
-CASE="--help"
-run frontier --help
-check "frontier --help documents --plot" out_has "--plot FILE draws the same rows"
-run region --help
-check "region --help documents --plot" out_has "--plot FILE draws the same rows"
-run decode --help
-check "decode --help documents --plot" out_has "--plot FILE draws, for every palette value"
-
 finish

@@ -137,10 +137,6 @@ printf 'a,b\n1,2\n3,1\n2,2\n' >"$WORK/flat.csv"
 "$BIN" sweep flat --lambdas 3 --values a,b --normalize prompt >/dev/null 2>"$WORK/err"
 check "per prompt without a prompt column: exit 3" test $? -eq 3
 check "per prompt without a prompt column: names --normalize" grep -q -- "^mapsolve: --normalize: dataset 'flat' has no prompt column" "$WORK/err"
-for c in sweep sweeps export; do
-    "$BIN" $c --help >"$WORK/h" 2>/dev/null
-    check "$c --help" bash -c "test $? -eq 0 && grep -q Usage '$WORK/h'"
-done
 
 CASE=margin
 # The margin column is there, empty unless asked for (or needed: a palette on
