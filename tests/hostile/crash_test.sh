@@ -69,8 +69,16 @@ intact() {
 }
 
 proc_state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
-# still_stopped: the background ingest exists and is stopped.
-still_stopped() { [ -n "$BGPID" ] && [ "$(proc_state "$BGPID")" = T ]; }
+# still_stopped: the background ingest is stopped.
+still_stopped() { [ "$(proc_state "$BGPID")" = T ]; }
+# kill_bg: the background process (BGPID) killed with SIGKILL and reaped;
+# its exit status in RC.
+kill_bg() {
+    kill -9 "$BGPID" 2>/dev/null
+    wait "$BGPID" 2>/dev/null
+    RC=$?
+    BGPID=
+}
 listing() { "$BIN" datasets --json --db "$DB" 2>/dev/null | jq -c '[.[] | {name, n, m, values, hash}]'; }
 
 # held SQL NTH ARGS...: starts `mapsolve ARGS...` in the background (BGPID)
@@ -110,10 +118,7 @@ stop_at() {
 # kill_at SQL NTH ARGS...: stop_at, then killed there with SIGKILL.
 kill_at() {
     stop_at "$@"
-    kill -9 "$BGPID" 2>/dev/null
-    wait "$BGPID" 2>/dev/null
-    RC=$?
-    BGPID=
+    kill_bg
     check "killed there (exit 137)" rc_is 137
 }
 
@@ -132,10 +137,7 @@ BGPID=$!
 head -c 1000000 "$WORK/big.csv" >&9
 still=0
 kill -0 "$BGPID" 2>/dev/null && still=1
-kill -9 "$BGPID" 2>/dev/null
-wait "$BGPID" 2>/dev/null
-RC=$?
-BGPID=
+kill_bg
 exec 9>&-
 rm -f "$WORK/in.csv"
 check "the ingest was still reading when killed" [ "$still" -eq 1 ]
@@ -186,13 +188,10 @@ check "datasets while an ingest writes: no partial big2" jqo '[.[] | {name, n, m
 run describe second --json --db "$DB"
 check "describe while an ingest writes: exit 0" rc_is 0
 check "the reads ran while the ingest was still in its transaction" still_stopped
-bg=1
-if [ -n "$BGPID" ]; then
-    kill -CONT "$BGPID" 2>/dev/null
-    wait "$BGPID"
-    bg=$?
-    BGPID=
-fi
+kill -CONT "$BGPID" 2>/dev/null
+wait "$BGPID"
+bg=$?
+BGPID=
 check "the ingest then completes: exit 0" [ "$bg" -eq 0 ]
 run datasets --json --db "$DB"
 check "big2 is listed whole" jqo 'map(.name) == ["big","big2","first","second"] and (map(select(.name == "big2")) | .[0].n == $n)' --argjson n $((ROWS + 1))
@@ -217,10 +216,8 @@ exec 8<"$WORK/sw1.fifo"
 for _ in $(seq 1 600); do
     IFS= read -r _ <&8 || break
 done
-kill -9 "$BGPID" 2>/dev/null
+kill_bg
 exec 8<&-
-wait "$BGPID" 2>/dev/null
-BGPID=
 check "integrity after the kill" integrity_ok "$DB"
 run sweeps sw --json --db "$DB"
 check "the killed sweep is listed, incomplete, with rows 0..k-1 only" \
